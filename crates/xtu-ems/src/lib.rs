@@ -1,0 +1,2 @@
+//! Read XTU academic system.
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! Log in to XTU single sign-on.
+#![deny(missing_docs)]
