@@ -1,2 +1,19 @@
-//! Log in to XTU single sign-on.
+//! Log in to Xiangtan University's single sign-on (统一身份认证, a ZhengFang CAS).
+//!
+//! The session is the cookie jar: [`SsoSession`] wraps a [`CookieJar`], which is
+//! saved and restored as a token in the upstream toolkit's format
+//! ([`TokenFormat`]). [`http`] is the transport every XTU client shares.
 #![deny(missing_docs)]
+
+pub mod http;
+mod jar;
+mod rsa;
+mod session;
+mod token;
+
+pub use jar::CookieJar;
+pub use rsa::{EncryptError, PublicKey};
+pub use session::SsoSession;
+pub use token::{
+    TokenCookie, TokenError, TokenFormat, decode as decode_token, encode as encode_token,
+};

@@ -1,0 +1,256 @@
+//! The HTTP layer shared by every XTU client: one place that decides timeouts,
+//! body size caps, redirect handling and how transport errors are reported.
+//!
+//! Redirects are never followed by reqwest: the CAS answers its outcomes as
+//! redirects, and a ticket URL must never end up in an error message, so every
+//! caller follows redirects itself.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use url::Url;
+
+use crate::jar::CookieJar;
+
+/// Settings for the HTTP client of one session.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Timeout of each whole request, body included.
+    pub timeout: Duration,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+    /// Responses larger than this are refused.
+    pub max_body_bytes: usize,
+}
+
+/// XTU's systems serve browsers; some ZhengFang deployments answer unknown
+/// agents differently, so look like a current desktop browser.
+pub const DEFAULT_USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 \
+     (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            max_body_bytes: 8 * 1024 * 1024,
+        }
+    }
+}
+
+/// A request that did not complete. Messages name the host at most: URLs can
+/// carry CAS tickets.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// No answer within the configured time.
+    #[error("the request to {host} timed out")]
+    Timeout {
+        /// Host (and port) that did not answer.
+        host: String,
+    },
+    /// The connection could not be made.
+    #[error("could not connect to {host}: {reason}")]
+    Connect {
+        /// Host (and port) that could not be reached.
+        host: String,
+        /// The innermost cause, e.g. "connection refused".
+        reason: String,
+    },
+    /// The response was larger than [`HttpConfig::max_body_bytes`].
+    #[error("the response from {host} is larger than {limit} bytes")]
+    TooLarge {
+        /// Host that sent it.
+        host: String,
+        /// The cap in force.
+        limit: usize,
+    },
+    /// Any other failure while sending or receiving.
+    #[error("the request to {host} failed: {reason}")]
+    Other {
+        /// Host (and port) involved, when known.
+        host: String,
+        /// The innermost cause.
+        reason: String,
+    },
+    /// The client could not be built (e.g. no TLS backend).
+    #[error("could not set up the HTTP client: {0}")]
+    Setup(String),
+}
+
+impl TransportError {
+    /// Converts a reqwest error, keeping only the host of its URL.
+    pub fn from_reqwest(error: reqwest::Error) -> Self {
+        let host = error
+            .url()
+            .map(host_of)
+            .unwrap_or_else(|| "the server".into());
+        let (timeout, connect) = (error.is_timeout(), error.is_connect());
+        let reason = innermost_cause(&error.without_url());
+        if timeout {
+            Self::Timeout { host }
+        } else if connect {
+            Self::Connect { host, reason }
+        } else {
+            Self::Other { host, reason }
+        }
+    }
+
+    /// Whether retrying the same idempotent request could succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Timeout { .. } | Self::Connect { .. } | Self::Other { .. }
+        )
+    }
+}
+
+fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+/// `host[:port]` of a URL.
+pub fn host_of(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => "the server".to_owned(),
+    }
+}
+
+/// A URL fit for an error message: scheme, host, port and path only.
+pub fn redact_url(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    // Credentials in a base URL are secrets too.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
+/// Builds the client of one session: cookies in `jar`, no automatic redirects.
+pub fn build_client(
+    jar: &CookieJar,
+    config: &HttpConfig,
+) -> Result<reqwest::Client, TransportError> {
+    reqwest::Client::builder()
+        .cookie_provider(jar.provider())
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(config.timeout)
+        .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+        .user_agent(&config.user_agent)
+        .build()
+        .map_err(|e| TransportError::Setup(innermost_cause(&e.without_url())))
+}
+
+/// Sends a request, converting errors.
+pub async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, TransportError> {
+    request.send().await.map_err(TransportError::from_reqwest)
+}
+
+/// Reads a whole body, refusing more than `max` bytes without buffering them.
+pub async fn read_body(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<Bytes, TransportError> {
+    let host = host_of(response.url());
+    let too_large = || TransportError::TooLarge {
+        host: host.clone(),
+        limit: max,
+    };
+    if response
+        .content_length()
+        .is_some_and(|len| len > max as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(TransportError::from_reqwest)?
+    {
+        if body.len() + chunk.len() > max {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// The target of a redirect response, resolved against the response URL.
+pub fn location(response: &reqwest::Response) -> Option<Url> {
+    if !response.status().is_redirection() {
+        return None;
+    }
+    let value = response.headers().get(reqwest::header::LOCATION)?;
+    response.url().join(value.to_str().ok()?).ok()
+}
+
+/// Joins a base URL given by a user (with or without a trailing slash) and an
+/// absolute path like `/cas/login`.
+pub fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    let (path, query) = path
+        .split_once('?')
+        .map_or((path, None), |(p, q)| (p, Some(q)));
+    url.set_path(&format!("{prefix}{path}"));
+    url.set_query(query);
+    url
+}
+
+/// Parses a user-supplied base URL (http or https, no query).
+pub fn parse_base_url(base: &str) -> Result<Url, BaseUrlError> {
+    let url = Url::parse(base.trim()).map_err(|_| BaseUrlError(base.to_owned()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(BaseUrlError(base.to_owned()));
+    }
+    Ok(url)
+}
+
+/// A base URL that is not an absolute http(s) URL.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("invalid base url {0:?}: expected an absolute http:// or https:// url")]
+pub struct BaseUrlError(String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_with_and_without_trailing_slash() {
+        for base in [
+            "http://h:1",
+            "http://h:1/",
+            "http://h:1/prefix",
+            "http://h:1/prefix/",
+        ] {
+            let base = parse_base_url(base).expect("valid");
+            let joined = join(&base, "/cas/login?service=x");
+            assert!(
+                joined.as_str().ends_with("/cas/login?service=x"),
+                "{joined}"
+            );
+            assert!(!joined.path().contains("//"), "{joined}");
+        }
+    }
+
+    #[test]
+    fn redaction_drops_query_and_credentials() {
+        let url = Url::parse("https://u:p@h/sso?ticket=ST-1#f").expect("valid");
+        assert_eq!(redact_url(&url), "https://h/sso");
+    }
+
+    #[test]
+    fn rejects_non_http_base_urls() {
+        for base in ["ftp://h", "h", "", "file:///etc"] {
+            assert!(parse_base_url(base).is_err(), "{base}");
+        }
+    }
+}
