@@ -1,1 +1,33 @@
-fn main() {}
+//! Project maintenance tasks: `cargo xtask <task>`.
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  fixtures   log in to XTU with XTU_USERNAME / XTU_PASSWORD, record every
+             academic-system page once, scrub personal data and write them to
+             fixtures/ems/ (honours XTU_SSO_BASE_URL / XTU_EMS_BASE_URL)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("fixtures") => xtask::fixtures::main(),
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Command-line syntax. Flags and JSON of the seed commands are those of the
+//! upstream Python scripts, so existing users and agents can switch unchanged.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 ok, 2 usage, 3 bad credentials, 4 account locked, 5 captcha required,
+6 must change password, 7 account disabled, 8 network/timeout, 9 unexpected page
+(site changed), 10 session expired, 11 the site reported an internal error.";
+
+/// Xiangtan University's web systems from a terminal: single sign-on and the
+/// academic system (profile, teaching calendar, free classrooms).
+#[derive(Debug, Parser)]
+#[command(name = "xtu", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Base URL of the single sign-on (CAS) server.
+    #[arg(long, global = true, env = "XTU_SSO_BASE_URL", value_name = "URL",
+          default_value = xtu_sso::DEFAULT_BASE_URL)]
+    pub sso_base_url: String,
+    /// Base URL of the academic system (jwglxt).
+    #[arg(long, global = true, env = "XTU_EMS_BASE_URL", value_name = "URL",
+          default_value = xtu_ems::DEFAULT_BASE_URL)]
+    pub ems_base_url: String,
+    /// Account whose stored session to use (default: the last one logged in).
+    #[arg(long, global = true, env = "XTU_USER", value_name = "USERNAME")]
+    pub user: Option<String>,
+    /// Timeout of each HTTP request, in seconds.
+    #[arg(long, global = true, env = "XTU_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in and store the session, so that other commands need no token.
+    ///
+    /// The session is kept in the state directory ($XTU_STATE_DIR, else
+    /// $XDG_STATE_HOME/xtu, else ~/.local/state/xtu), readable only by you.
+    /// After 3 failed logins within 24 hours, --force is needed: XTU locks
+    /// an account for 24 hours after too many wrong passwords.
+    #[command(after_help = "Examples:\n  xtu login --username 202205561111\n  xtu student-info")]
+    Login(LoginArgs),
+    /// Remove the stored session.
+    Logout,
+    /// Show the stored account and whether its session is still valid.
+    Whoami,
+    /// Log in to single sign-on and print the SSO token.
+    ///
+    /// The password comes from --password, --password-stdin, the XTU_PASSWORD
+    /// environment variable, or an interactive prompt (in that order). Failed
+    /// logins are never retried: too many wrong passwords lock the account
+    /// for 24 hours.
+    #[command(after_help = "Examples:\n  xtu sso-login --username 202205561111 --compressed\n  \
+        printf '%s' \"$PW\" | xtu sso-login --username 202205561111 --password-stdin")]
+    SsoLogin(SsoLoginArgs),
+    /// Enter the academic system with an SSO token and print the EMS token.
+    #[command(after_help = "Example:\n  xtu ems-auth --token \"$SSO_TOKEN\" --compressed")]
+    EmsAuth(TokenArgs),
+    /// Print the student's profile (学生个人信息) as JSON.
+    #[command(visible_alias = "info")]
+    #[command(after_help = "Example:\n  xtu student-info --token \"$EMS_TOKEN\" --compressed")]
+    StudentInfo(TokenArgs),
+    /// Print the current term's teaching calendar as JSON.
+    #[command(visible_alias = "calendar")]
+    #[command(after_help = "Example:\n  xtu teaching-calendar --token \"$EMS_TOKEN\" --compressed")]
+    TeachingCalendar(TokenArgs),
+    /// Print the names of the classrooms free at the given times, as JSON.
+    ///
+    /// A room is listed when it is free in every given week, on the given day,
+    /// in every given section.
+    #[command(after_help = "Example:\n  xtu classroom-availability --token \"$EMS_TOKEN\" --compressed \\\n    \
+        --year 2025 --term 1 --weeks 1 2 3 --day-of-week 1 --sections 1 2 3")]
+    ClassroomAvailability(ClassroomArgs),
+    /// Parse a saved page offline and print what its command would print.
+    ///
+    /// For diagnosing site changes: save the page from a browser (or the raw
+    /// JSON of an XHR answer) and parse it here.
+    #[command(after_help = "Example:\n  xtu parse student-info saved-profile.html")]
+    Parse(ParseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SsoLoginArgs {
+    /// Single sign-on account (usually the student id, 学号).
+    #[arg(long)]
+    pub username: String,
+    /// Password (visible to other users of this machine: prefer a prompt,
+    /// --password-stdin or XTU_PASSWORD).
+    #[arg(long, env = "XTU_PASSWORD", hide_env_values = true, conflicts_with = "password_stdin")]
+    pub password: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Print the token compressed (bzip2 + URL-safe base64).
+    #[arg(long)]
+    pub compressed: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Single sign-on account (default: the account logged in last).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Read the password from the first line of standard input (otherwise
+    /// XTU_PASSWORD, else a prompt).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Log in even after 3 failed attempts within 24 hours.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The token (plain or compressed: both are recognised); `-` reads it from
+    /// standard input. A token on the command line is visible to other users
+    /// of this machine: prefer XTU_TOKEN or `-`.
+    /// Without a token, the session stored by `xtu login` is used.
+    #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Print tokens compressed. Accepted for compatibility by every command.
+    #[arg(long)]
+    pub compressed: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassroomArgs {
+    #[command(flatten)]
+    pub token: TokenArgs,
+    /// Academic year, by its first calendar year (2025 for 2025-2026).
+    #[arg(long)]
+    pub year: u16,
+    /// Term: 1 (autumn) or 2 (spring).
+    #[arg(long)]
+    pub term: u8,
+    /// Teaching weeks, 1-25.
+    #[arg(long, num_args = 1.., required = true)]
+    pub weeks: Vec<u8>,
+    /// Day of week, 1 (Monday) to 7 (Sunday); several days are allowed.
+    #[arg(long, num_args = 1.., required = true)]
+    pub day_of_week: Vec<u8>,
+    /// Sections, 1-11.
+    #[arg(long, num_args = 1.., required = true)]
+    pub sections: Vec<u8>,
+    /// Campus code: 02 校本部, 03 兴湘学院.
+    #[arg(long, default_value = "02")]
+    pub campus: String,
+    /// Building code (e.g. 101 第一教学楼); default any.
+    #[arg(long, default_value = "")]
+    pub building: String,
+    /// Only rooms with at least this many seats.
+    #[arg(long)]
+    pub min_seats: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// Page name: the command that prints it (student-info, teaching-calendar,
+    /// classroom-availability, buildings).
+    pub page: String,
+    /// The saved page; `-` reads standard input.
+    pub file: PathBuf,
+}

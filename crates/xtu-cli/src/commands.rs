@@ -1,0 +1,154 @@
+//! One function per command.
+
+use std::io::IsTerminal as _;
+use std::io::Write as _;
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use xtu_ems::{ClassroomQuery, EmsClient, EmsError, Page, TermSpec, pages};
+use xtu_sso::{LoginError, SsoClient, SsoSession, TokenFormat};
+
+use crate::args::{ClassroomArgs, Cli, Command, GlobalArgs, LoginArgs, ParseArgs, SsoLoginArgs, TokenArgs};
+use crate::failure::Failure;
+use crate::output::{print_json, print_line};
+use crate::{secrets, stored};
+
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Login(args) => login(global, args).await,
+        Command::Logout => stored::logout(global.user.as_deref()),
+        Command::Whoami => print_json(&stored::whoami(global, global.user.as_deref()).await?),
+        Command::SsoLogin(args) => sso_login(global, args).await,
+        Command::EmsAuth(args) => ems_auth(global, args).await,
+        Command::StudentInfo(args) => {
+            print_json(&with_ems(global, &args, async |ems| ems.student_profile().await).await?)
+        }
+        Command::TeachingCalendar(args) => {
+            print_json(&with_ems(global, &args, async |ems| ems.teaching_calendar().await).await?)
+        }
+        Command::ClassroomAvailability(args) => classroom_availability(global, args).await,
+        Command::Parse(args) => parse(args),
+    }
+}
+
+/// Runs a query with the token given, or else on the stored session.
+async fn with_ems<T>(
+    global: &GlobalArgs,
+    args: &TokenArgs,
+    query: impl AsyncFn(&EmsClient) -> Result<T, EmsError>,
+) -> Result<T, Failure> {
+    match &args.token {
+        Some(token) => {
+            let token = secrets::token(token)?;
+            Ok(query(&ems_builder(global).from_token(&token)?).await?)
+        }
+        None => stored::with_ems(global, global.user.as_deref(), query).await,
+    }
+}
+
+async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Failure> {
+    let username = match args.username.or_else(|| global.user.clone()) {
+        Some(name) => name,
+        None => stored::open_store()?
+            .current()?
+            .ok_or_else(|| Failure::Usage("no account given: use --username".into()))?,
+    };
+    let password = secrets::password(std::env::var("XTU_PASSWORD").ok(), args.password_stdin)?;
+    stored::login(global, &username, &password, args.force).await
+}
+
+fn format(compressed: bool) -> TokenFormat {
+    if compressed { TokenFormat::Compressed } else { TokenFormat::Plain }
+}
+
+pub fn sso_client(global: &GlobalArgs) -> Result<SsoClient, Failure> {
+    Ok(SsoClient::builder()
+        .base_url(&global.sso_base_url)
+        .timeout(Duration::from_secs(global.timeout))
+        .build()?)
+}
+
+pub fn ems_builder(global: &GlobalArgs) -> xtu_ems::EmsClientBuilder {
+    EmsClient::builder()
+        .base_url(&global.ems_base_url)
+        .timeout(Duration::from_secs(global.timeout))
+}
+
+async fn sso_login(global: &GlobalArgs, args: SsoLoginArgs) -> Result<(), Failure> {
+    let password = secrets::password(args.password, args.password_stdin)?;
+    let client = sso_client(global)?;
+    let session = match client.login(&args.username, &password).await {
+        Err(LoginError::CaptchaRequired { .. }) if std::io::stdin().is_terminal() => {
+            login_with_captcha(&client, &args.username, &password).await?
+        }
+        other => other?,
+    };
+    print_line(&session.to_token(format(args.compressed)))
+}
+
+/// The CAS wants a captcha: show the image to the person at the terminal and
+/// send their answer with a fresh login attempt.
+async fn login_with_captcha(client: &SsoClient, username: &str, password: &str) -> Result<SsoSession, Failure> {
+    let attempt = client.begin().await?;
+    let image = attempt.captcha_image().await?;
+    let file = tempfile::Builder::new()
+        .prefix("xtu-captcha-")
+        .suffix(".jpg")
+        .tempfile()
+        .map_err(Failure::io("could not create a file for the captcha image"))?;
+    std::fs::write(file.path(), &image).map_err(Failure::io("could not save the captcha image"))?;
+    // Keep the file after exit: the person may still be looking at it.
+    let (_, path) = file.keep().map_err(|e| Failure::io("could not keep the captcha image")(e.error))?;
+    eprint!("the login server asks for a captcha; the image is at {}\ncaptcha: ", path.display());
+    let _ = std::io::stderr().flush();
+    let answer = secrets::read_stdin_line("captcha answer")?;
+    let session = attempt.submit(username, password, Some(answer.trim())).await;
+    let _ = std::fs::remove_file(&path);
+    Ok(session?)
+}
+
+async fn ems_auth(global: &GlobalArgs, args: TokenArgs) -> Result<(), Failure> {
+    let token = args
+        .token
+        .as_deref()
+        .ok_or_else(|| Failure::Usage("ems-auth needs the SSO token: --token or XTU_TOKEN".into()))?;
+    let token = secrets::token(token)?;
+    let sso = SsoSession::from_token(&token)?;
+    let ems = ems_builder(global).enter(&sso).await?;
+    print_line(&ems.to_token(format(args.compressed)))
+}
+
+async fn classroom_availability(global: &GlobalArgs, args: ClassroomArgs) -> Result<(), Failure> {
+    // Validate everything before the token is even read.
+    let term = TermSpec::new(args.year, args.term).map_err(xtu_ems::EmsError::from)?;
+    let mut query = ClassroomQuery::new(term, args.weeks, args.day_of_week, args.sections)
+        .map_err(xtu_ems::EmsError::from)?;
+    query.campus = args.campus;
+    query.building = args.building;
+    query.min_seats = args.min_seats;
+    query.validate_codes().map_err(xtu_ems::EmsError::from)?;
+    let rooms = with_ems(global, &args.token, async |ems| ems.free_classrooms(&query).await).await?;
+    print_json(&room_names(&rooms))
+}
+
+fn room_names(rooms: &[xtu_model::Classroom]) -> Vec<&str> {
+    rooms.iter().map(|room| room.name.as_str()).collect()
+}
+
+fn parse(args: ParseArgs) -> Result<(), Failure> {
+    let page = Page::from_str(&args.page).map_err(|_| {
+        let names: Vec<&str> = Page::ALL.iter().map(|p| p.name()).collect();
+        Failure::Usage(format!("unknown page {:?}: expected one of {}", args.page, names.join(", ")))
+    })?;
+    let text = secrets::read_input(&args.file)?;
+    let map = |e: xtu_ems::ParseError| Failure::from(xtu_ems::EmsError::from(e));
+    match page {
+        Page::StudentInfo => print_json(&pages::student_info::parse(&text).map_err(map)?),
+        Page::TeachingCalendar => print_json(&pages::teaching_calendar::parse(&text).map_err(map)?),
+        Page::ClassroomAvailability => {
+            print_json(&room_names(&pages::classroom_availability::parse(&text).map_err(map)?.items))
+        }
+        Page::Buildings => print_json(&pages::buildings::parse(&text).map_err(map)?),
+    }
+}

@@ -1,0 +1,82 @@
+//! Every way a command can fail, and the exit code each one gets. The codes
+//! are documented in the README and `--help` and never change meaning.
+
+use xtu_ems::{EmsError, ParseError};
+use xtu_sso::{LoginError, TokenError};
+
+/// Stable exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitCode {
+    Usage = 2,
+    BadCredentials = 3,
+    AccountLocked = 4,
+    CaptchaRequired = 5,
+    MustChangePassword = 6,
+    AccountDisabled = 7,
+    Network = 8,
+    UnexpectedPage = 9,
+    SessionExpired = 10,
+    ServerError = 11,
+}
+
+/// A failed command: what to print and how to exit.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error("{0}")]
+    Usage(String),
+    /// No usable stored session; the message says what to run.
+    #[error("{0}")]
+    SessionExpired(String),
+    #[error("login failed: {0}")]
+    Login(#[from] LoginError),
+    #[error(transparent)]
+    Ems(#[from] EmsError),
+    #[error("invalid token: {0}")]
+    Token(#[from] TokenError),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+}
+
+impl Failure {
+    pub fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
+        let what = what.into();
+        move |source| Self::Io { what, source }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Self::Usage(_) | Self::Token(_) | Self::Io { .. } => ExitCode::Usage,
+            Self::SessionExpired(_) => ExitCode::SessionExpired,
+            Self::Login(e) => login_exit_code(e),
+            Self::Ems(e) => ems_exit_code(e),
+        }
+    }
+}
+
+fn login_exit_code(error: &LoginError) -> ExitCode {
+    match error {
+        LoginError::BadCredentials { .. } => ExitCode::BadCredentials,
+        LoginError::AccountLocked { .. } => ExitCode::AccountLocked,
+        LoginError::CaptchaRequired { .. } | LoginError::CaptchaIncorrect { .. } => ExitCode::CaptchaRequired,
+        LoginError::MustChangePassword => ExitCode::MustChangePassword,
+        LoginError::AccountDisabled { .. } => ExitCode::AccountDisabled,
+        LoginError::Transport(_) => ExitCode::Network,
+        LoginError::InvalidPassword(_) | LoginError::InvalidBaseUrl(_) => ExitCode::Usage,
+        _ => ExitCode::UnexpectedPage,
+    }
+}
+
+fn ems_exit_code(error: &EmsError) -> ExitCode {
+    match error {
+        EmsError::SsoSessionExpired | EmsError::SessionExpired => ExitCode::SessionExpired,
+        EmsError::ServerError { .. } => ExitCode::ServerError,
+        EmsError::Transport(_) => ExitCode::Network,
+        EmsError::Query(_) | EmsError::Token(_) | EmsError::BaseUrl(_) => ExitCode::Usage,
+        EmsError::Parse(ParseError::SessionExpired) => ExitCode::SessionExpired,
+        _ => ExitCode::UnexpectedPage,
+    }
+}

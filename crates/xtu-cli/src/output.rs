@@ -1,0 +1,50 @@
+//! What the commands print.
+
+use std::io::Write as _;
+
+use serde::Serialize;
+
+use crate::failure::Failure;
+
+/// Prints JSON as the upstream scripts do (`json.dumps(ensure_ascii=False,
+/// indent=4)`): UTF-8, 4-space indent, a newline at the end.
+pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
+    let mut buffer = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut buffer, formatter);
+    value
+        .serialize(&mut serializer)
+        .map_err(|e| Failure::Usage(format!("could not write JSON: {e}")))?;
+    buffer.push(b'\n');
+    print_bytes(&buffer)
+}
+
+/// Prints a line (a token) on stdout.
+pub fn print_line(line: &str) -> Result<(), Failure> {
+    print_bytes(format!("{line}\n").as_bytes())
+}
+
+fn print_bytes(bytes: &[u8]) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        // A closed pipe (`xtu ... | head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(Failure::io("could not write to standard output")),
+    }
+}
+
+/// The error and its causes on one line, without repeating a cause that the
+/// message already includes.
+pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        source = cause.source();
+    }
+    line
+}

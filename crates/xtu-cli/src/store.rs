@@ -1,0 +1,315 @@
+//! The on-disk session store: log in once, then every command reuses it.
+//!
+//! Layout under the state directory (`$XTU_STATE_DIR`, else
+//! `$XDG_STATE_HOME/xtu`, else `~/.local/state/xtu`; mode 0700):
+//! - `sessions/<user>.json` (0600): tokens and base URLs of one account;
+//! - `guard/<user>.json` (0600): the lockout guard's memory of failed logins;
+//! - `current`: which account commands use by default;
+//! - `lock`: an advisory file lock serialising every read-modify-write, so
+//!   two terminals (or an agent running commands in parallel) never corrupt
+//!   the store or log in twice at once.
+//!
+//! Every write goes to a temporary file that is renamed over the old one: a
+//! killed process leaves the old file or the new one, never half of either.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::failure::Failure;
+
+/// A stored login.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StoredSession {
+    /// The SSO account.
+    pub username: String,
+    /// SSO token (compressed).
+    pub sso_token: String,
+    /// EMS token (compressed), once the academic system was entered.
+    pub ems_token: Option<String>,
+    /// The bases the tokens belong to: a session is only used against them.
+    pub sso_base_url: String,
+    /// See `sso_base_url`.
+    pub ems_base_url: String,
+}
+
+impl std::fmt::Debug for StoredSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredSession")
+            .field("username", &self.username)
+            .field("sso_base_url", &self.sso_base_url)
+            .field("ems_base_url", &self.ems_base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Failed logins of one account, kept across runs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Guard {
+    /// Set after a bad-credentials answer: no automatic login until the user
+    /// logs in by hand.
+    pub auto_login_blocked: bool,
+    /// Unix times (seconds) of failed manual logins.
+    pub manual_failures: Vec<u64>,
+}
+
+/// Manual failures within this window count towards the `--force` rule.
+pub const FAILURE_WINDOW_SECS: u64 = 24 * 60 * 60;
+/// After this many failures in the window, `--force` is needed.
+pub const MAX_MANUAL_FAILURES: usize = 3;
+
+impl Guard {
+    /// Failures within the last 24 hours.
+    pub fn recent_failures(&self, now: u64) -> usize {
+        self.manual_failures
+            .iter()
+            .filter(|t| now.saturating_sub(**t) < FAILURE_WINDOW_SECS)
+            .count()
+    }
+}
+
+/// The store, opened on its directory.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+/// Holds the store's lock until dropped.
+#[derive(Debug)]
+pub struct StoreLock {
+    file: File,
+}
+
+impl Drop for StoreLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+impl Store {
+    /// The default state directory for this user.
+    pub fn default_dir() -> Result<PathBuf, Failure> {
+        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        if let Some(dir) = var("XTU_STATE_DIR") {
+            return Ok(dir);
+        }
+        if let Some(state) = var("XDG_STATE_HOME") {
+            return Ok(state.join("xtu"));
+        }
+        var("HOME")
+            .map(|home| home.join(".local").join("state").join("xtu"))
+            .ok_or_else(|| Failure::Usage("cannot find a state directory: set XTU_STATE_DIR or HOME".into()))
+    }
+
+    /// Opens (creating with mode 0700) the store at `dir`.
+    pub fn open(dir: PathBuf) -> Result<Self, Failure> {
+        for sub in ["", "sessions", "guard"] {
+            let path = dir.join(sub);
+            create_private_dir(&path)?;
+        }
+        Ok(Self { dir })
+    }
+
+    /// Takes the store's exclusive lock (blocking until other `xtu` processes
+    /// release it).
+    pub fn lock(&self) -> Result<StoreLock, Failure> {
+        let path = self.dir.join("lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(Failure::io(format!("could not open {}", path.display())))?;
+        file.lock().map_err(Failure::io(format!("could not lock {}", path.display())))?;
+        Ok(StoreLock { file })
+    }
+
+    /// The stored session of `username`.
+    pub fn load(&self, username: &str) -> Result<Option<StoredSession>, Failure> {
+        read_json(&self.session_path(username)?)
+    }
+
+    /// Saves a session (atomically, mode 0600) and makes it the current one.
+    pub fn save(&self, session: &StoredSession) -> Result<(), Failure> {
+        write_json(&self.session_path(&session.username)?, session)?;
+        write_private(&self.dir.join("current"), session.username.as_bytes())
+    }
+
+    /// Removes a stored session; true when there was one.
+    pub fn remove(&self, username: &str) -> Result<bool, Failure> {
+        let path = self.session_path(username)?;
+        let removed = match fs::remove_file(&path) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(Failure::io(format!("could not remove {}", path.display()))(e)),
+        };
+        if self.current()?.as_deref() == Some(username) {
+            let _ = fs::remove_file(self.dir.join("current"));
+        }
+        Ok(removed)
+    }
+
+    /// The account used when none is named.
+    pub fn current(&self) -> Result<Option<String>, Failure> {
+        match fs::read_to_string(self.dir.join("current")) {
+            Ok(name) if !name.trim().is_empty() => Ok(Some(name.trim().to_owned())),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Failure::io("could not read the current account")(e)),
+        }
+    }
+
+    /// The lockout guard of `username`.
+    pub fn guard(&self, username: &str) -> Result<Guard, Failure> {
+        Ok(read_json(&self.guard_path(username)?)?.unwrap_or_default())
+    }
+
+    /// Saves the lockout guard of `username`.
+    pub fn save_guard(&self, username: &str, guard: &Guard) -> Result<(), Failure> {
+        write_json(&self.guard_path(username)?, guard)
+    }
+
+    fn session_path(&self, username: &str) -> Result<PathBuf, Failure> {
+        Ok(self.dir.join("sessions").join(format!("{}.json", file_stem(username)?)))
+    }
+
+    fn guard_path(&self, username: &str) -> Result<PathBuf, Failure> {
+        Ok(self.dir.join("guard").join(format!("{}.json", file_stem(username)?)))
+    }
+}
+
+/// Usernames become file names: only plain ones are accepted, so a name can
+/// never reach outside the store.
+fn file_stem(username: &str) -> Result<&str, Failure> {
+    let plain = !username.is_empty()
+        && username.len() <= 64
+        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'))
+        && !username.starts_with('.');
+    if plain {
+        Ok(username)
+    } else {
+        Err(Failure::Usage(format!(
+            "invalid username {username:?}: expected letters, digits, '_', '-', '.' or '@'"
+        )))
+    }
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, Failure> {
+    match fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            Failure::Usage(format!(
+                "{} is damaged ({e}); remove it (xtu logout) and log in again",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Failure::io(format!("could not read {}", path.display()))(e)),
+    }
+}
+
+fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Failure> {
+    let bytes = serde_json::to_vec_pretty(value).map_err(|e| Failure::Usage(format!("could not encode: {e}")))?;
+    write_private(path, &bytes)
+}
+
+/// Writes `bytes` to `path` through a 0600 temporary file and a rename.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(fs::Permissions::from_mode(0o600));
+    }
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .map_err(Failure::io(format!("could not create a file in {}", dir.display())))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(Failure::io(format!("could not write {}", path.display())))?;
+    tmp.persist(path)
+        .map_err(|e| Failure::io(format!("could not replace {}", path.display()))(e.error))?;
+    Ok(())
+}
+
+fn create_private_dir(path: &Path) -> Result<(), Failure> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder
+        .create(path)
+        .map_err(Failure::io(format!("could not create {}", path.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // An existing directory keeps its mode through create(): tighten it.
+        fs::set_permissions(path, fs::Permissions::from_mode(0o700))
+            .map_err(Failure::io(format!("could not secure {}", path.display())))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(user: &str) -> StoredSession {
+        StoredSession {
+            username: user.into(),
+            sso_token: "sso-secret".into(),
+            ems_token: Some("ems-secret".into()),
+            sso_base_url: "http://sso".into(),
+            ems_base_url: "http://ems".into(),
+        }
+    }
+
+    #[test]
+    fn saves_loads_and_removes_with_private_permissions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path().join("state")).expect("open");
+        store.save(&session("202205561111")).expect("save");
+        assert_eq!(store.load("202205561111").expect("load"), Some(session("202205561111")));
+        assert_eq!(store.current().expect("current").as_deref(), Some("202205561111"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = |p: &Path| fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+            assert_eq!(mode(&dir.path().join("state")), 0o700);
+            assert_eq!(mode(&dir.path().join("state/sessions/202205561111.json")), 0o600);
+        }
+        assert!(store.remove("202205561111").expect("remove"));
+        assert_eq!(store.load("202205561111").expect("load"), None);
+        assert_eq!(store.current().expect("current"), None);
+    }
+
+    #[test]
+    fn refuses_usernames_that_are_not_file_names() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path().to_path_buf()).expect("open");
+        for bad in ["", "../x", "a/b", ".hidden", "名字"] {
+            assert!(store.load(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_shows_no_tokens() {
+        let debug = format!("{:?}", session("u"));
+        assert!(!debug.contains("secret"), "{debug}");
+    }
+
+    #[test]
+    fn guard_counts_only_the_last_day() {
+        let guard = Guard {
+            auto_login_blocked: false,
+            manual_failures: vec![0, 100_000, 100_100],
+        };
+        assert_eq!(guard.recent_failures(100_200), 2);
+    }
+}

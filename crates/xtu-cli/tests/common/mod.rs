@@ -1,0 +1,66 @@
+//! Runs the built `xtu` binary against the fake XTU.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::process::Stdio;
+
+use tokio::io::AsyncWriteExt as _;
+use xtu_fake::FakeXtu;
+
+/// What a run of `xtu` produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, 0, "xtu failed: {self:#?}");
+        assert!(self.stderr.is_empty(), "unexpected stderr: {self:#?}");
+        &self.stdout
+    }
+
+    /// Asserts the exit code, that stdout is empty and that stderr is one line.
+    #[track_caller]
+    pub fn fails_with(&self, code: i32) -> &str {
+        assert_eq!(self.code, code, "{self:#?}");
+        assert!(self.stdout.is_empty(), "a failure printed on stdout: {self:#?}");
+        assert_eq!(self.stderr.trim_end().lines().count(), 1, "not one line: {self:#?}");
+        self.stderr.trim_end()
+    }
+}
+
+/// Runs `xtu args...` with the fake's base URLs, the given extra environment
+/// and standard input.
+pub async fn xtu(fake: &FakeXtu, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_xtu"));
+    command
+        .args(args)
+        .env_remove("XTU_TOKEN")
+        .env_remove("XTU_PASSWORD")
+        .env("XTU_SSO_BASE_URL", fake.sso_base_url())
+        .env("XTU_EMS_BASE_URL", fake.ems_base_url())
+        .env("XTU_TIMEOUT", "10")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("the xtu binary starts");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("piped stdin");
+        pipe.write_all(input.as_bytes()).await.expect("write stdin");
+        drop(pipe);
+    }
+    let output = child.wait_with_output().await.expect("xtu runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
+    }
+}

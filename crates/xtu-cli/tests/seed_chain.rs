@@ -1,0 +1,176 @@
+//! The seed's whole chain through the built binary against the fake XTU:
+//! sso-login → ems-auth → student-info, teaching-calendar,
+//! classroom-availability; then expiry and offline parsing.
+
+mod common;
+
+use common::xtu;
+use xtu_fake::{Account, FakeXtu, System};
+
+const USER: &str = "202205561111";
+const PASSWORD: &str = "Xtu@2025!";
+
+async fn fake() -> FakeXtu {
+    FakeXtu::builder().account(Account::new(USER, PASSWORD)).start().await
+}
+
+/// Logs in and enters the academic system through the binary; returns the
+/// EMS token.
+async fn ems_token(fake: &FakeXtu, compressed: bool) -> String {
+    let flag: &[&str] = if compressed { &["--compressed"] } else { &[] };
+    let mut args = vec!["sso-login", "--username", USER];
+    args.extend_from_slice(flag);
+    let sso = xtu(fake, &args, &[("XTU_PASSWORD", PASSWORD)], None).await.ok().trim_end().to_owned();
+    let mut args = vec!["ems-auth", "--token", &sso];
+    args.extend_from_slice(flag);
+    let ems = xtu(fake, &args, &[], None).await.ok().trim_end().to_owned();
+    assert_eq!(ems.starts_with('['), !compressed);
+    ems
+}
+
+const ROOMS: &[&str] = &[
+    "classroom-availability",
+    "--year",
+    "2025",
+    "--term",
+    "1",
+    "--weeks",
+    "1",
+    "2",
+    "3",
+    "--day-of-week",
+    "1",
+    "--sections",
+    "1",
+    "2",
+    "3",
+];
+
+#[tokio::test]
+async fn the_seed_chain_prints_the_seed_json() {
+    let fake = fake().await;
+    let token = ems_token(&fake, true).await;
+    let env = [("XTU_TOKEN", token.as_str())];
+
+    let info = xtu(&fake, &["student-info", "--compressed"], &env, None).await;
+    insta::assert_snapshot!("student-info", info.ok());
+    let calendar = xtu(&fake, &["teaching-calendar", "--compressed"], &env, None).await;
+    insta::assert_snapshot!("teaching-calendar", calendar.ok());
+    let rooms = xtu(&fake, ROOMS, &env, None).await;
+    insta::assert_snapshot!("classroom-availability", rooms.ok());
+
+    // The seed's query went out as the protocol describes: bitmasks and xqm.
+    let posts = fake.ems_classroom_forms();
+    let first = posts.first().expect("a classroom query was sent");
+    assert_eq!(first.get("zcd").map(String::as_str), Some("7"));
+    assert_eq!(first.get("jcd").map(String::as_str), Some("7"));
+    assert_eq!(first.get("xqj").map(String::as_str), Some("1"));
+    assert_eq!(first.get("xnm").map(String::as_str), Some("2025"));
+    assert_eq!(first.get("xqm").map(String::as_str), Some("3"));
+}
+
+#[tokio::test]
+async fn plain_tokens_and_token_on_stdin_work_too() {
+    let fake = fake().await;
+    let token = ems_token(&fake, false).await;
+    let run = xtu(&fake, &["student-info", "--token", "-"], &[], Some(&format!("{token}\n"))).await;
+    assert!(run.ok().contains("\"student_id\": \"202205561111\""), "{run:#?}");
+}
+
+#[tokio::test]
+async fn an_expired_ems_session_exits_10_and_never_prints_an_empty_result() {
+    let fake = fake().await;
+    let token = ems_token(&fake, true).await;
+    fake.expire_ems_sessions();
+    let env = [("XTU_TOKEN", token.as_str())];
+    for args in [&["student-info"][..], &["teaching-calendar"][..], ROOMS] {
+        let run = xtu(&fake, args, &env, None).await;
+        let line = run.fails_with(10);
+        assert!(line.contains("session expired"), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn an_expired_sso_session_cannot_enter_the_academic_system() {
+    let fake = fake().await;
+    let sso = xtu(&fake, &["sso-login", "--username", USER], &[("XTU_PASSWORD", PASSWORD)], None)
+        .await
+        .ok()
+        .trim_end()
+        .to_owned();
+    fake.expire_sso_sessions();
+    let run = xtu(&fake, &["ems-auth", "--token", &sso], &[], None).await;
+    let line = run.fails_with(10);
+    assert!(line.contains("sso session expired"), "{line}");
+}
+
+#[tokio::test]
+async fn the_error_page_is_reported_as_a_server_error() {
+    let fake = fake().await;
+    let token = ems_token(&fake, true).await;
+    fake.fail_ems_pages_with_error_page(true);
+    let run = xtu(&fake, &["student-info"], &[("XTU_TOKEN", token.as_str())], None).await;
+    let line = run.fails_with(11);
+    assert!(line.contains("系统运行异常") || line.contains("internal error"), "{line}");
+}
+
+#[tokio::test]
+async fn invalid_input_is_refused_before_any_request() {
+    let fake = fake().await;
+    let token = ems_token(&fake, true).await;
+    let before = fake.requests().len();
+    let env = [("XTU_TOKEN", token.as_str())];
+    for (flag, value, needle) in [
+        ("--term", "3", "invalid term 3"),
+        ("--year", "1999", "invalid year 1999"),
+        ("--weeks", "26", "invalid week 26"),
+        ("--day-of-week", "8", "invalid day of week 8"),
+        ("--sections", "12", "invalid section 12"),
+    ] {
+        let mut args: Vec<&str> = ROOMS.to_vec();
+        let at = args.iter().position(|a| *a == flag).expect("flag present");
+        args[at + 1] = value;
+        let run = xtu(&fake, &args, &env, None).await;
+        let line = run.fails_with(2);
+        assert!(line.contains(needle), "{line}");
+    }
+    assert_eq!(fake.requests().len(), before, "no request for invalid input");
+}
+
+#[tokio::test]
+async fn garbage_tokens_are_usage_errors_that_do_not_echo_the_token() {
+    let fake = fake().await;
+    for token in ["SECRET-not-a-token", "[{\"key\": \"SECRETKEY\"}]"] {
+        let run = xtu(&fake, &["student-info"], &[("XTU_TOKEN", token)], None).await;
+        let line = run.fails_with(2);
+        assert!(!line.contains("SECRET"), "{line}");
+        assert!(line.contains("token"), "{line}");
+    }
+    assert_eq!(fake.count(System::Ems, "GET", "/jwglxt/xsxxxggl/xsgrxxwh_cxXsgrxx.html"), 0);
+}
+
+#[tokio::test]
+async fn parse_prints_what_the_command_prints() {
+    let fake = fake().await;
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/ems");
+    let token = ems_token(&fake, true).await;
+    let env = [("XTU_TOKEN", token.as_str())];
+    for (page, file, args) in [
+        ("student-info", "student-info.html", &["student-info"][..]),
+        ("teaching-calendar", "teaching-calendar.html", &["teaching-calendar"][..]),
+    ] {
+        let offline = xtu(&fake, &["parse", page, &format!("{fixtures}/{file}")], &[], None).await;
+        let online = xtu(&fake, args, &env, None).await;
+        assert_eq!(offline.ok(), online.ok(), "{page}");
+    }
+    let run = xtu(&fake, &["parse", "no-such-page", "x"], &[], None).await;
+    assert!(run.fails_with(2).contains("student-info"));
+    let run = xtu(
+        &fake,
+        &["parse", "student-info", &format!("{fixtures}/student-info.session-expired.html")],
+        &[],
+        None,
+    )
+    .await;
+    run.fails_with(10);
+}

@@ -1,0 +1,352 @@
+//! Requests to the academic system; parsing is left to [`crate::pages`].
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::{Method, StatusCode};
+use url::Url;
+use xtu_model::{Building, Classroom, StudentProfile, TeachingCalendar};
+use xtu_sso::http::{self, HttpConfig};
+use xtu_sso::{CookieJar, SsoSession, TokenFormat};
+
+use crate::error::EmsError;
+use crate::pages::{self, Page};
+use crate::query::{ClassroomQuery, QueryError, TermSpec};
+
+/// Default base URL of XTU's academic system.
+pub const DEFAULT_BASE_URL: &str = "https://jw.xtu.edu.cn";
+
+/// The page every successful hand-off lands on.
+const INDEX_PATH: &str = "/jwglxt/xtgl/index_initMenu.html";
+/// Where jwglxt sends requests without a valid session.
+const LOGIN_PAGE_MARKER: &str = "login_slogin";
+/// ZhengFang's status for XHR requests without a valid session.
+const SESSION_EXPIRED_STATUS: u16 = 901;
+/// The hand-off crosses EMS → CAS → EMS → jwglxt → index: five hops. Allow
+/// some slack for proxies, but stop a loop quickly.
+const MAX_REDIRECTS: usize = 10;
+/// Idempotent requests are tried this many times on transport errors and
+/// gateway errors (502/503/504), with a short backoff.
+const GET_ATTEMPTS: u32 = 3;
+/// A bound on result pages, against a server that reports absurd page counts.
+const MAX_PAGES: u32 = 200;
+
+/// One page request, for [`EmsClient::raw`].
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum RawRequest<'a> {
+    /// The student profile page.
+    StudentInfo,
+    /// The teaching calendar fragment.
+    TeachingCalendar,
+    /// One page of the free-classroom query.
+    Classrooms {
+        /// The query.
+        query: &'a ClassroomQuery,
+        /// 1-based result page.
+        page: u32,
+    },
+    /// The building list of a campus.
+    Buildings {
+        /// Campus code.
+        campus: &'a str,
+        /// Term (the site wants one, though buildings rarely change).
+        term: TermSpec,
+    },
+}
+
+/// Builds an [`EmsClient`].
+#[derive(Debug, Clone)]
+pub struct EmsClientBuilder {
+    base_url: String,
+    http: HttpConfig,
+}
+
+impl Default for EmsClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            http: HttpConfig::default(),
+        }
+    }
+}
+
+impl EmsClientBuilder {
+    /// Base URL of the academic system (default [`DEFAULT_BASE_URL`]).
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Timeout of each request.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.http.timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.http.user_agent = user_agent.into();
+        self
+    }
+
+    /// Enters the academic system with a single sign-on session (the
+    /// `zfiotlogin` hand-off). The returned client shares the session's jar.
+    pub async fn enter(self, sso: &SsoSession) -> Result<EmsClient, EmsError> {
+        let client = self.with_jar(sso.jar().clone())?;
+        client.hand_off().await?;
+        Ok(client)
+    }
+
+    /// A client for an existing academic-system session (an EMS token). No
+    /// request is made: an expired token shows on the first query.
+    pub fn from_token(self, token: &str) -> Result<EmsClient, EmsError> {
+        self.with_jar(CookieJar::from_token(token)?)
+    }
+
+    /// A client over an existing jar.
+    pub fn with_jar(self, jar: CookieJar) -> Result<EmsClient, EmsError> {
+        let base = http::parse_base_url(&self.base_url)?;
+        let client = http::build_client(&jar, &self.http)?;
+        Ok(EmsClient {
+            base,
+            jar,
+            client,
+            max_body_bytes: self.http.max_body_bytes,
+        })
+    }
+}
+
+/// A session with XTU's academic system (ZhengFang jwglxt). Cheap to clone.
+#[derive(Clone)]
+pub struct EmsClient {
+    base: Url,
+    jar: CookieJar,
+    client: reqwest::Client,
+    max_body_bytes: usize,
+}
+
+impl fmt::Debug for EmsClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmsClient")
+            .field("base", &http::redact_url(&self.base))
+            .field("jar", &self.jar)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmsClient {
+    /// Starts building a client.
+    pub fn builder() -> EmsClientBuilder {
+        EmsClientBuilder::default()
+    }
+
+    /// The session as an EMS token. Like the upstream's, it carries every
+    /// cookie of the session, so it also works as an SSO token.
+    pub fn to_token(&self, format: TokenFormat) -> String {
+        self.jar.to_token(format)
+    }
+
+    /// The session's cookie jar.
+    pub fn jar(&self) -> &CookieJar {
+        &self.jar
+    }
+
+    /// Checks that the session is still valid with one small request (the
+    /// index page, without following redirects).
+    pub async fn check(&self) -> Result<(), EmsError> {
+        self.get(INDEX_PATH.trim_start_matches("/jwglxt/")).await.map(drop)
+    }
+
+    /// The student's profile (学生个人信息).
+    pub async fn student_profile(&self) -> Result<StudentProfile, EmsError> {
+        let body = self.raw(RawRequest::StudentInfo).await?;
+        Ok(pages::student_info::parse(&body)?)
+    }
+
+    /// The current term's teaching calendar (the site ignores any term asked for).
+    pub async fn teaching_calendar(&self) -> Result<TeachingCalendar, EmsError> {
+        let body = self.raw(RawRequest::TeachingCalendar).await?;
+        Ok(pages::teaching_calendar::parse(&body)?)
+    }
+
+    /// Rooms free in every week, day and section of the query, in the site's
+    /// order (by room code). Fetches every result page.
+    pub async fn free_classrooms(&self, query: &ClassroomQuery) -> Result<Vec<Classroom>, EmsError> {
+        let first = self.classroom_page(query, 1).await?;
+        let mut rooms = first.items;
+        if first.total_page > 1 {
+            // Later pages do not depend on each other: fetch them together,
+            // then keep the site's order.
+            let mut tasks = tokio::task::JoinSet::new();
+            for page in 2..=first.total_page.min(MAX_PAGES) {
+                let (client, query) = (self.clone(), query.clone());
+                tasks.spawn(async move { (page, client.classroom_page(&query, page).await) });
+            }
+            let mut pages = Vec::new();
+            while let Some(joined) = tasks.join_next().await {
+                let (page, result) = joined.map_err(|e| EmsError::Internal(e.to_string()))?;
+                pages.push((page, result?));
+            }
+            pages.sort_by_key(|(page, _)| *page);
+            rooms.extend(pages.into_iter().flat_map(|(_, page)| page.items));
+        }
+        Ok(rooms)
+    }
+
+    /// The teaching buildings of a campus (`02` 校本部, `03` 兴湘学院).
+    pub async fn buildings(&self, campus: &str, term: TermSpec) -> Result<Vec<Building>, EmsError> {
+        let body = self.raw(RawRequest::Buildings { campus, term }).await?;
+        Ok(pages::buildings::parse(&body)?)
+    }
+
+    async fn classroom_page(&self, query: &ClassroomQuery, page: u32) -> Result<xtu_model::ClassroomPage, EmsError> {
+        let body = self.raw(RawRequest::Classrooms { query, page }).await?;
+        Ok(pages::classroom_availability::parse(&body)?)
+    }
+
+    /// The body of one page as the site sent it, unparsed: for recording
+    /// fixtures and diagnosing site changes. Session expiry signalled by
+    /// status or redirect is still an error; a login page sent with 200 is
+    /// returned as is (the parsers recognise it).
+    pub async fn raw(&self, request: RawRequest<'_>) -> Result<String, EmsError> {
+        match request {
+            RawRequest::StudentInfo => self.get(Page::StudentInfo.path()).await,
+            RawRequest::TeachingCalendar => self.get(Page::TeachingCalendar.path()).await,
+            RawRequest::Classrooms { query, page } => {
+                query.validate_codes()?;
+                let now_ms = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis());
+                self.post_form(Page::ClassroomAvailability.path(), &query.form(page, now_ms))
+                    .await
+            }
+            RawRequest::Buildings { campus, term } => {
+                if campus.is_empty() || !campus.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    return Err(QueryError::Code {
+                        what: "campus",
+                        value: campus.to_owned(),
+                    }
+                    .into());
+                }
+                let path = format!(
+                    "{}&xqh_id={campus}&xnm={}&xqm={}",
+                    Page::Buildings.path(),
+                    term.start_year(),
+                    term.xqm()
+                );
+                self.get(&path).await
+            }
+        }
+    }
+
+    /// Follows `{ems}/sso/zfiotlogin` through the CAS back to the jwglxt index.
+    async fn hand_off(&self) -> Result<(), EmsError> {
+        let mut url = http::join(&self.base, "/sso/zfiotlogin");
+        for _ in 0..=MAX_REDIRECTS {
+            let response = http::send(self.client.get(url.clone())).await?;
+            if let Some(next) = http::location(&response) {
+                if !matches!(next.scheme(), "http" | "https") {
+                    return Err(self.unexpected(&response));
+                }
+                url = next;
+                continue;
+            }
+            if response.status() == StatusCode::OK && self.is_index(response.url()) {
+                return Ok(());
+            }
+            // Anywhere else, typically the CAS login page: the CAS did not
+            // recognise the SSO cookies.
+            return if response.status().is_success() || response.status().as_u16() == SESSION_EXPIRED_STATUS {
+                Err(EmsError::SsoSessionExpired)
+            } else {
+                Err(self.unexpected(&response))
+            };
+        }
+        Err(EmsError::TooManyRedirects(MAX_REDIRECTS))
+    }
+
+    fn is_index(&self, url: &Url) -> bool {
+        // The upstream sees the index as `https://jw.xtu.edu.cn:443/...`:
+        // compare effective ports, not their spelling.
+        url.host_str() == self.base.host_str()
+            && url.port_or_known_default() == self.base.port_or_known_default()
+            && url.path().ends_with(INDEX_PATH)
+    }
+
+    async fn get(&self, path: &str) -> Result<String, EmsError> {
+        let url = self.page_url(path);
+        let mut attempt = 1;
+        loop {
+            let result = match http::send(self.client.get(url.clone())).await {
+                Ok(response) => self.read(response).await,
+                Err(e) => Err(EmsError::Transport(e)),
+            };
+            match result {
+                Err(e) if attempt < GET_ATTEMPTS && is_transient(&e) => {
+                    tokio::time::sleep(Duration::from_millis(200 * 2u64.pow(attempt - 1))).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn post_form(&self, path: &str, form: &[(&'static str, String)]) -> Result<String, EmsError> {
+        let request = self
+            .client
+            .request(Method::POST, self.page_url(path))
+            // jwglxt answers 901 instead of a redirect for XHR requests, which
+            // makes an expired session unambiguous.
+            .header("X-Requested-With", "XMLHttpRequest")
+            .form(form);
+        let response = http::send(request).await?;
+        self.read(response).await
+    }
+
+    fn page_url(&self, path: &str) -> Url {
+        http::join(&self.base, &format!("/jwglxt/{path}"))
+    }
+
+    /// Turns a page response into its body, or the error its status means.
+    async fn read(&self, response: reqwest::Response) -> Result<String, EmsError> {
+        let status = response.status();
+        if status.as_u16() == SESSION_EXPIRED_STATUS {
+            return Err(EmsError::SessionExpired);
+        }
+        if let Some(next) = http::location(&response) {
+            return if next.path().contains(LOGIN_PAGE_MARKER) || next.path().contains("/cas/login") {
+                Err(EmsError::SessionExpired)
+            } else {
+                Err(self.unexpected(&response))
+            };
+        }
+        let unexpected = (!status.is_success()).then(|| self.unexpected(&response));
+        let body = http::read_body(response, self.max_body_bytes).await?;
+        let body = String::from_utf8_lossy(&body).into_owned();
+        match unexpected {
+            None => Ok(body),
+            // A failing status may still carry ZhengFang's error page, which
+            // says more than the status does.
+            Some(error) => match pages::recognize_error_page(&body) {
+                Some(page_error) => Err(page_error.into()),
+                None => Err(error),
+            },
+        }
+    }
+
+    fn unexpected(&self, response: &reqwest::Response) -> EmsError {
+        EmsError::UnexpectedResponse {
+            status: response.status().as_u16(),
+            url: http::redact_url(response.url()),
+        }
+    }
+}
+
+fn is_transient(error: &EmsError) -> bool {
+    match error {
+        EmsError::Transport(e) => e.is_transient(),
+        EmsError::UnexpectedResponse { status, .. } => matches!(status, 502..=504),
+        _ => false,
+    }
+}
