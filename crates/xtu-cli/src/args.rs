@@ -82,6 +82,13 @@ pub enum Command {
     #[command(after_help = "Example:\n  xtu classroom-availability --token \"$EMS_TOKEN\" --compressed \\\n    \
         --year 2025 --term 1 --weeks 1 2 3 --day-of-week 1 --sections 1 2 3")]
     ClassroomAvailability(ClassroomArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  xtu completions bash > ~/.local/share/bash-completion/completions/xtu\n  \
+        xtu completions zsh > ~/.zfunc/_xtu")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Parse a saved page offline and print what its command would print.
     ///
     /// For diagnosing site changes: save the page from a browser (or the raw

@@ -29,6 +29,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::ClassroomAvailability(args) => classroom_availability(global, args).await,
         Command::Parse(args) => parse(args),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "xtu", &mut std::io::stdout());
+            Ok(())
+        }
     }
 }
 

@@ -5,4 +5,12 @@
 //! parsed offline, in tests and by `xtu parse`.
 #![deny(missing_docs)]
 
+mod client;
+mod error;
 pub mod pages;
+mod query;
+
+pub use client::{DEFAULT_BASE_URL, EmsClient, EmsClientBuilder, RawRequest};
+pub use error::EmsError;
+pub use pages::{Page, ParseError};
+pub use query::{ClassroomQuery, MAX_SECTION, MAX_WEEK, QueryError, TermSpec};

@@ -1,1 +1,315 @@
-//! Fake XTU servers.
+//! A local fake of Xiangtan University's web systems: the ZhengFang CAS
+//! (single sign-on) and jwglxt (the academic system), each on its own
+//! listener on `127.0.0.1:0`, like the real separate hosts.
+//!
+//! It speaks the protocol of `xtu-protocol.md` closely enough for the clients
+//! to be tested end to end: real RSA keys bound to the CAS session, single-use
+//! `execution` tokens and service tickets, account behaviours (locked,
+//! disabled, captcha, must change password), session expiry, and a request
+//! log so tests can count requests. The academic-system pages it serves are
+//! the project's fixtures.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+mod cas;
+mod ems;
+mod keys;
+
+/// Which fake system a request reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum System {
+    /// The CAS.
+    Sso,
+    /// jwglxt.
+    Ems,
+}
+
+/// One request as the fake received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// Which listener.
+    pub system: System,
+    /// `GET`, `POST`...
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The raw query string, if any.
+    pub query: Option<String>,
+}
+
+/// How the CAS treats an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Logs in with the right password.
+    Normal,
+    /// Every login answers the login page with this lock message and, when
+    /// given, an `allowLoginTime` script variable.
+    Locked {
+        /// The `#errormsg` text.
+        message: String,
+        /// When the account unlocks.
+        unlock_at: Option<String>,
+    },
+    /// Every login answers 403.
+    Disabled,
+    /// The right password redirects to the change-password page.
+    MustChangePassword,
+    /// A login needs this captcha answer in `authcode`.
+    CaptchaRequired {
+        /// The right answer.
+        answer: String,
+    },
+}
+
+/// An account of the fake CAS.
+#[derive(Debug, Clone)]
+pub struct Account {
+    username: String,
+    password: String,
+    behaviour: Behaviour,
+}
+
+impl Account {
+    /// A normal account.
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            username: username.into(),
+            password: password.into(),
+            behaviour: Behaviour::Normal,
+        }
+    }
+
+    /// The same account with another behaviour.
+    pub fn with_behaviour(mut self, behaviour: Behaviour) -> Self {
+        self.behaviour = behaviour;
+        self
+    }
+}
+
+/// Configures a [`FakeXtu`].
+#[derive(Debug, Default)]
+pub struct FakeXtuBuilder {
+    accounts: Vec<Account>,
+    stale_executions: u32,
+    ems_requests_per_session: u64,
+    listen: Option<(SocketAddr, SocketAddr)>,
+}
+
+impl FakeXtuBuilder {
+    /// Adds an account.
+    pub fn account(mut self, account: Account) -> Self {
+        self.accounts.push(account);
+        self
+    }
+
+    /// The next `n` login POSTs answer the stale-execution redirect.
+    pub fn stale_executions(mut self, n: u32) -> Self {
+        self.stale_executions = n;
+        self
+    }
+
+    /// Academic-system sessions expire after `n` page requests (0 = never).
+    pub fn ems_requests_per_session(mut self, n: u64) -> Self {
+        self.ems_requests_per_session = n;
+        self
+    }
+
+    /// Listen on these addresses instead of `127.0.0.1:0` (for the sandbox).
+    pub fn listen(mut self, sso: SocketAddr, ems: SocketAddr) -> Self {
+        self.listen = Some((sso, ems));
+        self
+    }
+
+    /// Binds both listeners and starts serving.
+    ///
+    /// # Panics
+    /// When a listener cannot be bound: this is test infrastructure.
+    pub async fn start(self) -> FakeXtu {
+        match self.try_start().await {
+            Ok(fake) => fake,
+            Err(e) => panic!("the fake XTU could not start: {e}"),
+        }
+    }
+
+    /// Binds both listeners and starts serving.
+    pub async fn try_start(self) -> std::io::Result<FakeXtu> {
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        let (sso_addr, ems_addr) = self.listen.unwrap_or((loopback, loopback));
+        let sso_listener = TcpListener::bind(sso_addr).await?;
+        let ems_listener = TcpListener::bind(ems_addr).await?;
+        let sso_base_url = format!("http://{}", sso_listener.local_addr()?);
+        let ems_base_url = format!("http://{}", ems_listener.local_addr()?);
+        let state = Arc::new(FakeState {
+            sso_base_url,
+            ems_base_url,
+            accounts: self.accounts,
+            stale_executions: AtomicU32::new(self.stale_executions),
+            cas: Mutex::default(),
+            ems: ems::EmsState::default(),
+            log: Mutex::default(),
+        });
+        state
+            .ems
+            .requests_per_session
+            .store(self.ems_requests_per_session, Ordering::Relaxed);
+        let sso_router = cas::router(Arc::clone(&state)).layer(middleware::from_fn_with_state(
+            (Arc::clone(&state), System::Sso),
+            record,
+        ));
+        let ems_router = ems::router(Arc::clone(&state)).layer(middleware::from_fn_with_state(
+            (Arc::clone(&state), System::Ems),
+            record,
+        ));
+        let tasks = vec![serve(sso_listener, sso_router), serve(ems_listener, ems_router)];
+        Ok(FakeXtu { state, tasks })
+    }
+}
+
+fn serve(listener: TcpListener, router: Router) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    })
+}
+
+async fn record(State((state, system)): State<(Arc<FakeState>, System)>, request: Request, next: Next) -> Response {
+    lock(&state.log).push(RecordedRequest {
+        system,
+        method: request.method().to_string(),
+        path: request.uri().path().to_owned(),
+        query: request.uri().query().map(str::to_owned),
+    });
+    next.run(request).await
+}
+
+/// A running fake; stops serving when dropped.
+pub struct FakeXtu {
+    state: Arc<FakeState>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for FakeXtu {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl std::fmt::Debug for FakeXtu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeXtu")
+            .field("sso_base_url", &self.state.sso_base_url)
+            .field("ems_base_url", &self.state.ems_base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeXtu {
+    /// Starts configuring a fake.
+    pub fn builder() -> FakeXtuBuilder {
+        FakeXtuBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT` of the CAS.
+    pub fn sso_base_url(&self) -> &str {
+        &self.state.sso_base_url
+    }
+
+    /// `http://127.0.0.1:PORT` of jwglxt.
+    pub fn ems_base_url(&self) -> &str {
+        &self.state.ems_base_url
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.state.log).clone()
+    }
+
+    /// How many requests matched a system, method and path.
+    pub fn count(&self, system: System, method: &str, path: &str) -> usize {
+        lock(&self.state.log)
+            .iter()
+            .filter(|r| r.system == system && r.method == method && r.path == path)
+            .count()
+    }
+
+    /// Forgets the request log.
+    pub fn clear_requests(&self) {
+        lock(&self.state.log).clear();
+    }
+
+    /// Ends every single sign-on session (TGTs), as a CAS restart would.
+    pub fn expire_sso_sessions(&self) {
+        lock(&self.state.cas).tgts.clear();
+    }
+
+    /// Makes the next `n` login POSTs answer the stale-execution redirect.
+    pub fn set_stale_executions(&self, n: u32) {
+        self.state.stale_executions.store(n, Ordering::Relaxed);
+    }
+
+    /// Waits until both listeners stop (they run until the fake is dropped);
+    /// for the sandbox.
+    pub async fn wait(mut self) {
+        for task in std::mem::take(&mut self.tasks) {
+            let _ = task.await;
+        }
+    }
+
+    pub(crate) fn state(&self) -> &FakeState {
+        &self.state
+    }
+}
+
+/// State shared by both listeners.
+pub(crate) struct FakeState {
+    sso_base_url: String,
+    ems_base_url: String,
+    accounts: Vec<Account>,
+    stale_executions: AtomicU32,
+    cas: Mutex<cas::CasState>,
+    pub(crate) ems: ems::EmsState,
+    log: Mutex<Vec<RecordedRequest>>,
+}
+
+impl FakeState {
+    pub(crate) fn sso_base_url(&self) -> &str {
+        &self.sso_base_url
+    }
+
+    pub(crate) fn ems_base_url(&self) -> &str {
+        &self.ems_base_url
+    }
+
+    /// Consumes a service ticket issued for `service`; the username it was
+    /// issued to.
+    pub(crate) fn validate_service_ticket(&self, ticket: &str, service: &str) -> Option<String> {
+        let mut cas = lock(&self.cas);
+        match cas.tickets.remove(ticket) {
+            Some((username, issued_for)) if issued_for == service => Some(username),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn random_token(prefix: &str, bytes: usize) -> String {
+    let mut out = String::with_capacity(prefix.len() + bytes * 2);
+    out.push_str(prefix);
+    for _ in 0..bytes {
+        out.push_str(&format!("{:02x}", rand::random::<u8>()));
+    }
+    out
+}

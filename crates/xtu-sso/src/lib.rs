@@ -7,11 +7,13 @@
 
 pub mod http;
 mod jar;
+mod login;
 mod rsa;
 mod session;
 mod token;
 
 pub use jar::CookieJar;
+pub use login::{DEFAULT_BASE_URL, LoginAttempt, LoginError, SsoClient, SsoClientBuilder};
 pub use rsa::{EncryptError, PublicKey};
 pub use session::SsoSession;
 pub use token::{

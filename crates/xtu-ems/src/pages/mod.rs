@@ -1,1 +1,206 @@
-//! One module per academic-system page: a pure parser and the page's request shape.
+//! One module per academic-system page: a pure parser (no IO) and, in
+//! [`Page`], the page's request path. `Page` is the single list of pages: the
+//! CLI's `parse`, the snapshot tests and the fixture recorder iterate over it.
+
+use std::str::FromStr;
+use std::sync::LazyLock;
+
+use scraper::{Html, Selector};
+
+pub mod buildings;
+pub mod classroom_availability;
+pub mod student_info;
+pub mod teaching_calendar;
+
+/// Why a page could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// The body is the jwglxt login page: the EMS session expired.
+    #[error("ems session expired (the academic system sent its login page)")]
+    SessionExpired,
+    /// ZhengFang's error page (出错啦！ 系统运行异常).
+    #[error("the academic system reported an internal error: {message}")]
+    ServerError {
+        /// The page's message.
+        message: String,
+    },
+    /// Not the page expected.
+    #[error("{page} page: {missing} not found (the site may have changed; try `xtu parse {page} <saved page>`)")]
+    UnexpectedPage {
+        /// Page name.
+        page: &'static str,
+        /// What was looked for.
+        missing: String,
+    },
+    /// A value that is there but malformed.
+    #[error("{page} page: invalid {field} {value:?} (the site may have changed)")]
+    InvalidValue {
+        /// Page name.
+        page: &'static str,
+        /// Which value.
+        field: String,
+        /// An excerpt of it.
+        value: String,
+    },
+}
+
+/// The pages this crate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Page {
+    /// 学生个人信息 (HTML).
+    StudentInfo,
+    /// 教学日历 fragment (HTML).
+    TeachingCalendar,
+    /// 查询空闲教室 (jqGrid JSON).
+    ClassroomAvailability,
+    /// The building list of the free-classroom page (JSON).
+    Buildings,
+}
+
+impl Page {
+    /// Every page.
+    pub const ALL: &'static [Page] = &[
+        Page::StudentInfo,
+        Page::TeachingCalendar,
+        Page::ClassroomAvailability,
+        Page::Buildings,
+    ];
+
+    /// The name: the CLI command that prints the page.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::StudentInfo => "student-info",
+            Self::TeachingCalendar => "teaching-calendar",
+            Self::ClassroomAvailability => "classroom-availability",
+            Self::Buildings => "buildings",
+        }
+    }
+
+    /// File extension of its fixtures.
+    pub fn fixture_extension(self) -> &'static str {
+        match self {
+            Self::StudentInfo | Self::TeachingCalendar => "html",
+            Self::ClassroomAvailability | Self::Buildings => "json",
+        }
+    }
+
+    /// Request path under `{ems}/jwglxt/`, with its fixed query.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::StudentInfo => "xsxxxggl/xsgrxxwh_cxXsgrxx.html?gnmkdm=N100801&layout=default",
+            Self::TeachingCalendar => "xtgl/index_cxAreaFive.html?localeKey=zh_CN&gnmkdm=index",
+            Self::ClassroomAvailability => "cdjy/cdjy_cxKxcdlb.html?doType=query&gnmkdm=N2155",
+            Self::Buildings => "cdjy/cdjy_cxXqjc.html?gnmkdm=N2155",
+        }
+    }
+
+    /// Whether the page is requested with a POST.
+    pub fn is_post(self) -> bool {
+        matches!(self, Self::ClassroomAvailability)
+    }
+}
+
+/// A page name that is not one of [`Page::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown page {0:?}")]
+pub struct UnknownPage(String);
+
+impl FromStr for Page {
+    type Err = UnknownPage;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|page| page.name() == s)
+            .ok_or_else(|| UnknownPage(s.to_owned()))
+    }
+}
+
+static LOGIN_FORM: LazyLock<Selector> = LazyLock::new(|| sel("form[action*='login_slogin'], input#yhm"));
+static H5: LazyLock<Selector> = LazyLock::new(|| sel("h5"));
+static BODY: LazyLock<Selector> = LazyLock::new(|| sel("body"));
+
+pub(crate) fn sel(css: &str) -> Selector {
+    Selector::parse(css).unwrap_or_else(|e| panic!("static selector {css:?}: {e}"))
+}
+
+/// Recognises the two pages that can stand in for any other: the jwglxt
+/// login page (expired session) and ZhengFang's error page.
+pub fn recognize_error_page(body: &str) -> Option<ParseError> {
+    // Cheap substring checks first: most bodies are neither page.
+    let maybe_login = body.contains("login_slogin") || body.contains("用户登录");
+    let maybe_error = body.contains("系统运行异常");
+    if !maybe_login && !maybe_error {
+        return None;
+    }
+    let document = Html::parse_document(body);
+    if maybe_error {
+        let text = document
+            .select(&BODY)
+            .next()
+            .map(|b| normalize(&b.text().collect::<String>()))
+            .unwrap_or_default();
+        return Some(ParseError::ServerError {
+            message: excerpt(&text, 120),
+        });
+    }
+    let login_heading = document.select(&H5).any(|h| h.text().collect::<String>().contains("用户登录"));
+    (login_heading || document.select(&LOGIN_FORM).next().is_some()).then_some(ParseError::SessionExpired)
+}
+
+/// Collapses whitespace (including full-width spaces and NBSP) and trims.
+pub(crate) fn normalize(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{a0}')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// At most `max` characters, for error messages.
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// For JSON endpoints: the body, unless it is one of the stand-in pages or
+/// not JSON at all.
+pub(crate) fn json_body(page: Page, body: &str) -> Result<serde_json::Value, ParseError> {
+    if let Some(error) = recognize_error_page(body) {
+        return Err(error);
+    }
+    serde_json::from_str(body.trim_start_matches('\u{feff}')).map_err(|_| ParseError::UnexpectedPage {
+        page: page.name(),
+        missing: format!("a JSON answer (got {:?})", excerpt(body.trim(), 60)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for page in Page::ALL {
+            assert_eq!(page.name().parse::<Page>().as_ref(), Ok(page));
+        }
+        assert!("nope".parse::<Page>().is_err());
+    }
+
+    #[test]
+    fn recognizes_login_and_error_pages() {
+        assert_eq!(
+            recognize_error_page("<html><body><h5>用户登录</h5></body></html>"),
+            Some(ParseError::SessionExpired)
+        );
+        assert!(matches!(
+            recognize_error_page("<html><body><h3>出错啦！</h3><p>系统运行异常</p></body></html>"),
+            Some(ParseError::ServerError { .. })
+        ));
+        assert_eq!(recognize_error_page("{\"items\": []}"), None);
+    }
+}
