@@ -40,11 +40,15 @@ impl RecordConfig {
     pub fn from_env() -> anyhow::Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let (Some(username), Some(password)) = (var("XTU_USERNAME"), var("XTU_PASSWORD")) else {
-            bail!("set XTU_USERNAME and XTU_PASSWORD to the account whose pages should be recorded");
+            bail!(
+                "set XTU_USERNAME and XTU_PASSWORD to the account whose pages should be recorded"
+            );
         };
         Ok(Self {
-            sso_base_url: var("XTU_SSO_BASE_URL").unwrap_or_else(|| xtu_sso::DEFAULT_BASE_URL.to_owned()),
-            ems_base_url: var("XTU_EMS_BASE_URL").unwrap_or_else(|| xtu_ems::DEFAULT_BASE_URL.to_owned()),
+            sso_base_url: var("XTU_SSO_BASE_URL")
+                .unwrap_or_else(|| xtu_sso::DEFAULT_BASE_URL.to_owned()),
+            ems_base_url: var("XTU_EMS_BASE_URL")
+                .unwrap_or_else(|| xtu_ems::DEFAULT_BASE_URL.to_owned()),
             username,
             password,
             out_dir: crate::project_root().join("fixtures").join("ems"),
@@ -56,7 +60,9 @@ impl RecordConfig {
 /// Entry point of `cargo xtask fixtures`.
 pub fn main() -> anyhow::Result<()> {
     let config = RecordConfig::from_env()?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let written = runtime.block_on(record(&config))?;
     for path in &written {
         println!("wrote {}", path.display());
@@ -93,10 +99,16 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Vec<PathBuf>> {
         let request = match page {
             Page::StudentInfo => RawRequest::StudentInfo,
             Page::TeachingCalendar => RawRequest::TeachingCalendar,
-            Page::ClassroomAvailability => RawRequest::Classrooms { query: &query, page: 1 },
+            Page::ClassroomAvailability => RawRequest::Classrooms {
+                query: &query,
+                page: 1,
+            },
             Page::Buildings => RawRequest::Buildings { campus: "02", term },
         };
-        let body = ems.raw(request).await.with_context(|| format!("fetching {}", page.name()))?;
+        let body = ems
+            .raw(request)
+            .await
+            .with_context(|| format!("fetching {}", page.name()))?;
         bodies.insert(*page, body);
         tokio::time::sleep(config.delay).await;
     }
@@ -210,8 +222,9 @@ static NATIONAL_ID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(^|[^0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])[0-9]{2}[0-9]{3}[0-9Xx]([^0-9]|$)")
         .expect("static regex is valid")
 });
-static MOBILE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)").expect("static regex is valid"));
+static MOBILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)").expect("static regex is valid")
+});
 
 fn scrub(body: &str, secrets: &Secrets) -> String {
     let mut text = FIELD
@@ -231,9 +244,15 @@ fn scrub(body: &str, secrets: &Secrets) -> String {
     for (value, placeholder) in secrets {
         text = text.replace(value.as_str(), placeholder);
     }
-    text = JSESSIONID.replace_all(&text, format!("${{1}}{COOKIE}")).into_owned();
-    text = NATIONAL_ID.replace_all(&text, format!("${{1}}{ID_NUMBER}${{2}}")).into_owned();
-    MOBILE.replace_all(&text, format!("${{1}}{PHONE}${{2}}")).into_owned()
+    text = JSESSIONID
+        .replace_all(&text, format!("${{1}}{COOKIE}"))
+        .into_owned();
+    text = NATIONAL_ID
+        .replace_all(&text, format!("${{1}}{ID_NUMBER}${{2}}"))
+        .into_owned();
+    MOBILE
+        .replace_all(&text, format!("${{1}}{PHONE}${{2}}"))
+        .into_owned()
 }
 
 /// Writes through a temporary file and a rename, so an interrupted run never
@@ -260,7 +279,14 @@ mod tests {
 <div id="col_xbm"><p class="form-control-static">男</p></div>
 <a href="x.html;jsessionid=ABC123">x</a> 备注 13800001111。"#;
         let out = scrub(page, &secrets);
-        for leaked in ["李四光", "201905001234", "430102200001011234", "13912345678", "13800001111", "ABC123"] {
+        for leaked in [
+            "李四光",
+            "201905001234",
+            "430102200001011234",
+            "13912345678",
+            "13800001111",
+            "ABC123",
+        ] {
             assert!(!out.contains(leaked), "{leaked} leaked:\n{out}");
         }
         assert!(out.contains("张三(202205561111)"), "{out}");

@@ -61,8 +61,10 @@ pub enum Command {
     /// environment variable, or an interactive prompt (in that order). Failed
     /// logins are never retried: too many wrong passwords lock the account
     /// for 24 hours.
-    #[command(after_help = "Examples:\n  xtu sso-login --username 202205561111 --compressed\n  \
-        printf '%s' \"$PW\" | xtu sso-login --username 202205561111 --password-stdin")]
+    #[command(
+        after_help = "Examples:\n  xtu sso-login --username 202205561111 --compressed\n  \
+        printf '%s' \"$PW\" | xtu sso-login --username 202205561111 --password-stdin"
+    )]
     SsoLogin(SsoLoginArgs),
     /// Enter the academic system with an SSO token and print the EMS token.
     #[command(after_help = "Example:\n  xtu ems-auth --token \"$SSO_TOKEN\" --compressed")]
@@ -79,12 +81,16 @@ pub enum Command {
     ///
     /// A room is listed when it is free in every given week, on the given day,
     /// in every given section.
-    #[command(after_help = "Example:\n  xtu classroom-availability --token \"$EMS_TOKEN\" --compressed \\\n    \
-        --year 2025 --term 1 --weeks 1 2 3 --day-of-week 1 --sections 1 2 3")]
+    #[command(
+        after_help = "Example:\n  xtu classroom-availability --token \"$EMS_TOKEN\" --compressed \\\n    \
+        --year 2025 --term 1 --weeks 1 2 3 --day-of-week 1 --sections 1 2 3"
+    )]
     ClassroomAvailability(ClassroomArgs),
     /// Print a shell completion script.
-    #[command(after_help = "Examples:\n  xtu completions bash > ~/.local/share/bash-completion/completions/xtu\n  \
-        xtu completions zsh > ~/.zfunc/_xtu")]
+    #[command(
+        after_help = "Examples:\n  xtu completions bash > ~/.local/share/bash-completion/completions/xtu\n  \
+        xtu completions zsh > ~/.zfunc/_xtu"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -104,7 +110,12 @@ pub struct SsoLoginArgs {
     pub username: String,
     /// Password (visible to other users of this machine: prefer a prompt,
     /// --password-stdin or XTU_PASSWORD).
-    #[arg(long, env = "XTU_PASSWORD", hide_env_values = true, conflicts_with = "password_stdin")]
+    #[arg(
+        long,
+        env = "XTU_PASSWORD",
+        hide_env_values = true,
+        conflicts_with = "password_stdin"
+    )]
     pub password: Option<String>,
     /// Read the password from the first line of standard input.
     #[arg(long)]

@@ -8,7 +8,9 @@ use std::time::Duration;
 use xtu_ems::{ClassroomQuery, EmsClient, EmsError, Page, TermSpec, pages};
 use xtu_sso::{LoginError, SsoClient, SsoSession, TokenFormat};
 
-use crate::args::{ClassroomArgs, Cli, Command, GlobalArgs, LoginArgs, ParseArgs, SsoLoginArgs, TokenArgs};
+use crate::args::{
+    ClassroomArgs, Cli, Command, GlobalArgs, LoginArgs, ParseArgs, SsoLoginArgs, TokenArgs,
+};
 use crate::failure::Failure;
 use crate::output::{print_json, print_line};
 use crate::{secrets, stored};
@@ -64,7 +66,11 @@ async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Failure> {
 }
 
 fn format(compressed: bool) -> TokenFormat {
-    if compressed { TokenFormat::Compressed } else { TokenFormat::Plain }
+    if compressed {
+        TokenFormat::Compressed
+    } else {
+        TokenFormat::Plain
+    }
 }
 
 pub fn sso_client(global: &GlobalArgs) -> Result<SsoClient, Failure> {
@@ -94,7 +100,11 @@ async fn sso_login(global: &GlobalArgs, args: SsoLoginArgs) -> Result<(), Failur
 
 /// The CAS wants a captcha: show the image to the person at the terminal and
 /// send their answer with a fresh login attempt.
-async fn login_with_captcha(client: &SsoClient, username: &str, password: &str) -> Result<SsoSession, Failure> {
+async fn login_with_captcha(
+    client: &SsoClient,
+    username: &str,
+    password: &str,
+) -> Result<SsoSession, Failure> {
     let attempt = client.begin().await?;
     let image = attempt.captcha_image().await?;
     let file = tempfile::Builder::new()
@@ -104,20 +114,26 @@ async fn login_with_captcha(client: &SsoClient, username: &str, password: &str) 
         .map_err(Failure::io("could not create a file for the captcha image"))?;
     std::fs::write(file.path(), &image).map_err(Failure::io("could not save the captcha image"))?;
     // Keep the file after exit: the person may still be looking at it.
-    let (_, path) = file.keep().map_err(|e| Failure::io("could not keep the captcha image")(e.error))?;
-    eprint!("the login server asks for a captcha; the image is at {}\ncaptcha: ", path.display());
+    let (_, path) = file
+        .keep()
+        .map_err(|e| Failure::io("could not keep the captcha image")(e.error))?;
+    eprint!(
+        "the login server asks for a captcha; the image is at {}\ncaptcha: ",
+        path.display()
+    );
     let _ = std::io::stderr().flush();
     let answer = secrets::read_stdin_line("captcha answer")?;
-    let session = attempt.submit(username, password, Some(answer.trim())).await;
+    let session = attempt
+        .submit(username, password, Some(answer.trim()))
+        .await;
     let _ = std::fs::remove_file(&path);
     Ok(session?)
 }
 
 async fn ems_auth(global: &GlobalArgs, args: TokenArgs) -> Result<(), Failure> {
-    let token = args
-        .token
-        .as_deref()
-        .ok_or_else(|| Failure::Usage("ems-auth needs the SSO token: --token or XTU_TOKEN".into()))?;
+    let token = args.token.as_deref().ok_or_else(|| {
+        Failure::Usage("ems-auth needs the SSO token: --token or XTU_TOKEN".into())
+    })?;
     let token = secrets::token(token)?;
     let sso = SsoSession::from_token(&token)?;
     let ems = ems_builder(global).enter(&sso).await?;
@@ -133,7 +149,10 @@ async fn classroom_availability(global: &GlobalArgs, args: ClassroomArgs) -> Res
     query.building = args.building;
     query.min_seats = args.min_seats;
     query.validate_codes().map_err(xtu_ems::EmsError::from)?;
-    let rooms = with_ems(global, &args.token, async |ems| ems.free_classrooms(&query).await).await?;
+    let rooms = with_ems(global, &args.token, async |ems| {
+        ems.free_classrooms(&query).await
+    })
+    .await?;
     print_json(&room_names(&rooms))
 }
 
@@ -144,16 +163,22 @@ fn room_names(rooms: &[xtu_model::Classroom]) -> Vec<&str> {
 fn parse(args: ParseArgs) -> Result<(), Failure> {
     let page = Page::from_str(&args.page).map_err(|_| {
         let names: Vec<&str> = Page::ALL.iter().map(|p| p.name()).collect();
-        Failure::Usage(format!("unknown page {:?}: expected one of {}", args.page, names.join(", ")))
+        Failure::Usage(format!(
+            "unknown page {:?}: expected one of {}",
+            args.page,
+            names.join(", ")
+        ))
     })?;
     let text = secrets::read_input(&args.file)?;
     let map = |e: xtu_ems::ParseError| Failure::from(xtu_ems::EmsError::from(e));
     match page {
         Page::StudentInfo => print_json(&pages::student_info::parse(&text).map_err(map)?),
         Page::TeachingCalendar => print_json(&pages::teaching_calendar::parse(&text).map_err(map)?),
-        Page::ClassroomAvailability => {
-            print_json(&room_names(&pages::classroom_availability::parse(&text).map_err(map)?.items))
-        }
+        Page::ClassroomAvailability => print_json(&room_names(
+            &pages::classroom_availability::parse(&text)
+                .map_err(map)?
+                .items,
+        )),
         Page::Buildings => print_json(&pages::buildings::parse(&text).map_err(map)?),
     }
 }

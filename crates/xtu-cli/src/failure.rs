@@ -61,9 +61,11 @@ fn login_exit_code(error: &LoginError) -> ExitCode {
     match error {
         LoginError::BadCredentials { .. } => ExitCode::BadCredentials,
         LoginError::AccountLocked { .. } => ExitCode::AccountLocked,
-        LoginError::CaptchaRequired { .. } | LoginError::CaptchaIncorrect { .. } => ExitCode::CaptchaRequired,
+        LoginError::CaptchaRequired { .. } | LoginError::CaptchaIncorrect { .. } => {
+            ExitCode::CaptchaRequired
+        }
         LoginError::MustChangePassword => ExitCode::MustChangePassword,
-        LoginError::AccountDisabled { .. } => ExitCode::AccountDisabled,
+        LoginError::AccountDisabled => ExitCode::AccountDisabled,
         LoginError::Transport(_) => ExitCode::Network,
         LoginError::InvalidPassword(_) | LoginError::InvalidBaseUrl(_) => ExitCode::Usage,
         _ => ExitCode::UnexpectedPage,

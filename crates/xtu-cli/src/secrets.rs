@@ -13,7 +13,8 @@ pub fn password(given: Option<String>, from_stdin: bool) -> Result<String, Failu
     } else if let Some(password) = given {
         password
     } else if std::io::stdin().is_terminal() {
-        rpassword::prompt_password("password: ").map_err(Failure::io("could not read the password"))?
+        rpassword::prompt_password("password: ")
+            .map_err(Failure::io("could not read the password"))?
     } else {
         return Err(Failure::Usage(
             "no password given: use --password-stdin, XTU_PASSWORD, or run in a terminal to be prompted".into(),
@@ -27,7 +28,11 @@ pub fn password(given: Option<String>, from_stdin: bool) -> Result<String, Failu
 
 /// A token argument: `-` reads it from standard input.
 pub fn token(given: &str) -> Result<String, Failure> {
-    let token = if given == "-" { read_stdin_line("token")? } else { given.to_owned() };
+    let token = if given == "-" {
+        read_stdin_line("token")?
+    } else {
+        given.to_owned()
+    };
     if token.trim().is_empty() {
         return Err(Failure::Usage("the token is empty".into()));
     }
@@ -40,7 +45,9 @@ pub fn read_stdin_line(what: &str) -> Result<String, Failure> {
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .map_err(Failure::io(format!("could not read the {what} from standard input")))?;
+        .map_err(Failure::io(format!(
+            "could not read the {what} from standard input"
+        )))?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
@@ -52,7 +59,8 @@ pub fn read_input(path: &Path) -> Result<String, Failure> {
             .map_err(Failure::io("could not read standard input"))?;
         Ok(text)
     } else {
-        let bytes = std::fs::read(path).map_err(Failure::io(format!("could not read {}", path.display())))?;
+        let bytes = std::fs::read(path)
+            .map_err(Failure::io(format!("could not read {}", path.display())))?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 }

@@ -91,7 +91,11 @@ impl Drop for StoreLock {
 impl Store {
     /// The default state directory for this user.
     pub fn default_dir() -> Result<PathBuf, Failure> {
-        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let var = |name| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
         if let Some(dir) = var("XTU_STATE_DIR") {
             return Ok(dir);
         }
@@ -100,7 +104,9 @@ impl Store {
         }
         var("HOME")
             .map(|home| home.join(".local").join("state").join("xtu"))
-            .ok_or_else(|| Failure::Usage("cannot find a state directory: set XTU_STATE_DIR or HOME".into()))
+            .ok_or_else(|| {
+                Failure::Usage("cannot find a state directory: set XTU_STATE_DIR or HOME".into())
+            })
     }
 
     /// Opens (creating with mode 0700) the store at `dir`.
@@ -122,7 +128,8 @@ impl Store {
             .write(true)
             .open(&path)
             .map_err(Failure::io(format!("could not open {}", path.display())))?;
-        file.lock().map_err(Failure::io(format!("could not lock {}", path.display())))?;
+        file.lock()
+            .map_err(Failure::io(format!("could not lock {}", path.display())))?;
         Ok(StoreLock { file })
     }
 
@@ -143,7 +150,11 @@ impl Store {
         let removed = match fs::remove_file(&path) {
             Ok(()) => true,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-            Err(e) => return Err(Failure::io(format!("could not remove {}", path.display()))(e)),
+            Err(e) => {
+                return Err(Failure::io(format!("could not remove {}", path.display()))(
+                    e,
+                ));
+            }
         };
         if self.current()?.as_deref() == Some(username) {
             let _ = fs::remove_file(self.dir.join("current"));
@@ -172,11 +183,17 @@ impl Store {
     }
 
     fn session_path(&self, username: &str) -> Result<PathBuf, Failure> {
-        Ok(self.dir.join("sessions").join(format!("{}.json", file_stem(username)?)))
+        Ok(self
+            .dir
+            .join("sessions")
+            .join(format!("{}.json", file_stem(username)?)))
     }
 
     fn guard_path(&self, username: &str) -> Result<PathBuf, Failure> {
-        Ok(self.dir.join("guard").join(format!("{}.json", file_stem(username)?)))
+        Ok(self
+            .dir
+            .join("guard")
+            .join(format!("{}.json", file_stem(username)?)))
     }
 }
 
@@ -185,7 +202,9 @@ impl Store {
 fn file_stem(username: &str) -> Result<&str, Failure> {
     let plain = !username.is_empty()
         && username.len() <= 64
-        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'))
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@'))
         && !username.starts_with('.');
     if plain {
         Ok(username)
@@ -210,7 +229,8 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, Fai
 }
 
 fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Failure> {
-    let bytes = serde_json::to_vec_pretty(value).map_err(|e| Failure::Usage(format!("could not encode: {e}")))?;
+    let bytes = serde_json::to_vec_pretty(value)
+        .map_err(|e| Failure::Usage(format!("could not encode: {e}")))?;
     write_private(path, &bytes)
 }
 
@@ -224,9 +244,10 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         use std::os::unix::fs::PermissionsExt as _;
         builder.permissions(fs::Permissions::from_mode(0o600));
     }
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(Failure::io(format!("could not create a file in {}", dir.display())))?;
+    let mut tmp = builder.tempfile_in(dir).map_err(Failure::io(format!(
+        "could not create a file in {}",
+        dir.display()
+    )))?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(Failure::io(format!("could not write {}", path.display())))?;
@@ -275,14 +296,23 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(dir.path().join("state")).expect("open");
         store.save(&session("202205561111")).expect("save");
-        assert_eq!(store.load("202205561111").expect("load"), Some(session("202205561111")));
-        assert_eq!(store.current().expect("current").as_deref(), Some("202205561111"));
+        assert_eq!(
+            store.load("202205561111").expect("load"),
+            Some(session("202205561111"))
+        );
+        assert_eq!(
+            store.current().expect("current").as_deref(),
+            Some("202205561111")
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
             let mode = |p: &Path| fs::metadata(p).expect("stat").permissions().mode() & 0o777;
             assert_eq!(mode(&dir.path().join("state")), 0o700);
-            assert_eq!(mode(&dir.path().join("state/sessions/202205561111.json")), 0o600);
+            assert_eq!(
+                mode(&dir.path().join("state/sessions/202205561111.json")),
+                0o600
+            );
         }
         assert!(store.remove("202205561111").expect("remove"));
         assert_eq!(store.load("202205561111").expect("load"), None);

@@ -24,7 +24,9 @@ fn expired() -> Failure {
 }
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 pub fn open_store() -> Result<Store, Failure> {
@@ -69,7 +71,9 @@ pub async fn login(
         )));
     }
     if failures >= MAX_MANUAL_FAILURES {
-        eprintln!("warning: {failures} failed logins in the last 24 hours: another failure may lock the account");
+        eprintln!(
+            "warning: {failures} failed logins in the last 24 hours: another failure may lock the account"
+        );
     }
     let session = match sso_client(global)?.login(username, password).await {
         Ok(session) => session,
@@ -110,7 +114,10 @@ pub fn logout(username: Option<&str>) -> Result<(), Failure> {
 }
 
 /// `xtu whoami`: the stored account and whether its session still works.
-pub async fn whoami(global: &GlobalArgs, username: Option<&str>) -> Result<serde_json::Value, Failure> {
+pub async fn whoami(
+    global: &GlobalArgs,
+    username: Option<&str>,
+) -> Result<serde_json::Value, Failure> {
     let store = open_store()?;
     let username = resolve_user(&store, username)?;
     let stored = store.load(&username)?.ok_or_else(not_logged_in)?;
@@ -152,7 +159,9 @@ pub async fn with_ems<T>(
         let latest = store.load(&username)?.ok_or_else(not_logged_in)?;
         match &latest.ems_token {
             // Another process re-entered while this one waited for the lock.
-            Some(token) if latest.ems_token != stored.ems_token => ems_builder(global).from_token(token)?,
+            Some(token) if latest.ems_token != stored.ems_token => {
+                ems_builder(global).from_token(token)?
+            }
             _ => {
                 let sso = SsoSession::from_token(&latest.sso_token)?;
                 let client = match ems_builder(global).enter(&sso).await {

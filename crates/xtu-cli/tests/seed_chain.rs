@@ -11,7 +11,10 @@ const USER: &str = "202205561111";
 const PASSWORD: &str = "Xtu@2025!";
 
 async fn fake() -> FakeXtu {
-    FakeXtu::builder().account(Account::new(USER, PASSWORD)).start().await
+    FakeXtu::builder()
+        .account(Account::new(USER, PASSWORD))
+        .start()
+        .await
 }
 
 /// Logs in and enters the academic system through the binary; returns the
@@ -20,7 +23,11 @@ async fn ems_token(fake: &FakeXtu, compressed: bool) -> String {
     let flag: &[&str] = if compressed { &["--compressed"] } else { &[] };
     let mut args = vec!["sso-login", "--username", USER];
     args.extend_from_slice(flag);
-    let sso = xtu(fake, &args, &[("XTU_PASSWORD", PASSWORD)], None).await.ok().trim_end().to_owned();
+    let sso = xtu(fake, &args, &[("XTU_PASSWORD", PASSWORD)], None)
+        .await
+        .ok()
+        .trim_end()
+        .to_owned();
     let mut args = vec!["ems-auth", "--token", &sso];
     args.extend_from_slice(flag);
     let ems = xtu(fake, &args, &[], None).await.ok().trim_end().to_owned();
@@ -73,8 +80,17 @@ async fn the_seed_chain_prints_the_seed_json() {
 async fn plain_tokens_and_token_on_stdin_work_too() {
     let fake = fake().await;
     let token = ems_token(&fake, false).await;
-    let run = xtu(&fake, &["student-info", "--token", "-"], &[], Some(&format!("{token}\n"))).await;
-    assert!(run.ok().contains("\"student_id\": \"202205561111\""), "{run:#?}");
+    let run = xtu(
+        &fake,
+        &["student-info", "--token", "-"],
+        &[],
+        Some(&format!("{token}\n")),
+    )
+    .await;
+    assert!(
+        run.ok().contains("\"student_id\": \"202205561111\""),
+        "{run:#?}"
+    );
 }
 
 #[tokio::test]
@@ -93,11 +109,16 @@ async fn an_expired_ems_session_exits_10_and_never_prints_an_empty_result() {
 #[tokio::test]
 async fn an_expired_sso_session_cannot_enter_the_academic_system() {
     let fake = fake().await;
-    let sso = xtu(&fake, &["sso-login", "--username", USER], &[("XTU_PASSWORD", PASSWORD)], None)
-        .await
-        .ok()
-        .trim_end()
-        .to_owned();
+    let sso = xtu(
+        &fake,
+        &["sso-login", "--username", USER],
+        &[("XTU_PASSWORD", PASSWORD)],
+        None,
+    )
+    .await
+    .ok()
+    .trim_end()
+    .to_owned();
     fake.expire_sso_sessions();
     let run = xtu(&fake, &["ems-auth", "--token", &sso], &[], None).await;
     let line = run.fails_with(10);
@@ -109,9 +130,18 @@ async fn the_error_page_is_reported_as_a_server_error() {
     let fake = fake().await;
     let token = ems_token(&fake, true).await;
     fake.fail_ems_pages_with_error_page(true);
-    let run = xtu(&fake, &["student-info"], &[("XTU_TOKEN", token.as_str())], None).await;
+    let run = xtu(
+        &fake,
+        &["student-info"],
+        &[("XTU_TOKEN", token.as_str())],
+        None,
+    )
+    .await;
     let line = run.fails_with(11);
-    assert!(line.contains("系统运行异常") || line.contains("internal error"), "{line}");
+    assert!(
+        line.contains("系统运行异常") || line.contains("internal error"),
+        "{line}"
+    );
 }
 
 #[tokio::test]
@@ -134,7 +164,11 @@ async fn invalid_input_is_refused_before_any_request() {
         let line = run.fails_with(2);
         assert!(line.contains(needle), "{line}");
     }
-    assert_eq!(fake.requests().len(), before, "no request for invalid input");
+    assert_eq!(
+        fake.requests().len(),
+        before,
+        "no request for invalid input"
+    );
 }
 
 #[tokio::test]
@@ -146,7 +180,14 @@ async fn garbage_tokens_are_usage_errors_that_do_not_echo_the_token() {
         assert!(!line.contains("SECRET"), "{line}");
         assert!(line.contains("token"), "{line}");
     }
-    assert_eq!(fake.count(System::Ems, "GET", "/jwglxt/xsxxxggl/xsgrxxwh_cxXsgrxx.html"), 0);
+    assert_eq!(
+        fake.count(
+            System::Ems,
+            "GET",
+            "/jwglxt/xsxxxggl/xsgrxxwh_cxXsgrxx.html"
+        ),
+        0
+    );
 }
 
 #[tokio::test]
@@ -157,9 +198,19 @@ async fn parse_prints_what_the_command_prints() {
     let env = [("XTU_TOKEN", token.as_str())];
     for (page, file, args) in [
         ("student-info", "student-info.html", &["student-info"][..]),
-        ("teaching-calendar", "teaching-calendar.html", &["teaching-calendar"][..]),
+        (
+            "teaching-calendar",
+            "teaching-calendar.html",
+            &["teaching-calendar"][..],
+        ),
     ] {
-        let offline = xtu(&fake, &["parse", page, &format!("{fixtures}/{file}")], &[], None).await;
+        let offline = xtu(
+            &fake,
+            &["parse", page, &format!("{fixtures}/{file}")],
+            &[],
+            None,
+        )
+        .await;
         let online = xtu(&fake, args, &env, None).await;
         assert_eq!(offline.ok(), online.ok(), "{page}");
     }
@@ -167,7 +218,11 @@ async fn parse_prints_what_the_command_prints() {
     assert!(run.fails_with(2).contains("student-info"));
     let run = xtu(
         &fake,
-        &["parse", "student-info", &format!("{fixtures}/student-info.session-expired.html")],
+        &[
+            "parse",
+            "student-info",
+            &format!("{fixtures}/student-info.session-expired.html"),
+        ],
         &[],
         None,
     )

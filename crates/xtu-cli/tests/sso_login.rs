@@ -61,22 +61,48 @@ async fn bad_credentials_exit_3_with_the_sites_message_and_no_retry() {
     let fake = fake_with(Behaviour::Normal).await;
     let run = xtu(
         &fake,
-        &["sso-login", "--username", USER, "--password", "wrong-password"],
+        &[
+            "sso-login",
+            "--username",
+            USER,
+            "--password",
+            "wrong-password",
+        ],
         &[],
         None,
     )
     .await;
     let line = run.fails_with(3);
     assert!(line.contains("用户名或密码错误"), "{line}");
-    assert!(!line.contains("wrong-password"), "the password leaked: {line}");
-    assert_eq!(fake.count(System::Sso, "POST", "/cas/login"), 1, "a failed login must not be retried");
+    assert!(
+        !line.contains("wrong-password"),
+        "the password leaked: {line}"
+    );
+    assert_eq!(
+        fake.count(System::Sso, "POST", "/cas/login"),
+        1,
+        "a failed login must not be retried"
+    );
 }
 
 #[tokio::test]
 async fn outcomes_map_to_documented_exit_codes() {
     let cases = [
-        (Behaviour::Locked { message: "账号已锁定".into(), unlock_at: Some("2026-11-23 10:00:00".into()) }, 4, "2026-11-23 10:00:00"),
-        (Behaviour::CaptchaRequired { answer: "ab12".into() }, 5, "验证码"),
+        (
+            Behaviour::Locked {
+                message: "账号已锁定".into(),
+                unlock_at: Some("2026-11-23 10:00:00".into()),
+            },
+            4,
+            "2026-11-23 10:00:00",
+        ),
+        (
+            Behaviour::CaptchaRequired {
+                answer: "ab12".into(),
+            },
+            5,
+            "验证码",
+        ),
         (Behaviour::MustChangePassword, 6, "change"),
         (Behaviour::Disabled, 7, "disabled"),
     ];
@@ -86,7 +112,10 @@ async fn outcomes_map_to_documented_exit_codes() {
         let line = run.fails_with(code);
         assert!(line.contains(needle), "{line}");
         assert!(!line.contains(PASSWORD));
-        assert!(fake.count(System::Sso, "POST", "/cas/login") <= 1, "never retried");
+        assert!(
+            fake.count(System::Sso, "POST", "/cas/login") <= 1,
+            "never retried"
+        );
     }
 }
 
@@ -94,7 +123,11 @@ async fn outcomes_map_to_documented_exit_codes() {
 async fn an_unreachable_server_is_a_network_error() {
     let fake = fake_with(Behaviour::Normal).await;
     // Bind and drop a listener: nothing listens on that port afterwards.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
     let url = format!("http://127.0.0.1:{port}");
     let run = xtu(
         &fake,
@@ -112,7 +145,13 @@ async fn a_server_that_is_not_a_cas_is_an_unexpected_page() {
     // The academic system's listener has no /cas/login.
     let run = xtu(
         &fake,
-        &["sso-login", "--username", USER, "--sso-base-url", fake.ems_base_url()],
+        &[
+            "sso-login",
+            "--username",
+            USER,
+            "--sso-base-url",
+            fake.ems_base_url(),
+        ],
         &[("XTU_PASSWORD", PASSWORD)],
         None,
     )
@@ -124,7 +163,13 @@ async fn a_server_that_is_not_a_cas_is_an_unexpected_page() {
 async fn a_password_too_long_for_the_key_is_refused_before_any_post() {
     let fake = fake_with(Behaviour::Normal).await;
     let long = "p".repeat(200);
-    let run = xtu(&fake, &["sso-login", "--username", USER], &[("XTU_PASSWORD", &long)], None).await;
+    let run = xtu(
+        &fake,
+        &["sso-login", "--username", USER],
+        &[("XTU_PASSWORD", &long)],
+        None,
+    )
+    .await;
     let line = run.fails_with(2);
     assert!(line.contains("too long"), "{line}");
     assert_eq!(fake.count(System::Sso, "POST", "/cas/login"), 0);
@@ -135,6 +180,12 @@ async fn bad_flags_are_usage_errors() {
     let fake = fake_with(Behaviour::Normal).await;
     let run = xtu(&fake, &["sso-login"], &[], None).await;
     assert_eq!(run.code, 2, "{run:#?}");
-    let run = xtu(&fake, &["sso-login", "--username", USER, "--sso-base-url", "ftp://x"], &[("XTU_PASSWORD", PASSWORD)], None).await;
+    let run = xtu(
+        &fake,
+        &["sso-login", "--username", USER, "--sso-base-url", "ftp://x"],
+        &[("XTU_PASSWORD", PASSWORD)],
+        None,
+    )
+    .await;
     run.fails_with(2);
 }

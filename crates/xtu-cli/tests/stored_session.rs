@@ -10,14 +10,22 @@ const USER: &str = "202205561111";
 const PASSWORD: &str = "Xtu@2025!";
 
 async fn fake() -> FakeXtu {
-    FakeXtu::builder().account(Account::new(USER, PASSWORD)).start().await
+    FakeXtu::builder()
+        .account(Account::new(USER, PASSWORD))
+        .start()
+        .await
 }
 
 fn state_env(dir: &tempfile::TempDir) -> (&'static str, String) {
     ("XTU_STATE_DIR", dir.path().to_string_lossy().into_owned())
 }
 
-async fn run(fake: &FakeXtu, dir: &tempfile::TempDir, args: &[&str], password: Option<&str>) -> common::Run {
+async fn run(
+    fake: &FakeXtu,
+    dir: &tempfile::TempDir,
+    args: &[&str],
+    password: Option<&str>,
+) -> common::Run {
     let (key, value) = state_env(dir);
     let mut env = vec![(key, value.as_str())];
     if let Some(password) = password {
@@ -37,17 +45,29 @@ async fn login_once_then_ask_with_one_request_each() {
     let before = fake.requests().len();
     let info = run(&fake, &dir, &["info"], None).await;
     assert!(info.ok().contains("\"student_id\": \"202205561111\""));
-    assert_eq!(fake.requests().len() - before, 1, "a warm query costs exactly one request");
+    assert_eq!(
+        fake.requests().len() - before,
+        1,
+        "a warm query costs exactly one request"
+    );
 
     let whoami = run(&fake, &dir, &["whoami"], None).await;
-    assert!(whoami.ok().contains("\"ems_session_valid\": true"), "{whoami:#?}");
+    assert!(
+        whoami.ok().contains("\"ems_session_valid\": true"),
+        "{whoami:#?}"
+    );
 
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = |p: std::path::PathBuf| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        let mode = |p: std::path::PathBuf| {
+            std::fs::metadata(p).expect("stat").permissions().mode() & 0o777
+        };
         assert_eq!(mode(dir.path().to_path_buf()), 0o700);
-        assert_eq!(mode(dir.path().join("sessions").join(format!("{USER}.json"))), 0o600);
+        assert_eq!(
+            mode(dir.path().join("sessions").join(format!("{USER}.json"))),
+            0o600
+        );
     }
 
     let logout = run(&fake, &dir, &["logout"], None).await;
@@ -65,7 +85,11 @@ async fn an_expired_ems_session_is_re_entered_silently() {
     let posts_before = fake.count(System::Sso, "POST", "/cas/login");
     let calendar = run(&fake, &dir, &["calendar"], None).await;
     assert!(calendar.ok().contains("term_id"));
-    assert_eq!(fake.count(System::Sso, "POST", "/cas/login"), posts_before, "no password was sent");
+    assert_eq!(
+        fake.count(System::Sso, "POST", "/cas/login"),
+        posts_before,
+        "no password was sent"
+    );
     // The refreshed session was stored: the next query is one request again.
     let before = fake.requests().len();
     run(&fake, &dir, &["calendar"], None).await.ok();
@@ -81,7 +105,10 @@ async fn when_sso_expired_too_it_asks_for_a_login_and_sends_no_password() {
     fake.expire_sso_sessions();
     let posts_before = fake.count(System::Sso, "POST", "/cas/login");
     let info = run(&fake, &dir, &["info"], None).await;
-    assert_eq!(info.fails_with(10), "error: session expired: run 'xtu login'");
+    assert_eq!(
+        info.fails_with(10),
+        "error: session expired: run 'xtu login'"
+    );
     assert_eq!(fake.count(System::Sso, "POST", "/cas/login"), posts_before);
 }
 
@@ -98,7 +125,13 @@ async fn three_failed_logins_in_a_day_need_force() {
     let refused = run(&fake, &dir, &["login", "--username", USER], Some(PASSWORD)).await;
     assert!(refused.fails_with(2).contains("--force"));
     assert_eq!(fake.count(System::Sso, "POST", "/cas/login"), 3);
-    let forced = run(&fake, &dir, &["login", "--username", USER, "--force"], Some(PASSWORD)).await;
+    let forced = run(
+        &fake,
+        &dir,
+        &["login", "--username", USER, "--force"],
+        Some(PASSWORD),
+    )
+    .await;
     assert_eq!(forced.code, 0, "{forced:#?}");
     assert!(forced.stderr.contains("warning"), "{forced:#?}");
     // A success clears the guard.
@@ -131,6 +164,7 @@ async fn parallel_queries_re_enter_once_and_keep_the_store_intact() {
         1,
         "concurrent commands must re-enter once, not once each"
     );
-    let store = std::fs::read_to_string(dir.path().join("sessions").join(format!("{USER}.json"))).expect("store");
+    let store = std::fs::read_to_string(dir.path().join("sessions").join(format!("{USER}.json")))
+        .expect("store");
     serde_json::from_str::<serde_json::Value>(&store).expect("the store is valid JSON");
 }

@@ -155,7 +155,9 @@ impl EmsClient {
     /// Checks that the session is still valid with one small request (the
     /// index page, without following redirects).
     pub async fn check(&self) -> Result<(), EmsError> {
-        self.get(INDEX_PATH.trim_start_matches("/jwglxt/")).await.map(drop)
+        self.get(INDEX_PATH.trim_start_matches("/jwglxt/"))
+            .await
+            .map(drop)
     }
 
     /// The student's profile (学生个人信息).
@@ -172,7 +174,10 @@ impl EmsClient {
 
     /// Rooms free in every week, day and section of the query, in the site's
     /// order (by room code). Fetches every result page.
-    pub async fn free_classrooms(&self, query: &ClassroomQuery) -> Result<Vec<Classroom>, EmsError> {
+    pub async fn free_classrooms(
+        &self,
+        query: &ClassroomQuery,
+    ) -> Result<Vec<Classroom>, EmsError> {
         let first = self.classroom_page(query, 1).await?;
         let mut rooms = first.items;
         if first.total_page > 1 {
@@ -200,7 +205,11 @@ impl EmsClient {
         Ok(pages::buildings::parse(&body)?)
     }
 
-    async fn classroom_page(&self, query: &ClassroomQuery, page: u32) -> Result<xtu_model::ClassroomPage, EmsError> {
+    async fn classroom_page(
+        &self,
+        query: &ClassroomQuery,
+        page: u32,
+    ) -> Result<xtu_model::ClassroomPage, EmsError> {
         let body = self.raw(RawRequest::Classrooms { query, page }).await?;
         Ok(pages::classroom_availability::parse(&body)?)
     }
@@ -218,8 +227,11 @@ impl EmsClient {
                 let now_ms = SystemTime::now()
                     .duration_since(UNIX_EPOCH)
                     .map_or(0, |d| d.as_millis());
-                self.post_form(Page::ClassroomAvailability.path(), &query.form(page, now_ms))
-                    .await
+                self.post_form(
+                    Page::ClassroomAvailability.path(),
+                    &query.form(page, now_ms),
+                )
+                .await
             }
             RawRequest::Buildings { campus, term } => {
                 if campus.is_empty() || !campus.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -257,7 +269,9 @@ impl EmsClient {
             }
             // Anywhere else, typically the CAS login page: the CAS did not
             // recognise the SSO cookies.
-            return if response.status().is_success() || response.status().as_u16() == SESSION_EXPIRED_STATUS {
+            return if response.status().is_success()
+                || response.status().as_u16() == SESSION_EXPIRED_STATUS
+            {
                 Err(EmsError::SsoSessionExpired)
             } else {
                 Err(self.unexpected(&response))
@@ -292,7 +306,11 @@ impl EmsClient {
         }
     }
 
-    async fn post_form(&self, path: &str, form: &[(&'static str, String)]) -> Result<String, EmsError> {
+    async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&'static str, String)],
+    ) -> Result<String, EmsError> {
         let request = self
             .client
             .request(Method::POST, self.page_url(path))
@@ -315,7 +333,8 @@ impl EmsClient {
             return Err(EmsError::SessionExpired);
         }
         if let Some(next) = http::location(&response) {
-            return if next.path().contains(LOGIN_PAGE_MARKER) || next.path().contains("/cas/login") {
+            return if next.path().contains(LOGIN_PAGE_MARKER) || next.path().contains("/cas/login")
+            {
                 Err(EmsError::SessionExpired)
             } else {
                 Err(self.unexpected(&response))

@@ -101,7 +101,13 @@ fn checked(
 ) -> Result<BTreeSet<u8>, QueryError> {
     let set = values
         .into_iter()
-        .map(|v| if range.contains(&v) { Ok(v) } else { Err(error(v)) })
+        .map(|v| {
+            if range.contains(&v) {
+                Ok(v)
+            } else {
+                Err(error(v))
+            }
+        })
         .collect::<Result<BTreeSet<u8>, _>>()?;
     if set.is_empty() {
         return Err(QueryError::Empty(what));
@@ -153,8 +159,14 @@ impl ClassroomQuery {
 
     /// The POST form of one result page.
     pub(crate) fn form(&self, page: u32, now_ms: u128) -> Vec<(&'static str, String)> {
-        let mask = |set: &BTreeSet<u8>| set.iter().map(|v| 1u64 << (v - 1)).sum::<u64>().to_string();
-        let days = self.days.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
+        let mask =
+            |set: &BTreeSet<u8>| set.iter().map(|v| 1u64 << (v - 1)).sum::<u64>().to_string();
+        let days = self
+            .days
+            .iter()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
         vec![
             ("fwzt", "cx".to_owned()),
             ("xqh_id", self.campus.clone()),
@@ -162,7 +174,10 @@ impl ClassroomQuery {
             ("xqm", self.term.xqm().to_owned()),
             ("cdlb_id", self.room_type.clone()),
             ("cdejlb_id", String::new()),
-            ("qszws", self.min_seats.map(|s| s.to_string()).unwrap_or_default()),
+            (
+                "qszws",
+                self.min_seats.map(|s| s.to_string()).unwrap_or_default(),
+            ),
             ("jszws", String::new()),
             ("cdmc", String::new()),
             ("lh", self.building.clone()),
@@ -198,19 +213,43 @@ mod tests {
     fn validates_every_input() {
         assert_eq!(TermSpec::new(2025, 3), Err(QueryError::Term(3)));
         assert_eq!(TermSpec::new(1999, 1), Err(QueryError::Year(1999)));
-        assert_eq!(ClassroomQuery::new(term(), [0], [1], [1]), Err(QueryError::Week(0)));
-        assert_eq!(ClassroomQuery::new(term(), [26], [1], [1]), Err(QueryError::Week(26)));
-        assert_eq!(ClassroomQuery::new(term(), [1], [8], [1]), Err(QueryError::Day(8)));
-        assert_eq!(ClassroomQuery::new(term(), [1], [1], [12]), Err(QueryError::Section(12)));
-        assert_eq!(ClassroomQuery::new(term(), [], [1], [1]), Err(QueryError::Empty("weeks")));
+        assert_eq!(
+            ClassroomQuery::new(term(), [0], [1], [1]),
+            Err(QueryError::Week(0))
+        );
+        assert_eq!(
+            ClassroomQuery::new(term(), [26], [1], [1]),
+            Err(QueryError::Week(26))
+        );
+        assert_eq!(
+            ClassroomQuery::new(term(), [1], [8], [1]),
+            Err(QueryError::Day(8))
+        );
+        assert_eq!(
+            ClassroomQuery::new(term(), [1], [1], [12]),
+            Err(QueryError::Section(12))
+        );
+        assert_eq!(
+            ClassroomQuery::new(term(), [], [1], [1]),
+            Err(QueryError::Empty("weeks"))
+        );
     }
 
     #[test]
     fn encodes_bitmasks_and_term_code() {
-        let q = ClassroomQuery::new(TermSpec::new(2025, 2).expect("valid"), [1, 2, 3, 3], [1], [1, 2, 11])
-            .expect("valid");
+        let q = ClassroomQuery::new(
+            TermSpec::new(2025, 2).expect("valid"),
+            [1, 2, 3, 3],
+            [1],
+            [1, 2, 11],
+        )
+        .expect("valid");
         let form = q.form(1, 0);
-        let get = |k: &str| form.iter().find(|(key, _)| *key == k).map(|(_, v)| v.as_str());
+        let get = |k: &str| {
+            form.iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.as_str())
+        };
         assert_eq!(get("zcd"), Some("7"));
         assert_eq!(get("jcd"), Some(&*(1u64 + 2 + 1024).to_string()));
         assert_eq!(get("xqm"), Some("12"));

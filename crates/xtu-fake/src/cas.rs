@@ -36,7 +36,10 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
         .route("/cas/v2/getKaptchaStatus", get(captcha_status))
         .route("/cas/kaptcha", get(captcha_image))
         .route("/application-center", get(application_center))
-        .route("/im/securitycenter/modifyPwd/index.zf", get(application_center))
+        .route(
+            "/im/securitycenter/modifyPwd/index.zf",
+            get(application_center),
+        )
         .with_state(state)
 }
 
@@ -114,7 +117,9 @@ fn page_response(
     let mut cas = lock(&state.cas);
     cas.executions.insert(execution.clone());
     let existing = cookie(headers, "JSESSIONID").filter(|id| cas.sessions.contains_key(id));
-    let new_session = existing.is_none().then(|| random_token("", 16).to_uppercase());
+    let new_session = existing
+        .is_none()
+        .then(|| random_token("", 16).to_uppercase());
     if let Some(id) = &new_session {
         cas.sessions.insert(id.clone(), None);
     }
@@ -126,15 +131,25 @@ fn page_response(
         .replace("{{ERROR}}", &html_escape(error))
         .replace("{{EXECUTION}}", &execution)
         .replace("{{SCRIPT}}", &script);
-    let mut response = (status, [(header::CONTENT_TYPE, "text/html;charset=UTF-8")], body).into_response();
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, "text/html;charset=UTF-8")],
+        body,
+    )
+        .into_response();
     if let Some(id) = new_session {
-        set_cookie(&mut response, &format!("JSESSIONID={id}; Path=/cas; HttpOnly"));
+        set_cookie(
+            &mut response,
+            &format!("JSESSIONID={id}; Path=/cas; HttpOnly"),
+        );
     }
     response
 }
 
 fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// `GET /cas/v2/getPubKey`: the next key, bound to the caller's CAS session.
@@ -142,10 +157,8 @@ async fn public_key(State(state): State<Arc<FakeState>>, headers: HeaderMap) -> 
     let mut cas = lock(&state.cas);
     let index = cas.next_key % KEYS.len();
     cas.next_key += 1;
-    if let Some(id) = cookie(&headers, "JSESSIONID") {
-        if let Some(bound) = cas.sessions.get_mut(&id) {
-            *bound = Some(index);
-        }
+    if let Some(bound) = cookie(&headers, "JSESSIONID").and_then(|id| cas.sessions.get_mut(&id)) {
+        *bound = Some(index);
     }
     let (modulus, _) = KEYS[index];
     axum::Json(serde_json::json!({ "modulus": modulus, "exponent": "10001" })).into_response()
@@ -161,10 +174,11 @@ async fn captcha_status(State(state): State<Arc<FakeState>>) -> String {
 
 /// A 1×1 PNG: enough for a client to save and show.
 const PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
-    0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00,
-    0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff,
-    0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
 
 async fn captcha_image() -> Response {
@@ -172,7 +186,11 @@ async fn captcha_image() -> Response {
 }
 
 async fn application_center() -> Response {
-    ([(header::CONTENT_TYPE, "text/html;charset=UTF-8")], "<html><body>应用中心</body></html>").into_response()
+    (
+        [(header::CONTENT_TYPE, "text/html;charset=UTF-8")],
+        "<html><body>应用中心</body></html>",
+    )
+        .into_response()
 }
 
 /// Decrypts a textbook-RSA password with the key bound to the session.
@@ -196,7 +214,9 @@ async fn login(
 ) -> Response {
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     let stale = redirect("/cas/login?exception.message=Error+decoding+flow+execution");
-    let remaining = state.stale_executions.load(std::sync::atomic::Ordering::Relaxed);
+    let remaining = state
+        .stale_executions
+        .load(std::sync::atomic::Ordering::Relaxed);
     if remaining > 0 {
         state
             .stale_executions
@@ -211,14 +231,24 @@ async fn login(
         }
         cookie(&headers, "JSESSIONID").and_then(|id| cas.sessions.get(&id).copied().flatten())
     };
-    let render = |error: &str, unlock: Option<&str>| page_response(&state, &headers, StatusCode::OK, error, unlock);
+    let render = |error: &str, unlock: Option<&str>| {
+        page_response(&state, &headers, StatusCode::OK, error, unlock)
+    };
     let password = key_index.and_then(|index| decrypt(index, field("password")));
-    let Some(account) = state.accounts.iter().find(|a| a.username == field("username")) else {
+    let Some(account) = state
+        .accounts
+        .iter()
+        .find(|a| a.username == field("username"))
+    else {
         return render("用户名或密码错误", None);
     };
     match &account.behaviour {
         Behaviour::Disabled => {
-            return (StatusCode::FORBIDDEN, "<html><body><h1>403</h1><p>账号已被禁用</p></body></html>").into_response();
+            return (
+                StatusCode::FORBIDDEN,
+                "<html><body><h1>403</h1><p>账号已被禁用</p></body></html>",
+            )
+                .into_response();
         }
         Behaviour::Locked { message, unlock_at } => return render(message, unlock_at.as_deref()),
         Behaviour::CaptchaRequired { answer } => {
@@ -236,18 +266,26 @@ async fn login(
         return render("用户名或密码错误", None);
     }
     if account.behaviour == Behaviour::MustChangePassword {
-        return redirect(&format!("{}/im/securitycenter/modifyPwd/index.zf?first=1", state.sso_base_url()));
+        return redirect(&format!(
+            "{}/im/securitycenter/modifyPwd/index.zf?first=1",
+            state.sso_base_url()
+        ));
     }
     let service = query
         .get("service")
         .cloned()
         .unwrap_or_else(|| format!("{}/application-center", state.sso_base_url()));
     let tgt = random_token("TGT-", 20);
-    lock(&state.cas).tgts.insert(tgt.clone(), account.username.clone());
+    lock(&state.cas)
+        .tgts
+        .insert(tgt.clone(), account.username.clone());
     let ticket = issue_ticket(&state, &account.username, &service);
     let mut response = redirect(&with_ticket(&service, &ticket));
     set_cookie(&mut response, &format!("CASTGC={tgt}; Path=/cas; HttpOnly"));
-    set_cookie(&mut response, &format!("iPlanetDirectoryPro={tgt}; Path=/; HttpOnly"));
+    set_cookie(
+        &mut response,
+        &format!("iPlanetDirectoryPro={tgt}; Path=/; HttpOnly"),
+    );
     response
 }
 

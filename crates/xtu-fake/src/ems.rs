@@ -81,15 +81,25 @@ fn html(body: &'static str) -> Response {
 }
 
 fn json(body: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, "application/json;charset=UTF-8")], body).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+        body,
+    )
+        .into_response()
 }
 
 /// `{ems}/sso/zfiotlogin`: without a ticket, off to the CAS; with one, check
 /// it and continue to `ticketlogin`.
-async fn zfiotlogin(State(state): State<Arc<FakeState>>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn zfiotlogin(
+    State(state): State<Arc<FakeState>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let service = format!("{}/sso/zfiotlogin", state.ems_base_url());
     let Some(ticket) = query.get("ticket") else {
-        let login = url::Url::parse_with_params(&format!("{}/cas/login", state.sso_base_url()), [("service", &service)]);
+        let login = url::Url::parse_with_params(
+            &format!("{}/cas/login", state.sso_base_url()),
+            [("service", &service)],
+        );
         return match login {
             Ok(url) => redirect(url.as_str()),
             Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
@@ -108,15 +118,29 @@ async fn zfiotlogin(State(state): State<Arc<FakeState>>, Query(query): Query<Has
 }
 
 /// Consumes the hand-off code, opens a jwglxt session and sets its cookies.
-async fn ticketlogin(State(state): State<Arc<FakeState>>, Query(query): Query<HashMap<String, String>>) -> Response {
-    let username = query.get("uid").and_then(|uid| lock(&state.ems.pending).remove(uid));
+async fn ticketlogin(
+    State(state): State<Arc<FakeState>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let username = query
+        .get("uid")
+        .and_then(|uid| lock(&state.ems.pending).remove(uid));
     let Some(username) = username else {
         return redirect("/jwglxt/xtgl/login_slogin.html");
     };
     let id = state.ems.new_id("");
-    lock(&state.ems.sessions).insert(id.clone(), EmsSession { username, requests: 0 });
+    lock(&state.ems.sessions).insert(
+        id.clone(),
+        EmsSession {
+            username,
+            requests: 0,
+        },
+    );
     let mut response = redirect("/jwglxt/xtgl/index_initMenu.html");
-    for cookie in [format!("JSESSIONID={id}; Path=/jwglxt; HttpOnly"), format!("route={:016x}; Path=/", rand::random::<u64>())] {
+    for cookie in [
+        format!("JSESSIONID={id}; Path=/jwglxt; HttpOnly"),
+        format!("route={:016x}; Path=/", rand::random::<u64>()),
+    ] {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
@@ -185,7 +209,10 @@ async fn classrooms(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     if session_user(&state, &headers).is_none() {
-        return StatusCode::from_u16(901).map_or_else(|_| StatusCode::UNAUTHORIZED.into_response(), IntoResponse::into_response);
+        return StatusCode::from_u16(901).map_or_else(
+            |_| StatusCode::UNAUTHORIZED.into_response(),
+            IntoResponse::into_response,
+        );
     }
     if state.ems.error_pages.load(Ordering::Relaxed) {
         return html(ERROR_PAGE);
@@ -193,8 +220,13 @@ async fn classrooms(
     let valid = ["xnm", "xqm", "zcd", "xqj", "jcd"]
         .iter()
         .all(|key| form.get(*key).is_some_and(|v| !v.is_empty()))
-        && form.get("xqm").is_some_and(|v| matches!(v.as_str(), "3" | "12" | "16"));
-    let page = form.get("queryModel.currentPage").cloned().unwrap_or_default();
+        && form
+            .get("xqm")
+            .is_some_and(|v| matches!(v.as_str(), "3" | "12" | "16"));
+    let page = form
+        .get("queryModel.currentPage")
+        .cloned()
+        .unwrap_or_default();
     lock(&state.ems.classroom_forms).push(form);
     if !valid {
         return html(ERROR_PAGE);
@@ -213,7 +245,10 @@ impl crate::FakeXtu {
 
     /// Academic-system sessions expire after `n` page requests (0 = never).
     pub fn expire_ems_sessions_after(&self, n: u64) {
-        self.state().ems.requests_per_session.store(n, Ordering::Relaxed);
+        self.state()
+            .ems
+            .requests_per_session
+            .store(n, Ordering::Relaxed);
     }
 
     /// Serve ZhengFang's 系统运行异常 page instead of every page.

@@ -169,7 +169,10 @@ impl FakeXtuBuilder {
             (Arc::clone(&state), System::Ems),
             record,
         ));
-        let tasks = vec![serve(sso_listener, sso_router), serve(ems_listener, ems_router)];
+        let tasks = vec![
+            serve(sso_listener, sso_router),
+            serve(ems_listener, ems_router),
+        ];
         Ok(FakeXtu { state, tasks })
     }
 }
@@ -180,7 +183,11 @@ fn serve(listener: TcpListener, router: Router) -> JoinHandle<()> {
     })
 }
 
-async fn record(State((state, system)): State<(Arc<FakeState>, System)>, request: Request, next: Next) -> Response {
+async fn record(
+    State((state, system)): State<(Arc<FakeState>, System)>,
+    request: Request,
+    next: Next,
+) -> Response {
     lock(&state.log).push(RecordedRequest {
         system,
         method: request.method().to_string(),

@@ -98,7 +98,13 @@ mod tests {
     #[test]
     fn parses_and_prints_terms() {
         let term: Term = "2025-2026-1".parse().expect("valid");
-        assert_eq!(term, Term { start_year: 2025, term: 1 });
+        assert_eq!(
+            term,
+            Term {
+                start_year: 2025,
+                term: 1
+            }
+        );
         assert_eq!(term.to_string(), "2025-2026-1");
         assert_eq!("2025-2".parse::<Term>().map(Term::xqm), Ok("12"));
         for bad in ["2025-2027-1", "2025-2026-3", "x", "", "2025-2026-1-1"] {

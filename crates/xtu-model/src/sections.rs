@@ -17,7 +17,11 @@ impl Season {
     /// most universities in Hunan; the protocol doc gives the times, not the
     /// switch dates, so this is the documented assumption.
     pub fn of(date: NaiveDate) -> Self {
-        if (5..=9).contains(&date.month()) { Self::Summer } else { Self::Winter }
+        if (5..=9).contains(&date.month()) {
+            Self::Summer
+        } else {
+            Self::Winter
+        }
     }
 }
 
@@ -27,8 +31,24 @@ pub const SECTIONS: u8 = 11;
 pub const SECTION_MINUTES: i64 = 45;
 
 const MORNING: [(u32, u32); 4] = [(8, 0), (8, 55), (10, 10), (11, 5)];
-const SUMMER_REST: [(u32, u32); 7] = [(14, 30), (15, 25), (16, 40), (17, 35), (19, 30), (20, 25), (21, 20)];
-const WINTER_REST: [(u32, u32); 7] = [(14, 0), (14, 55), (16, 10), (17, 5), (19, 0), (19, 55), (20, 50)];
+const SUMMER_REST: [(u32, u32); 7] = [
+    (14, 30),
+    (15, 25),
+    (16, 40),
+    (17, 35),
+    (19, 30),
+    (20, 25),
+    (21, 20),
+];
+const WINTER_REST: [(u32, u32); 7] = [
+    (14, 0),
+    (14, 55),
+    (16, 10),
+    (17, 5),
+    (19, 0),
+    (19, 55),
+    (20, 50),
+];
 
 /// Start time of a section (1..=11).
 pub fn section_start(section: u8, season: Season) -> Option<NaiveTime> {

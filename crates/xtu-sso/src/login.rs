@@ -62,7 +62,9 @@ pub enum LoginError {
         message: String,
     },
     /// The `execution` token was stale twice in a row.
-    #[error("the login server keeps rejecting its own login form (stale execution token); try again later")]
+    #[error(
+        "the login server keeps rejecting its own login form (stale execution token); try again later"
+    )]
     StaleExecution,
     /// A response the protocol does not describe.
     #[error("unexpected response from the login server: HTTP {status} at {url}")]
@@ -184,7 +186,8 @@ impl SsoClient {
 
     fn login_url(&self) -> Url {
         let mut url = http::join(&self.base, "/cas/login");
-        url.query_pairs_mut().append_pair("service", self.service.as_str());
+        url.query_pairs_mut()
+            .append_pair("service", self.service.as_str());
         url
     }
 }
@@ -207,10 +210,12 @@ impl fmt::Debug for LoginAttempt {
     }
 }
 
-static EXECUTION: LazyLock<Selector> = LazyLock::new(|| selector("form#fm1 input[name='execution'], input[name='execution']"));
+static EXECUTION: LazyLock<Selector> =
+    LazyLock::new(|| selector("form#fm1 input[name='execution'], input[name='execution']"));
 static ERROR_MESSAGE: LazyLock<Selector> = LazyLock::new(|| selector("#errormsg"));
 static ALLOW_LOGIN_TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"allowLoginTime\s*[=:]\s*(?:"([^"]*)"|'([^']*)'|(\d+))"#).expect("static regex is valid")
+    Regex::new(r#"allowLoginTime\s*[=:]\s*(?:"([^"]*)"|'([^']*)'|(\d+))"#)
+        .expect("static regex is valid")
 });
 
 fn selector(css: &str) -> Selector {
@@ -234,10 +239,21 @@ fn read_login_page(html: &str) -> LoginPage {
     let error = document
         .select(&ERROR_MESSAGE)
         .next()
-        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .unwrap_or_default();
     let allow_login_time = ALLOW_LOGIN_TIME.captures(html).and_then(|c| {
-        c.iter().skip(1).flatten().next().map(|m| m.as_str().to_owned()).filter(|t| !t.is_empty())
+        c.iter()
+            .skip(1)
+            .flatten()
+            .next()
+            .map(|m| m.as_str().to_owned())
+            .filter(|t| !t.is_empty())
     });
     LoginPage {
         execution,
@@ -255,9 +271,15 @@ impl LoginAttempt {
         }
         let body = http::read_body(response, self.sso.http.max_body_bytes).await?;
         let page = read_login_page(&String::from_utf8_lossy(&body));
-        self.execution = page.execution.ok_or(LoginError::UnexpectedPage("the login form's `execution` field"))?;
+        self.execution = page.execution.ok_or(LoginError::UnexpectedPage(
+            "the login form's `execution` field",
+        ))?;
         // After the page: the key is bound to the session cookie it set.
-        let response = http::send(self.client.get(http::join(&self.sso.base, "/cas/v2/getPubKey"))).await?;
+        let response = http::send(
+            self.client
+                .get(http::join(&self.sso.base, "/cas/v2/getPubKey")),
+        )
+        .await?;
         if response.status() != StatusCode::OK {
             return Err(unexpected(&response));
         }
@@ -268,17 +290,25 @@ impl LoginAttempt {
 
     /// Whether the CAS currently asks for a captcha (`getKaptchaStatus`).
     pub async fn captcha_required(&self) -> Result<bool, LoginError> {
-        let response = http::send(self.client.get(http::join(&self.sso.base, "/cas/v2/getKaptchaStatus"))).await?;
+        let response = http::send(
+            self.client
+                .get(http::join(&self.sso.base, "/cas/v2/getKaptchaStatus")),
+        )
+        .await?;
         if response.status() != StatusCode::OK {
             return Err(unexpected(&response));
         }
         let body = http::read_body(response, 64).await?;
-        Ok(String::from_utf8_lossy(&body).trim().eq_ignore_ascii_case("true"))
+        Ok(String::from_utf8_lossy(&body)
+            .trim()
+            .eq_ignore_ascii_case("true"))
     }
 
     /// The captcha image of this CAS session.
     pub async fn captcha_image(&self) -> Result<Bytes, LoginError> {
-        let millis = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
         let url = http::join(&self.sso.base, &format!("/cas/kaptcha?time={millis}"));
         let response = http::send(self.client.get(url)).await?;
         if response.status() != StatusCode::OK {
@@ -290,7 +320,12 @@ impl LoginAttempt {
     /// Sends the credentials (and captcha answer). Only a stale `execution`
     /// is retried, once, with a fresh form: any other failure is final,
     /// because a retry after a wrong password can lock the account.
-    pub async fn submit(mut self, username: &str, password: &str, captcha: Option<&str>) -> Result<SsoSession, LoginError> {
+    pub async fn submit(
+        mut self,
+        username: &str,
+        password: &str,
+        captcha: Option<&str>,
+    ) -> Result<SsoSession, LoginError> {
         for attempt in 0..2 {
             if attempt > 0 {
                 self.refresh().await?;
@@ -323,7 +358,11 @@ impl LoginAttempt {
         Err(LoginError::StaleExecution)
     }
 
-    async fn outcome(&self, response: reqwest::Response, answered_captcha: bool) -> Result<Outcome, LoginError> {
+    async fn outcome(
+        &self,
+        response: reqwest::Response,
+        answered_captcha: bool,
+    ) -> Result<Outcome, LoginError> {
         let status = response.status();
         if status == StatusCode::FORBIDDEN {
             return Err(LoginError::AccountDisabled);
@@ -336,7 +375,10 @@ impl LoginAttempt {
             if query.contains("exception.message=") && location.path().ends_with("/cas/login") {
                 return Ok(Outcome::StaleExecution);
             }
-            if location.query_pairs().any(|(k, v)| k == "ticket" && v.starts_with("ST-")) {
+            if location
+                .query_pairs()
+                .any(|(k, v)| k == "ticket" && v.starts_with("ST-"))
+            {
                 return Ok(Outcome::Ticket(location));
             }
             return Err(unexpected(&response));
@@ -409,12 +451,29 @@ mod tests {
             classify(page("密码错误次数过多，账号已锁定", "<script>var allowLoginTime = '2026-11-23 10:00';</script>"), false),
             LoginError::AccountLocked { unlock_at: Some(t), .. } if t == "2026-11-23 10:00"
         ));
-        assert!(matches!(classify(page("账号已冻结", "<script>allowLoginTime: 1700000000</script>"), false),
-            LoginError::AccountLocked { unlock_at: Some(t), .. } if t == "1700000000"));
-        assert!(matches!(classify(page("请输入验证码", ""), false), LoginError::CaptchaRequired { .. }));
-        assert!(matches!(classify(page("验证码错误", ""), true), LoginError::CaptchaIncorrect { .. }));
-        assert!(matches!(classify(page("用户名或密码错误", ""), false), LoginError::BadCredentials { .. }));
-        assert!(matches!(classify(page("系统繁忙", ""), false), LoginError::Rejected { .. }));
-        assert!(matches!(classify(page("", ""), false), LoginError::UnexpectedPage(_)));
+        assert!(
+            matches!(classify(page("账号已冻结", "<script>allowLoginTime: 1700000000</script>"), false),
+            LoginError::AccountLocked { unlock_at: Some(t), .. } if t == "1700000000")
+        );
+        assert!(matches!(
+            classify(page("请输入验证码", ""), false),
+            LoginError::CaptchaRequired { .. }
+        ));
+        assert!(matches!(
+            classify(page("验证码错误", ""), true),
+            LoginError::CaptchaIncorrect { .. }
+        ));
+        assert!(matches!(
+            classify(page("用户名或密码错误", ""), false),
+            LoginError::BadCredentials { .. }
+        ));
+        assert!(matches!(
+            classify(page("系统繁忙", ""), false),
+            LoginError::Rejected { .. }
+        ));
+        assert!(matches!(
+            classify(page("", ""), false),
+            LoginError::UnexpectedPage(_)
+        ));
     }
 }

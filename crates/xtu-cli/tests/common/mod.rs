@@ -28,8 +28,15 @@ impl Run {
     #[track_caller]
     pub fn fails_with(&self, code: i32) -> &str {
         assert_eq!(self.code, code, "{self:#?}");
-        assert!(self.stdout.is_empty(), "a failure printed on stdout: {self:#?}");
-        assert_eq!(self.stderr.trim_end().lines().count(), 1, "not one line: {self:#?}");
+        assert!(
+            self.stdout.is_empty(),
+            "a failure printed on stdout: {self:#?}"
+        );
+        assert_eq!(
+            self.stderr.trim_end().lines().count(),
+            1,
+            "not one line: {self:#?}"
+        );
         self.stderr.trim_end()
     }
 }
@@ -45,7 +52,11 @@ pub async fn xtu(fake: &FakeXtu, args: &[&str], env: &[(&str, &str)], stdin: Opt
         .env("XTU_SSO_BASE_URL", fake.sso_base_url())
         .env("XTU_EMS_BASE_URL", fake.ems_base_url())
         .env("XTU_TIMEOUT", "10")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (key, value) in env {

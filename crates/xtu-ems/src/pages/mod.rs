@@ -26,7 +26,9 @@ pub enum ParseError {
         message: String,
     },
     /// Not the page expected.
-    #[error("{page} page: {missing} not found (the site may have changed; try `xtu parse {page} <saved page>`)")]
+    #[error(
+        "{page} page: {missing} not found (the site may have changed; try `xtu parse {page} <saved page>`)"
+    )]
     UnexpectedPage {
         /// Page name.
         page: &'static str,
@@ -118,7 +120,8 @@ impl FromStr for Page {
     }
 }
 
-static LOGIN_FORM: LazyLock<Selector> = LazyLock::new(|| sel("form[action*='login_slogin'], input#yhm"));
+static LOGIN_FORM: LazyLock<Selector> =
+    LazyLock::new(|| sel("form[action*='login_slogin'], input#yhm"));
 static H5: LazyLock<Selector> = LazyLock::new(|| sel("h5"));
 static BODY: LazyLock<Selector> = LazyLock::new(|| sel("body"));
 
@@ -146,8 +149,11 @@ pub fn recognize_error_page(body: &str) -> Option<ParseError> {
             message: excerpt(&text, 120),
         });
     }
-    let login_heading = document.select(&H5).any(|h| h.text().collect::<String>().contains("用户登录"));
-    (login_heading || document.select(&LOGIN_FORM).next().is_some()).then_some(ParseError::SessionExpired)
+    let login_heading = document
+        .select(&H5)
+        .any(|h| h.text().collect::<String>().contains("用户登录"));
+    (login_heading || document.select(&LOGIN_FORM).next().is_some())
+        .then_some(ParseError::SessionExpired)
 }
 
 /// Collapses whitespace (including full-width spaces and NBSP) and trims.
@@ -173,9 +179,11 @@ pub(crate) fn json_body(page: Page, body: &str) -> Result<serde_json::Value, Par
     if let Some(error) = recognize_error_page(body) {
         return Err(error);
     }
-    serde_json::from_str(body.trim_start_matches('\u{feff}')).map_err(|_| ParseError::UnexpectedPage {
-        page: page.name(),
-        missing: format!("a JSON answer (got {:?})", excerpt(body.trim(), 60)),
+    serde_json::from_str(body.trim_start_matches('\u{feff}')).map_err(|_| {
+        ParseError::UnexpectedPage {
+            page: page.name(),
+            missing: format!("a JSON answer (got {:?})", excerpt(body.trim(), 60)),
+        }
     })
 }
 
