@@ -35,9 +35,13 @@ fn parse(page: Page, text: &str) -> serde_json::Value {
 #[test]
 fn every_fixture() {
     insta::glob!("../../../fixtures/ems", "*.*", |path: &Path| {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let page_name = name.split('.').next().unwrap_or_default();
-        let page = Page::from_str(page_name).unwrap_or_else(|_| panic!("{name}: no page named {page_name}"));
+        let page = Page::from_str(page_name)
+            .unwrap_or_else(|_| panic!("{name}: no page named {page_name}"));
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{name}: {e}"));
         insta::assert_yaml_snapshot!(parse(page, &text));
     });
@@ -49,7 +53,8 @@ fn every_page_has_a_main_fixture() {
     for page in Page::ALL {
         let file = dir.join(format!("{}.{}", page.name(), page.fixture_extension()));
         assert!(file.is_file(), "missing {}", file.display());
-        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let parsed = parse(*page, &text);
         assert!(parsed.get("ok").is_some(), "{}: {parsed}", page.name());
     }
@@ -68,7 +73,8 @@ fn hostile_input_never_panics() {
         "{\"items\": null}".to_owned(),
         "<table><th>2025-2026学年1学期(2025-02-30至2026-01-18)</th></table>".to_owned(),
         "<table><th>9999-10000学年1学期(9999-01-01至9999-01-02)</th></table>".to_owned(),
-        String::from_utf8_lossy(&(0..=255u8).cycle().take(50_000).collect::<Vec<u8>>()).into_owned(),
+        String::from_utf8_lossy(&(0..=255u8).cycle().take(50_000).collect::<Vec<u8>>())
+            .into_owned(),
     ];
     for input in &inputs {
         for page in Page::ALL {
