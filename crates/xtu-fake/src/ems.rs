@@ -34,6 +34,8 @@ pub(crate) struct EmsState {
     pub(crate) requests_per_session: AtomicU64,
     /// Serve the 系统运行异常 page instead of every page.
     pub(crate) error_pages: AtomicBool,
+    /// A profile page to serve instead of the fixture.
+    profile_override: std::sync::Mutex<Option<String>>,
     /// Forms of the classroom queries received, in order.
     classroom_forms: std::sync::Mutex<Vec<HashMap<String, String>>>,
     next_id: AtomicU64,
@@ -190,7 +192,16 @@ async fn login_page() -> Response {
 }
 
 async fn profile(State(state): State<Arc<FakeState>>, headers: HeaderMap) -> Response {
-    page(&state, &headers, || html(PROFILE))
+    let response = page(&state, &headers, || html(PROFILE));
+    match lock(&state.ems.profile_override).clone() {
+        Some(body)
+            if response.status() == StatusCode::OK
+                && !state.ems.error_pages.load(Ordering::Relaxed) =>
+        {
+            ([(header::CONTENT_TYPE, "text/html;charset=UTF-8")], body).into_response()
+        }
+        _ => response,
+    }
 }
 
 async fn calendar(State(state): State<Arc<FakeState>>, headers: HeaderMap) -> Response {
@@ -254,6 +265,12 @@ impl crate::FakeXtu {
     /// Serve ZhengFang's 系统运行异常 page instead of every page.
     pub fn fail_ems_pages_with_error_page(&self, fail: bool) {
         self.state().ems.error_pages.store(fail, Ordering::Relaxed);
+    }
+
+    /// Serves this profile page instead of the fixture (e.g. one with
+    /// realistic personal data, to test scrubbing).
+    pub fn serve_profile(&self, html: impl Into<String>) {
+        *lock(&self.state().ems.profile_override) = Some(html.into());
     }
 
     /// The forms of the free-classroom queries received so far.
