@@ -1,17 +1,34 @@
 //! The building list of the free-classroom page (`cdjy/cdjy_cxXqjc.html`):
 //! `{"lhList": [{"XQH_ID", "JXLDM", "JXLMC"}], "jcList": [...]}`.
 
-use serde_json::Value;
+use serde::Deserialize;
 use xtu_model::Building;
 
-use super::{Page, ParseError, json_body};
+use super::jqgrid::Scalar;
+use super::{Page, ParseError, json_answer};
 
 const PAGE: Page = Page::Buildings;
 
+#[derive(Deserialize)]
+struct Answer<'a> {
+    #[serde(rename = "lhList", borrow)]
+    list: Option<Vec<Entry<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct Entry<'a> {
+    #[serde(rename = "XQH_ID", default, borrow)]
+    campus_code: Scalar<'a>,
+    #[serde(rename = "JXLDM", default, borrow)]
+    code: Scalar<'a>,
+    #[serde(rename = "JXLMC", default, borrow)]
+    name: Scalar<'a>,
+}
+
 /// Parses the building list.
 pub fn parse(body: &str) -> Result<Vec<Building>, ParseError> {
-    let json = json_body(PAGE, body)?;
-    let Some(list) = json.get("lhList").and_then(Value::as_array) else {
+    let answer: Answer<'_> = json_answer(PAGE, body)?;
+    let Some(list) = answer.list else {
         return Err(ParseError::UnexpectedPage {
             page: PAGE.name(),
             missing: "the \"lhList\" list".into(),
@@ -19,17 +36,10 @@ pub fn parse(body: &str) -> Result<Vec<Building>, ParseError> {
     };
     Ok(list
         .iter()
-        .map(|entry| {
-            let text = |key: &str| match entry.get(key) {
-                Some(Value::String(s)) => s.trim().to_owned(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => String::new(),
-            };
-            Building {
-                campus_code: text("XQH_ID"),
-                code: text("JXLDM"),
-                name: text("JXLMC"),
-            }
+        .map(|entry| Building {
+            campus_code: entry.campus_code.text(),
+            code: entry.code.text(),
+            name: entry.name.text(),
         })
         .filter(|b| !b.code.is_empty() || !b.name.is_empty())
         .collect())

@@ -9,6 +9,7 @@ use scraper::{Html, Selector};
 
 pub mod buildings;
 pub mod classroom_availability;
+mod jqgrid;
 pub mod student_info;
 pub mod teaching_calendar;
 
@@ -173,16 +174,31 @@ pub(crate) fn excerpt(text: &str, max: usize) -> String {
     out
 }
 
-/// For JSON endpoints: the body, unless it is one of the stand-in pages or
-/// not JSON at all.
-pub(crate) fn json_body(page: Page, body: &str) -> Result<serde_json::Value, ParseError> {
-    if let Some(error) = recognize_error_page(body) {
-        return Err(error);
+/// For JSON endpoints: the answer, unless the body is one of the stand-in
+/// pages or not the JSON expected.
+pub(crate) fn json_answer<'a, T: serde::Deserialize<'a>>(
+    page: Page,
+    body: &'a str,
+) -> Result<T, ParseError> {
+    let json = body.trim_start_matches('\u{feff}').trim_start();
+    // Only a body that is not JSON can be the login or error page: skip the
+    // scan for the common case.
+    if !json.starts_with('{') {
+        if let Some(error) = recognize_error_page(body) {
+            return Err(error);
+        }
     }
-    serde_json::from_str(body.trim_start_matches('\u{feff}')).map_err(|_| {
-        ParseError::UnexpectedPage {
-            page: page.name(),
-            missing: format!("a JSON answer (got {:?})", excerpt(body.trim(), 60)),
+    serde_json::from_str(json).map_err(|e| {
+        if e.is_data() {
+            ParseError::UnexpectedPage {
+                page: page.name(),
+                missing: format!("the expected JSON shape ({})", excerpt(&e.to_string(), 80)),
+            }
+        } else {
+            ParseError::UnexpectedPage {
+                page: page.name(),
+                missing: format!("a JSON answer (got {:?})", excerpt(body.trim(), 60)),
+            }
         }
     })
 }

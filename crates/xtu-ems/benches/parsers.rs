@@ -1,0 +1,45 @@
+//! Parser throughput on the main fixture of each page. Compare with
+//! `scripts/bench_bs4.py` (the upstream's BeautifulSoup extraction).
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use xtu_ems::{Page, pages};
+
+fn fixture(page: Page) -> String {
+    let path = format!(
+        "{}/../../fixtures/ems/{}.{}",
+        env!("CARGO_MANIFEST_DIR"),
+        page.name(),
+        page.fixture_extension()
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn parsers(c: &mut Criterion) {
+    let mut group = c.benchmark_group("parse");
+    for page in Page::ALL {
+        let text = fixture(*page);
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(page.name(), |b| {
+            b.iter(|| match page {
+                Page::StudentInfo => drop(black_box(pages::student_info::parse(black_box(&text)))),
+                Page::TeachingCalendar => {
+                    drop(black_box(pages::teaching_calendar::parse(black_box(&text))))
+                }
+                Page::ClassroomAvailability => drop(black_box(
+                    pages::classroom_availability::parse(black_box(&text)),
+                )),
+                Page::Buildings => drop(black_box(pages::buildings::parse(black_box(&text)))),
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(std::time::Duration::from_secs(3)).warm_up_time(std::time::Duration::from_secs(1));
+    targets = parsers
+}
+criterion_main!(benches);

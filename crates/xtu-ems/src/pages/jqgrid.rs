@@ -1,0 +1,96 @@
+//! Typed, borrowing deserialization of ZhengFang's JSON answers: only the
+//! fields the models need are read, noise (`queryModel`, `userModel`...) is
+//! skipped without being built, and values that jwglxt sends sometimes as
+//! numbers and sometimes as strings are read either way.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+
+/// A scalar that may arrive as a string or a number (or null).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Scalar<'a>(pub(crate) Option<Cow<'a, str>>);
+
+impl Scalar<'_> {
+    /// The trimmed text ("" for null).
+    pub(crate) fn text(&self) -> String {
+        self.0
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// A non-negative integer, from `120` or `"120"`; blank or malformed is `None`.
+    pub(crate) fn count(&self) -> Option<u32> {
+        self.0.as_deref().and_then(|s| s.trim().parse().ok())
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Scalar<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+
+        impl<'de> Visitor<'de> for ScalarVisitor {
+            type Value = Scalar<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, a number or null")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Scalar(Some(Cow::Borrowed(v))))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Scalar(Some(Cow::Owned(v.to_owned()))))
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Scalar(Some(Cow::Owned(v))))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Scalar(Some(Cow::Owned(v.to_string()))))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Scalar(Some(Cow::Owned(v.to_string()))))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Scalar(Some(Cow::Owned(v.to_string()))))
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Scalar(Some(Cow::Owned(v.to_string()))))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Scalar(None))
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Scalar(None))
+            }
+
+            // An object or list where a scalar belongs: treat as absent
+            // rather than failing the whole page over one odd field.
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Scalar(None))
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(Scalar(None))
+            }
+        }
+
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
