@@ -183,10 +183,11 @@ pub(crate) fn json_answer<'a, T: serde::Deserialize<'a>>(
     let json = body.trim_start_matches('\u{feff}').trim_start();
     // Only a body that is not JSON can be the login or error page: skip the
     // scan for the common case.
-    if !json.starts_with('{') {
-        if let Some(error) = recognize_error_page(body) {
-            return Err(error);
-        }
+    if let Some(error) = (!json.starts_with('{'))
+        .then(|| recognize_error_page(body))
+        .flatten()
+    {
+        return Err(error);
     }
     serde_json::from_str(json).map_err(|e| {
         if e.is_data() {
