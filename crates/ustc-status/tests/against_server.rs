@@ -504,7 +504,7 @@ async fn cli_binary_against_real_server() {
         .env("USTC_STATUS_TOKEN", TOKEN);
         assert_eq!(run(&mut c, None).0, 8);
         // Usage: unknown subcommand.
-        assert_eq!(run(&mut cli().arg("frobnicate"), None).0, 2);
+        assert_eq!(run(cli().arg("frobnicate"), None).0, 2);
         checks
     })
     .await
