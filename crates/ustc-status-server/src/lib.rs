@@ -1,0 +1,35 @@
+//! Server for the USTC status API (在校状态查询接口): a drop-in for the reference service.
+//!
+//! [`app`] builds the axum router from an [`AppState`]; [`Store`] reads SQLite or
+//! PostgreSQL (own table or the reference's `v_user` view); [`Callers`] holds tokens
+//! only as SHA-256 digests. The binary `ustc-status-server` is glue over this crate.
+#![deny(missing_docs)]
+
+mod app;
+mod audit;
+mod auth;
+mod config;
+mod import;
+mod ratelimit;
+mod server;
+mod store;
+
+pub use app::{
+    ApiError, AppState, DETAIL_EMPTY, DETAIL_FORBIDDEN, DETAIL_TOO_MANY, DETAIL_UNAUTHORIZED,
+    InternalCause, MAX_BATCH, app, parse_batch,
+};
+pub use audit::{AuditRecord, AuditSink, SharedBuffer};
+pub use auth::{
+    Caller, Callers, TokenDigest, UnparsableForwardedFor, new_token, parse_ranges,
+    resolve_client_ip, token_digest,
+};
+pub use config::{
+    AuditTarget, CallerConfig, ClientEntry, ClientsFile, Config, ConfigError, Source,
+};
+pub use import::{CSV_HEADER, CsvError, generate_dataset, parse_csv};
+pub use ratelimit::RateLimiter;
+pub use server::{
+    ServeError, reload_callers_from, run, serve, shutdown_signal, spawn_reload_on_sighup,
+    state_from_config,
+};
+pub use store::{Record, Store, StoreError, StoreOptions};

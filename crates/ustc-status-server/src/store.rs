@@ -1,0 +1,459 @@
+//! Data access: SQLite (embedded default) and PostgreSQL, own table or the reference's view.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::AssertSqlSafe;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::config::Source;
+
+/// One identity of a person, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Global person id.
+    pub gid: String,
+    /// Identity number (unique).
+    pub zjhm: String,
+    /// Status code, verbatim; `None` only when a `v_user` view holds NULL.
+    pub ryzxztdm: Option<String>,
+}
+
+/// A database failure; shown to operators, never to API callers.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL is neither `sqlite://` nor `postgres://`.
+    #[error("unsupported database url: expected sqlite://PATH or postgres://...")]
+    UnsupportedUrl,
+    /// The driver failed.
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Prepared query texts for one source; built from constants only, never from input.
+#[derive(Debug)]
+struct Queries {
+    by_zjhm: Arc<str>,
+    by_gid: Arc<str>,
+    by_zjhms: Arc<str>,
+    by_gids: Arc<str>,
+}
+
+impl Queries {
+    fn new(postgres: bool, source: Source) -> Queries {
+        let (rel, gid, zjhm, code) = match source {
+            Source::Table => ("status_records", "gid", "zjhm", "ryzxztdm"),
+            Source::VUser => ("v_user", "gid", "userid", "zxzt"),
+        };
+        // The view's column types are the reference's business; casting makes any of
+        // varchar/text/int decode as text without touching the WHERE side (indexes stay usable).
+        let select = if postgres {
+            format!(
+                "SELECT COALESCE({gid}::text, ''), COALESCE({zjhm}::text, ''), {code}::text FROM {rel}"
+            )
+        } else {
+            format!(
+                "SELECT COALESCE(CAST({gid} AS TEXT), ''), COALESCE(CAST({zjhm} AS TEXT), ''), CAST({code} AS TEXT) FROM {rel}"
+            )
+        };
+        let (one, many) = if postgres {
+            ("$1", "= ANY($1)")
+        } else {
+            // One statement for any batch size keeps the statement cache warm.
+            ("?1", "IN (SELECT value FROM json_each(?1))")
+        };
+        Queries {
+            by_zjhm: format!("{select} WHERE {zjhm} = {one}").into(),
+            by_gid: format!("{select} WHERE {gid} = {one} ORDER BY 2").into(),
+            by_zjhms: format!("{select} WHERE {zjhm} {many}").into(),
+            by_gids: format!("{select} WHERE {gid} {many} ORDER BY 1, 2").into(),
+        }
+    }
+}
+
+/// A handle on the status data; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    queries: Arc<Queries>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        };
+        f.debug_struct("Store").field("backend", &kind).finish()
+    }
+}
+
+type Row = (String, String, Option<String>);
+
+fn into_record((gid, zjhm, ryzxztdm): Row) -> Record {
+    Record {
+        gid,
+        zjhm,
+        ryzxztdm,
+    }
+}
+
+/// Options for opening a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Which relation lookups read.
+    pub source: Source,
+    /// Pool size; `None` picks a default per backend.
+    pub max_connections: Option<u32>,
+    /// PostgreSQL only: schema put first on the search path (tests isolate themselves this way).
+    pub pg_schema: Option<String>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            source: Source::Table,
+            max_connections: None,
+            pg_schema: None,
+        }
+    }
+}
+
+const TABLE_SQL: &str = "CREATE TABLE status_records (gid TEXT NOT NULL, zjhm TEXT NOT NULL PRIMARY KEY, ryzxztdm TEXT NOT NULL)";
+
+impl Store {
+    /// Opens `sqlite://PATH` (created when missing) or `postgres://...`.
+    ///
+    /// With [`Source::Table`] an empty `status_records` table is created when absent, so
+    /// a fresh server answers 404 rather than 500 before the first import.
+    pub async fn open(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
+        let pool = if let Some(path) = url.strip_prefix("sqlite://") {
+            let opts = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("mmap_size", "268435456")
+                .pragma("cache_size", "-16000");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(options.max_connections.unwrap_or(4))
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(opts)
+                .await?;
+            Pool::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut opts = PgConnectOptions::from_str(url)?;
+            if let Some(schema) = &options.pg_schema {
+                opts = opts.options([("search_path", schema.as_str())]);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections.unwrap_or(8))
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(opts)
+                .await?;
+            Pool::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        let postgres = matches!(pool, Pool::Postgres(_));
+        let store = Store {
+            pool,
+            queries: Arc::new(Queries::new(postgres, options.source)),
+        };
+        if options.source == Source::Table {
+            store.ensure_table().await?;
+        }
+        Ok(store)
+    }
+
+    async fn ensure_table(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                let exists: Option<(i64,)> = sqlx::query_as(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'status_records'",
+                )
+                .fetch_optional(&mut *tx)
+                .await?;
+                if exists.is_none() {
+                    sqlx::query(TABLE_SQL).execute(&mut *tx).await?;
+                    sqlx::query("CREATE INDEX status_records_gid_0 ON status_records (gid)")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }
+            Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                // Serialises concurrent first starts of several servers on one database.
+                sqlx::query("SELECT pg_advisory_xact_lock(7468726)")
+                    .execute(&mut *tx)
+                    .await?;
+                let exists: (Option<String>,) =
+                    sqlx::query_as("SELECT to_regclass('status_records')::text")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if exists.0.is_none() {
+                    sqlx::query(TABLE_SQL).execute(&mut *tx).await?;
+                    sqlx::query("CREATE INDEX status_records_gid_0 ON status_records (gid)")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Cheap liveness probe of the database.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
+            Pool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
+        }
+        Ok(())
+    }
+
+    async fn fetch_one_key(&self, sql: &Arc<str>, key: &str) -> Result<Vec<Record>, StoreError> {
+        let rows: Vec<Row> = match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_as(AssertSqlSafe(sql.clone()))
+                    .bind(key)
+                    .fetch_all(p)
+                    .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(AssertSqlSafe(sql.clone()))
+                    .bind(key)
+                    .fetch_all(p)
+                    .await?
+            }
+        };
+        Ok(rows.into_iter().map(into_record).collect())
+    }
+
+    async fn fetch_many(&self, sql: &Arc<str>, keys: &[String]) -> Result<Vec<Record>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<Row> = match &self.pool {
+            Pool::Sqlite(p) => {
+                let json = serde_json::to_string(keys).unwrap_or_else(|_| "[]".to_owned());
+                sqlx::query_as(AssertSqlSafe(sql.clone()))
+                    .bind(json)
+                    .fetch_all(p)
+                    .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(AssertSqlSafe(sql.clone()))
+                    .bind(keys)
+                    .fetch_all(p)
+                    .await?
+            }
+        };
+        Ok(rows.into_iter().map(into_record).collect())
+    }
+
+    /// The identity with this zjhm, if any.
+    pub async fn by_zjhm(&self, zjhm: &str) -> Result<Option<Record>, StoreError> {
+        if !storable(zjhm) {
+            return Ok(None);
+        }
+        let q = self.queries.clone();
+        Ok(self
+            .fetch_one_key(&q.by_zjhm, zjhm)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// All identities of a gid, ordered by zjhm.
+    pub async fn by_gid(&self, gid: &str) -> Result<Vec<Record>, StoreError> {
+        if !storable(gid) {
+            return Ok(Vec::new());
+        }
+        let q = self.queries.clone();
+        self.fetch_one_key(&q.by_gid, gid).await
+    }
+
+    /// Identities for many zjhm in one query; result keyed by zjhm.
+    pub async fn by_zjhms(&self, zjhms: &[String]) -> Result<HashMap<String, Record>, StoreError> {
+        let keys: Vec<String> = zjhms.iter().filter(|k| storable(k)).cloned().collect();
+        let q = self.queries.clone();
+        let rows = self.fetch_many(&q.by_zjhms, &keys).await?;
+        Ok(rows.into_iter().map(|r| (r.zjhm.clone(), r)).collect())
+    }
+
+    /// Identities for many gids in one query; result keyed by gid, identities by zjhm order.
+    pub async fn by_gids(
+        &self,
+        gids: &[String],
+    ) -> Result<HashMap<String, Vec<Record>>, StoreError> {
+        let keys: Vec<String> = gids.iter().filter(|k| storable(k)).cloned().collect();
+        let q = self.queries.clone();
+        let rows = self.fetch_many(&q.by_gids, &keys).await?;
+        let mut map: HashMap<String, Vec<Record>> = HashMap::new();
+        for r in rows {
+            map.entry(r.gid.clone()).or_default().push(r);
+        }
+        Ok(map)
+    }
+
+    /// Replaces the whole own table with `records` atomically.
+    ///
+    /// Rows go into a fresh table that is swapped in by drop-and-rename inside the same
+    /// transaction: concurrent readers see either the old rows or the new ones, never a mix.
+    pub async fn replace_all(&self, records: &[Record]) -> Result<(), StoreError> {
+        // Index names are global per schema; a fresh suffix avoids clashing with the live table's.
+        let suffix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("DROP TABLE IF EXISTS status_records_new")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("CREATE TABLE status_records_new (gid TEXT NOT NULL, zjhm TEXT NOT NULL PRIMARY KEY, ryzxztdm TEXT NOT NULL)")
+                    .execute(&mut *tx)
+                    .await?;
+                for chunk in records.chunks(300) {
+                    let mut sql = String::from(
+                        "INSERT INTO status_records_new (gid, zjhm, ryzxztdm) VALUES ",
+                    );
+                    for i in 0..chunk.len() {
+                        if i > 0 {
+                            sql.push(',');
+                        }
+                        sql.push_str("(?,?,?)");
+                    }
+                    let mut q = sqlx::query(AssertSqlSafe(sql));
+                    for r in chunk {
+                        q = q
+                            .bind(r.gid.as_str())
+                            .bind(r.zjhm.as_str())
+                            .bind(r.ryzxztdm.as_deref().unwrap_or(""));
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                sqlx::query(AssertSqlSafe(format!(
+                    "CREATE INDEX status_records_gid_{suffix} ON status_records_new (gid)"
+                )))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DROP TABLE IF EXISTS status_records")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("ALTER TABLE status_records_new RENAME TO status_records")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                // Keep the planner's statistics fresh for the new table.
+                sqlx::query("ANALYZE status_records").execute(pool).await?;
+            }
+            Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("DROP TABLE IF EXISTS status_records_new")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("CREATE TABLE status_records_new (gid TEXT NOT NULL, zjhm TEXT NOT NULL, ryzxztdm TEXT NOT NULL)")
+                    .execute(&mut *tx)
+                    .await?;
+                for chunk in records.chunks(10_000) {
+                    let gids: Vec<&str> = chunk.iter().map(|r| r.gid.as_str()).collect();
+                    let zjhms: Vec<&str> = chunk.iter().map(|r| r.zjhm.as_str()).collect();
+                    let codes: Vec<&str> = chunk
+                        .iter()
+                        .map(|r| r.ryzxztdm.as_deref().unwrap_or(""))
+                        .collect();
+                    sqlx::query("INSERT INTO status_records_new (gid, zjhm, ryzxztdm) SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])")
+                        .bind(gids)
+                        .bind(zjhms)
+                        .bind(codes)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query(AssertSqlSafe(format!(
+                    "ALTER TABLE status_records_new ADD CONSTRAINT status_records_pk_{suffix} PRIMARY KEY (zjhm)"
+                )))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(AssertSqlSafe(format!(
+                    "CREATE INDEX status_records_gid_{suffix} ON status_records_new (gid)"
+                )))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DROP TABLE IF EXISTS status_records")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("ALTER TABLE status_records_new RENAME TO status_records")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                sqlx::query("ANALYZE status_records").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of rows in the own table.
+    pub async fn count(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_as("SELECT COUNT(*) FROM status_records")
+                    .fetch_one(p)
+                    .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as("SELECT COUNT(*) FROM status_records")
+                    .fetch_one(p)
+                    .await?
+            }
+        };
+        Ok(n)
+    }
+
+    /// Runs raw SQL (tests and migrations only; never with request data).
+    pub async fn execute_script(&self, sql: &str) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                    .execute(p)
+                    .await?;
+            }
+            Pool::Postgres(p) => {
+                sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                    .execute(p)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes all connections.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// Whether a key could be stored at all; others are answered "not found" without a query
+/// (PostgreSQL rejects NUL in text, and there is no point sending 10 KB keys).
+fn storable(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 256 && !key.contains('\0')
+}

@@ -1,0 +1,309 @@
+//! Shared fixtures: one store per test (SQLite file or PostgreSQL schema), seeded rows,
+//! a fixed set of callers, and request helpers for in-process calls.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode};
+use serde_json::Value;
+use tower::ServiceExt;
+use ustc_status_server::{
+    AppState, AuditSink, Caller, Callers, Record, SharedBuffer, Source, Store, StoreOptions, app,
+    parse_ranges, token_digest,
+};
+
+pub const ALPHA: &str = "alpha-token-0123456789abcdef";
+pub const ALPHA_NEW: &str = "alpha-token-rotated-fedcba9876543210";
+pub const DISABLED: &str = "disabled-token-0123456789";
+pub const RANGED: &str = "ranged-token-0123456789";
+pub const LIMITED: &str = "limited-token-0123456789";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestDb {
+    pub url: String,
+    pub schema: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl TestDb {
+    /// A fresh database for one test, or `None` (with a visible message) when the
+    /// PostgreSQL variant is requested but STATUS_TEST_POSTGRES_URL is unset.
+    pub async fn new(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let url = format!("sqlite://{}", dir.path().join("status.db").display());
+                Some(TestDb {
+                    url,
+                    schema: None,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let Ok(url) = std::env::var("STATUS_TEST_POSTGRES_URL") else {
+                    eprintln!("skipping: STATUS_TEST_POSTGRES_URL unset");
+                    return None;
+                };
+                let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .subsec_nanos();
+                let schema = format!("st_{}_{}_{}", std::process::id(), n, nanos);
+                let admin = Store::open(
+                    &url,
+                    &StoreOptions {
+                        source: Source::VUser,
+                        max_connections: Some(1),
+                        pg_schema: None,
+                    },
+                )
+                .await
+                .expect("connect to STATUS_TEST_POSTGRES_URL");
+                admin
+                    .execute_script(&format!("CREATE SCHEMA {schema}"))
+                    .await
+                    .expect("create schema");
+                admin.close().await;
+                Some(TestDb {
+                    url,
+                    schema: Some(schema),
+                    _dir: None,
+                })
+            }
+        }
+    }
+
+    pub async fn store(&self, source: Source) -> Store {
+        Store::open(
+            &self.url,
+            &StoreOptions {
+                source,
+                max_connections: Some(4),
+                pg_schema: self.schema.clone(),
+            },
+        )
+        .await
+        .expect("open store")
+    }
+
+    /// Server-style URL: for PostgreSQL the schema goes on the search path via `options`.
+    pub fn config_url(&self) -> String {
+        match &self.schema {
+            None => self.url.clone(),
+            Some(s) => {
+                let sep = if self.url.contains('?') { '&' } else { '?' };
+                format!("{}{sep}options=-c%20search_path%3D{s}", self.url)
+            }
+        }
+    }
+}
+
+pub fn rec(gid: &str, zjhm: &str, code: &str) -> Record {
+    Record {
+        gid: gid.into(),
+        zjhm: zjhm.into(),
+        ryzxztdm: Some(code.into()),
+    }
+}
+
+pub fn seed_records() -> Vec<Record> {
+    let mut rows = vec![
+        rec("2200600958", "P0529", "10"),
+        rec("2200600959", "P0530", "01"),
+        rec("G3", "Z3-b", "10"),
+        rec("G3", "Z3-a", "01"),
+        rec("G3", "Z3-c", "99"),
+    ];
+    for i in 0..120 {
+        rows.push(rec(&format!("B{i:03}"), &format!("ZB{i:03}"), "10"));
+    }
+    rows
+}
+
+pub fn nets(items: &[&str]) -> Vec<ipnet::IpNet> {
+    let v: Vec<String> = items.iter().map(|s| s.to_string()).collect();
+    parse_ranges("test", &v).expect("ranges")
+}
+
+pub fn callers(alpha_token: &str) -> Callers {
+    Callers::new(vec![
+        Caller::new(
+            "alpha",
+            true,
+            vec![token_digest(alpha_token)],
+            nets(&["127.0.0.1/32", "203.0.113.0/24"]),
+            None,
+        ),
+        Caller::new(
+            "disabled",
+            false,
+            vec![token_digest(DISABLED)],
+            nets(&["127.0.0.1/32"]),
+            None,
+        ),
+        Caller::new(
+            "ranged",
+            true,
+            vec![token_digest(RANGED)],
+            nets(&["192.0.2.0/24"]),
+            None,
+        ),
+        Caller::new(
+            "limited",
+            true,
+            vec![token_digest(LIMITED)],
+            nets(&["127.0.0.1/32"]),
+            Some(2),
+        ),
+    ])
+}
+
+pub struct Fixture {
+    pub db: TestDb,
+    pub state: AppState,
+    pub audit: SharedBuffer,
+}
+
+/// Seeded store + state; trusted proxies are 127.0.0.1 and 10.9.0.0/16.
+pub async fn fixture(backend: Backend) -> Option<Fixture> {
+    let db = TestDb::new(backend).await?;
+    let store = db.store(Source::Table).await;
+    store.replace_all(&seed_records()).await.expect("seed");
+    let (audit, buf) = AuditSink::memory();
+    let state = AppState::new(
+        store,
+        callers(ALPHA),
+        nets(&["127.0.0.1/32", "10.9.0.0/16"]),
+        audit,
+        64 * 1024,
+    );
+    Some(Fixture {
+        db,
+        state,
+        audit: buf,
+    })
+}
+
+pub struct Req {
+    pub method: &'static str,
+    pub uri: String,
+    pub token: Option<String>,
+    pub auth_header: Option<String>,
+    pub peer: Option<SocketAddr>,
+    pub xff: Vec<String>,
+    pub body: Option<Vec<u8>>,
+}
+
+pub fn get(uri: &str) -> Req {
+    Req {
+        method: "GET",
+        uri: uri.into(),
+        token: Some(ALPHA.into()),
+        auth_header: None,
+        peer: Some(SocketAddr::from(([127, 0, 0, 1], 40000))),
+        xff: Vec::new(),
+        body: None,
+    }
+}
+
+pub fn post(uri: &str, body: impl Into<Vec<u8>>) -> Req {
+    Req {
+        method: "POST",
+        body: Some(body.into()),
+        ..get(uri)
+    }
+}
+
+impl Req {
+    pub fn token(mut self, t: Option<&str>) -> Req {
+        self.token = t.map(str::to_owned);
+        self
+    }
+    pub fn authorization(mut self, h: &str) -> Req {
+        self.auth_header = Some(h.into());
+        self.token = None;
+        self
+    }
+    pub fn peer(mut self, p: &str) -> Req {
+        self.peer = Some(p.parse().expect("peer"));
+        self
+    }
+    pub fn xff(mut self, v: &str) -> Req {
+        self.xff.push(v.into());
+        self
+    }
+    pub fn method(mut self, m: &'static str) -> Req {
+        self.method = m;
+        self
+    }
+}
+
+/// Sends a request in-process; returns status, headers and parsed JSON body.
+pub async fn send(state: &AppState, r: Req) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let mut b = Request::builder().method(r.method).uri(&r.uri);
+    if let Some(t) = &r.token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(h) = &r.auth_header {
+        b = b.header("authorization", h);
+    }
+    for x in &r.xff {
+        b = b.header("x-forwarded-for", x);
+    }
+    if r.body.is_some() {
+        b = b.header("content-type", "application/json");
+    }
+    let mut req = b
+        .body(r.body.map_or_else(Body::empty, Body::from))
+        .expect("request");
+    if let Some(peer) = r.peer {
+        req.extensions_mut().insert(ConnectInfo(peer));
+    }
+    let resp = app(state.clone()).oneshot(req).await.expect("infallible");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+        panic!(
+            "non-JSON body for status {status}: {:?}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
+    (status, headers, json)
+}
+
+/// Runs an async test body against both backends: `<name>_sqlite` and `<name>_postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}

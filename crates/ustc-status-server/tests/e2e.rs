@@ -1,0 +1,393 @@
+//! Over a real socket on 127.0.0.1:0: atomic re-import while serving, the `v_user`
+//! source, `clients.yml` migration, and the binary (import, token, serve + SIGHUP).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use common::*;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use ustc_status_server::{AppState, AuditSink, Callers, Config, Source, Store, serve};
+
+both_backends!(
+    reimport_is_atomic_for_concurrent_readers,
+    v_user_view_source,
+    clients_yml_is_loaded_and_hashed,
+    import_binary_validates_then_swaps,
+);
+
+async fn spawn(state: AppState) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    (addr, tx)
+}
+
+fn dataset(tag: &str) -> Vec<ustc_status_server::Record> {
+    // Same keys in every generation; only the code differs, so a reader can tell which
+    // generation each row came from.
+    let mut rows = Vec::new();
+    for i in 0..400 {
+        let gid = format!("G{:03}", i / 4);
+        rows.push(rec(&gid, &format!("Z{i:04}"), tag));
+    }
+    rows
+}
+
+async fn reimport_is_atomic_for_concurrent_readers(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.store(Source::Table).await;
+    store.replace_all(&dataset("A")).await.expect("seed");
+    let state = AppState::new(
+        store.clone(),
+        callers(ALPHA),
+        Vec::new(),
+        AuditSink::off(),
+        64 * 1024,
+    );
+    let (addr, stop) = spawn(state).await;
+    let client = reqwest::Client::new();
+    let done = Arc::new(AtomicBool::new(false));
+    let mut readers = Vec::new();
+    for r in 0..4 {
+        let client = client.clone();
+        let done = done.clone();
+        readers.push(tokio::spawn(async move {
+            let ids: Vec<String> = (0..100).map(|i| format!("Z{:04}", i * 4 + r)).collect();
+            let mut seen = std::collections::BTreeSet::new();
+            let mut n = 0;
+            // At least a few reads even if the writer finishes first.
+            while !done.load(Ordering::SeqCst) || n < 5 {
+                n += 1;
+                let resp = client
+                    .post(format!("http://{addr}/doc/api/status/by-zjhms"))
+                    .bearer_auth(ALPHA)
+                    .json(&json!({"zjhms": ids}))
+                    .send()
+                    .await
+                    .expect("send");
+                assert_eq!(resp.status(), 200);
+                let body: Value = resp.json().await.expect("json");
+                assert_eq!(body["not_found"], json!([]), "a reader saw a half table");
+                let items = body["items"].as_array().expect("items");
+                assert_eq!(items.len(), 100);
+                let codes: std::collections::BTreeSet<&str> = items
+                    .iter()
+                    .map(|i| i["ryzxztdm"].as_str().expect("code"))
+                    .collect();
+                assert_eq!(
+                    codes.len(),
+                    1,
+                    "a reader saw two generations at once: {codes:?}"
+                );
+                seen.extend(codes.into_iter().map(str::to_owned));
+                let g = client
+                    .get(format!(
+                        "http://{addr}/doc/api/status/by-gid/G0{:02}",
+                        r * 7
+                    ))
+                    .bearer_auth(ALPHA)
+                    .send()
+                    .await
+                    .expect("send");
+                assert_eq!(g.status(), 200);
+                let g: Value = g.json().await.expect("json");
+                assert_eq!(g["items"].as_array().map(Vec::len), Some(4));
+            }
+            seen
+        }));
+    }
+    for generation in 0..6 {
+        let tag = if generation % 2 == 0 { "B" } else { "A" };
+        store.replace_all(&dataset(tag)).await.expect("reimport");
+        tokio::task::yield_now().await;
+    }
+    done.store(true, Ordering::SeqCst);
+    for r in readers {
+        r.await.expect("reader task");
+    }
+    assert_eq!(store.count().await.expect("count"), 400);
+    let _ = stop.send(());
+}
+
+async fn v_user_view_source(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let setup = db.store(Source::VUser).await;
+    setup
+        .execute_script(
+            "CREATE TABLE people (person_gid VARCHAR(32), person_userid VARCHAR(32), code VARCHAR(4));
+             INSERT INTO people VALUES ('2200600958', 'P0529', '10'), ('G2', 'U1', '01'), ('G2', 'U2', '11');
+             CREATE VIEW v_user AS SELECT person_gid AS gid, person_userid AS userid, code AS zxzt FROM people;",
+        )
+        .await
+        .expect("create view");
+    let state = AppState::new(
+        setup,
+        callers(ALPHA),
+        Vec::new(),
+        AuditSink::off(),
+        64 * 1024,
+    );
+    let (addr, stop) = spawn(state).await;
+    let c = reqwest::Client::new();
+    let get = |path: String| {
+        let c = c.clone();
+        async move {
+            let r = c
+                .get(format!("http://{addr}{path}"))
+                .bearer_auth(ALPHA)
+                .send()
+                .await
+                .expect("send");
+            (r.status().as_u16(), r.json::<Value>().await.expect("json"))
+        }
+    };
+    assert_eq!(
+        get("/doc/api/status/by-zjhm/P0529".into()).await,
+        (
+            200,
+            json!({"gid": "2200600958", "zjhm": "P0529", "ryzxztdm": "10"})
+        )
+    );
+    assert_eq!(
+        get("/doc/api/status/by-gid/G2".into()).await,
+        (
+            200,
+            json!({"gid": "G2", "items": [{"zjhm": "U1", "ryzxztdm": "01"}, {"zjhm": "U2", "ryzxztdm": "11"}]})
+        )
+    );
+    let r: Value = c
+        .post(format!("http://{addr}/doc/api/status/by-gids"))
+        .bearer_auth(ALPHA)
+        .json(&json!({"gids": ["nope", "G2"]}))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(r["not_found"], json!(["nope"]));
+    assert_eq!(r["items"][0]["gid"], "G2");
+    let _ = stop.send(());
+}
+
+async fn clients_yml_is_loaded_and_hashed(b: Backend) {
+    let Some(f) = fixture(b).await else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("clients.yml"),
+        "clients:\n  - name: legacy\n    enabled: true\n    tokens: [\"legacy-token-1\", \"legacy-token-2\"]\n    allowed_ips: [\"127.0.0.1\", \"10.0.0.0/8\"]\n  - name: off\n    enabled: false\n    tokens: [\"off-token\"]\n    allowed_ips: [\"127.0.0.1\"]\n",
+    )
+    .expect("write");
+    let cfg = dir.path().join("status.toml");
+    std::fs::write(
+        &cfg,
+        "clients_file = \"clients.yml\"\naudit_log = \"off\"\n",
+    )
+    .expect("write");
+    let config = Config::load(&cfg).expect("config");
+    let callers = Callers::from_config(&config).expect("callers");
+    assert!(
+        !format!("{callers:?}").contains("legacy-token"),
+        "Debug must not show tokens"
+    );
+    f.state.reload_callers(callers);
+    let url = "/doc/api/status/by-zjhm/P0529";
+    for (token, want) in [
+        ("legacy-token-1", 200),
+        ("legacy-token-2", 200),
+        ("off-token", 401),
+        (ALPHA, 401),
+    ] {
+        let (s, _, _) = send(&f.state, get(url).token(Some(token))).await;
+        assert_eq!(s.as_u16(), want, "{token}");
+    }
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ustc-status-server")
+}
+
+async fn import_binary_validates_then_swaps(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let url = db.config_url();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "gid,zjhm,ryzxztdm\n2200600958,P0529,10\nG2,U1,01\nG2,U2,01\n",
+    )
+    .expect("write");
+    let out = Command::new(bin())
+        .args(["import", "--database", &url])
+        .arg(&good)
+        .output()
+        .expect("run import");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("imported 3 rows (2 distinct gids)"),
+        "{stdout}"
+    );
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "gid,zjhm,ryzxztdm\nX,A,1\nY,A,2\n,B,3\nZ,C\nW,D,4\n").expect("write");
+    let out = Command::new(bin())
+        .args(["import", "--database", &url])
+        .arg(&bad)
+        .output()
+        .expect("run import");
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 3: duplicate zjhm \"A\" (first on line 2)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("line 4: gid is empty"), "{stderr}");
+    assert!(stderr.contains("line 5: expected 3 fields"), "{stderr}");
+    assert!(stderr.contains("nothing loaded"), "{stderr}");
+    let store = db.store(Source::Table).await;
+    assert_eq!(
+        store.count().await.expect("count"),
+        3,
+        "bad file must not touch the table"
+    );
+    let r = store.by_zjhm("U1").await.expect("lookup").expect("row");
+    assert_eq!(r.ryzxztdm.as_deref(), Some("01"));
+}
+
+#[test]
+fn token_new_prints_token_and_digest() {
+    let out = Command::new(bin())
+        .args(["token", "new"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut token = "";
+    let mut digest = "";
+    for line in text.lines() {
+        if let Some(t) = line.strip_prefix("token:") {
+            token = t.trim();
+        }
+        if let Some(d) = line.strip_prefix("token_sha256:") {
+            digest = d.trim();
+        }
+    }
+    assert_eq!(token.len(), 64, "256 bits as hex");
+    assert_eq!(digest, hex::encode(ustc_status_server::token_digest(token)));
+}
+
+/// The real binary: serve a config on port 0, rotate the token, SIGHUP, check, SIGTERM.
+#[cfg(unix)]
+#[tokio::test]
+async fn serve_binary_reloads_on_sighup_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite://{}", dir.path().join("s.db").display());
+    let store = Store::open(&db, &Default::default()).await.expect("open");
+    store.replace_all(&seed_records()).await.expect("seed");
+    store.close().await;
+    let cfg = dir.path().join("status.toml");
+    let write_cfg = |token: &str| {
+        let digest = hex::encode(ustc_status_server::token_digest(token));
+        std::fs::write(
+            &cfg,
+            format!(
+                "listen = \"127.0.0.1:0\"\ndatabase = \"{db}\"\naudit_log = \"{}\"\n\n[[callers]]\nname = \"alpha\"\ntoken_sha256 = [\"{digest}\"]\nallowed_ips = [\"127.0.0.1/32\"]\ncontact = \"ops@example.invalid\"\n",
+                dir.path().join("audit.log").display()
+            ),
+        )
+        .expect("write config");
+    };
+    write_cfg(ALPHA);
+    let mut child = Command::new(bin())
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn server");
+    let stderr = child.stderr.take().expect("stderr");
+    let (line_tx, mut line_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let addr = loop {
+        let line = line_rx.recv().await.expect("server exited early");
+        if let Some(rest) = line.strip_prefix("listening on http://") {
+            break rest.trim_end_matches("/doc/api/").to_owned();
+        }
+    };
+    let c = reqwest::Client::new();
+    let status = |token: &'static str| {
+        let c = c.clone();
+        let url = format!("http://{addr}/doc/api/status/by-zjhm/P0529");
+        async move {
+            c.get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("send")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status(ALPHA).await, 200);
+    assert_eq!(status(ALPHA_NEW).await, 401);
+    write_cfg(ALPHA_NEW);
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    loop {
+        let line = line_rx.recv().await.expect("server exited early");
+        if line.starts_with("reloaded 1 caller(s)") {
+            break;
+        }
+    }
+    assert_eq!(status(ALPHA_NEW).await, 200);
+    assert_eq!(status(ALPHA).await, 401);
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
+    let audit = std::fs::read_to_string(dir.path().join("audit.log")).expect("audit log");
+    assert_eq!(audit.lines().count(), 4);
+    assert!(!audit.contains(ALPHA) && !audit.contains(ALPHA_NEW) && !audit.contains("P0529"));
+}

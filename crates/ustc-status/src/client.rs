@@ -1,0 +1,427 @@
+//! The typed async client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::{Error, MAX_BATCH};
+use crate::types::{
+    Batch, ErrorBody, GidStatus, GidsRequest, ZjhmStatus, ZjhmsRequest, normalize_ids,
+};
+
+/// The reference service's base URL.
+pub const DEFAULT_BASE_URL: &str = "https://id.ustc.edu.cn/";
+
+/// A bearer token that never shows itself in `Debug` or `Display`.
+#[derive(Clone)]
+pub struct Token(Arc<str>);
+
+impl Token {
+    /// Wraps a token (surrounding whitespace, e.g. a file's trailing newline, is removed).
+    pub fn new(token: &str) -> Token {
+        Token(Arc::from(token.trim()))
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// Retry policy: only transport errors, timeouts, 408, 429 and 5xx are retried.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Total attempts including the first (at least 1).
+    pub max_attempts: u32,
+    /// First backoff delay; doubles each retry.
+    pub base_delay: Duration,
+    /// Upper bound for one wait, including a server's `Retry-After`.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    base_url: String,
+    timeout: Duration,
+    user_agent: String,
+    token: Option<Token>,
+    retry: RetryPolicy,
+    chunk_concurrency: usize,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            timeout: Duration::from_secs(10),
+            user_agent: concat!("ustc-status/", env!("CARGO_PKG_VERSION")).to_owned(),
+            token: None,
+            retry: RetryPolicy::default(),
+            chunk_concurrency: 4,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// URL in front of `doc/api/`, e.g. `https://id.ustc.edu.cn/`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+    /// Timeout of each attempt (connect + response).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    /// `User-Agent` header.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+    /// Bearer token.
+    pub fn token(mut self, token: Token) -> Self {
+        self.token = Some(token);
+        self
+    }
+    /// Retry policy.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+    /// How many chunk requests run at once in the `*_chunked` calls (at least 1).
+    pub fn chunk_concurrency(mut self, n: usize) -> Self {
+        self.chunk_concurrency = n.max(1);
+        self
+    }
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let mut base = Url::parse(&self.base_url)
+            .map_err(|e| Error::Config(format!("base url {:?}: {e}", self.base_url)))?;
+        if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
+            return Err(Error::Config(format!(
+                "base url {:?} must be http:// or https://",
+                self.base_url
+            )));
+        }
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let http = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout)
+            .user_agent(self.user_agent)
+            .build()
+            .map_err(|e| Error::Config(e.without_url().to_string()))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                token: self.token,
+                timeout: self.timeout,
+                retry: RetryPolicy {
+                    max_attempts: self.retry.max_attempts.max(1),
+                    ..self.retry
+                },
+                chunk_concurrency: self.chunk_concurrency,
+            }),
+        })
+    }
+}
+
+/// Client of the status API; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    token: Option<Token>,
+    timeout: Duration,
+    retry: RetryPolicy,
+    chunk_concurrency: usize,
+}
+
+enum Attempt<T> {
+    Done(Result<T, Error>),
+    Retry(Error, Option<Duration>),
+}
+
+impl Client {
+    /// Starts a builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.inner.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            // Segments are percent-encoded here, so an id holding '/' stays one segment.
+            path.pop_if_empty().extend(["doc", "api"]).extend(segments);
+        }
+        url
+    }
+
+    /// `GET /doc/api/health`.
+    pub async fn health(&self) -> Result<bool, Error> {
+        #[derive(serde::Deserialize)]
+        struct Health {
+            ok: bool,
+        }
+        let h: Health = self
+            .call(Method::GET, self.url(&["health"]), None::<&()>)
+            .await?;
+        Ok(h.ok)
+    }
+
+    /// `GET /doc/api/status/by-gid/{gid}`.
+    pub async fn by_gid(&self, gid: &str) -> Result<GidStatus, Error> {
+        self.call(
+            Method::GET,
+            self.url(&["status", "by-gid", gid]),
+            None::<&()>,
+        )
+        .await
+    }
+
+    /// `GET /doc/api/status/by-zjhm/{zjhm}`.
+    pub async fn by_zjhm(&self, zjhm: &str) -> Result<ZjhmStatus, Error> {
+        self.call(
+            Method::GET,
+            self.url(&["status", "by-zjhm", zjhm]),
+            None::<&()>,
+        )
+        .await
+    }
+
+    /// `POST /doc/api/status/by-gids`; more than 100 distinct ids is refused before sending.
+    pub async fn by_gids<S: AsRef<str>>(&self, gids: &[S]) -> Result<Batch<GidStatus>, Error> {
+        let ids = checked(gids)?;
+        self.post_gids(ids).await
+    }
+
+    /// `POST /doc/api/status/by-zjhms`; more than 100 distinct ids is refused before sending.
+    pub async fn by_zjhms<S: AsRef<str>>(&self, zjhms: &[S]) -> Result<Batch<ZjhmStatus>, Error> {
+        let ids = checked(zjhms)?;
+        self.post_zjhms(ids).await
+    }
+
+    /// Like [`Client::by_gids`] but splits into chunks of 100 (bounded concurrency) and
+    /// merges items and `not_found` in request order.
+    pub async fn by_gids_chunked<S: AsRef<str>>(
+        &self,
+        gids: &[S],
+    ) -> Result<Batch<GidStatus>, Error> {
+        let ids = normalize_ids(gids);
+        if ids.is_empty() {
+            return Err(Error::NoIds);
+        }
+        self.chunked(ids, |c, chunk| async move { c.post_gids(chunk).await })
+            .await
+    }
+
+    /// Like [`Client::by_zjhms`] but splits into chunks of 100 and merges in request order.
+    pub async fn by_zjhms_chunked<S: AsRef<str>>(
+        &self,
+        zjhms: &[S],
+    ) -> Result<Batch<ZjhmStatus>, Error> {
+        let ids = normalize_ids(zjhms);
+        if ids.is_empty() {
+            return Err(Error::NoIds);
+        }
+        self.chunked(ids, |c, chunk| async move { c.post_zjhms(chunk).await })
+            .await
+    }
+
+    async fn chunked<T, F, Fut>(&self, ids: Vec<String>, call: F) -> Result<Batch<T>, Error>
+    where
+        F: Fn(Client, Vec<String>) -> Fut,
+        Fut: Future<Output = Result<Batch<T>, Error>>,
+    {
+        let chunks: Vec<Vec<String>> = ids.chunks(MAX_BATCH).map(<[String]>::to_vec).collect();
+        // `buffered` keeps results in chunk order however the requests finish.
+        let parts: Vec<Batch<T>> = stream::iter(chunks)
+            .map(|chunk| call(self.clone(), chunk))
+            .buffered(self.inner.chunk_concurrency)
+            .try_collect()
+            .await?;
+        let mut merged = Batch {
+            items: Vec::new(),
+            not_found: Vec::new(),
+        };
+        for part in parts {
+            merged.items.extend(part.items);
+            merged.not_found.extend(part.not_found);
+        }
+        Ok(merged)
+    }
+
+    async fn post_gids(&self, gids: Vec<String>) -> Result<Batch<GidStatus>, Error> {
+        let body = GidsRequest { gids };
+        self.call(Method::POST, self.url(&["status", "by-gids"]), Some(&body))
+            .await
+    }
+
+    async fn post_zjhms(&self, zjhms: Vec<String>) -> Result<Batch<ZjhmStatus>, Error> {
+        let body = ZjhmsRequest { zjhms };
+        self.call(Method::POST, self.url(&["status", "by-zjhms"]), Some(&body))
+            .await
+    }
+
+    async fn call<T: DeserializeOwned, B: Serialize>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&B>,
+    ) -> Result<T, Error> {
+        let policy = &self.inner.retry;
+        let mut attempt = 1;
+        loop {
+            match self.attempt(method.clone(), url.clone(), body).await {
+                Attempt::Done(result) => return result,
+                Attempt::Retry(err, _) if attempt >= policy.max_attempts => return Err(err),
+                Attempt::Retry(_, retry_after) => {
+                    let backoff = policy
+                        .base_delay
+                        .saturating_mul(1u32 << (attempt - 1).min(16));
+                    let wait = retry_after.unwrap_or(backoff).min(policy.max_delay);
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    async fn attempt<T: DeserializeOwned, B: Serialize>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&B>,
+    ) -> Attempt<T> {
+        let mut req = self.inner.http.request(method, url);
+        if let Some(token) = &self.inner.token {
+            match HeaderValue::from_str(&format!("Bearer {}", token.0)) {
+                Ok(mut v) => {
+                    v.set_sensitive(true);
+                    req = req.header(AUTHORIZATION, v);
+                }
+                Err(_) => {
+                    return Attempt::Done(Err(Error::Config(
+                        "token contains characters not allowed in a header".into(),
+                    )));
+                }
+            }
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return Attempt::Retry(self.transport_error(e), None),
+        };
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let bytes = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => return Attempt::Retry(self.transport_error(e), None),
+        };
+        if status.is_success() {
+            return Attempt::Done(serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
+                message: e.to_string(),
+                body: truncate(&bytes),
+            }));
+        }
+        let detail = serde_json::from_slice::<ErrorBody>(&bytes)
+            .map(|b| b.detail)
+            .unwrap_or_else(|_| truncate(&bytes));
+        let err = match status {
+            StatusCode::BAD_REQUEST => Error::BadRequest { detail },
+            StatusCode::UNAUTHORIZED => Error::Unauthorized { detail },
+            StatusCode::FORBIDDEN => Error::Forbidden { detail },
+            StatusCode::NOT_FOUND => Error::NotFound { detail },
+            StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge { detail },
+            StatusCode::TOO_MANY_REQUESTS => {
+                return Attempt::Retry(
+                    Error::RateLimited {
+                        detail,
+                        retry_after,
+                    },
+                    retry_after,
+                );
+            }
+            StatusCode::REQUEST_TIMEOUT => {
+                return Attempt::Retry(
+                    Error::UnexpectedStatus {
+                        status: status.as_u16(),
+                        detail,
+                    },
+                    retry_after,
+                );
+            }
+            s if s.is_server_error() => {
+                return Attempt::Retry(
+                    Error::Server {
+                        status: s.as_u16(),
+                        detail,
+                    },
+                    retry_after,
+                );
+            }
+            s => Error::UnexpectedStatus {
+                status: s.as_u16(),
+                detail,
+            },
+        };
+        Attempt::Done(Err(err))
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> Error {
+        if e.is_timeout() {
+            Error::Timeout(self.inner.timeout)
+        } else {
+            // URLs may carry ids; strip them from anything a user or log sees.
+            Error::Transport(e.without_url())
+        }
+    }
+}
+
+fn checked<S: AsRef<str>>(ids: &[S]) -> Result<Vec<String>, Error> {
+    let ids = normalize_ids(ids);
+    if ids.is_empty() {
+        return Err(Error::NoIds);
+    }
+    if ids.len() > MAX_BATCH {
+        return Err(Error::TooManyIds { count: ids.len() });
+    }
+    Ok(ids)
+}
+
+fn truncate(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).chars().take(200).collect()
+}
