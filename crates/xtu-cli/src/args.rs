@@ -86,6 +86,20 @@ pub enum Command {
         --year 2025 --term 1 --weeks 1 2 3 --day-of-week 1 --sections 1 2 3"
     )]
     ClassroomAvailability(ClassroomArgs),
+    /// Run a local fake of XTU (single sign-on + academic system) with demo
+    /// accounts, to try every command without an XTU account.
+    ///
+    /// Single sign-on listens on the given address, the academic system on
+    /// the next port. Point xtu at them with the printed variables.
+    #[command(
+        after_help = "Example:\n  xtu sandbox &\n  export XTU_SSO_BASE_URL=http://127.0.0.1:8700 XTU_EMS_BASE_URL=http://127.0.0.1:8701\n  \
+        XTU_PASSWORD=sandbox xtu login --username 202205561111 && xtu rooms ..."
+    )]
+    Sandbox {
+        /// Address of the single sign-on listener.
+        #[arg(long, default_value = "127.0.0.1:8700")]
+        listen: std::net::SocketAddr,
+    },
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  xtu completions bash > ~/.local/share/bash-completion/completions/xtu\n  \

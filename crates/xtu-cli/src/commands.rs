@@ -31,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::ClassroomAvailability(args) => classroom_availability(global, args).await,
         Command::Parse(args) => parse(args),
+        Command::Sandbox { listen } => sandbox(listen).await,
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "xtu", &mut std::io::stdout());
@@ -63,6 +64,54 @@ async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Failure> {
     };
     let password = secrets::password(std::env::var("XTU_PASSWORD").ok(), args.password_stdin)?;
     stored::login(global, &username, &password, args.force).await
+}
+
+/// Demo accounts of the sandbox: one that works, and one per failure the
+/// login can meet, so every exit code can be tried.
+const SANDBOX_PASSWORD: &str = "sandbox";
+
+async fn sandbox(listen: std::net::SocketAddr) -> Result<(), Failure> {
+    use xtu_fake::{Account, Behaviour, FakeXtu};
+    let ems = std::net::SocketAddr::new(listen.ip(), listen.port().wrapping_add(1));
+    let accounts = [
+        ("202205561111", Behaviour::Normal),
+        (
+            "locked",
+            Behaviour::Locked {
+                message: "密码错误次数过多，账号已锁定".into(),
+                unlock_at: Some("2099-01-01 00:00:00".into()),
+            },
+        ),
+        (
+            "captcha",
+            Behaviour::CaptchaRequired {
+                answer: "xtu1".into(),
+            },
+        ),
+        ("disabled", Behaviour::Disabled),
+        ("change-password", Behaviour::MustChangePassword),
+    ];
+    let mut builder = FakeXtu::builder().listen(listen, ems);
+    for (username, behaviour) in accounts {
+        builder =
+            builder.account(Account::new(username, SANDBOX_PASSWORD).with_behaviour(behaviour));
+    }
+    let fake = builder.try_start().await.map_err(Failure::io(format!(
+        "could not listen on {listen} and {ems}"
+    )))?;
+    eprintln!(
+        "fake XTU running (Ctrl-C stops it). In another terminal:\n\n  \
+         export XTU_SSO_BASE_URL={} XTU_EMS_BASE_URL={}\n  \
+         XTU_PASSWORD={SANDBOX_PASSWORD} xtu login --username 202205561111\n  \
+         xtu student-info\n\n\
+         other accounts (password {SANDBOX_PASSWORD}): locked, captcha (answer xtu1), disabled, change-password",
+        fake.sso_base_url(),
+        fake.ems_base_url()
+    );
+    tokio::select! {
+        () = fake.wait() => Ok(()),
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    }
 }
 
 fn format(compressed: bool) -> TokenFormat {
