@@ -114,10 +114,7 @@ pub fn logout(username: Option<&str>) -> Result<(), Failure> {
 }
 
 /// `xtu whoami`: the stored account and whether its session still works.
-pub async fn whoami(
-    global: &GlobalArgs,
-    username: Option<&str>,
-) -> Result<serde_json::Value, Failure> {
+pub async fn whoami(global: &GlobalArgs, username: Option<&str>) -> Result<WhoAmI, Failure> {
     let store = open_store()?;
     let username = resolve_user(&store, username)?;
     let stored = store.load(&username)?.ok_or_else(not_logged_in)?;
@@ -129,12 +126,21 @@ pub async fn whoami(
         },
         _ => false,
     };
-    Ok(serde_json::json!({
-        "username": stored.username,
-        "sso_base_url": stored.sso_base_url,
-        "ems_base_url": stored.ems_base_url,
-        "ems_session_valid": valid,
-    }))
+    Ok(WhoAmI {
+        username: stored.username,
+        sso_base_url: stored.sso_base_url,
+        ems_base_url: stored.ems_base_url,
+        ems_session_valid: valid,
+    })
+}
+
+/// What `xtu whoami` prints.
+#[derive(Debug, serde::Serialize)]
+pub struct WhoAmI {
+    username: String,
+    sso_base_url: String,
+    ems_base_url: String,
+    ems_session_valid: bool,
 }
 
 /// Runs `query` on the stored session, re-entering the academic system once
