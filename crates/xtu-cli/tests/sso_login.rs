@@ -189,3 +189,22 @@ async fn bad_flags_are_usage_errors() {
     .await;
     run.fails_with(2);
 }
+
+#[tokio::test]
+async fn a_stale_execution_is_retried_once_then_succeeds() {
+    let fake = FakeXtu::builder()
+        .account(Account::new(USER, PASSWORD))
+        .stale_executions(1)
+        .start()
+        .await;
+    login(&fake, &[]).await.ok();
+    assert_eq!(fake.count(System::Sso, "POST", "/cas/login"), 2);
+    fake.set_stale_executions(2);
+    let run = login(&fake, &[]).await;
+    assert!(run.fails_with(9).contains("stale"), "{run:#?}");
+    assert_eq!(
+        fake.count(System::Sso, "POST", "/cas/login"),
+        4,
+        "one retry, not more"
+    );
+}
