@@ -109,6 +109,17 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Free classrooms now, at a time, or for given weeks, in one command.
+    ///
+    /// --now and --at work out the teaching week from the teaching calendar,
+    /// the day, and the rest of the current section block (1-2, 3-4, 5-6, 7-8,
+    /// 9-11) from XTU's timetable (summer times May-September, winter times
+    /// October-April). Prints a table on a terminal, JSON otherwise.
+    #[command(
+        after_help = "Examples:\n  xtu rooms --now\n  xtu rooms --at \"2025-11-03 14:30\" --building 第一教学楼 --min-seats 100\n  \
+        xtu rooms --week 10 11 --day 3 --sections 3-4 --format json"
+    )]
+    Rooms(RoomsArgs),
     /// Parse a saved page offline and print what its command would print.
     ///
     /// For diagnosing site changes: save the page from a browser (or the raw
@@ -196,6 +207,54 @@ pub struct ClassroomArgs {
     pub min_seats: Option<u32>,
 }
 
+/// A list of sections given as `3-4`, `1,2` or `5` (one value on the
+/// command line, so clap must not treat it as repeated values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sections(pub Vec<u8>);
+
+/// How to print a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// JSON (the default when the output is not a terminal).
+    Json,
+    /// An aligned table (the default on a terminal).
+    Table,
+}
+
+#[derive(Debug, Default, Args)]
+pub struct RoomsArgs {
+    /// Rooms free from now to the end of the current section block.
+    #[arg(long, conflicts_with_all = ["at", "week"])]
+    pub now: bool,
+    /// Rooms free at this Beijing time: "YYYY-MM-DD HH:MM".
+    #[arg(long, value_name = "TIME", conflicts_with = "week")]
+    pub at: Option<String>,
+    /// Teaching weeks (instead of --now/--at).
+    #[arg(long, num_args = 1..)]
+    pub week: Vec<u8>,
+    /// Day of week, 1 (Monday) to 7 (Sunday), with --week.
+    #[arg(long)]
+    pub day: Option<u8>,
+    /// Sections: 3-4, 1,2 or 5 (default with --now/--at: the rest of the current block).
+    #[arg(long, value_parser = crate::rooms::parse_sections)]
+    pub sections: Option<Sections>,
+    /// Building: a code (101) or part of a name (第一教学楼, 逸夫).
+    #[arg(long)]
+    pub building: Option<String>,
+    /// Only rooms with at least this many seats.
+    #[arg(long)]
+    pub min_seats: Option<u32>,
+    /// Campus code: 02 校本部, 03 兴湘学院.
+    #[arg(long, default_value = "02")]
+    pub campus: String,
+    /// Output format (default: table on a terminal, JSON otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// A token instead of the stored session.
+    #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct ParseArgs {
     /// Page name: the command that prints it (student-info, teaching-calendar,
@@ -203,4 +262,12 @@ pub struct ParseArgs {
     pub page: String,
     /// The saved page; `-` reads standard input.
     pub file: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
 }

@@ -9,11 +9,12 @@ use xtu_ems::{ClassroomQuery, EmsClient, EmsError, Page, TermSpec, pages};
 use xtu_sso::{LoginError, SsoClient, SsoSession, TokenFormat};
 
 use crate::args::{
-    ClassroomArgs, Cli, Command, GlobalArgs, LoginArgs, ParseArgs, SsoLoginArgs, TokenArgs,
+    ClassroomArgs, Cli, Command, GlobalArgs, LoginArgs, OutputFormat, ParseArgs, RoomsArgs,
+    SsoLoginArgs, TokenArgs,
 };
 use crate::failure::Failure;
 use crate::output::{print_json, print_line};
-use crate::{secrets, stored};
+use crate::{rooms, secrets, stored};
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let global = &cli.global;
@@ -31,6 +32,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::ClassroomAvailability(args) => classroom_availability(global, args).await,
         Command::Parse(args) => parse(args),
+        Command::Rooms(args) => rooms(global, args).await,
         Command::Sandbox { listen } => sandbox(listen).await,
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -203,6 +205,28 @@ async fn classroom_availability(global: &GlobalArgs, args: ClassroomArgs) -> Res
     })
     .await?;
     print_json(&room_names(&rooms))
+}
+
+async fn rooms(global: &GlobalArgs, args: RoomsArgs) -> Result<(), Failure> {
+    let moment = rooms::moment(&args)?;
+    let format = rooms::format(&args);
+    let token = TokenArgs {
+        token: args.token.clone(),
+        compressed: false,
+    };
+    let calendar = with_ems(global, &token, async |ems| ems.teaching_calendar().await).await?;
+    let plan = rooms::plan(&args, &calendar, moment)?;
+    let query = plan.query(&args)?;
+    eprintln!("free rooms: {}", plan.describe());
+    let found = with_ems(global, &token, async |ems| {
+        ems.free_classrooms(&query).await
+    })
+    .await?;
+    let found = rooms::filter(found, &args);
+    match format {
+        OutputFormat::Json => print_json(&found),
+        OutputFormat::Table => crate::output::print_text(&rooms::table(&found)),
+    }
 }
 
 fn room_names(rooms: &[xtu_model::Classroom]) -> Vec<&str> {

@@ -7,6 +7,7 @@ mod args;
 mod commands;
 mod failure;
 mod output;
+mod rooms;
 mod secrets;
 mod store;
 mod stored;

@@ -19,6 +19,11 @@ pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
     print_bytes(&buffer)
 }
 
+/// Prints text as is on stdout.
+pub fn print_text(text: &str) -> Result<(), Failure> {
+    print_bytes(text.as_bytes())
+}
+
 /// Prints a line (a token) on stdout.
 pub fn print_line(line: &str) -> Result<(), Failure> {
     print_bytes(format!("{line}\n").as_bytes())

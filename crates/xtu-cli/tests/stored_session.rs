@@ -168,3 +168,65 @@ async fn parallel_queries_re_enter_once_and_keep_the_store_intact() {
         .expect("store");
     serde_json::from_str::<serde_json::Value>(&store).expect("the store is valid JSON");
 }
+
+#[tokio::test]
+async fn rooms_at_a_time_works_out_week_day_and_sections() {
+    let fake = fake().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    run(&fake, &dir, &["login", "--username", USER], Some(PASSWORD)).await;
+    // Monday of teaching week 10, winter timetable: 14:20 is inside section 5.
+    let json = run(
+        &fake,
+        &dir,
+        &["rooms", "--at", "2025-11-03 14:20", "--format", "json"],
+        None,
+    )
+    .await;
+    assert_eq!(json.code, 0, "{json:#?}");
+    assert!(
+        json.stderr.contains("week 10, Monday, sections 5,6"),
+        "{json:#?}"
+    );
+    let rooms: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let names: Vec<&str> = rooms
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert_eq!(names, ["化工原理楼-北106", "一教楼-102", "一教楼-114"]);
+    let form = fake
+        .ems_classroom_forms()
+        .into_iter()
+        .next()
+        .expect("a query");
+    assert_eq!(form.get("zcd").map(String::as_str), Some("512"));
+    assert_eq!(form.get("xqj").map(String::as_str), Some("1"));
+    assert_eq!(form.get("jcd").map(String::as_str), Some("48"));
+    assert_eq!(form.get("xqm").map(String::as_str), Some("3"));
+
+    let table = run(
+        &fake,
+        &dir,
+        &[
+            "rooms",
+            "--week",
+            "3",
+            "--day",
+            "2",
+            "--sections",
+            "3-4",
+            "--building",
+            "第一教学楼",
+            "--format",
+            "table",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(table.code, 0, "{table:#?}");
+    insta::assert_snapshot!("rooms-table", table.stdout);
+
+    let outside = run(&fake, &dir, &["rooms", "--at", "2026-02-01 09:00"], None).await;
+    assert!(outside.fails_with(2).contains("outside the current term"));
+}
