@@ -100,6 +100,15 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8700")]
         listen: std::net::SocketAddr,
     },
+    /// Serve the queries as Model Context Protocol tools on stdio (for AI agents).
+    ///
+    /// Tools: student_info, teaching_calendar, classroom_availability,
+    /// free_rooms. They use the session stored by `xtu login`; errors are
+    /// tool errors with the same messages as the commands.
+    #[command(
+        after_help = "Example (an MCP client configuration):\n  {\"command\": \"xtu\", \"args\": [\"mcp\"]}"
+    )]
+    Mcp,
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  xtu completions bash > ~/.local/share/bash-completion/completions/xtu\n  \

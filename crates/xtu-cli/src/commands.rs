@@ -24,16 +24,27 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Whoami => print_json(&stored::whoami(global, global.user.as_deref()).await?),
         Command::SsoLogin(args) => sso_login(global, args).await,
         Command::EmsAuth(args) => ems_auth(global, args).await,
-        Command::StudentInfo(args) => {
-            print_json(&with_ems(global, &args, async |ems| ems.student_profile().await).await?)
-        }
-        Command::TeachingCalendar(args) => {
-            print_json(&with_ems(global, &args, async |ems| ems.teaching_calendar().await).await?)
-        }
+        Command::StudentInfo(args) => print_json(
+            &with_ems(
+                global,
+                &args,
+                |ems| async move { ems.student_profile().await },
+            )
+            .await?,
+        ),
+        Command::TeachingCalendar(args) => print_json(
+            &with_ems(
+                global,
+                &args,
+                |ems| async move { ems.teaching_calendar().await },
+            )
+            .await?,
+        ),
         Command::ClassroomAvailability(args) => classroom_availability(global, args).await,
         Command::Parse(args) => parse(args),
         Command::Rooms(args) => rooms(global, args).await,
         Command::Sandbox { listen } => sandbox(listen).await,
+        Command::Mcp => crate::mcp::serve(global).await,
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "xtu", &mut std::io::stdout());
@@ -43,15 +54,18 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 /// Runs a query with the token given, or else on the stored session.
-async fn with_ems<T>(
+pub async fn with_ems<T, Fut>(
     global: &GlobalArgs,
     args: &TokenArgs,
-    query: impl AsyncFn(&EmsClient) -> Result<T, EmsError>,
-) -> Result<T, Failure> {
+    query: impl Fn(EmsClient) -> Fut,
+) -> Result<T, Failure>
+where
+    Fut: std::future::Future<Output = Result<T, EmsError>>,
+{
     match &args.token {
         Some(token) => {
             let token = secrets::token(token)?;
-            Ok(query(&ems_builder(global).from_token(&token)?).await?)
+            Ok(query(ems_builder(global).from_token(&token)?).await?)
         }
         None => stored::with_ems(global, global.user.as_deref(), query).await,
     }
@@ -200,30 +214,17 @@ async fn classroom_availability(global: &GlobalArgs, args: ClassroomArgs) -> Res
     query.building = args.building;
     query.min_seats = args.min_seats;
     query.validate_codes().map_err(xtu_ems::EmsError::from)?;
-    let rooms = with_ems(global, &args.token, async |ems| {
-        ems.free_classrooms(&query).await
+    let query = &query;
+    let rooms = with_ems(global, &args.token, |ems| async move {
+        ems.free_classrooms(query).await
     })
     .await?;
     print_json(&room_names(&rooms))
 }
 
 async fn rooms(global: &GlobalArgs, args: RoomsArgs) -> Result<(), Failure> {
-    let moment = rooms::moment(&args)?;
-    let format = rooms::format(&args);
-    let token = TokenArgs {
-        token: args.token.clone(),
-        compressed: false,
-    };
-    let calendar = with_ems(global, &token, async |ems| ems.teaching_calendar().await).await?;
-    let plan = rooms::plan(&args, &calendar, moment)?;
-    let query = plan.query(&args)?;
-    eprintln!("free rooms: {}", plan.describe());
-    let found = with_ems(global, &token, async |ems| {
-        ems.free_classrooms(&query).await
-    })
-    .await?;
-    let found = rooms::filter(found, &args);
-    match format {
+    let found = rooms::find(global, &args).await?;
+    match rooms::format(&args) {
         OutputFormat::Json => print_json(&found),
         OutputFormat::Table => crate::output::print_text(&rooms::table(&found)),
     }

@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod failure;
+mod mcp;
 mod output;
 mod rooms;
 mod secrets;

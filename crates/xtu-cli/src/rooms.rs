@@ -10,7 +10,8 @@ use xtu_ems::{ClassroomQuery, TermSpec};
 use xtu_model::sections::{self, Season};
 use xtu_model::{Classroom, TeachingCalendar};
 
-use crate::args::{OutputFormat, RoomsArgs, Sections};
+use crate::args::{GlobalArgs, OutputFormat, RoomsArgs, Sections, TokenArgs};
+use crate::commands::with_ems;
 use crate::failure::Failure;
 
 /// XTU keeps Beijing time whatever the machine's zone.
@@ -193,6 +194,28 @@ pub fn filter(rooms: Vec<Classroom>, args: &RoomsArgs) -> Vec<Classroom> {
                 .is_none_or(|min| room.seats.is_some_and(|s| s >= min))
         })
         .collect()
+}
+
+/// Works out the query from the flags and the teaching calendar, runs it and
+/// filters the result: two requests on a warm session.
+pub async fn find(global: &GlobalArgs, args: &RoomsArgs) -> Result<Vec<Classroom>, Failure> {
+    let moment = moment(args)?;
+    let token = TokenArgs {
+        token: args.token.clone(),
+        compressed: false,
+    };
+    let calendar = with_ems(global, &token, |ems| async move {
+        ems.teaching_calendar().await
+    })
+    .await?;
+    let plan = plan(args, &calendar, moment)?;
+    let query = &plan.query(args)?;
+    eprintln!("free rooms: {}", plan.describe());
+    let found = with_ems(global, &token, |ems| async move {
+        ems.free_classrooms(query).await
+    })
+    .await?;
+    Ok(filter(found, args))
 }
 
 pub fn moment(args: &RoomsArgs) -> Result<Option<NaiveDateTime>, Failure> {

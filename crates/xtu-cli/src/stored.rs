@@ -145,17 +145,20 @@ pub struct WhoAmI {
 
 /// Runs `query` on the stored session, re-entering the academic system once
 /// if its session expired.
-pub async fn with_ems<T>(
+pub async fn with_ems<T, Fut>(
     global: &GlobalArgs,
     username: Option<&str>,
-    query: impl AsyncFn(&EmsClient) -> Result<T, EmsError>,
-) -> Result<T, Failure> {
+    query: impl Fn(EmsClient) -> Fut,
+) -> Result<T, Failure>
+where
+    Fut: std::future::Future<Output = Result<T, EmsError>>,
+{
     let store = open_store()?;
     let username = resolve_user(&store, username)?;
     let stored = store.load(&username)?.ok_or_else(not_logged_in)?;
     check_bases(&stored, global)?;
     if let Some(token) = &stored.ems_token {
-        match query(&ems_builder(global).from_token(token)?).await {
+        match query(ems_builder(global).from_token(token)?).await {
             Err(EmsError::SessionExpired) => {}
             other => return Ok(other?),
         }
@@ -182,7 +185,7 @@ pub async fn with_ems<T>(
             }
         }
     };
-    match query(&client).await {
+    match query(client).await {
         Err(EmsError::SessionExpired) => Err(expired()),
         other => Ok(other?),
     }

@@ -1,0 +1,189 @@
+//! `xtu mcp` driven by a test client over stdio (newline-delimited JSON-RPC).
+
+mod common;
+
+use std::process::Stdio;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+use xtu_fake::{Account, FakeXtu};
+
+const USER: &str = "202205561111";
+const PASSWORD: &str = "Xtu@2025!";
+
+struct Client {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+}
+
+impl Client {
+    async fn send(&mut self, message: Value) {
+        let mut line = message.to_string();
+        line.push('\n');
+        self.stdin.write_all(line.as_bytes()).await.expect("write");
+        self.stdin.flush().await.expect("flush");
+    }
+
+    /// The response to request `id` (notifications in between are skipped).
+    async fn response(&mut self, id: u64) -> Value {
+        loop {
+            let line =
+                tokio::time::timeout(std::time::Duration::from_secs(20), self.lines.next_line())
+                    .await
+                    .expect("a response in time")
+                    .expect("read")
+                    .expect("the server is still running");
+            let message: Value = serde_json::from_str(&line).expect("JSON-RPC on stdout");
+            if message["id"] == json!(id) {
+                return message;
+            }
+        }
+    }
+
+    async fn call(&mut self, id: u64, tool: &str, arguments: Value) -> Value {
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": {"name": tool, "arguments": arguments}}))
+            .await;
+        self.response(id).await["result"].clone()
+    }
+}
+
+#[tokio::test]
+async fn tools_are_listed_and_answer_with_the_stored_session() {
+    let fake = FakeXtu::builder()
+        .account(Account::new(USER, PASSWORD))
+        .start()
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().to_string_lossy().into_owned();
+    let login = common::xtu(
+        &fake,
+        &["login", "--username", USER],
+        &[("XTU_STATE_DIR", &state), ("XTU_PASSWORD", PASSWORD)],
+        None,
+    )
+    .await;
+    assert_eq!(login.code, 0, "{login:#?}");
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_xtu"))
+        .arg("mcp")
+        .env("XTU_STATE_DIR", &state)
+        .env("XTU_SSO_BASE_URL", fake.sso_base_url())
+        .env("XTU_EMS_BASE_URL", fake.ems_base_url())
+        .env_remove("XTU_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("xtu mcp starts");
+    let stdin = child.stdin.take().expect("stdin");
+    let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut client = Client {
+        child,
+        stdin,
+        lines,
+    };
+
+    client
+        .send(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "xtu-test", "version": "0"}}}),
+        )
+        .await;
+    let init = client.response(1).await;
+    assert!(
+        init["result"]["capabilities"]["tools"].is_object(),
+        "{init}"
+    );
+    client
+        .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .await;
+
+    client
+        .send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}))
+        .await;
+    let list = client.response(2).await;
+    let mut names: Vec<&str> = list["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "classroom_availability",
+            "free_rooms",
+            "student_info",
+            "teaching_calendar"
+        ]
+    );
+    let classroom = list["result"]["tools"]
+        .as_array()
+        .and_then(|tools| tools.iter().find(|t| t["name"] == "classroom_availability"))
+        .expect("classroom tool");
+    assert_eq!(
+        classroom["inputSchema"]["properties"]["weeks"]["type"], "array",
+        "{classroom}"
+    );
+
+    let info = client.call(3, "student_info", json!({})).await;
+    assert_eq!(info["isError"], false, "{info}");
+    let text = info["content"][0]["text"].as_str().expect("text");
+    let profile: Value = serde_json::from_str(text).expect("JSON text");
+    assert_eq!(profile["student_id"], USER);
+
+    let rooms = client
+        .call(
+            4,
+            "classroom_availability",
+            json!({"year": 2025, "term": 1, "weeks": [1, 2, 3],
+            "day_of_week": 1, "sections": [1, 2, 3]}),
+        )
+        .await;
+    assert_eq!(rooms["isError"], false, "{rooms}");
+    let names: Value =
+        serde_json::from_str(rooms["content"][0]["text"].as_str().expect("text")).expect("JSON");
+    assert_eq!(
+        names,
+        json!(["化工原理楼-北106", "一教楼-102", "一教楼-114"])
+    );
+
+    let bad = client
+        .call(
+            5,
+            "classroom_availability",
+            json!({"year": 2025, "term": 3, "weeks": [1],
+            "day_of_week": 1, "sections": [1]}),
+        )
+        .await;
+    assert_eq!(bad["isError"], true, "{bad}");
+    assert!(
+        bad["content"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("invalid term 3")),
+        "{bad}"
+    );
+
+    fake.expire_ems_sessions();
+    fake.expire_sso_sessions();
+    let expired = client.call(6, "teaching_calendar", json!({})).await;
+    assert_eq!(expired["isError"], true);
+    assert!(
+        expired["content"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("xtu login")),
+        "{expired}"
+    );
+
+    drop(client.stdin);
+    let status = client.child.wait().await.expect("exits");
+    assert!(
+        status.success(),
+        "xtu mcp exits cleanly when the client closes stdin"
+    );
+}
