@@ -215,9 +215,12 @@ async fn classroom_availability(global: &GlobalArgs, args: ClassroomArgs) -> Res
     query.min_seats = args.min_seats;
     query.validate_codes().map_err(xtu_ems::EmsError::from)?;
     let query = &query;
-    let rooms = with_ems(global, &args.token, |ems| async move {
-        ems.free_classrooms(query).await
-    })
+    let rooms = crate::output::with_progress(
+        "asking the academic system for free rooms",
+        with_ems(global, &args.token, |ems| async move {
+            ems.free_classrooms(query).await
+        }),
+    )
     .await?;
     print_json(&room_names(&rooms))
 }

@@ -38,6 +38,34 @@ fn print_bytes(bytes: &[u8]) -> Result<(), Failure> {
     }
 }
 
+/// Runs `work`, showing a spinner with `label` on standard error if it takes
+/// more than a moment and standard error is a terminal. Standard output is
+/// never touched, so piped results stay clean.
+pub async fn with_progress<F: std::future::Future>(label: &str, work: F) -> F::Output {
+    use std::io::IsTerminal as _;
+    if !std::io::stderr().is_terminal() {
+        return work.await;
+    }
+    let spinner = async {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+        let started = std::time::Instant::now();
+        for frame in frames.iter().cycle() {
+            eprint!("\r{frame} {label} ({:.0?})", started.elapsed());
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    tokio::pin!(work);
+    tokio::select! {
+        output = &mut work => {
+            // Clear the spinner's line (if it was drawn).
+            eprint!("\r\x1b[2K");
+            output
+        }
+        () = spinner => unreachable!("the spinner never ends"),
+    }
+}
+
 /// The error and its causes on one line, without repeating a cause that the
 /// message already includes.
 pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {

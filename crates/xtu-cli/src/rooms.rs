@@ -211,9 +211,12 @@ pub async fn find(global: &GlobalArgs, args: &RoomsArgs) -> Result<Vec<Classroom
     let plan = plan(args, &calendar, moment)?;
     let query = &plan.query(args)?;
     eprintln!("free rooms: {}", plan.describe());
-    let found = with_ems(global, &token, |ems| async move {
-        ems.free_classrooms(query).await
-    })
+    let found = crate::output::with_progress(
+        "asking the academic system for free rooms",
+        with_ems(global, &token, |ems| async move {
+            ems.free_classrooms(query).await
+        }),
+    )
     .await?;
     Ok(filter(found, args))
 }
