@@ -171,6 +171,15 @@ pub struct LoginArgs {
     /// Log in even after 3 failed attempts within 24 hours.
     #[arg(long)]
     pub force: bool,
+    /// Remember the password, so an expired session logs in again by itself
+    /// (never after the password was refused once). Needs --insecure-store
+    /// until an OS keyring backend is available.
+    #[arg(long)]
+    pub remember: bool,
+    /// With --remember: keep the password in a file readable only by you
+    /// (mode 0600 in the 0700 state directory), not encrypted.
+    #[arg(long, requires = "remember")]
+    pub insecure_store: bool,
 }
 
 #[derive(Debug, Args)]

@@ -79,7 +79,12 @@ async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Failure> {
             .ok_or_else(|| Failure::Usage("no account given: use --username".into()))?,
     };
     let password = secrets::password(std::env::var("XTU_PASSWORD").ok(), args.password_stdin)?;
-    stored::login(global, &username, &password, args.force).await
+    let options = stored::LoginOptions {
+        force: args.force,
+        remember: args.remember,
+        insecure_store: args.insecure_store,
+    };
+    stored::login(global, &username, &password, options).await
 }
 
 /// Demo accounts of the sandbox: one that works, and one per failure the

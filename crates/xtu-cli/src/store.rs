@@ -45,6 +45,11 @@ impl std::fmt::Debug for StoredSession {
     }
 }
 
+#[derive(Serialize, Deserialize)]
+struct RememberedPassword {
+    password: String,
+}
+
 /// Failed logins of one account, kept across runs.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Guard {
@@ -111,7 +116,7 @@ impl Store {
 
     /// Opens (creating with mode 0700) the store at `dir`.
     pub fn open(dir: PathBuf) -> Result<Self, Failure> {
-        for sub in ["", "sessions", "guard"] {
+        for sub in ["", "sessions", "guard", "passwords"] {
             let path = dir.join(sub);
             create_private_dir(&path)?;
         }
@@ -180,6 +185,41 @@ impl Store {
     /// Saves the lockout guard of `username`.
     pub fn save_guard(&self, username: &str, guard: &Guard) -> Result<(), Failure> {
         write_json(&self.guard_path(username)?, guard)
+    }
+
+    /// Keeps a password for automatic re-login (only with `--insecure-store`:
+    /// a 0600 file in the 0700 state directory).
+    pub fn save_password(&self, username: &str, password: &str) -> Result<(), Failure> {
+        write_json(
+            &self.password_path(username)?,
+            &RememberedPassword {
+                password: password.to_owned(),
+            },
+        )
+    }
+
+    /// The remembered password, if any.
+    pub fn load_password(&self, username: &str) -> Result<Option<String>, Failure> {
+        Ok(read_json::<RememberedPassword>(&self.password_path(username)?)?.map(|r| r.password))
+    }
+
+    /// Forgets a remembered password.
+    pub fn remove_password(&self, username: &str) -> Result<(), Failure> {
+        let path = self.password_path(username)?;
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Failure::io(format!(
+                "could not remove {}",
+                path.display()
+            ))(e)),
+            _ => Ok(()),
+        }
+    }
+
+    fn password_path(&self, username: &str) -> Result<PathBuf, Failure> {
+        Ok(self
+            .dir
+            .join("passwords")
+            .join(format!("{}.json", file_stem(username)?)))
     }
 
     fn session_path(&self, username: &str) -> Result<PathBuf, Failure> {

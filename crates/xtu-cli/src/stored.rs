@@ -56,8 +56,18 @@ pub async fn login(
     global: &GlobalArgs,
     username: &str,
     password: &str,
-    force: bool,
+    options: LoginOptions,
 ) -> Result<(), Failure> {
+    if options.remember && !options.insecure_store {
+        // No OS keyring backend is built in yet; a plain file needs the
+        // user's explicit consent.
+        return Err(Failure::Usage(
+            "no OS keyring is available to remember the password: add --insecure-store to keep it \
+             in a file readable only by you, or log in without --remember"
+                .into(),
+        ));
+    }
+    let force = options.force;
     let store = open_store()?;
     // Held for the whole login: a second `xtu login` waits instead of sending
     // a second password at the same time.
@@ -75,19 +85,45 @@ pub async fn login(
             "warning: {failures} failed logins in the last 24 hours: another failure may lock the account"
         );
     }
-    let session = match sso_client(global)?.login(username, password).await {
-        Ok(session) => session,
-        Err(error) => {
-            if matches!(error, LoginError::BadCredentials { .. }) {
-                guard.manual_failures.push(now());
-                guard.auto_login_blocked = true;
-                store.save_guard(username, &guard)?;
-            }
-            return Err(error.into());
+    if let Err(error) = log_in_and_store(global, &store, username, password).await {
+        if matches!(error, Failure::Login(LoginError::BadCredentials { .. })) {
+            guard.manual_failures.push(now());
+            guard.auto_login_blocked = true;
+            store.save_guard(username, &guard)?;
         }
-    };
+        return Err(error);
+    }
+    // A manual success lifts the guard, automatic logins included.
     store.save_guard(username, &Guard::default())?;
-    // Enter the academic system now, so the first query costs one request.
+    if options.remember {
+        store.save_password(username, password)?;
+    } else {
+        store.remove_password(username)?;
+    }
+    eprintln!("logged in as {username}");
+    Ok(())
+}
+
+/// How `xtu login` was asked to behave.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoginOptions {
+    /// Log in despite recent failures.
+    pub force: bool,
+    /// Remember the password for automatic re-login.
+    pub remember: bool,
+    /// Consent to remembering it in a 0600 file.
+    pub insecure_store: bool,
+}
+
+/// Logs in, enters the academic system (so the first query costs one
+/// request) and stores both sessions. The caller holds the store lock.
+async fn log_in_and_store(
+    global: &GlobalArgs,
+    store: &Store,
+    username: &str,
+    password: &str,
+) -> Result<EmsClient, Failure> {
+    let session = sso_client(global)?.login(username, password).await?;
     let ems = ems_builder(global).enter(&session).await?;
     store.save(&StoredSession {
         username: username.to_owned(),
@@ -96,8 +132,34 @@ pub async fn login(
         sso_base_url: global.sso_base_url.clone(),
         ems_base_url: global.ems_base_url.clone(),
     })?;
-    eprintln!("logged in as {username}");
-    Ok(())
+    Ok(ems)
+}
+
+/// The SSO session expired too: log in again with the remembered password,
+/// unless there is none or a previous automatic attempt was refused (then
+/// only a manual login may try again). The caller holds the store lock.
+async fn auto_login(
+    global: &GlobalArgs,
+    store: &Store,
+    username: &str,
+) -> Result<EmsClient, Failure> {
+    let mut guard = store.guard(username)?;
+    let Some(password) = store
+        .load_password(username)?
+        .filter(|_| !guard.auto_login_blocked)
+    else {
+        return Err(expired());
+    };
+    match log_in_and_store(global, store, username, &password).await {
+        Err(Failure::Login(LoginError::BadCredentials { message })) => {
+            guard.auto_login_blocked = true;
+            store.save_guard(username, &guard)?;
+            Err(Failure::SessionExpired(format!(
+                "session expired and the remembered password was refused ({message}): run 'xtu login'"
+            )))
+        }
+        other => other,
+    }
 }
 
 /// `xtu logout`.
@@ -105,6 +167,7 @@ pub fn logout(username: Option<&str>) -> Result<(), Failure> {
     let store = open_store()?;
     let _lock = store.lock()?;
     let username = resolve_user(&store, username)?;
+    store.remove_password(&username)?;
     if store.remove(&username)? {
         eprintln!("logged out {username}");
     } else {
@@ -173,15 +236,19 @@ where
             }
             _ => {
                 let sso = SsoSession::from_token(&latest.sso_token)?;
-                let client = match ems_builder(global).enter(&sso).await {
-                    Err(EmsError::SsoSessionExpired) => return Err(expired()),
-                    other => other?,
-                };
-                store.save(&StoredSession {
-                    ems_token: Some(client.to_token(TokenFormat::Compressed)),
-                    ..latest
-                })?;
-                client
+                match ems_builder(global).enter(&sso).await {
+                    Err(EmsError::SsoSessionExpired) => {
+                        auto_login(global, &store, &username).await?
+                    }
+                    other => {
+                        let client = other?;
+                        store.save(&StoredSession {
+                            ems_token: Some(client.to_token(TokenFormat::Compressed)),
+                            ..latest
+                        })?;
+                        client
+                    }
+                }
             }
         }
     };

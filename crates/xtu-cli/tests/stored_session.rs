@@ -230,3 +230,84 @@ async fn rooms_at_a_time_works_out_week_day_and_sections() {
     let outside = run(&fake, &dir, &["rooms", "--at", "2026-02-01 09:00"], None).await;
     assert!(outside.fails_with(2).contains("outside the current term"));
 }
+
+#[tokio::test]
+async fn a_remembered_password_logs_in_again_but_never_after_a_refusal() {
+    let fake = fake().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Without consent to a plain file, nothing is sent and nothing stored.
+    let refused = run(
+        &fake,
+        &dir,
+        &["login", "--username", USER, "--remember"],
+        Some(PASSWORD),
+    )
+    .await;
+    assert!(refused.fails_with(2).contains("--insecure-store"));
+    assert_eq!(fake.count(System::Sso, "POST", "/cas/login"), 0);
+
+    let login = run(
+        &fake,
+        &dir,
+        &[
+            "login",
+            "--username",
+            USER,
+            "--remember",
+            "--insecure-store",
+        ],
+        Some(PASSWORD),
+    )
+    .await;
+    assert_eq!(login.code, 0, "{login:#?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = dir.path().join("passwords").join(format!("{USER}.json"));
+        assert_eq!(
+            std::fs::metadata(path)
+                .expect("stored")
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
+    }
+
+    fake.expire_ems_sessions();
+    fake.expire_sso_sessions();
+    let info = run(&fake, &dir, &["info"], None).await;
+    assert!(info.ok().contains("student_id"));
+    assert_eq!(
+        fake.count(System::Sso, "POST", "/cas/login"),
+        2,
+        "one automatic login"
+    );
+
+    // The remembered password stops working (changed elsewhere): one
+    // refused attempt, then no automatic attempt at all, across runs.
+    let path = dir.path().join("passwords").join(format!("{USER}.json"));
+    std::fs::write(&path, r#"{"password": "changed-elsewhere"}"#).expect("write");
+    fake.expire_ems_sessions();
+    fake.expire_sso_sessions();
+    let first = run(&fake, &dir, &["info"], None).await;
+    assert!(
+        first
+            .fails_with(10)
+            .contains("remembered password was refused")
+    );
+    let second = run(&fake, &dir, &["info"], None).await;
+    assert_eq!(
+        second.fails_with(10),
+        "error: session expired: run 'xtu login'"
+    );
+    assert_eq!(
+        fake.count(System::Sso, "POST", "/cas/login"),
+        3,
+        "no second automatic attempt"
+    );
+
+    // Logging out forgets the password.
+    run(&fake, &dir, &["logout"], None).await;
+    assert!(!path.exists());
+}
