@@ -311,3 +311,30 @@ async fn a_remembered_password_logs_in_again_but_never_after_a_refusal() {
     run(&fake, &dir, &["logout"], None).await;
     assert!(!path.exists());
 }
+
+#[tokio::test]
+async fn sessions_that_expire_after_a_few_requests_are_renewed_without_a_password() {
+    let fake = FakeXtu::builder()
+        .account(Account::new(USER, PASSWORD))
+        .ems_requests_per_session(3)
+        .start()
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    run(&fake, &dir, &["login", "--username", USER], Some(PASSWORD)).await;
+    for _ in 0..6 {
+        let info = run(&fake, &dir, &["info"], None).await;
+        assert!(info.ok().contains("student_id"));
+    }
+    assert_eq!(
+        fake.count(System::Sso, "POST", "/cas/login"),
+        1,
+        "only the manual login"
+    );
+    let handoffs = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/sso/zfiotlogin" && r.query.is_none())
+        .count();
+    // index + 2 queries per session, then a silent re-entry: login + 2 renewals.
+    assert_eq!(handoffs, 3, "{:#?}", fake.requests());
+}
