@@ -2,14 +2,13 @@
 
 mod common;
 
+use common::{PASSWORD, USER};
+
 use std::process::Stdio;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use xtu_fake::{Account, FakeXtu};
-
-const USER: &str = "202205561111";
-const PASSWORD: &str = "Xtu@2025!";
 
 struct Client {
     child: tokio::process::Child,

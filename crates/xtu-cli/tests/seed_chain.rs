@@ -4,18 +4,8 @@
 
 mod common;
 
-use common::xtu;
-use xtu_fake::{Account, FakeXtu, System};
-
-const USER: &str = "202205561111";
-const PASSWORD: &str = "Xtu@2025!";
-
-async fn fake() -> FakeXtu {
-    FakeXtu::builder()
-        .account(Account::new(USER, PASSWORD))
-        .start()
-        .await
-}
+use common::{PASSWORD, USER, fake, xtu};
+use xtu_fake::{FakeXtu, System};
 
 /// Logs in and enters the academic system through the binary; returns the
 /// EMS token.

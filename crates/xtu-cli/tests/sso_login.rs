@@ -2,11 +2,8 @@
 
 mod common;
 
-use common::xtu;
+use common::{PASSWORD, USER, xtu};
 use xtu_fake::{Account, Behaviour, FakeXtu, System};
-
-const USER: &str = "202205561111";
-const PASSWORD: &str = "Xtu@2025!";
 
 async fn fake_with(behaviour: Behaviour) -> FakeXtu {
     FakeXtu::builder()

@@ -3,18 +3,8 @@
 
 mod common;
 
-use common::xtu;
+use common::{PASSWORD, USER, fake, xtu};
 use xtu_fake::{Account, FakeXtu, System};
-
-const USER: &str = "202205561111";
-const PASSWORD: &str = "Xtu@2025!";
-
-async fn fake() -> FakeXtu {
-    FakeXtu::builder()
-        .account(Account::new(USER, PASSWORD))
-        .start()
-        .await
-}
 
 fn state_env(dir: &tempfile::TempDir) -> (&'static str, String) {
     ("XTU_STATE_DIR", dir.path().to_string_lossy().into_owned())

@@ -12,7 +12,7 @@ use axum::routing::get;
 use num_bigint::BigUint;
 
 use crate::keys::KEYS;
-use crate::{Behaviour, FakeState, lock, random_token};
+use crate::{Behaviour, FakeState, cookie, lock, random_token, redirect};
 
 /// The CAS's memory.
 #[derive(Default)]
@@ -41,25 +41,6 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
             get(application_center),
         )
         .with_state(state)
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
-}
-
-fn redirect(to: &str) -> Response {
-    let mut response = StatusCode::FOUND.into_response();
-    if let Ok(value) = HeaderValue::from_str(to) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
 }
 
 fn set_cookie(response: &mut Response, cookie: &str) {

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::FakeState;
+use crate::{FakeState, cookie, lock, redirect};
 
 const PROFILE: &str = include_str!("../../../fixtures/ems/student-info.html");
 const CALENDAR: &str = include_str!("../../../fixtures/ems/teaching-calendar.html");
@@ -53,10 +53,6 @@ impl EmsState {
     }
 }
 
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 pub(crate) fn router(state: Arc<FakeState>) -> Router {
     Router::new()
         .route("/sso/zfiotlogin", get(zfiotlogin))
@@ -68,14 +64,6 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
         .route("/jwglxt/cdjy/cdjy_cxKxcdlb.html", post(classrooms))
         .route("/jwglxt/cdjy/cdjy_cxXqjc.html", get(buildings))
         .with_state(state)
-}
-
-fn redirect(to: &str) -> Response {
-    let mut response = StatusCode::FOUND.into_response();
-    if let Ok(value) = HeaderValue::from_str(to) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
 }
 
 fn html(body: &'static str) -> Response {
@@ -153,14 +141,7 @@ async fn ticketlogin(
 /// Whether the request carries a live jwglxt session; counts the request
 /// against the session's budget.
 fn session_user(state: &FakeState, headers: &HeaderMap) -> Option<String> {
-    let id = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == "JSESSIONID")
-        .map(|(_, value)| value.to_owned())?;
+    let id = cookie(headers, "JSESSIONID")?;
     let mut sessions = lock(&state.ems.sessions);
     let session = sessions.get_mut(&id)?;
     session.requests += 1;

@@ -5,7 +5,20 @@
 use std::process::Stdio;
 
 use tokio::io::AsyncWriteExt as _;
-use xtu_fake::FakeXtu;
+use xtu_fake::{Account, FakeXtu};
+
+/// The fake's account.
+pub const USER: &str = "202205561111";
+/// Its password.
+pub const PASSWORD: &str = "Xtu@2025!";
+
+/// A fake XTU with one normal account.
+pub async fn fake() -> FakeXtu {
+    FakeXtu::builder()
+        .account(Account::new(USER, PASSWORD))
+        .start()
+        .await
+}
 
 /// What a run of `xtu` produced.
 #[derive(Debug)]
