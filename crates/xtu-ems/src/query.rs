@@ -2,6 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use xtu_model::Term;
+
 /// XTU teaches at most this many weeks in a term.
 pub const MAX_WEEK: u8 = 25;
 /// XTU has 11 sections a day (1-2, 3-4, 5-6, 7-8, 9-11).
@@ -40,12 +42,9 @@ pub enum QueryError {
     },
 }
 
-/// An academic term: `start_year` 2025 and `term` 1 is 2025-2026-1.
+/// A term checked to be one the academic system can be asked about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TermSpec {
-    start_year: u16,
-    term: u8,
-}
+pub struct TermSpec(Term);
 
 impl TermSpec {
     /// Validates a year and term.
@@ -56,22 +55,28 @@ impl TermSpec {
         if !matches!(term, 1 | 2) {
             return Err(QueryError::Term(term));
         }
-        Ok(Self { start_year, term })
+        Ok(Self(Term { start_year, term }))
     }
 
     /// The academic year's first calendar year (`xnm`).
     pub fn start_year(self) -> u16 {
-        self.start_year
+        self.0.start_year
     }
 
     /// 1 or 2.
     pub fn term(self) -> u8 {
-        self.term
+        self.0.term
     }
 
-    /// ZhengFang's term code (`xqm`): term 1 is `3`, term 2 is `12`.
+    /// ZhengFang's term code (`xqm`).
     pub fn xqm(self) -> &'static str {
-        if self.term == 1 { "3" } else { "12" }
+        self.0.xqm()
+    }
+}
+
+impl From<TermSpec> for Term {
+    fn from(spec: TermSpec) -> Self {
+        spec.0
     }
 }
 
@@ -170,7 +175,7 @@ impl ClassroomQuery {
         vec![
             ("fwzt", "cx".to_owned()),
             ("xqh_id", self.campus.clone()),
-            ("xnm", self.term.start_year.to_string()),
+            ("xnm", self.term.start_year().to_string()),
             ("xqm", self.term.xqm().to_owned()),
             ("cdlb_id", self.room_type.clone()),
             ("cdejlb_id", String::new()),
