@@ -55,6 +55,34 @@ pub enum Command {
     Logout,
     /// Show the stored account and whether its session is still valid.
     Whoami,
+    /// Print the student's profile (学生个人信息) as JSON.
+    #[command(visible_alias = "info")]
+    #[command(after_help = "Example:\n  xtu student-info --token \"$EMS_TOKEN\" --compressed")]
+    StudentInfo(TokenArgs),
+    /// Print the current term's teaching calendar as JSON.
+    #[command(visible_alias = "calendar")]
+    #[command(after_help = "Example:\n  xtu teaching-calendar --token \"$EMS_TOKEN\" --compressed")]
+    TeachingCalendar(TokenArgs),
+    /// Free classrooms now, at a time, or for given weeks, in one command.
+    ///
+    /// --now and --at work out the teaching week from the teaching calendar,
+    /// the day, and the rest of the current section block (1-2, 3-4, 5-6, 7-8,
+    /// 9-11) from XTU's timetable (summer times May-September, winter times
+    /// October-April). Prints a table on a terminal, JSON otherwise.
+    #[command(
+        after_help = "Examples:\n  xtu rooms --now\n  xtu rooms --at \"2025-11-03 14:30\" --building 第一教学楼 --min-seats 100\n  \
+        xtu rooms --week 10 11 --day 3 --sections 3-4 --format json"
+    )]
+    Rooms(RoomsArgs),
+    /// Print the names of the classrooms free at the given times, as JSON.
+    ///
+    /// A room is listed when it is free in every given week, on the given day,
+    /// in every given section.
+    #[command(
+        after_help = "Example:\n  xtu classroom-availability --token \"$EMS_TOKEN\" --compressed \\\n    \
+        --year 2025 --term 1 --weeks 1 2 3 --day-of-week 1 --sections 1 2 3"
+    )]
+    ClassroomAvailability(ClassroomArgs),
     /// Log in to single sign-on and print the SSO token.
     ///
     /// The password comes from --password, --password-stdin, the XTU_PASSWORD
@@ -69,23 +97,21 @@ pub enum Command {
     /// Enter the academic system with an SSO token and print the EMS token.
     #[command(after_help = "Example:\n  xtu ems-auth --token \"$SSO_TOKEN\" --compressed")]
     EmsAuth(TokenArgs),
-    /// Print the student's profile (学生个人信息) as JSON.
-    #[command(visible_alias = "info")]
-    #[command(after_help = "Example:\n  xtu student-info --token \"$EMS_TOKEN\" --compressed")]
-    StudentInfo(TokenArgs),
-    /// Print the current term's teaching calendar as JSON.
-    #[command(visible_alias = "calendar")]
-    #[command(after_help = "Example:\n  xtu teaching-calendar --token \"$EMS_TOKEN\" --compressed")]
-    TeachingCalendar(TokenArgs),
-    /// Print the names of the classrooms free at the given times, as JSON.
+    /// Parse a saved page offline and print what its command would print.
     ///
-    /// A room is listed when it is free in every given week, on the given day,
-    /// in every given section.
+    /// For diagnosing site changes: save the page from a browser (or the raw
+    /// JSON of an XHR answer) and parse it here.
+    #[command(after_help = "Example:\n  xtu parse student-info saved-profile.html")]
+    Parse(ParseArgs),
+    /// Serve the queries as Model Context Protocol tools on stdio (for AI agents).
+    ///
+    /// Tools: student_info, teaching_calendar, classroom_availability,
+    /// free_rooms. They use the session stored by `xtu login`; errors are
+    /// tool errors with the same messages as the commands.
     #[command(
-        after_help = "Example:\n  xtu classroom-availability --token \"$EMS_TOKEN\" --compressed \\\n    \
-        --year 2025 --term 1 --weeks 1 2 3 --day-of-week 1 --sections 1 2 3"
+        after_help = "Example (an MCP client configuration):\n  {\"command\": \"xtu\", \"args\": [\"mcp\"]}"
     )]
-    ClassroomAvailability(ClassroomArgs),
+    Mcp,
     /// Run a local fake of XTU (single sign-on + academic system) with demo
     /// accounts, to try every command without an XTU account.
     ///
@@ -100,15 +126,6 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8700")]
         listen: std::net::SocketAddr,
     },
-    /// Serve the queries as Model Context Protocol tools on stdio (for AI agents).
-    ///
-    /// Tools: student_info, teaching_calendar, classroom_availability,
-    /// free_rooms. They use the session stored by `xtu login`; errors are
-    /// tool errors with the same messages as the commands.
-    #[command(
-        after_help = "Example (an MCP client configuration):\n  {\"command\": \"xtu\", \"args\": [\"mcp\"]}"
-    )]
-    Mcp,
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  xtu completions bash > ~/.local/share/bash-completion/completions/xtu\n  \
@@ -118,23 +135,6 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Free classrooms now, at a time, or for given weeks, in one command.
-    ///
-    /// --now and --at work out the teaching week from the teaching calendar,
-    /// the day, and the rest of the current section block (1-2, 3-4, 5-6, 7-8,
-    /// 9-11) from XTU's timetable (summer times May-September, winter times
-    /// October-April). Prints a table on a terminal, JSON otherwise.
-    #[command(
-        after_help = "Examples:\n  xtu rooms --now\n  xtu rooms --at \"2025-11-03 14:30\" --building 第一教学楼 --min-seats 100\n  \
-        xtu rooms --week 10 11 --day 3 --sections 3-4 --format json"
-    )]
-    Rooms(RoomsArgs),
-    /// Parse a saved page offline and print what its command would print.
-    ///
-    /// For diagnosing site changes: save the page from a browser (or the raw
-    /// JSON of an XHR answer) and parse it here.
-    #[command(after_help = "Example:\n  xtu parse student-info saved-profile.html")]
-    Parse(ParseArgs),
 }
 
 #[derive(Debug, Args)]
