@@ -177,9 +177,16 @@ async fn login_with_captcha(
 ) -> Result<SsoSession, Failure> {
     let attempt = client.begin().await?;
     let image = attempt.captcha_image().await?;
+    // XTU's kaptcha sends JPEG; name the file after what actually came, so
+    // image viewers open it.
+    let suffix = if image.starts_with(b"\x89PNG") {
+        ".png"
+    } else {
+        ".jpg"
+    };
     let file = tempfile::Builder::new()
         .prefix("xtu-captcha-")
-        .suffix(".jpg")
+        .suffix(suffix)
         .tempfile()
         .map_err(Failure::io("could not create a file for the captcha image"))?;
     std::fs::write(file.path(), &image).map_err(Failure::io("could not save the captcha image"))?;

@@ -205,3 +205,83 @@ async fn a_stale_execution_is_retried_once_then_succeeds() {
         "one retry, not more"
     );
 }
+
+/// On a terminal the captcha is shown as a file and answered at a prompt.
+/// `script` gives the binary a pseudo-terminal.
+#[tokio::test]
+async fn on_a_terminal_the_captcha_is_answered_at_a_prompt() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping: `script` (util-linux) is not installed");
+        return;
+    }
+    let fake = fake_with(Behaviour::CaptchaRequired {
+        answer: "ab12".into(),
+    })
+    .await;
+    let command = format!("{} sso-login --username {USER}", env!("CARGO_BIN_EXE_xtu"));
+    let mut child = tokio::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("XTU_SSO_BASE_URL", fake.sso_base_url())
+        .env("XTU_PASSWORD", PASSWORD)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("script starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    // Answer when the prompt is on screen, as a person would.
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("captcha: ") {
+        let n = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            tokio::io::AsyncReadExt::read(&mut stdout, &mut buffer),
+        )
+        .await
+        .expect("the prompt appears")
+        .expect("read");
+        assert!(
+            n > 0,
+            "xtu ended before asking: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buffer[..n]);
+    }
+    tokio::io::AsyncWriteExt::write_all(&mut stdin, b"ab12\r")
+        .await
+        .expect("answer");
+    tokio::io::AsyncReadExt::read_to_end(&mut stdout, &mut seen)
+        .await
+        .expect("read the rest");
+    let status = child.wait().await.expect("runs");
+    let text = String::from_utf8_lossy(&seen);
+    assert!(status.success(), "{text}");
+    let path = text
+        .split("the image is at ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the image path is shown");
+    assert!(path.ends_with(".png"), "{path}");
+    assert!(
+        !std::path::Path::new(path).exists(),
+        "the image is removed after the answer"
+    );
+    let token = text
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('['))
+        .expect("a token");
+    let session = xtu_sso::SsoSession::from_token(token.trim()).expect("the token decodes");
+    assert!(session.jar().contains("CASTGC"));
+    assert_eq!(
+        fake.count(System::Sso, "POST", "/cas/login"),
+        2,
+        "one without, one with the answer"
+    );
+}
