@@ -263,42 +263,36 @@ fn read_login_page(html: &str) -> LoginPage {
 }
 
 impl LoginAttempt {
-    /// A fresh login form and key within the same CAS session.
-    async fn refresh(&mut self) -> Result<(), LoginError> {
-        let response = http::send(self.client.get(self.sso.login_url())).await?;
+    /// GETs `url` in this CAS session; anything but 200 is unexpected.
+    async fn get_ok(&self, url: Url, max_bytes: usize) -> Result<Bytes, LoginError> {
+        let response = http::send(self.client.get(url)).await?;
         if response.status() != StatusCode::OK {
             return Err(unexpected(&response));
         }
-        let body = http::read_body(response, self.sso.http.max_body_bytes).await?;
+        Ok(http::read_body(response, max_bytes).await?)
+    }
+
+    /// A fresh login form and key within the same CAS session.
+    async fn refresh(&mut self) -> Result<(), LoginError> {
+        let max = self.sso.http.max_body_bytes;
+        let body = self.get_ok(self.sso.login_url(), max).await?;
         let page = read_login_page(&String::from_utf8_lossy(&body));
         self.execution = page.execution.ok_or(LoginError::UnexpectedPage(
             "the login form's `execution` field",
         ))?;
         // After the page: the key is bound to the session cookie it set.
-        let response = http::send(
-            self.client
-                .get(http::join(&self.sso.base, "/cas/v2/getPubKey")),
-        )
-        .await?;
-        if response.status() != StatusCode::OK {
-            return Err(unexpected(&response));
-        }
-        let body = http::read_body(response, self.sso.http.max_body_bytes).await?;
+        let body = self
+            .get_ok(http::join(&self.sso.base, "/cas/v2/getPubKey"), max)
+            .await?;
         self.key = Some(serde_json::from_slice(&body).map_err(|_| LoginError::InvalidPublicKey)?);
         Ok(())
     }
 
     /// Whether the CAS currently asks for a captcha (`getKaptchaStatus`).
     pub async fn captcha_required(&self) -> Result<bool, LoginError> {
-        let response = http::send(
-            self.client
-                .get(http::join(&self.sso.base, "/cas/v2/getKaptchaStatus")),
-        )
-        .await?;
-        if response.status() != StatusCode::OK {
-            return Err(unexpected(&response));
-        }
-        let body = http::read_body(response, 64).await?;
+        let body = self
+            .get_ok(http::join(&self.sso.base, "/cas/v2/getKaptchaStatus"), 64)
+            .await?;
         Ok(String::from_utf8_lossy(&body)
             .trim()
             .eq_ignore_ascii_case("true"))
@@ -310,11 +304,7 @@ impl LoginAttempt {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
         let url = http::join(&self.sso.base, &format!("/cas/kaptcha?time={millis}"));
-        let response = http::send(self.client.get(url)).await?;
-        if response.status() != StatusCode::OK {
-            return Err(unexpected(&response));
-        }
-        Ok(http::read_body(response, self.sso.http.max_body_bytes).await?)
+        self.get_ok(url, self.sso.http.max_body_bytes).await
     }
 
     /// Sends the credentials (and captcha answer). Only a stale `execution`
