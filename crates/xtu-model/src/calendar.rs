@@ -14,6 +14,11 @@ pub struct Term {
 }
 
 impl Term {
+    /// A term, when `term` is 1 or 2.
+    pub fn new(start_year: u16, term: u8) -> Option<Self> {
+        matches!(term, 1 | 2).then_some(Self { start_year, term })
+    }
+
     /// `2025-2026`.
     pub fn academic_year_label(self) -> String {
         format!("{}-{}", self.start_year, u32::from(self.start_year) + 1)
@@ -47,6 +52,11 @@ impl FromStr for Term {
             [start, term] => (*start, None, *term),
             _ => return Err(err()),
         };
+        // Plain digits only: `str::parse` would also take `+2025`.
+        let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits(start) || !digits(term) || end.is_some_and(|end| !digits(end)) {
+            return Err(err());
+        }
         let start_year: u16 = start.parse().map_err(|_| err())?;
         if let Some(end) = end {
             let end: u32 = end.parse().map_err(|_| err())?;
@@ -55,10 +65,7 @@ impl FromStr for Term {
             }
         }
         let term: u8 = term.parse().map_err(|_| err())?;
-        if !matches!(term, 1 | 2) {
-            return Err(err());
-        }
-        Ok(Self { start_year, term })
+        Self::new(start_year, term).ok_or_else(err)
     }
 }
 
@@ -74,7 +81,9 @@ pub struct TeachingCalendar {
 }
 
 impl TeachingCalendar {
-    /// The term, when `term_id` is well formed (the parser guarantees it).
+    /// The term. `None` only for a `term_id` that is not `YYYY-YYYY-1` or
+    /// `YYYY-YYYY-2`: ZhengFang's rare third (summer) term, or a value built
+    /// by hand.
     pub fn term(&self) -> Option<Term> {
         self.term_id.parse().ok()
     }
@@ -85,8 +94,13 @@ impl TeachingCalendar {
         if date < self.start_date || date > self.end_date {
             return None;
         }
-        let first_monday = self.start_date
-            - chrono::Duration::days(i64::from(self.start_date.weekday().num_days_from_monday()));
+        // Checked: a deserialized calendar may hold any date, even the first
+        // one chrono can represent.
+        let first_monday = self
+            .start_date
+            .checked_sub_days(chrono::Days::new(u64::from(
+                self.start_date.weekday().num_days_from_monday(),
+            )))?;
         u32::try_from((date - first_monday).num_days() / 7 + 1).ok()
     }
 }
@@ -107,7 +121,27 @@ mod tests {
         );
         assert_eq!(term.to_string(), "2025-2026-1");
         assert_eq!("2025-2".parse::<Term>().map(Term::xqm), Ok("12"));
-        for bad in ["2025-2027-1", "2025-2026-3", "x", "", "2025-2026-1-1"] {
+        assert_eq!("2025-1".parse::<Term>().map(Term::xqm), Ok("3"));
+        assert_eq!(
+            " 2025-2026-2 "
+                .parse::<Term>()
+                .map(|t| t.academic_year_label()),
+            Ok("2025-2026".to_owned())
+        );
+        assert_eq!(Term::new(2025, 3), None);
+        for bad in [
+            "2025-2027-1",
+            "2025-2026-3",
+            "2025-0",
+            "x",
+            "",
+            "-",
+            "2025-2026-1-1",
+            "+2025-1",
+            "2025-+1",
+            "99999-1",
+            "２０２５-1",
+        ] {
             assert!(bad.parse::<Term>().is_err(), "{bad}");
         }
     }
@@ -126,5 +160,53 @@ mod tests {
         assert_eq!(calendar.week_of(d("2026-01-18")), Some(20));
         assert_eq!(calendar.week_of(d("2025-08-31")), None);
         assert_eq!(calendar.week_of(d("2026-01-19")), None);
+        assert_eq!(
+            calendar.term().map(|t| t.to_string()),
+            Some("2025-2026-1".into())
+        );
+    }
+
+    #[test]
+    fn week_one_is_the_week_holding_a_midweek_start() {
+        let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let calendar = TeachingCalendar {
+            term_id: "2025-2026-2".into(),
+            start_date: d("2026-02-25"), // a Wednesday
+            end_date: d("2026-07-05"),
+        };
+        assert_eq!(calendar.week_of(d("2026-02-25")), Some(1));
+        assert_eq!(calendar.week_of(d("2026-03-01")), Some(1));
+        assert_eq!(calendar.week_of(d("2026-03-02")), Some(2));
+        assert_eq!(calendar.week_of(d("2026-02-23")), None);
+    }
+
+    #[test]
+    fn extreme_dates_do_not_panic() {
+        let calendar = TeachingCalendar {
+            term_id: "x".into(),
+            start_date: NaiveDate::MIN,
+            end_date: NaiveDate::MAX,
+        };
+        let _ = calendar.week_of(NaiveDate::MAX);
+        let _ = calendar.week_of(NaiveDate::MIN);
+        assert_eq!(calendar.term(), None);
+    }
+
+    #[test]
+    fn serializes_to_the_seed_json() {
+        let calendar = TeachingCalendar {
+            term_id: "2025-2026-1".into(),
+            start_date: NaiveDate::from_ymd_opt(2025, 9, 1).expect("date"),
+            end_date: NaiveDate::from_ymd_opt(2026, 1, 18).expect("date"),
+        };
+        let json = serde_json::to_string(&calendar).expect("serializes");
+        assert_eq!(
+            json,
+            r#"{"term_id":"2025-2026-1","start_date":"2025-09-01","end_date":"2026-01-18"}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<TeachingCalendar>(&json).ok(),
+            Some(calendar)
+        );
     }
 }

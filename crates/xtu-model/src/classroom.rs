@@ -50,3 +50,49 @@ pub struct Building {
     /// Building name (`JXLMC`).
     pub name: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_english_and_missing_seats_are_null() {
+        let room = Classroom {
+            name: "一教楼-102".into(),
+            seats: Some(120),
+            ..Classroom::default()
+        };
+        let json = serde_json::to_value(&room).expect("serializes");
+        let keys: Vec<&str> = json
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        for key in [
+            "id",
+            "code",
+            "name",
+            "category",
+            "building",
+            "building_code",
+            "floor",
+            "campus_code",
+            "campus",
+            "seats",
+            "exam_seats",
+        ] {
+            assert!(keys.contains(&key), "{key} in {keys:?}");
+        }
+        assert_eq!(keys.len(), 11);
+        assert_eq!(json["exam_seats"], serde_json::Value::Null);
+        let building = serde_json::to_string(&Building {
+            campus_code: "02".into(),
+            code: "101".into(),
+            name: "第一教学楼".into(),
+        })
+        .expect("serializes");
+        assert_eq!(
+            building,
+            r#"{"campus_code":"02","code":"101","name":"第一教学楼"}"#
+        );
+    }
+}

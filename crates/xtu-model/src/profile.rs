@@ -21,3 +21,31 @@ pub struct StudentProfile {
     /// 学院.
     pub college: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_to_the_seed_json_byte_for_byte() {
+        let profile = StudentProfile {
+            student_id: "202205561111".into(),
+            name: "张三".into(),
+            gender: "男".into(),
+            birthday: "2004-01-01".into(),
+            entrance_day: "2022-09-01".into(),
+            major: "通信工程(00837)".into(),
+            class_name: "2022通信工程3班".into(),
+            college: "计算机学院●网络空间安全学院".into(),
+        };
+        // The seed's example, as the upstream prints it (json.dumps, indent 4,
+        // ensure_ascii=False): serde_json's pretty printer uses 2 spaces, so
+        // compare the compact forms, which fix keys, order and escaping.
+        let seed = r#"{"student_id":"202205561111","name":"张三","gender":"男","birthday":"2004-01-01","entrance_day":"2022-09-01","major":"通信工程(00837)","class":"2022通信工程3班","college":"计算机学院●网络空间安全学院"}"#;
+        assert_eq!(serde_json::to_string(&profile).ok().as_deref(), Some(seed));
+        assert_eq!(
+            serde_json::from_str::<StudentProfile>(seed).ok(),
+            Some(profile)
+        );
+    }
+}

@@ -44,3 +44,29 @@ pub fn parse(body: &str) -> Result<Vec<Building>, ParseError> {
         .filter(|b| !b.code.is_empty() || !b.name.is_empty())
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_building_list_ignoring_sections() {
+        let body = r#"{"lhList":[{"XQH_ID":"02","JXLDM":101,"JXLMC":" 第一教学楼 ","extra":1},
+            {"XQH_ID":"02","JXLDM":"","JXLMC":""}],"jcList":[{"JC":"1"}]}"#;
+        assert_eq!(
+            parse(body),
+            Ok(vec![Building {
+                campus_code: "02".into(),
+                code: "101".into(),
+                name: "第一教学楼".into(),
+            }])
+        );
+    }
+
+    #[test]
+    fn a_missing_list_or_a_non_json_body_is_an_error() {
+        for body in ["", "{}", r#"{"jcList":[]}"#, "<html></html>", "[1,2]"] {
+            assert!(parse(body).is_err(), "{body:?}");
+        }
+    }
+}

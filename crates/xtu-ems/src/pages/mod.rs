@@ -5,7 +5,8 @@
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use scraper::{Html, Selector};
+use scraper::node::Node;
+use scraper::{ElementRef, Html, Selector};
 
 pub mod buildings;
 pub mod classroom_availability;
@@ -126,35 +127,71 @@ static LOGIN_FORM: LazyLock<Selector> =
 static H5: LazyLock<Selector> = LazyLock::new(|| sel("h5"));
 static BODY: LazyLock<Selector> = LazyLock::new(|| sel("body"));
 
+/// Longest error-page message kept: enough for ZhengFang's sentence and its
+/// error code, short enough for one terminal line.
+const MAX_MESSAGE_CHARS: usize = 120;
+
+/// Selectors are static and known good: a failure is a bug caught by the
+/// first test that touches the module, not a runtime condition.
 pub(crate) fn sel(css: &str) -> Selector {
     Selector::parse(css).unwrap_or_else(|e| panic!("static selector {css:?}: {e}"))
 }
 
 /// Recognises the two pages that can stand in for any other: the jwglxt
-/// login page (expired session) and ZhengFang's error page.
+/// login page (expired session) and ZhengFang's error page
+/// (出错啦！ 系统运行异常). `None` for any other body, HTML or not.
 pub fn recognize_error_page(body: &str) -> Option<ParseError> {
-    // Cheap substring checks first: most bodies are neither page.
+    // Cheap substring checks first: most bodies are neither page, and a full
+    // parse of a large page would double the cost of every parser.
     let maybe_login = body.contains("login_slogin") || body.contains("用户登录");
-    let maybe_error = body.contains("系统运行异常");
+    let maybe_error = body.contains("系统运行异常") || body.contains("出错啦");
     if !maybe_login && !maybe_error {
         return None;
     }
     let document = Html::parse_document(body);
     if maybe_error {
+        // Only the text a browser would show counts: a normal page may
+        // carry the same words in an inline script's error handler.
         let text = document
             .select(&BODY)
             .next()
-            .map(|b| normalize(&b.text().collect::<String>()))
+            .map(|body| normalize(&visible_text(body)))
             .unwrap_or_default();
-        return Some(ParseError::ServerError {
-            message: excerpt(&text, 120),
-        });
+        if text.contains("系统运行异常") || text.contains("出错啦") {
+            return Some(ParseError::ServerError {
+                message: excerpt(&text, MAX_MESSAGE_CHARS),
+            });
+        }
     }
     let login_heading = document
         .select(&H5)
-        .any(|h| h.text().collect::<String>().contains("用户登录"));
+        .any(|h| h.text().any(|t| t.contains("用户登录")));
     (login_heading || document.select(&LOGIN_FORM).next().is_some())
         .then_some(ParseError::SessionExpired)
+}
+
+/// The text of `element` without `script`, `style` and `template` contents.
+/// Those hold raw text, so a text node is hidden exactly when its parent is
+/// one of them.
+pub(crate) fn visible_text(element: ElementRef<'_>) -> String {
+    let mut out = String::new();
+    for node in element.descendants() {
+        let Node::Text(text) = node.value() else {
+            continue;
+        };
+        let hidden = node
+            .parent()
+            .and_then(|parent| parent.value().as_element().map(|e| is_hidden(e.name())))
+            .unwrap_or(false);
+        if !hidden {
+            out.push_str(text);
+        }
+    }
+    out
+}
+
+fn is_hidden(name: &str) -> bool {
+    matches!(name, "script" | "style" | "template" | "noscript")
 }
 
 /// Collapses whitespace (including full-width spaces and NBSP) and trims.
@@ -227,5 +264,55 @@ mod tests {
             Some(ParseError::ServerError { .. })
         ));
         assert_eq!(recognize_error_page("{\"items\": []}"), None);
+    }
+
+    #[test]
+    fn error_words_in_a_script_are_not_an_error_page() {
+        let page = "<html><head><script>var msg = '出错啦！系统运行异常';</script></head>\
+                    <body><script>alert('系统运行异常')</script><p>ok</p></body></html>";
+        assert_eq!(recognize_error_page(page), None);
+    }
+
+    #[test]
+    fn the_error_message_is_trimmed_and_bounded() {
+        let page = format!(
+            "<html><body><h3>出错啦！</h3><p>\u{3000}系统运行异常，{}</p></body></html>",
+            "很长".repeat(500)
+        );
+        let Some(ParseError::ServerError { message }) = recognize_error_page(&page) else {
+            panic!("not recognised");
+        };
+        assert!(message.starts_with("出错啦！ 系统运行异常"), "{message}");
+        assert!(message.chars().count() <= MAX_MESSAGE_CHARS + 1);
+    }
+
+    #[test]
+    fn a_login_form_alone_is_the_login_page() {
+        let page = "<form action=\"/jwglxt/xtgl/login_slogin.html\"><input id=\"yhm\"></form>";
+        assert_eq!(recognize_error_page(page), Some(ParseError::SessionExpired));
+        // A link to the login page in a normal page is not the login page.
+        assert_eq!(
+            recognize_error_page("<a href=\"/jwglxt/xtgl/login_slogin.html\">重新登录</a>"),
+            None
+        );
+    }
+
+    #[test]
+    fn json_answers_skip_the_html_checks() {
+        assert_eq!(
+            json_answer::<serde_json::Value>(Page::Buildings, "\u{feff} {\"a\": \"用户登录\"}"),
+            Ok(serde_json::json!({"a": "用户登录"}))
+        );
+    }
+
+    #[test]
+    fn pages_describe_their_requests() {
+        for page in Page::ALL {
+            assert!(!page.path().starts_with('/'), "{page:?}");
+            assert!(page.path().contains("gnmkdm="), "{page:?}");
+        }
+        assert_eq!(Page::ClassroomAvailability.fixture_extension(), "json");
+        assert!(Page::ClassroomAvailability.is_post());
+        assert!(!Page::Buildings.is_post());
     }
 }

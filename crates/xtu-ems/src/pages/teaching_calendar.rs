@@ -1,5 +1,6 @@
 //! 教学日历 (`xtgl/index_cxAreaFive.html`): the current term's calendar
-//! fragment. Its header cell reads `2025-2026学年1学期(2025-09-01至2026-01-18)`.
+//! fragment. Its second `th` reads `2025-2026学年1学期(2025-09-01至2026-01-18)`;
+//! the week grid below it is not needed (the dates in the header define it).
 
 use std::sync::LazyLock;
 
@@ -8,50 +9,74 @@ use regex::Regex;
 use scraper::{Html, Selector};
 use xtu_model::TeachingCalendar;
 
-use super::{ParseError, excerpt, normalize, recognize_error_page, sel};
+use super::{Page, ParseError, excerpt, normalize, recognize_error_page, sel};
 
-const PAGE: &str = "teaching-calendar";
+const PAGE: Page = Page::TeachingCalendar;
 
-static HEADERS: LazyLock<Selector> = LazyLock::new(|| sel("table th"));
+static HEADERS: LazyLock<Selector> = LazyLock::new(|| sel("th"));
+
+/// The header, tolerating spaces anywhere, full-width parentheses, an
+/// optional 第, and the separators other ZhengFang versions use between the
+/// dates. Years are four digits: anything else is not a calendar header.
 static TERM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d{4})\s*-\s*(\d{4})\s*学年\s*(\d)\s*学期\s*[(（]\s*(\d{4}-\d{1,2}-\d{1,2})\s*至\s*(\d{4}-\d{1,2}-\d{1,2})\s*[)）]")
-        .unwrap_or_else(|e| panic!("static regex: {e}"))
+    Regex::new(concat!(
+        r"(\d{4})\s*[-－]\s*(\d{4})\s*学年\s*第?\s*(\d)\s*学期\s*",
+        r"[(（]\s*(\d{4}\s*-\s*\d{1,2}\s*-\s*\d{1,2})\s*(?:至|到|~|～|—|--)\s*",
+        r"(\d{4}\s*-\s*\d{1,2}\s*-\s*\d{1,2})\s*[)）]",
+    ))
+    .unwrap_or_else(|e| panic!("static regex: {e}"))
 });
 
-/// Parses the calendar fragment.
+/// Longest header excerpt quoted in an error.
+const MAX_EXCERPT: usize = 80;
+
+/// Parses the calendar fragment (or a whole page holding it).
 pub fn parse(html: &str) -> Result<TeachingCalendar, ParseError> {
     if let Some(error) = recognize_error_page(html) {
         return Err(error);
     }
     let document = Html::parse_fragment(html);
-    let headers: Vec<String> = document
-        .select(&HEADERS)
-        .map(|th| normalize(&th.text().collect::<String>()))
-        .collect();
-    // The doc says "the second th"; find the matching one wherever it is, as
-    // the grid's layout varies between versions.
-    let Some(header) = headers.iter().find(|h| h.contains("学年")) else {
-        return Err(ParseError::UnexpectedPage {
-            page: PAGE,
-            missing: "the term header (…学年…学期(…至…)) in the calendar table".into(),
-        });
+    // The doc says "the second th"; look there first, then at any header
+    // mentioning 学年, because the week grid's layout varies by version and
+    // may add a header cell in front.
+    let mut headers = document.select(&HEADERS);
+    let second = headers
+        .nth(1)
+        .map(|th| normalize(&th.text().collect::<String>()));
+    let header = match second {
+        Some(h) if h.contains("学年") => h,
+        _ => document
+            .select(&HEADERS)
+            .map(|th| normalize(&th.text().collect::<String>()))
+            .find(|h| h.contains("学年"))
+            .ok_or_else(|| ParseError::UnexpectedPage {
+                page: PAGE.name(),
+                missing: "the term header (…学年…学期(…至…)) in the calendar table".into(),
+            })?,
     };
+    parse_header(&header)
+}
+
+/// Reads `2025-2026学年1学期(2025-09-01至2026-01-18)`.
+fn parse_header(header: &str) -> Result<TeachingCalendar, ParseError> {
     let invalid = || ParseError::InvalidValue {
-        page: PAGE,
+        page: PAGE.name(),
         field: "term header".into(),
-        value: excerpt(header, 80),
+        value: excerpt(header, MAX_EXCERPT),
     };
     let caps = TERM.captures(header).ok_or_else(invalid)?;
-    let (start_year, end_year): (u32, u32) = (
-        caps[1].parse().map_err(|_| invalid())?,
-        caps[2].parse().map_err(|_| invalid())?,
-    );
+    let year = |i: usize| caps[i].parse::<u32>().map_err(|_| invalid());
+    let (start_year, end_year) = (year(1)?, year(2)?);
     let term = &caps[3];
+    // ZhengFang knows a third (summer) term (xqm 16); anything else is noise.
     if end_year != start_year + 1 || !matches!(term, "1" | "2" | "3") {
         return Err(invalid());
     }
-    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| invalid());
-    let (start_date, end_date) = (date(&caps[4])?, date(&caps[5])?);
+    let date = |i: usize| {
+        let text: String = caps[i].chars().filter(|c| !c.is_whitespace()).collect();
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| invalid())
+    };
+    let (start_date, end_date) = (date(4)?, date(5)?);
     if start_date > end_date {
         return Err(invalid());
     }
@@ -60,4 +85,88 @@ pub fn parse(html: &str) -> Result<TeachingCalendar, ParseError> {
         start_date,
         end_date,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(header: &str) -> String {
+        format!(
+            "<table><thead><tr><th>周次</th><th colspan=\"8\">{header}</th></tr></thead></table>"
+        )
+    }
+
+    fn ok(header: &str) -> (String, String, String) {
+        let calendar = parse(&table(header)).unwrap_or_else(|e| panic!("{header}: {e}"));
+        (
+            calendar.term_id,
+            calendar.start_date.to_string(),
+            calendar.end_date.to_string(),
+        )
+    }
+
+    #[test]
+    fn reads_the_documented_header_and_its_variants() {
+        let autumn = (
+            "2025-2026-1".to_owned(),
+            "2025-09-01".to_owned(),
+            "2026-01-18".to_owned(),
+        );
+        assert_eq!(ok("2025-2026学年1学期(2025-09-01至2026-01-18)"), autumn);
+        assert_eq!(
+            ok("\n  2025-2026 学年 第1学期 （2025-9-1 至 2026-1-18）\u{3000}"),
+            autumn
+        );
+        assert_eq!(ok("2025-2026学年1学期(2025-09-01~2026-01-18)"), autumn);
+    }
+
+    #[test]
+    fn finds_the_header_when_it_is_not_the_second_cell() {
+        let html = "<table><tr><th>月</th><th>周次</th><th>2025-2026学年2学期(2026-02-23至2026-07-05)</th></tr></table>";
+        let calendar = parse(html).expect("parses");
+        assert_eq!(calendar.term_id, "2025-2026-2");
+    }
+
+    #[test]
+    fn rejects_impossible_headers_naming_them() {
+        for header in [
+            "2025-2026学年1学期(2025-02-30至2026-01-18)",
+            "2025-2026学年1学期(2026-01-18至2025-09-01)",
+            "2025-2027学年1学期(2025-09-01至2026-01-18)",
+            "2025-2026学年4学期(2025-09-01至2026-01-18)",
+            "2025-2026学年1学期",
+        ] {
+            match parse(&table(header)) {
+                Err(ParseError::InvalidValue { field, value, .. }) => {
+                    assert_eq!(field, "term header");
+                    assert_eq!(value, header);
+                }
+                other => panic!("{header}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn no_header_is_a_changed_page() {
+        for html in [
+            "",
+            "<table><th>周次</th><th>教学周历</th></table>",
+            "\u{0}\u{1}<th",
+        ] {
+            assert!(
+                matches!(parse(html), Err(ParseError::UnexpectedPage { .. })),
+                "{html:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_headers_are_truncated_in_errors() {
+        let header = format!("2025-2026学年1学期{}", "x".repeat(500));
+        let Err(ParseError::InvalidValue { value, .. }) = parse(&table(&header)) else {
+            panic!("expected an invalid value");
+        };
+        assert!(value.chars().count() <= MAX_EXCERPT + 1, "{value}");
+    }
 }
