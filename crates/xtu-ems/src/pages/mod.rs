@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 
 use scraper::node::Node;
 use scraper::{ElementRef, Html, Selector};
+use serde_json::error::Category;
 
 pub mod buildings;
 pub mod classroom_availability;
@@ -227,16 +228,24 @@ pub(crate) fn json_answer<'a, T: serde::Deserialize<'a>>(
         return Err(error);
     }
     serde_json::from_str(json).map_err(|e| {
-        if e.is_data() {
-            ParseError::UnexpectedPage {
-                page: page.name(),
-                missing: format!("the expected JSON shape ({})", excerpt(&e.to_string(), 80)),
+        let missing = match e.classify() {
+            Category::Data => {
+                format!("the expected JSON shape ({})", excerpt(&e.to_string(), 80))
             }
-        } else {
-            ParseError::UnexpectedPage {
-                page: page.name(),
-                missing: format!("a JSON answer (got {:?})", excerpt(body.trim(), 60)),
-            }
+            // A body cut short (dropped connection, size limit) is JSON that
+            // ends early, not "something other than JSON".
+            Category::Eof if !json.is_empty() => format!(
+                "the end of the JSON answer (the body stops after {} bytes)",
+                body.len()
+            ),
+            Category::Eof | Category::Syntax | Category::Io => format!(
+                "the JSON answer (the body starts with {:?})",
+                excerpt(json.trim_end(), 60)
+            ),
+        };
+        ParseError::UnexpectedPage {
+            page: page.name(),
+            missing,
         }
     })
 }
