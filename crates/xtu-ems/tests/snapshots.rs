@@ -82,3 +82,28 @@ fn hostile_input_never_panics() {
         }
     }
 }
+
+#[test]
+fn truncated_and_huge_pages_never_panic() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ems");
+    for page in Page::ALL {
+        let file = dir.join(format!("{}.{}", page.name(), page.fixture_extension()));
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        for end in (0..text.len())
+            .step_by(37)
+            .filter(|&i| text.is_char_boundary(i))
+        {
+            let cut = parse(*page, &text[..end]);
+            // A JSON answer cut short is never a (partial) result.
+            if page.fixture_extension() == "json" && end < text.trim_end().len() {
+                assert!(
+                    cut.get("error").is_some(),
+                    "{} cut at {end}: {cut}",
+                    page.name()
+                );
+            }
+        }
+        let _ = parse(*page, &text.repeat(200));
+    }
+}
