@@ -5,6 +5,7 @@
 use std::str::FromStr;
 use std::sync::LazyLock;
 
+use regex::Regex;
 use scraper::node::Node;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::error::Category;
@@ -12,6 +13,7 @@ use serde_json::error::Category;
 pub mod buildings;
 pub mod classroom_availability;
 mod jqgrid;
+mod scan;
 pub mod student_info;
 pub mod teaching_calendar;
 
@@ -127,6 +129,11 @@ static LOGIN_FORM: LazyLock<Selector> =
     LazyLock::new(|| sel("form[action*='login_slogin'], input#yhm"));
 static H5: LazyLock<Selector> = LazyLock::new(|| sel("h5"));
 static BODY: LazyLock<Selector> = LazyLock::new(|| sel("body"));
+/// The words that can mark the two stand-in pages, found in one (SIMD) pass.
+static MARKERS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("login_slogin|用户登录|系统运行异常|出错啦")
+        .unwrap_or_else(|e| panic!("static regex: {e}"))
+});
 
 /// Longest error-page message kept: enough for ZhengFang's sentence and its
 /// error code, short enough for one terminal line.
@@ -144,8 +151,13 @@ pub(crate) fn sel(css: &str) -> Selector {
 pub fn recognize_error_page(body: &str) -> Option<ParseError> {
     // Cheap substring checks first: most bodies are neither page, and a full
     // parse of a large page would double the cost of every parser.
-    let maybe_login = body.contains("login_slogin") || body.contains("用户登录");
-    let maybe_error = body.contains("系统运行异常") || body.contains("出错啦");
+    let (mut maybe_login, mut maybe_error) = (false, false);
+    for marker in MARKERS.find_iter(body) {
+        match marker.as_str() {
+            "login_slogin" | "用户登录" => maybe_login = true,
+            _ => maybe_error = true,
+        }
+    }
     if !maybe_login && !maybe_error {
         return None;
     }
