@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use chrono::Datelike as _;
 use regex::Regex;
-use xtu_ems::{ClassroomQuery, EmsClient, Page, RawRequest, TermSpec};
+use xtu_ems::{ClassroomQuery, EmsClient, GpaQuery, Page, RawRequest, TermSpec};
 use xtu_sso::SsoClient;
 
 /// Pause between requests: one student's pages, fetched politely.
@@ -94,6 +94,7 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Vec<PathBuf>> {
 
     let term = current_term(chrono::Local::now().date_naive())?;
     let query = ClassroomQuery::new(term, [1], [1], [1, 2])?;
+    let gpa = GpaQuery::default();
     let mut bodies = BTreeMap::new();
     for page in Page::ALL {
         let request = match page {
@@ -104,6 +105,16 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Vec<PathBuf>> {
                 page: 1,
             },
             Page::Buildings => RawRequest::Buildings { campus: "02", term },
+            Page::Timetable => RawRequest::Timetable { term },
+            Page::Exams => RawRequest::Exams {
+                term: Some(term),
+                page: 1,
+            },
+            Page::Grades => RawRequest::Grades {
+                term: None,
+                page: 1,
+            },
+            Page::GpaRank => RawRequest::GpaRank { query: &gpa },
         };
         let body = ems
             .raw(request)

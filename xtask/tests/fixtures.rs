@@ -46,8 +46,12 @@ async fn records_every_page_scrubbed() {
         [
             "buildings.json",
             "classroom-availability.json",
+            "exams.json",
+            "gpa-rank.json",
+            "grades.json",
             "student-info.html",
-            "teaching-calendar.html"
+            "teaching-calendar.html",
+            "timetable.json"
         ]
     );
     // What was recorded still parses, and is scrubbed.

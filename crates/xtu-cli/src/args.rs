@@ -11,7 +11,8 @@ Exit codes: 0 ok, 2 usage, 3 bad credentials, 4 account locked, 5 captcha requir
 (site changed), 10 session expired, 11 the site reported an internal error.";
 
 /// Xiangtan University's web systems from a terminal: single sign-on and the
-/// academic system (profile, teaching calendar, free classrooms).
+/// academic system (profile, calendar, free classrooms, timetable, exams,
+/// grades, GPA, calendar export).
 #[derive(Debug, Parser)]
 #[command(name = "xtu", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
@@ -83,6 +84,61 @@ pub enum Command {
         --year 2025 --term 1 --weeks 1 2 3 --day-of-week 1 --sections 1 2 3"
     )]
     ClassroomAvailability(ClassroomArgs),
+    /// The personal timetable (个人课表) of a term, weeks expanded.
+    ///
+    /// Without --year/--term: the current term (February-July is the spring
+    /// term of the previous year's academic year; August-January the autumn
+    /// term). Prints a table on a terminal, JSON otherwise.
+    #[command(
+        after_help = "Examples:\n  xtu timetable\n  xtu timetable --year 2025 --term 1 --format json"
+    )]
+    Timetable(TermQueryArgs),
+    /// The timetable in the upstream toolkit's JSON: [{name, teacher,
+    /// location, weeks, day_of_week, sections}].
+    ///
+    /// `weeks` is the site's week text (1-8周,10-16周(双)) and `sections` its
+    /// section text (1-2), as the upstream passes them through.
+    #[command(
+        after_help = "Example:\n  xtu course-schedule --token \"$EMS_TOKEN\" --compressed --year 2025 --term 1"
+    )]
+    CourseSchedule(CompatTermArgs),
+    /// Exams (考试信息) of a term, or of every term with --all, by date.
+    ///
+    /// Exams without a fixed time or room show them as unknown.
+    #[command(after_help = "Examples:\n  xtu exams\n  xtu exams --all --format json")]
+    Exams(TermListArgs),
+    /// Exams in the upstream toolkit's JSON: [{name, start_time, end_time,
+    /// location, type}].
+    ///
+    /// Times are "YYYY-MM-DD HH:MM" Beijing time (null when the site has not
+    /// fixed them); `type` is the assessment kind (考试/考查). Unlike the
+    /// upstream, the term is sent as ZhengFang's code (3/12), so a term's
+    /// exams are actually found.
+    #[command(
+        after_help = "Example:\n  xtu exam-schedule --token \"$EMS_TOKEN\" --year 2025 --term 1"
+    )]
+    ExamSchedule(CompatTermArgs),
+    /// Grades (成绩) of a term, or of every term with --all.
+    ///
+    /// --watch-diff compares every term's grades with those saved by the
+    /// previous --watch-diff run, prints only new or changed entries and
+    /// saves the new state: exit code 0 when nothing changed, 1 when something
+    /// did (for cron).
+    #[command(
+        after_help = "Examples:\n  xtu grades --all\n  xtu grades --year 2024 --term 2 --format json\n  \
+        xtu grades --watch-diff --format json || notify-send \"new grades\""
+    )]
+    Grades(GradesArgs),
+    /// GPA and rank from the academic system's ranking statistics, with a
+    /// GPA computed locally from the grades as a cross-check.
+    ///
+    /// The ranking statistics are slow at XTU (10-60 s): a spinner shows on
+    /// a terminal and the request waits up to 120 s.
+    #[command(after_help = GPA_HELP)]
+    Gpa(GpaArgs),
+    /// Export to other tools.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Log in to single sign-on and print the SSO token.
     ///
     /// The password comes from --password, --password-stdin, the XTU_PASSWORD
@@ -106,7 +162,7 @@ pub enum Command {
     /// Serve the queries as Model Context Protocol tools on stdio (for AI agents).
     ///
     /// Tools: student_info, teaching_calendar, classroom_availability,
-    /// free_rooms. They use the session stored by `xtu login`; errors are
+    /// free_rooms, timetable, exams, grades, gpa. They use the session stored by `xtu login`; errors are
     /// tool errors with the same messages as the commands.
     #[command(
         after_help = "Example (an MCP client configuration):\n  {\"command\": \"xtu\", \"args\": [\"mcp\"]}"
@@ -135,6 +191,117 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+const GPA_HELP: &str = "\
+The local GPA: Σ(grade point × credits) / Σ credits, over the courses of the
+range that have both a grade point and credits; a course taken more than once
+(same course code) counts once, with its best grade point. It can differ from
+the site's when XTU excludes some courses (e.g. 任选) from its statistics.
+
+Examples:
+  xtu gpa
+  xtu gpa --from 2022-1 --to 2025-2 --compulsory-only";
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// An iCalendar (RFC 5545) file of the current term's classes and/or the
+    /// exams, on standard output.
+    ///
+    /// Class dates come from the teaching calendar and XTU's section times
+    /// (summer May-September, winter October-April), in Asia/Shanghai time.
+    /// Event UIDs are stable, so importing a newer export updates events
+    /// instead of duplicating them. Without --timetable or --exams, both.
+    #[command(
+        after_help = "Examples:\n  xtu export ics > xtu.ics\n  xtu export ics --exams --alarm 1h > exams.ics"
+    )]
+    Ics(IcsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IcsArgs {
+    /// Include the current term's classes.
+    #[arg(long)]
+    pub timetable: bool,
+    /// Include the exams (of every term).
+    #[arg(long)]
+    pub exams: bool,
+    /// A reminder this long before each event: 25m, 1h, 90m, 1d.
+    #[arg(long, value_name = "DURATION", value_parser = crate::ics::parse_alarm)]
+    pub alarm: Option<chrono::Duration>,
+    /// A token instead of the stored session.
+    #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+/// An optional term: both flags or neither.
+#[derive(Debug, Default, Args)]
+pub struct TermArgs {
+    /// Academic year, by its first calendar year (2025 for 2025-2026);
+    /// default: the current one.
+    #[arg(long, requires = "term")]
+    pub year: Option<u16>,
+    /// Term: 1 (autumn) or 2 (spring); default: the current one.
+    #[arg(long, requires = "year")]
+    pub term: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct TermQueryArgs {
+    #[command(flatten)]
+    pub term: TermArgs,
+    /// Output format (default: table on a terminal, JSON otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// A token instead of the stored session.
+    #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompatTermArgs {
+    #[command(flatten)]
+    pub token: TokenArgs,
+    #[command(flatten)]
+    pub term: TermArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TermListArgs {
+    #[command(flatten)]
+    pub query: TermQueryArgs,
+    /// Every term instead of one.
+    #[arg(long, conflicts_with_all = ["year", "term"])]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GradesArgs {
+    #[command(flatten)]
+    pub list: TermListArgs,
+    /// Print only grades that are new or changed since the last
+    /// --watch-diff run (every term); exit 1 when there are any.
+    #[arg(long, conflicts_with_all = ["year", "term", "all"])]
+    pub watch_diff: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GpaArgs {
+    /// First term counted, e.g. 2022-1 or 2022-2023-1 (default: the first).
+    #[arg(long, value_name = "TERM")]
+    pub from: Option<xtu_model::Term>,
+    /// Last term counted, e.g. 2025-2 (default: the last).
+    #[arg(long, value_name = "TERM")]
+    pub to: Option<xtu_model::Term>,
+    /// Count compulsory courses (必修) only.
+    #[arg(long)]
+    pub compulsory_only: bool,
+    /// Output format (default: table on a terminal, JSON otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// A token instead of the stored session.
+    #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -275,8 +442,8 @@ pub struct RoomsArgs {
 
 #[derive(Debug, Args)]
 pub struct ParseArgs {
-    /// Page name: the command that prints it (student-info, teaching-calendar,
-    /// classroom-availability, buildings).
+    /// Page name: student-info, teaching-calendar, classroom-availability,
+    /// buildings, timetable, exams, grades, gpa-rank.
     pub page: String,
     /// The saved page; `-` reads standard input.
     pub file: PathBuf,

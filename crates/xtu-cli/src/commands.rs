@@ -9,16 +9,36 @@ use xtu_ems::{ClassroomQuery, EmsClient, EmsError, Page, TermSpec, pages};
 use xtu_sso::{LoginError, SsoClient, SsoSession, TokenFormat};
 
 use crate::args::{
-    ClassroomArgs, Cli, Command, GlobalArgs, LoginArgs, OutputFormat, ParseArgs, RoomsArgs,
-    SsoLoginArgs, TokenArgs,
+    ClassroomArgs, Cli, Command, ExportCommand, GlobalArgs, IcsArgs, LoginArgs, OutputFormat,
+    ParseArgs, RoomsArgs, SsoLoginArgs, TokenArgs,
 };
 use crate::failure::Failure;
 use crate::output::{print_json, print_line};
-use crate::{rooms, secrets, stored};
+use crate::{academic, rooms, secrets, stored};
 
-pub async fn run(cli: Cli) -> Result<(), Failure> {
+/// How a successful command ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    /// `grades --watch-diff` found new or changed grades.
+    Changed,
+}
+
+pub async fn run(cli: Cli) -> Result<Outcome, Failure> {
     let global = &cli.global;
-    match cli.command {
+    if let Command::Grades(args) = cli.command {
+        return Ok(match academic::grades(global, args).await? {
+            true => Outcome::Changed,
+            false => Outcome::Done,
+        });
+    }
+    run_command(global, cli.command)
+        .await
+        .map(|()| Outcome::Done)
+}
+
+async fn run_command(global: &GlobalArgs, command: Command) -> Result<(), Failure> {
+    match command {
         Command::Login(args) => login(global, args).await,
         Command::Logout => stored::logout(global.user.as_deref()),
         Command::Whoami => print_json(&stored::whoami(global, global.user.as_deref()).await?),
@@ -43,6 +63,13 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::ClassroomAvailability(args) => classroom_availability(global, args).await,
         Command::Parse(args) => parse(args),
         Command::Rooms(args) => rooms(global, args).await,
+        Command::Timetable(args) => academic::timetable(global, args).await,
+        Command::CourseSchedule(args) => academic::course_schedule(global, args).await,
+        Command::Exams(args) => academic::exams(global, args).await,
+        Command::ExamSchedule(args) => academic::exam_schedule(global, args).await,
+        Command::Grades(_) => unreachable!("handled by run"),
+        Command::Gpa(args) => academic::gpa(global, args).await,
+        Command::Export(ExportCommand::Ics(args)) => export_ics(global, args).await,
         Command::Sandbox { listen } => sandbox(listen).await,
         Command::Mcp => crate::mcp::serve(global).await,
         Command::Completions { shell } => {
@@ -269,5 +296,57 @@ fn parse(args: ParseArgs) -> Result<(), Failure> {
                 .items,
         )),
         Page::Buildings => print_json(&pages::buildings::parse(&text).map_err(map)?),
+        Page::Timetable => print_json(&pages::timetable::parse(&text).map_err(map)?),
+        Page::Exams => print_json(&pages::exams::parse(&text).map_err(map)?.items),
+        Page::Grades => print_json(&pages::grades::parse(&text).map_err(map)?.items),
+        Page::GpaRank => print_json(&pages::gpa_rank::parse(&text).map_err(map)?),
     }
+}
+
+/// `xtu export ics`: the calendar first (it dates the weeks and names the
+/// current term), then the term's timetable; exams alongside.
+async fn export_ics(global: &GlobalArgs, args: IcsArgs) -> Result<(), Failure> {
+    let both = !args.timetable && !args.exams;
+    let (want_timetable, want_exams) = (both || args.timetable, both || args.exams);
+    let token = TokenArgs {
+        token: args.token.clone(),
+        compressed: false,
+    };
+    let (calendar, timetable, exams) = crate::output::with_progress(
+        "reading the timetable and exams",
+        with_ems(global, &token, |ems| async move {
+            let exams = async {
+                if want_exams {
+                    ems.exams(None).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            };
+            let (calendar, exams) = tokio::try_join!(ems.teaching_calendar(), exams)?;
+            let term = calendar
+                .term()
+                .and_then(|t| TermSpec::new(t.start_year, t.term).ok());
+            let timetable = match term {
+                Some(term) if want_timetable => Some(ems.timetable(term).await?),
+                _ => None,
+            };
+            Ok((calendar, timetable, exams))
+        }),
+    )
+    .await?;
+    if want_timetable && timetable.is_none() {
+        return Err(Failure::Usage(format!(
+            "the current term {} is not an autumn or spring term: no timetable to export",
+            calendar.term_id
+        )));
+    }
+    let text = crate::ics::render(&crate::ics::Export {
+        calendar: &calendar,
+        timetable: timetable.as_ref(),
+        exams: exams.as_deref(),
+        alarm: args.alarm,
+        stamp: chrono::Utc::now(),
+    })
+    .map_err(Failure::Usage)?;
+    crate::output::print_text(&text)
 }

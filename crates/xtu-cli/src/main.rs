@@ -3,9 +3,11 @@
 //! Thin glue over the `xtu-sso` and `xtu-ems` libraries: parse flags, gather
 //! secrets safely, call the library, print JSON, map errors to exit codes.
 
+mod academic;
 mod args;
 mod commands;
 mod failure;
+mod ics;
 mod mcp;
 mod output;
 mod rooms;
@@ -32,7 +34,9 @@ fn main() -> ProcessExit {
         }
     };
     match runtime.block_on(commands::run(cli)) {
-        Ok(()) => ProcessExit::SUCCESS,
+        Ok(commands::Outcome::Done) => ProcessExit::SUCCESS,
+        // `grades --watch-diff` found changes: 1, like diff(1).
+        Ok(commands::Outcome::Changed) => ProcessExit::from(1),
         Err(failure) => {
             eprintln!("error: {}", output::one_line(&failure));
             ProcessExit::from(failure.exit_code() as u8)

@@ -6,11 +6,11 @@ use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{CallToolResult, ContentBlock};
 use rmcp::{ErrorData, ServiceExt as _, schemars, tool, tool_router};
 use serde::Deserialize;
-use xtu_ems::{ClassroomQuery, TermSpec};
+use xtu_ems::{ClassroomQuery, CourseScope, EmsClient, EmsError, GpaQuery, TermSpec};
 
-use crate::args::{GlobalArgs, RoomsArgs};
+use crate::args::{GlobalArgs, RoomsArgs, TermArgs};
 use crate::failure::Failure;
-use crate::{output, rooms, stored};
+use crate::{academic, output, rooms, stored};
 
 /// The MCP server: the global options of the `xtu mcp` invocation.
 #[derive(Clone)]
@@ -50,6 +50,66 @@ pub struct FreeRoomsParams {
     pub campus: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct TermParams {
+    /// Academic year by its first calendar year (2025 for 2025-2026); with
+    /// `term`. Omitted: the current term.
+    pub year: Option<u16>,
+    /// Term: 1 (autumn) or 2 (spring); with `year`.
+    pub term: Option<u8>,
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct TermListParams {
+    /// Academic year by its first calendar year; with `term`. Omitted: the
+    /// current term (unless `all`).
+    pub year: Option<u16>,
+    /// Term: 1 (autumn) or 2 (spring); with `year`.
+    pub term: Option<u8>,
+    /// Every term instead of one.
+    pub all: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct GpaParams {
+    /// First term counted, e.g. "2022-1" (omitted: the first).
+    pub from: Option<String>,
+    /// Last term counted, e.g. "2025-2" (omitted: the last).
+    pub to: Option<String>,
+    /// Count compulsory courses (必修) only.
+    pub compulsory_only: Option<bool>,
+}
+
+/// The term of a tool call: both of year and term, or neither (current).
+fn term_of(year: Option<u16>, term: Option<u8>) -> Result<TermSpec, Failure> {
+    if year.is_some() != term.is_some() {
+        return Err(Failure::Usage(
+            "give both year and term, or neither for the current term".into(),
+        ));
+    }
+    academic::term_or_current(&TermArgs { year, term })
+}
+
+fn term_list(p: &TermListParams) -> Result<Option<TermSpec>, Failure> {
+    if p.all == Some(true) {
+        if p.year.is_some() || p.term.is_some() {
+            return Err(Failure::Usage(
+                "all cannot be combined with year/term".into(),
+            ));
+        }
+        return Ok(None);
+    }
+    term_of(p.year, p.term).map(Some)
+}
+
+fn gpa_term(text: Option<&str>) -> Result<Option<TermSpec>, Failure> {
+    text.map(|t| {
+        let term: xtu_model::Term = t.parse().map_err(|e| Failure::Usage(format!("{e}")))?;
+        TermSpec::new(term.start_year, term.term).map_err(|e| EmsError::from(e).into())
+    })
+    .transpose()
+}
+
 fn text_result(result: Result<String, Failure>) -> Result<CallToolResult, ErrorData> {
     Ok(match result {
         Ok(text) => CallToolResult::success(vec![ContentBlock::text(text)]),
@@ -73,36 +133,93 @@ impl XtuTools {
         entrance_day, major, class, college. Uses the session stored by `xtu login`."
     )]
     async fn student_info(&self) -> Result<CallToolResult, ErrorData> {
-        let global = self.global();
-        text_result(
-            async {
-                json(
-                    &stored::with_ems(&global, self.user.as_deref(), |ems| async move {
-                        ems.student_profile().await
-                    })
-                    .await?,
-                )
-            }
-            .await,
-        )
+        self.query(|ems| async move { ems.student_profile().await })
+            .await
     }
 
     #[tool(
         description = "The current term's teaching calendar: term_id (e.g. 2025-2026-1), start_date, end_date."
     )]
     async fn teaching_calendar(&self) -> Result<CallToolResult, ErrorData> {
-        let global = self.global();
-        text_result(
-            async {
-                json(
-                    &stored::with_ems(&global, self.user.as_deref(), |ems| async move {
-                        ems.teaching_calendar().await
-                    })
-                    .await?,
-                )
+        self.query(|ems| async move { ems.teaching_calendar().await })
+            .await
+    }
+
+    #[tool(
+        description = "The personal timetable (个人课表) of a term: courses with name, teacher, \
+        location, day_of_week (1 = Monday), sections, weeks (expanded list) and weeks_text; \
+        practice courses separately."
+    )]
+    async fn timetable(
+        &self,
+        Parameters(p): Parameters<TermParams>,
+    ) -> Result<CallToolResult, ErrorData> {
+        match term_of(p.year, p.term) {
+            Ok(term) => {
+                self.query(|ems| async move { ems.timetable(term).await })
+                    .await
             }
-            .await,
-        )
+            Err(failure) => text_result(Err(failure)),
+        }
+    }
+
+    #[tool(
+        description = "Exams (考试信息) of a term or of all terms: course, date, start, end \
+        (Beijing time), location and seat (null until assigned)."
+    )]
+    async fn exams(
+        &self,
+        Parameters(p): Parameters<TermListParams>,
+    ) -> Result<CallToolResult, ErrorData> {
+        match term_list(&p) {
+            Ok(term) => self.query(|ems| async move { ems.exams(term).await }).await,
+            Err(failure) => text_result(Err(failure)),
+        }
+    }
+
+    #[tool(
+        description = "Grades (成绩) of a term or of all terms: course, term, score, grade_point, \
+        credits, course_type."
+    )]
+    async fn grades(
+        &self,
+        Parameters(p): Parameters<TermListParams>,
+    ) -> Result<CallToolResult, ErrorData> {
+        match term_list(&p) {
+            Ok(term) => {
+                self.query(|ems| async move { ems.grades(term).await })
+                    .await
+            }
+            Err(failure) => text_result(Err(failure)),
+        }
+    }
+
+    #[tool(
+        description = "GPA and class/major rank from the academic system's ranking statistics \
+        (slow: 10-60 s) for a range of terms."
+    )]
+    async fn gpa(&self, Parameters(p): Parameters<GpaParams>) -> Result<CallToolResult, ErrorData> {
+        let query = (|| {
+            let scope = if p.compulsory_only == Some(true) {
+                CourseScope::Compulsory
+            } else {
+                CourseScope::All
+            };
+            GpaQuery::new(
+                gpa_term(p.from.as_deref())?,
+                gpa_term(p.to.as_deref())?,
+                scope,
+            )
+            .map_err(|e| Failure::from(EmsError::from(e)))
+        })();
+        match query {
+            Ok(query) => {
+                let query = &query;
+                self.query(|ems| async move { ems.gpa_rank(query).await })
+                    .await
+            }
+            Err(failure) => text_result(Err(failure)),
+        }
     }
 
     #[tool(
@@ -163,6 +280,21 @@ impl XtuTools {
 }
 
 impl XtuTools {
+    /// Runs one query on the stored session; its result as JSON text.
+    async fn query<T, Fut>(
+        &self,
+        query: impl Fn(EmsClient) -> Fut,
+    ) -> Result<CallToolResult, ErrorData>
+    where
+        T: serde::Serialize,
+        Fut: Future<Output = Result<T, EmsError>>,
+    {
+        let global = self.global();
+        text_result(
+            async { json(&stored::with_ems(&global, self.user.as_deref(), query).await?) }.await,
+        )
+    }
+
     fn global(&self) -> GlobalArgs {
         GlobalArgs {
             sso_base_url: self.sso_base_url.clone(),

@@ -3,8 +3,53 @@
 use std::io::Write as _;
 
 use serde::Serialize;
+use unicode_width::UnicodeWidthStr as _;
 
+use crate::args::OutputFormat;
 use crate::failure::Failure;
+
+/// The format asked for, else a table on a terminal and JSON otherwise.
+pub fn format_or_default(asked: Option<OutputFormat>) -> OutputFormat {
+    use std::io::IsTerminal as _;
+    asked.unwrap_or(if std::io::stdout().is_terminal() {
+        OutputFormat::Table
+    } else {
+        OutputFormat::Json
+    })
+}
+
+/// A plain aligned table (CJK characters are two columns wide); columns
+/// from `right_from` on are right-aligned (numbers).
+pub fn table(headers: &[&str], rows: &[Vec<String>], right_from: usize) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.width());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut out = String::new();
+        for (i, (cell, width)) in cells.zip(&widths).enumerate() {
+            let pad = " ".repeat(width.saturating_sub(cell.width()));
+            if i >= right_from {
+                out.push_str(&pad);
+                out.push_str(cell);
+            } else {
+                out.push_str(cell);
+                out.push_str(&pad);
+            }
+            out.push_str("  ");
+        }
+        out.truncate(out.trim_end().len());
+        out.push('\n');
+        out
+    };
+    let mut out = line(&mut headers.iter().copied());
+    for row in rows {
+        out.push_str(&line(&mut row.iter().map(String::as_str)));
+    }
+    out
+}
 
 /// Prints JSON as the upstream scripts do (`json.dumps(ensure_ascii=False,
 /// indent=4)`): UTF-8, 4-space indent, a newline at the end.

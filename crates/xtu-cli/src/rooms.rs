@@ -2,10 +2,7 @@
 //! command. Works out the term and teaching week from the teaching calendar
 //! and the section from XTU's daily timetable (summer/winter).
 
-use std::io::IsTerminal as _;
-
 use chrono::{Datelike as _, FixedOffset, NaiveDateTime, Utc};
-use unicode_width::UnicodeWidthStr as _;
 use xtu_ems::{ClassroomQuery, TermSpec};
 use xtu_model::sections::{self, Season};
 use xtu_model::{Classroom, TeachingCalendar};
@@ -15,7 +12,7 @@ use crate::commands::with_ems;
 use crate::failure::Failure;
 
 /// XTU keeps Beijing time whatever the machine's zone.
-fn beijing_now() -> NaiveDateTime {
+pub fn beijing_now() -> NaiveDateTime {
     let offset =
         FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("+08:00 is a valid offset"));
     Utc::now().with_timezone(&offset).naive_local()
@@ -230,21 +227,16 @@ pub fn moment(args: &RoomsArgs) -> Result<Option<NaiveDateTime>, Failure> {
 }
 
 pub fn format(args: &RoomsArgs) -> OutputFormat {
-    args.format.unwrap_or(if std::io::stdout().is_terminal() {
-        OutputFormat::Table
-    } else {
-        OutputFormat::Json
-    })
+    crate::output::format_or_default(args.format)
 }
 
-/// A plain aligned table (CJK characters are two columns wide).
+/// The rooms as an aligned table, with a count.
 pub fn table(rooms: &[Classroom]) -> String {
-    let headers = ["room", "building", "seats", "exam seats"];
-    let rows: Vec<[String; 4]> = rooms
+    let n = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+    let rows: Vec<Vec<String>> = rooms
         .iter()
         .map(|r| {
-            let n = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-            [
+            vec![
                 r.name.clone(),
                 r.building.clone(),
                 n(r.seats),
@@ -252,33 +244,7 @@ pub fn table(rooms: &[Classroom]) -> String {
             ]
         })
         .collect();
-    let mut widths = headers.map(|h| h.width());
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.width());
-        }
-    }
-    let line = |cells: [&str; 4]| {
-        let mut out = String::new();
-        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
-            let pad = width.saturating_sub(cell.width());
-            if i >= 2 {
-                out.push_str(&" ".repeat(pad));
-                out.push_str(cell);
-            } else {
-                out.push_str(cell);
-                out.push_str(&" ".repeat(pad));
-            }
-            out.push_str("  ");
-        }
-        out.trim_end().to_owned()
-    };
-    let mut out = line(headers);
-    out.push('\n');
-    for row in &rows {
-        out.push_str(&line([&row[0], &row[1], &row[2], &row[3]]));
-        out.push('\n');
-    }
+    let mut out = crate::output::table(&["room", "building", "seats", "exam seats"], &rows, 2);
     out.push_str(&format!(
         "{} free room{}\n",
         rooms.len(),

@@ -116,7 +116,7 @@ impl Store {
 
     /// Opens (creating with mode 0700) the store at `dir`.
     pub fn open(dir: PathBuf) -> Result<Self, Failure> {
-        for sub in ["", "sessions", "guard", "passwords"] {
+        for sub in ["", "sessions", "guard", "passwords", "grades"] {
             let path = dir.join(sub);
             create_private_dir(&path)?;
         }
@@ -213,6 +213,23 @@ impl Store {
             ))(e)),
             _ => Ok(()),
         }
+    }
+
+    /// The grades saved by the last `grades --watch-diff` of `username`.
+    pub fn load_grades(&self, username: &str) -> Result<Option<Vec<xtu_model::Grade>>, Failure> {
+        read_json(&self.grades_path(username)?)
+    }
+
+    /// Saves the grades `grades --watch-diff` compares with next time.
+    pub fn save_grades(&self, username: &str, grades: &[xtu_model::Grade]) -> Result<(), Failure> {
+        write_json(&self.grades_path(username)?, &grades)
+    }
+
+    fn grades_path(&self, username: &str) -> Result<PathBuf, Failure> {
+        Ok(self
+            .dir
+            .join("grades")
+            .join(format!("{}.json", file_stem(username)?)))
     }
 
     fn password_path(&self, username: &str) -> Result<PathBuf, Failure> {

@@ -116,9 +116,13 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         names,
         [
             "classroom_availability",
+            "exams",
             "free_rooms",
+            "gpa",
+            "grades",
             "student_info",
-            "teaching_calendar"
+            "teaching_calendar",
+            "timetable"
         ]
     );
     let classroom = list["result"]["tools"]
@@ -166,6 +170,43 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
             .as_str()
             .is_some_and(|t| t.contains("invalid term 3")),
         "{bad}"
+    );
+
+    let text_json = |answer: &Value| -> Value {
+        assert_eq!(answer["isError"], false, "{answer}");
+        serde_json::from_str(answer["content"][0]["text"].as_str().expect("text")).expect("JSON")
+    };
+    let timetable = client
+        .call(7, "timetable", json!({"year": 2025, "term": 1}))
+        .await;
+    assert_eq!(
+        text_json(&timetable)["courses"].as_array().map(Vec::len),
+        Some(6)
+    );
+    let exams = client.call(8, "exams", json!({"all": true})).await;
+    assert_eq!(text_json(&exams).as_array().map(Vec::len), Some(3));
+    let grades = client
+        .call(9, "grades", json!({"year": 2024, "term": 2}))
+        .await;
+    assert_eq!(text_json(&grades).as_array().map(Vec::len), Some(3));
+    let gpa = client
+        .call(
+            10,
+            "gpa",
+            json!({"from": "2022-1", "compulsory_only": true}),
+        )
+        .await;
+    assert_eq!(text_json(&gpa)["gpa"], 3.45);
+    let half = client.call(11, "timetable", json!({"year": 2025})).await;
+    assert_eq!(half["isError"], true, "{half}");
+    let backwards = client
+        .call(12, "gpa", json!({"from": "2025-1", "to": "2024-2"}))
+        .await;
+    assert!(
+        backwards["content"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("invalid term range")),
+        "{backwards}"
     );
 
     fake.expire_ems_sessions();

@@ -31,6 +31,10 @@ fn parsers(c: &mut Criterion) {
                     pages::classroom_availability::parse(black_box(&text)),
                 )),
                 Page::Buildings => drop(black_box(pages::buildings::parse(black_box(&text)))),
+                Page::Timetable => drop(black_box(pages::timetable::parse(black_box(&text)))),
+                Page::Exams => drop(black_box(pages::exams::parse(black_box(&text)))),
+                Page::Grades => drop(black_box(pages::grades::parse(black_box(&text)))),
+                Page::GpaRank => drop(black_box(pages::gpa_rank::parse(black_box(&text)))),
             });
         });
     }

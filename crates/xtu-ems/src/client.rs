@@ -5,13 +5,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::{Method, StatusCode};
 use url::Url;
-use xtu_model::{Building, Classroom, StudentProfile, TeachingCalendar};
+use xtu_model::{
+    Building, Classroom, Exam, GpaRank, Grade, StudentProfile, TeachingCalendar, Term, Timetable,
+};
 use xtu_sso::http::{self, HttpConfig};
 use xtu_sso::{CookieJar, SsoSession, TokenFormat};
 
 use crate::error::EmsError;
+use crate::pages::GridPage;
 use crate::pages::{self, Page};
-use crate::query::{ClassroomQuery, QueryError, TermSpec};
+use crate::query::{self, ClassroomQuery, GpaQuery, QueryError, TermSpec};
 
 /// Default base URL of XTU's academic system.
 pub const DEFAULT_BASE_URL: &str = "https://jw.xtu.edu.cn";
@@ -30,6 +33,9 @@ const MAX_REDIRECTS: usize = 10;
 const GET_ATTEMPTS: u32 = 3;
 /// A bound on result pages, against a server that reports absurd page counts.
 const MAX_PAGES: u32 = 200;
+/// The ranking statistics take 10-60 s at XTU (xtu-protocol.md §5): that
+/// request waits at least this long, whatever the usual timeout.
+pub const SLOW_PAGE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// One page request, for [`EmsClient::raw`].
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +58,30 @@ pub enum RawRequest<'a> {
         campus: &'a str,
         /// Term (the site wants one, though buildings rarely change).
         term: TermSpec,
+    },
+    /// The personal timetable of a term.
+    Timetable {
+        /// The term.
+        term: TermSpec,
+    },
+    /// One page of the exam list (`None`: every term).
+    Exams {
+        /// The term.
+        term: Option<TermSpec>,
+        /// 1-based result page.
+        page: u32,
+    },
+    /// One page of the grades (`None`: every term).
+    Grades {
+        /// The term.
+        term: Option<TermSpec>,
+        /// 1-based result page.
+        page: u32,
+    },
+    /// The GPA and ranking statistics.
+    GpaRank {
+        /// Range and scope.
+        query: &'a GpaQuery,
     },
 }
 
@@ -113,6 +143,7 @@ impl EmsClientBuilder {
             jar,
             client,
             max_body_bytes: self.http.max_body_bytes,
+            timeout: self.http.timeout,
         })
     }
 }
@@ -124,6 +155,7 @@ pub struct EmsClient {
     jar: CookieJar,
     client: reqwest::Client,
     max_body_bytes: usize,
+    timeout: Duration,
 }
 
 impl fmt::Debug for EmsClient {
@@ -178,15 +210,74 @@ impl EmsClient {
         &self,
         query: &ClassroomQuery,
     ) -> Result<Vec<Classroom>, EmsError> {
-        let first = self.classroom_page(query, 1).await?;
-        let mut rooms = first.items;
+        self.all_pages(|client, page| {
+            let query = query.clone();
+            async move {
+                let page = client.classroom_page(&query, page).await?;
+                Ok(GridPage {
+                    items: page.items,
+                    current_page: page.current_page,
+                    total_page: page.total_page,
+                })
+            }
+        })
+        .await
+    }
+
+    /// The personal timetable of a term (个人课表).
+    pub async fn timetable(&self, term: TermSpec) -> Result<Timetable, EmsError> {
+        let body = self.raw(RawRequest::Timetable { term }).await?;
+        let mut timetable = pages::timetable::parse(&body)?;
+        // The term asked for is the one answered; the site's own label
+        // (when present) only says the same in other words.
+        timetable.term = Term::from(term).to_string();
+        Ok(timetable)
+    }
+
+    /// The exams of a term, or of every term (`None`), by date; exams
+    /// without a fixed time come last.
+    pub async fn exams(&self, term: Option<TermSpec>) -> Result<Vec<Exam>, EmsError> {
+        let mut exams = self
+            .all_pages(|client, page| async move {
+                let body = client.raw(RawRequest::Exams { term, page }).await?;
+                Ok(pages::exams::parse(&body)?)
+            })
+            .await?;
+        exams.sort_by_key(|exam| (exam.date.is_none(), exam.date, exam.start));
+        Ok(exams)
+    }
+
+    /// The grades of a term, or of every term (`None`), in the site's order.
+    pub async fn grades(&self, term: Option<TermSpec>) -> Result<Vec<Grade>, EmsError> {
+        self.all_pages(|client, page| async move {
+            let body = client.raw(RawRequest::Grades { term, page }).await?;
+            Ok(pages::grades::parse(&body)?)
+        })
+        .await
+    }
+
+    /// The site's GPA and ranks for a range of terms; `None` when it has
+    /// none for that range. Slow at XTU: waits up to [`SLOW_PAGE_TIMEOUT`].
+    pub async fn gpa_rank(&self, query: &GpaQuery) -> Result<Option<GpaRank>, EmsError> {
+        let body = self.raw(RawRequest::GpaRank { query }).await?;
+        Ok(pages::gpa_rank::parse(&body)?)
+    }
+
+    /// Every page of a paged answer: the first, then the rest together
+    /// (they do not depend on each other), in page order.
+    async fn all_pages<T, F, Fut>(&self, fetch: F) -> Result<Vec<T>, EmsError>
+    where
+        T: Send + 'static,
+        F: Fn(EmsClient, u32) -> Fut,
+        Fut: Future<Output = Result<GridPage<T>, EmsError>> + Send + 'static,
+    {
+        let first = fetch(self.clone(), 1).await?;
+        let mut items = first.items;
         if first.total_page > 1 {
-            // Later pages do not depend on each other: fetch them together,
-            // then keep the site's order.
             let mut tasks = tokio::task::JoinSet::new();
             for page in 2..=first.total_page.min(MAX_PAGES) {
-                let (client, query) = (self.clone(), query.clone());
-                tasks.spawn(async move { (page, client.classroom_page(&query, page).await) });
+                let request = fetch(self.clone(), page);
+                tasks.spawn(async move { (page, request.await) });
             }
             let mut pages = Vec::new();
             while let Some(joined) = tasks.join_next().await {
@@ -194,9 +285,9 @@ impl EmsClient {
                 pages.push((page, result?));
             }
             pages.sort_by_key(|(page, _)| *page);
-            rooms.extend(pages.into_iter().flat_map(|(_, page)| page.items));
+            items.extend(pages.into_iter().flat_map(|(_, page)| page.items));
         }
-        Ok(rooms)
+        Ok(items)
     }
 
     /// The teaching buildings of a campus (`02` 校本部, `03` 兴湘学院).
@@ -224,12 +315,42 @@ impl EmsClient {
             RawRequest::TeachingCalendar => self.get(Page::TeachingCalendar.path()).await,
             RawRequest::Classrooms { query, page } => {
                 query.validate_codes()?;
-                let now_ms = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis());
                 self.post_form(
                     Page::ClassroomAvailability.path(),
-                    &query.form(page, now_ms),
+                    &query.form(page, now_ms()),
+                    self.timeout,
+                )
+                .await
+            }
+            RawRequest::Timetable { term } => {
+                self.post_form(
+                    Page::Timetable.path(),
+                    &query::timetable_form(term),
+                    self.timeout,
+                )
+                .await
+            }
+            RawRequest::Exams { term, page } => {
+                self.post_form(
+                    Page::Exams.path(),
+                    &query::term_list_form(term, page, now_ms()),
+                    self.timeout,
+                )
+                .await
+            }
+            RawRequest::Grades { term, page } => {
+                self.post_form(
+                    Page::Grades.path(),
+                    &query::term_list_form(term, page, now_ms()),
+                    self.timeout,
+                )
+                .await
+            }
+            RawRequest::GpaRank { query } => {
+                self.post_form(
+                    Page::GpaRank.path(),
+                    &query.form(now_ms()),
+                    self.timeout.max(SLOW_PAGE_TIMEOUT),
                 )
                 .await
             }
@@ -310,10 +431,12 @@ impl EmsClient {
         &self,
         path: &str,
         form: &[(&'static str, String)],
+        timeout: Duration,
     ) -> Result<String, EmsError> {
         let request = self
             .client
             .request(Method::POST, self.page_url(path))
+            .timeout(timeout)
             // jwglxt answers 901 instead of a redirect for XHR requests, which
             // makes an expired session unambiguous.
             .header("X-Requested-With", "XMLHttpRequest")
@@ -360,6 +483,13 @@ impl EmsClient {
             url: http::redact_url(response.url()),
         }
     }
+}
+
+/// jqGrid's cache-busting `nd` field.
+fn now_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis())
 }
 
 fn is_transient(error: &EmsError) -> bool {

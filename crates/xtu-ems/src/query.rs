@@ -32,6 +32,14 @@ pub enum QueryError {
     /// An empty list.
     #[error("no {0} given: at least one is needed")]
     Empty(&'static str),
+    /// A term range that runs backwards.
+    #[error("invalid term range {from} to {to}: the first term comes after the last")]
+    Range {
+        /// First term.
+        from: String,
+        /// Last term.
+        to: String,
+    },
     /// A campus, building or room-type code that is not a plain code.
     #[error("invalid {what} {value:?}: expected letters and digits only")]
     Code {
@@ -206,6 +214,137 @@ impl ClassroomQuery {
 /// fetches the remaining pages.
 pub(crate) const PAGE_SIZE: u32 = 5000;
 
+/// jqGrid's paging fields. The sort name stays empty: XTU answers its error
+/// page to a grades query sorted by anything (xtu-protocol.md §5).
+fn paging(page: u32, now_ms: u128) -> [(&'static str, String); 7] {
+    [
+        ("_search", "false".to_owned()),
+        ("nd", now_ms.to_string()),
+        ("queryModel.showCount", PAGE_SIZE.to_string()),
+        ("queryModel.currentPage", page.to_string()),
+        ("queryModel.sortName", String::new()),
+        ("queryModel.sortOrder", "asc".to_owned()),
+        ("time", "0".to_owned()),
+    ]
+}
+
+/// `xnm`/`xqm` of a term, both empty for "every term".
+fn term_fields(term: Option<TermSpec>) -> [(&'static str, String); 2] {
+    [
+        (
+            "xnm",
+            term.map(|t| t.start_year().to_string()).unwrap_or_default(),
+        ),
+        ("xqm", term.map(|t| t.xqm().to_owned()).unwrap_or_default()),
+    ]
+}
+
+/// The form of the personal timetable.
+pub(crate) fn timetable_form(term: TermSpec) -> Vec<(&'static str, String)> {
+    let mut form = term_fields(Some(term)).to_vec();
+    form.extend([
+        ("kzlx", "ck".to_owned()),
+        ("xsdm", String::new()),
+        ("kclbdm", String::new()),
+    ]);
+    form
+}
+
+/// The form of one page of the exams or grades list. The term code is
+/// ZhengFang's (3/12), also for exams, where the upstream sent 1/2.
+pub(crate) fn term_list_form(
+    term: Option<TermSpec>,
+    page: u32,
+    now_ms: u128,
+) -> Vec<(&'static str, String)> {
+    let mut form = term_fields(term).to_vec();
+    form.extend(paging(page, now_ms));
+    form
+}
+
+/// Which courses a GPA covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CourseScope {
+    /// Every course.
+    #[default]
+    All,
+    /// Compulsory courses (必修) only.
+    Compulsory,
+    /// Elective courses (选修) only.
+    Elective,
+}
+
+/// The GPA and ranking query: a range of terms (open ends = from the first /
+/// to the last term) and the courses counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GpaQuery {
+    from: Option<TermSpec>,
+    to: Option<TermSpec>,
+    /// Courses counted.
+    pub scope: CourseScope,
+}
+
+impl GpaQuery {
+    /// Checks that the range does not run backwards.
+    pub fn new(
+        from: Option<TermSpec>,
+        to: Option<TermSpec>,
+        scope: CourseScope,
+    ) -> Result<Self, QueryError> {
+        if let (Some(from), Some(to)) = (from, to)
+            && Term::from(from) > Term::from(to)
+        {
+            return Err(QueryError::Range {
+                from: Term::from(from).to_string(),
+                to: Term::from(to).to_string(),
+            });
+        }
+        Ok(Self { from, to, scope })
+    }
+
+    /// First term counted.
+    pub fn from(&self) -> Option<TermSpec> {
+        self.from
+    }
+
+    /// Last term counted.
+    pub fn to(&self) -> Option<TermSpec> {
+        self.to
+    }
+
+    /// Whether a term (`2024-2025-1`) falls in the range; unreadable terms
+    /// fall in only an open range.
+    pub fn covers(&self, term: &str) -> bool {
+        match term.parse::<Term>() {
+            Ok(term) => {
+                self.from.is_none_or(|from| Term::from(from) <= term)
+                    && self.to.is_none_or(|to| term <= Term::from(to))
+            }
+            Err(_) => self.from.is_none() && self.to.is_none(),
+        }
+    }
+
+    /// The POST form: `qsXnxq`/`zzXnxq` are year and term code, `202503`.
+    pub(crate) fn form(&self, now_ms: u128) -> Vec<(&'static str, String)> {
+        let code = |t: Option<TermSpec>| {
+            t.map(|t| format!("{}{:0>2}", t.start_year(), t.xqm()))
+                .unwrap_or_default()
+        };
+        let scope = match self.scope {
+            CourseScope::All => "",
+            CourseScope::Compulsory => "bx",
+            CourseScope::Elective => "xx",
+        };
+        let mut form = vec![
+            ("qsXnxq", code(self.from)),
+            ("zzXnxq", code(self.to)),
+            ("xbx", scope.to_owned()),
+        ];
+        form.extend(paging(1, now_ms));
+        form
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +399,40 @@ mod tests {
         assert_eq!(get("xqm"), Some("12"));
         assert_eq!(get("xnm"), Some("2025"));
         assert_eq!(get("xqj"), Some("1"));
+    }
+
+    #[test]
+    fn exam_and_grade_forms_use_zhengfang_term_codes() {
+        let spring = TermSpec::new(2025, 2).expect("valid");
+        let form = term_list_form(Some(spring), 2, 0);
+        let get = |k: &str| {
+            form.iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get("xqm").as_deref(), Some("12"));
+        assert_eq!(get("queryModel.currentPage").as_deref(), Some("2"));
+        assert_eq!(get("queryModel.sortName").as_deref(), Some(""));
+        let all = term_list_form(None, 1, 0);
+        assert!(all.iter().any(|(k, v)| *k == "xnm" && v.is_empty()));
+    }
+
+    #[test]
+    fn gpa_ranges() {
+        let t = |y, n| TermSpec::new(y, n).expect("valid");
+        let query = GpaQuery::new(Some(t(2022, 1)), Some(t(2025, 2)), CourseScope::Compulsory)
+            .expect("valid");
+        let form = query.form(0);
+        assert_eq!(form[0], ("qsXnxq", "202203".to_owned()));
+        assert_eq!(form[1], ("zzXnxq", "202512".to_owned()));
+        assert_eq!(form[2], ("xbx", "bx".to_owned()));
+        assert!(query.covers("2022-2023-1") && query.covers("2025-2026-2"));
+        assert!(!query.covers("2021-2022-2") && !query.covers("2026-2027-1"));
+        assert!(!query.covers("garbage"));
+        assert!(GpaQuery::default().covers("garbage"));
+        assert!(matches!(
+            GpaQuery::new(Some(t(2025, 1)), Some(t(2024, 2)), CourseScope::All),
+            Err(QueryError::Range { .. })
+        ));
     }
 }

@@ -29,6 +29,10 @@ fn parse(page: Page, text: &str) -> serde_json::Value {
         Page::TeachingCalendar => outcome(pages::teaching_calendar::parse(text)),
         Page::ClassroomAvailability => outcome(pages::classroom_availability::parse(text)),
         Page::Buildings => outcome(pages::buildings::parse(text)),
+        Page::Timetable => outcome(pages::timetable::parse(text)),
+        Page::Exams => outcome(pages::exams::parse(text)),
+        Page::Grades => outcome(pages::grades::parse(text)),
+        Page::GpaRank => outcome(pages::gpa_rank::parse(text)),
     }
 }
 

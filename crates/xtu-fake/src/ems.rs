@@ -18,6 +18,13 @@ const CALENDAR: &str = include_str!("../../../fixtures/ems/teaching-calendar.htm
 const ROOMS_PAGE_1: &str = include_str!("../../../fixtures/ems/classroom-availability.page-1.json");
 const ROOMS_PAGE_2: &str = include_str!("../../../fixtures/ems/classroom-availability.page-2.json");
 const BUILDINGS: &str = include_str!("../../../fixtures/ems/buildings.json");
+const TIMETABLE: &str = include_str!("../../../fixtures/ems/timetable.json");
+const TIMETABLE_EMPTY: &str = include_str!("../../../fixtures/ems/timetable.empty.json");
+const EXAMS: &str = include_str!("../../../fixtures/ems/exams.json");
+const GRADES: &str = include_str!("../../../fixtures/ems/grades.json");
+const GPA_RANK: &str = include_str!("../../../fixtures/ems/gpa-rank.json");
+/// The term the fixtures of term-bound pages (timetable, exams) belong to.
+const FIXTURE_TERM: (&str, &str) = ("2025", "3");
 const LOGIN_PAGE: &str = include_str!("../../../fixtures/ems/student-info.session-expired.html");
 const ERROR_PAGE: &str = include_str!("../../../fixtures/ems/student-info.server-error.html");
 const INDEX_PAGE: &str = "<!DOCTYPE html><html><head><title>教学管理信息服务平台</title></head>\
@@ -36,8 +43,10 @@ pub(crate) struct EmsState {
     pub(crate) error_pages: AtomicBool,
     /// A profile page to serve instead of the fixture.
     profile_override: std::sync::Mutex<Option<String>>,
-    /// Forms of the classroom queries received, in order.
-    classroom_forms: std::sync::Mutex<Vec<HashMap<String, String>>>,
+    /// Forms of the XHR queries received, in order, with the route's page name.
+    forms: std::sync::Mutex<Vec<(&'static str, HashMap<String, String>)>>,
+    /// Largest jqGrid page served for exams and grades (0 = as asked).
+    pub(crate) page_size: AtomicU64,
     next_id: AtomicU64,
 }
 
@@ -63,6 +72,13 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
         .route("/jwglxt/xtgl/index_cxAreaFive.html", get(calendar))
         .route("/jwglxt/cdjy/cdjy_cxKxcdlb.html", post(classrooms))
         .route("/jwglxt/cdjy/cdjy_cxXqjc.html", get(buildings))
+        .route("/jwglxt/kbcx/xskbcx_cxXsgrkb.html", post(timetable))
+        .route("/jwglxt/kwgl/kscx_cxXsksxxIndex.html", post(exams))
+        .route("/jwglxt/cjcx/cjcx_cxXsgrcj.html", post(grades))
+        .route(
+            "/jwglxt/cjpmtj/cjpmtj_cxPjxfjdpmtjIndex.html",
+            post(gpa_rank),
+        )
         .with_state(state)
 }
 
@@ -193,40 +209,175 @@ async fn buildings(State(state): State<Arc<FakeState>>, headers: HeaderMap) -> R
     page(&state, &headers, || json(BUILDINGS))
 }
 
-/// The free-classroom XHR: 901 without a session (as jwglxt answers XHRs),
-/// otherwise the page of the two-page fixture result asked for.
+/// The checks every XHR page shares: 901 without a session (as jwglxt
+/// answers XHRs), the error page when told to fail; records the form.
+fn xhr(
+    state: &FakeState,
+    headers: &HeaderMap,
+    name: &'static str,
+    form: &HashMap<String, String>,
+) -> Option<Response> {
+    if session_user(state, headers).is_none() {
+        return Some(StatusCode::from_u16(901).map_or_else(
+            |_| StatusCode::UNAUTHORIZED.into_response(),
+            IntoResponse::into_response,
+        ));
+    }
+    lock(&state.ems.forms).push((name, form.clone()));
+    if state.ems.error_pages.load(Ordering::Relaxed) {
+        return Some(html(ERROR_PAGE));
+    }
+    None
+}
+
+fn field<'a>(form: &'a HashMap<String, String>, key: &str) -> &'a str {
+    form.get(key).map_or("", String::as_str)
+}
+
+/// The free-classroom XHR: the page of the two-page fixture result asked for.
 async fn classrooms(
     State(state): State<Arc<FakeState>>,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if session_user(&state, &headers).is_none() {
-        return StatusCode::from_u16(901).map_or_else(
-            |_| StatusCode::UNAUTHORIZED.into_response(),
-            IntoResponse::into_response,
-        );
-    }
-    if state.ems.error_pages.load(Ordering::Relaxed) {
-        return html(ERROR_PAGE);
+    if let Some(response) = xhr(&state, &headers, "classroom-availability", &form) {
+        return response;
     }
     let valid = ["xnm", "xqm", "zcd", "xqj", "jcd"]
         .iter()
-        .all(|key| form.get(*key).is_some_and(|v| !v.is_empty()))
-        && form
-            .get("xqm")
-            .is_some_and(|v| matches!(v.as_str(), "3" | "12" | "16"));
-    let page = form
-        .get("queryModel.currentPage")
-        .cloned()
-        .unwrap_or_default();
-    lock(&state.ems.classroom_forms).push(form);
+        .all(|key| !field(&form, key).is_empty())
+        && matches!(field(&form, "xqm"), "3" | "12" | "16");
     if !valid {
         return html(ERROR_PAGE);
     }
-    match page.as_str() {
+    match field(&form, "queryModel.currentPage") {
         "2" => json(ROOMS_PAGE_2),
         _ => json(ROOMS_PAGE_1),
     }
+}
+
+/// The personal timetable: the fixture for its term, an empty timetable for
+/// any other, the error page for a malformed term.
+async fn timetable(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(response) = xhr(&state, &headers, "timetable", &form) {
+        return response;
+    }
+    let term = (field(&form, "xnm"), field(&form, "xqm"));
+    if term.0.is_empty() || !matches!(term.1, "3" | "12" | "16") {
+        return html(ERROR_PAGE);
+    }
+    json(if term == FIXTURE_TERM {
+        TIMETABLE
+    } else {
+        TIMETABLE_EMPTY
+    })
+}
+
+/// Exams: the fixture's for its term or for all terms (empty `xnm`/`xqm`),
+/// none for any other term, including the upstream's wrong codes 1/2.
+async fn exams(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(response) = xhr(&state, &headers, "exams", &form) {
+        return response;
+    }
+    let term = (field(&form, "xnm"), field(&form, "xqm"));
+    let all = term == ("", "");
+    grid_page(&state, &form, EXAMS, |_| all || term == FIXTURE_TERM)
+}
+
+/// Grades of one term or of all; sorting by any column yields the error
+/// page, as at XTU.
+async fn grades(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(response) = xhr(&state, &headers, "grades", &form) {
+        return response;
+    }
+    if !field(&form, "queryModel.sortName").is_empty() {
+        return html(ERROR_PAGE);
+    }
+    let (xnm, xqm) = (
+        field(&form, "xnm").to_owned(),
+        field(&form, "xqm").to_owned(),
+    );
+    grid_page(&state, &form, GRADES, |item| {
+        let text = |key: &str| item.get(key).and_then(|v| v.as_str()).unwrap_or_default();
+        (xnm.is_empty() || text("xnm") == xnm) && (xqm.is_empty() || text("xqm") == xqm)
+    })
+}
+
+/// GPA and ranks: the fixture, for any well-formed range.
+async fn gpa_rank(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(response) = xhr(&state, &headers, "gpa-rank", &form) {
+        return response;
+    }
+    let term_code = |v: &str| {
+        v.is_empty()
+            || (v.len() == 6
+                && v.bytes().all(|b| b.is_ascii_digit())
+                && matches!(&v[4..], "03" | "12" | "16"))
+    };
+    let valid = term_code(field(&form, "qsXnxq"))
+        && term_code(field(&form, "zzXnxq"))
+        && matches!(field(&form, "xbx"), "" | "bx" | "xx");
+    if valid {
+        json(GPA_RANK)
+    } else {
+        html(ERROR_PAGE)
+    }
+}
+
+/// One page of a fixture's jqGrid items that pass `keep`, paged by the
+/// form's `queryModel.showCount` (capped by the page-size knob).
+fn grid_page(
+    state: &FakeState,
+    form: &HashMap<String, String>,
+    fixture: &str,
+    keep: impl Fn(&serde_json::Value) -> bool,
+) -> Response {
+    let Ok(mut answer) = serde_json::from_str::<serde_json::Value>(fixture) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let items: Vec<serde_json::Value> = answer["items"]
+        .as_array()
+        .map(|items| items.iter().filter(|item| keep(item)).cloned().collect())
+        .unwrap_or_default();
+    let mut size: usize = field(form, "queryModel.showCount").parse().unwrap_or(15);
+    let cap = state.ems.page_size.load(Ordering::Relaxed);
+    if cap > 0 {
+        size = size.min(usize::try_from(cap).unwrap_or(usize::MAX));
+    }
+    let size = size.max(1);
+    let page: usize = field(form, "queryModel.currentPage").parse().unwrap_or(1);
+    let total_page = items.len().div_ceil(size).max(1);
+    let chunk: Vec<serde_json::Value> = items
+        .iter()
+        .skip(page.saturating_sub(1).saturating_mul(size))
+        .take(size)
+        .cloned()
+        .collect();
+    answer["totalResult"] = items.len().into();
+    answer["totalPage"] = total_page.into();
+    answer["currentPage"] = page.into();
+    answer["items"] = chunk.into();
+    (
+        [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+        answer.to_string(),
+    )
+        .into_response()
 }
 
 impl crate::FakeXtu {
@@ -256,6 +407,22 @@ impl crate::FakeXtu {
 
     /// The forms of the free-classroom queries received so far.
     pub fn ems_classroom_forms(&self) -> Vec<HashMap<String, String>> {
-        lock(&self.state().ems.classroom_forms).clone()
+        self.ems_forms("classroom-availability")
+    }
+
+    /// The forms received so far by one XHR page (`classroom-availability`,
+    /// `timetable`, `exams`, `grades`, `gpa-rank`), in order.
+    pub fn ems_forms(&self, page: &str) -> Vec<HashMap<String, String>> {
+        lock(&self.state().ems.forms)
+            .iter()
+            .filter(|(name, _)| *name == page)
+            .map(|(_, form)| form.clone())
+            .collect()
+    }
+
+    /// Serve exams and grades in pages of at most `n` entries (0 = as many
+    /// as asked), to exercise paging.
+    pub fn ems_page_size(&self, n: u64) {
+        self.state().ems.page_size.store(n, Ordering::Relaxed);
     }
 }

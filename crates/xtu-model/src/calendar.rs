@@ -24,6 +24,28 @@ impl Term {
         format!("{}-{}", self.start_year, u32::from(self.start_year) + 1)
     }
 
+    /// The term a date belongs to by the upstream toolkit's rule (no request
+    /// needed): February-July is term 2 of the academic year that began the
+    /// previous calendar year; August-December term 1 of this year's;
+    /// January still term 1 of the previous year's.
+    pub fn around(date: NaiveDate) -> Self {
+        let year = u16::try_from(date.year()).unwrap_or(0);
+        match date.month() {
+            1 => Self {
+                start_year: year.saturating_sub(1),
+                term: 1,
+            },
+            2..=7 => Self {
+                start_year: year.saturating_sub(1),
+                term: 2,
+            },
+            _ => Self {
+                start_year: year,
+                term: 1,
+            },
+        }
+    }
+
     /// ZhengFang's term code (`xqm`): term 1 is `3`, term 2 is `12`.
     pub fn xqm(self) -> &'static str {
         if self.term == 1 { "3" } else { "12" }
@@ -108,6 +130,17 @@ impl TeachingCalendar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_term_around_a_date() {
+        let term =
+            |y, m, d| Term::around(NaiveDate::from_ymd_opt(y, m, d).expect("date")).to_string();
+        assert_eq!(term(2026, 1, 15), "2025-2026-1");
+        assert_eq!(term(2026, 2, 1), "2025-2026-2");
+        assert_eq!(term(2026, 7, 31), "2025-2026-2");
+        assert_eq!(term(2026, 8, 1), "2026-2027-1");
+        assert_eq!(term(2025, 12, 31), "2025-2026-1");
+    }
 
     #[test]
     fn parses_and_prints_terms() {

@@ -7,9 +7,16 @@
 
 mod calendar;
 mod classroom;
+mod exams;
+mod grades;
 mod profile;
 pub mod sections;
+mod timetable;
+pub mod weeks;
 
 pub use calendar::{TeachingCalendar, Term, TermParseError};
 pub use classroom::{Building, Classroom, ClassroomPage};
+pub use exams::{Exam, parse_exam_time};
+pub use grades::{GPA_FORMULA, GpaRank, Grade, WeightedGpa, credit_weighted_gpa};
 pub use profile::StudentProfile;
+pub use timetable::{Course, PracticeCourse, Timetable};

@@ -26,6 +26,65 @@ impl Scalar<'_> {
     pub(crate) fn count(&self) -> Option<u32> {
         self.0.as_deref().and_then(|s| s.trim().parse().ok())
     }
+
+    /// A finite decimal, from `3.5` or `"3.5"`; blank or malformed is `None`.
+    pub(crate) fn decimal(&self) -> Option<f64> {
+        self.0
+            .as_deref()
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+    }
+
+    /// The trimmed text, `None` when blank.
+    pub(crate) fn non_blank(&self) -> Option<String> {
+        Some(self.text()).filter(|t| !t.is_empty())
+    }
+}
+
+/// The paging fields of a jqGrid answer, with its items.
+#[derive(serde::Deserialize)]
+pub(crate) struct Grid<'a, T> {
+    pub(crate) items: Option<Vec<T>>,
+    #[serde(rename = "currentPage", default, borrow)]
+    pub(crate) current_page: Scalar<'a>,
+    #[serde(rename = "totalPage", default, borrow)]
+    pub(crate) total_page: Scalar<'a>,
+}
+
+impl<T> Grid<'_, T> {
+    /// The items, or the error that a missing list means; with the page numbers.
+    pub(crate) fn into_page<U>(
+        self,
+        page: super::Page,
+        convert: impl FnMut((usize, T)) -> Result<U, super::ParseError>,
+    ) -> Result<GridPage<U>, super::ParseError> {
+        let Some(items) = self.items else {
+            return Err(super::ParseError::UnexpectedPage {
+                page: page.name(),
+                missing: "the \"items\" list".into(),
+            });
+        };
+        Ok(GridPage {
+            items: items
+                .into_iter()
+                .enumerate()
+                .map(convert)
+                .collect::<Result<_, _>>()?,
+            current_page: self.current_page.count().unwrap_or(1).max(1),
+            total_page: self.total_page.count().unwrap_or(1).max(1),
+        })
+    }
+}
+
+/// One page of a paged (jqGrid) answer.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GridPage<T> {
+    /// The entries on this page.
+    pub items: Vec<T>,
+    /// 1-based page number.
+    pub current_page: u32,
+    /// Number of pages.
+    pub total_page: u32,
 }
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for Scalar<'a> {

@@ -12,10 +12,16 @@ use serde_json::error::Category;
 
 pub mod buildings;
 pub mod classroom_availability;
+pub mod exams;
+pub mod gpa_rank;
+pub mod grades;
 mod jqgrid;
 mod scan;
 pub mod student_info;
 pub mod teaching_calendar;
+pub mod timetable;
+
+pub use jqgrid::GridPage;
 
 /// Why a page could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,6 +69,14 @@ pub enum Page {
     ClassroomAvailability,
     /// The building list of the free-classroom page (JSON).
     Buildings,
+    /// 个人课表 (JSON).
+    Timetable,
+    /// 考试信息 (jqGrid JSON).
+    Exams,
+    /// 成绩 (jqGrid JSON).
+    Grades,
+    /// 成绩排名统计: GPA and ranks (jqGrid JSON).
+    GpaRank,
 }
 
 impl Page {
@@ -72,6 +86,10 @@ impl Page {
         Page::TeachingCalendar,
         Page::ClassroomAvailability,
         Page::Buildings,
+        Page::Timetable,
+        Page::Exams,
+        Page::Grades,
+        Page::GpaRank,
     ];
 
     /// The name: the CLI command that prints the page.
@@ -81,6 +99,10 @@ impl Page {
             Self::TeachingCalendar => "teaching-calendar",
             Self::ClassroomAvailability => "classroom-availability",
             Self::Buildings => "buildings",
+            Self::Timetable => "timetable",
+            Self::Exams => "exams",
+            Self::Grades => "grades",
+            Self::GpaRank => "gpa-rank",
         }
     }
 
@@ -88,7 +110,12 @@ impl Page {
     pub fn fixture_extension(self) -> &'static str {
         match self {
             Self::StudentInfo | Self::TeachingCalendar => "html",
-            Self::ClassroomAvailability | Self::Buildings => "json",
+            Self::ClassroomAvailability
+            | Self::Buildings
+            | Self::Timetable
+            | Self::Exams
+            | Self::Grades
+            | Self::GpaRank => "json",
         }
     }
 
@@ -99,12 +126,19 @@ impl Page {
             Self::TeachingCalendar => "xtgl/index_cxAreaFive.html?localeKey=zh_CN&gnmkdm=index",
             Self::ClassroomAvailability => "cdjy/cdjy_cxKxcdlb.html?doType=query&gnmkdm=N2155",
             Self::Buildings => "cdjy/cdjy_cxXqjc.html?gnmkdm=N2155",
+            Self::Timetable => "kbcx/xskbcx_cxXsgrkb.html?gnmkdm=N2151",
+            Self::Exams => "kwgl/kscx_cxXsksxxIndex.html?doType=query&gnmkdm=N358105",
+            Self::Grades => "cjcx/cjcx_cxXsgrcj.html?doType=query&gnmkdm=N305005",
+            Self::GpaRank => "cjpmtj/cjpmtj_cxPjxfjdpmtjIndex.html?doType=query&gnmkdm=N309104",
         }
     }
 
     /// Whether the page is requested with a POST.
     pub fn is_post(self) -> bool {
-        matches!(self, Self::ClassroomAvailability)
+        !matches!(
+            self,
+            Self::StudentInfo | Self::TeachingCalendar | Self::Buildings
+        )
     }
 }
 

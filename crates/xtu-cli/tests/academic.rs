@@ -1,0 +1,404 @@
+//! Timetable, exams, grades, GPA and the calendar export through the built
+//! binary against the fake XTU, on a stored session.
+
+mod common;
+
+use std::collections::{BTreeSet, HashMap};
+
+use common::{PASSWORD, USER, fake, xtu};
+use serde_json::Value;
+use xtu_fake::{FakeXtu, System};
+
+struct Session {
+    fake: FakeXtu,
+    dir: tempfile::TempDir,
+}
+
+impl Session {
+    async fn new() -> Self {
+        let fake = fake().await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let session = Self { fake, dir };
+        let login = session
+            .run_with(&["login", "--username", USER], Some(PASSWORD))
+            .await;
+        assert_eq!(login.code, 0, "{login:#?}");
+        session
+    }
+
+    async fn run_with(&self, args: &[&str], password: Option<&str>) -> common::Run {
+        let dir = self.dir.path().to_string_lossy().into_owned();
+        let mut env = vec![("XTU_STATE_DIR", dir.as_str())];
+        if let Some(password) = password {
+            env.push(("XTU_PASSWORD", password));
+        }
+        xtu(&self.fake, args, &env, None).await
+    }
+
+    async fn run(&self, args: &[&str]) -> common::Run {
+        self.run_with(args, None).await
+    }
+
+    async fn json(&self, args: &[&str]) -> Value {
+        let run = self.run(args).await;
+        serde_json::from_str(run.ok()).unwrap_or_else(|e| panic!("{e}: {run:#?}"))
+    }
+
+    fn last_form(&self, page: &str) -> HashMap<String, String> {
+        self.fake
+            .ems_forms(page)
+            .pop()
+            .unwrap_or_else(|| panic!("no {page} request"))
+    }
+}
+
+#[tokio::test]
+async fn timetable_expands_weeks_and_sends_the_term_code() {
+    let s = Session::new().await;
+    let before = s.fake.requests().len();
+    let timetable = s
+        .json(&[
+            "timetable",
+            "--year",
+            "2025",
+            "--term",
+            "1",
+            "--format",
+            "json",
+        ])
+        .await;
+    assert_eq!(s.fake.requests().len() - before, 1, "one request when warm");
+    let form = s.last_form("timetable");
+    assert_eq!(form.get("xnm").map(String::as_str), Some("2025"));
+    assert_eq!(form.get("xqm").map(String::as_str), Some("3"));
+    assert_eq!(timetable["term"], "2025-2026-1");
+    let english = timetable["courses"]
+        .as_array()
+        .expect("courses")
+        .iter()
+        .find(|c| c["name"] == "大学英语(一)")
+        .expect("english");
+    assert_eq!(
+        english["weeks"],
+        serde_json::json!([1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16])
+    );
+    assert_eq!(timetable["practice"].as_array().map(Vec::len), Some(2));
+
+    // Another term: an empty timetable, not an error.
+    let spring = s
+        .json(&[
+            "timetable",
+            "--year",
+            "2025",
+            "--term",
+            "2",
+            "--format",
+            "json",
+        ])
+        .await;
+    assert_eq!(spring["courses"], serde_json::json!([]));
+    assert_eq!(
+        s.last_form("timetable").get("xqm").map(String::as_str),
+        Some("12")
+    );
+
+    // The upstream's shape, site texts passed through.
+    let compat = s
+        .run(&["course-schedule", "--year", "2025", "--term", "1"])
+        .await;
+    insta::assert_snapshot!("course-schedule", compat.ok());
+
+    let table = s
+        .run(&[
+            "timetable",
+            "--year",
+            "2025",
+            "--term",
+            "1",
+            "--format",
+            "table",
+        ])
+        .await;
+    insta::assert_snapshot!("timetable-table", table.ok());
+}
+
+#[tokio::test]
+async fn exams_use_zhengfang_term_codes_not_the_upstreams() {
+    let s = Session::new().await;
+    let exams = s
+        .json(&["exams", "--year", "2025", "--term", "1", "--format", "json"])
+        .await;
+    let form = s.last_form("exams");
+    assert_eq!(form.get("xqm").map(String::as_str), Some("3"));
+    assert_eq!(form.get("xnm").map(String::as_str), Some("2025"));
+    let exams = exams.as_array().expect("a list");
+    assert_eq!(exams.len(), 3);
+    assert_eq!(exams[0]["date"], "2026-01-10");
+    assert_eq!(exams[0]["start"], "10:30:00");
+    assert_eq!(exams[2]["location"], Value::Null, "no room yet");
+
+    let compat = s
+        .run(&["exam-schedule", "--year", "2025", "--term", "1"])
+        .await;
+    insta::assert_snapshot!("exam-schedule", compat.ok());
+
+    let spring = s
+        .json(&["exam-schedule", "--year", "2025", "--term", "2"])
+        .await;
+    assert_eq!(spring, serde_json::json!([]));
+    assert_eq!(
+        s.last_form("exams").get("xqm").map(String::as_str),
+        Some("12")
+    );
+
+    let all = s.json(&["exams", "--all", "--format", "json"]).await;
+    assert_eq!(all.as_array().map(Vec::len), Some(3));
+    let form = s.last_form("exams");
+    assert_eq!(form.get("xqm").map(String::as_str), Some(""));
+
+    let table = s
+        .run(&[
+            "exams", "--year", "2025", "--term", "1", "--format", "table",
+        ])
+        .await;
+    insta::assert_snapshot!("exams-table", table.ok());
+}
+
+#[tokio::test]
+async fn grades_of_every_page_in_order() {
+    let s = Session::new().await;
+    s.fake.ems_page_size(2);
+    let before = s
+        .fake
+        .count(System::Ems, "POST", "/jwglxt/cjcx/cjcx_cxXsgrcj.html");
+    let grades = s.json(&["grades", "--all", "--format", "json"]).await;
+    assert_eq!(
+        s.fake
+            .count(System::Ems, "POST", "/jwglxt/cjcx/cjcx_cxXsgrcj.html")
+            - before,
+        3,
+        "six grades in pages of two"
+    );
+    let courses: Vec<&str> = grades
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|g| g["course"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        courses,
+        [
+            "高等数学A(一)",
+            "大学英语(一)",
+            "程序设计基础",
+            "程序设计基础",
+            "音乐欣赏",
+            "形势与政策"
+        ]
+    );
+    let form = s.last_form("grades");
+    assert_eq!(
+        form.get("queryModel.sortName").map(String::as_str),
+        Some("")
+    );
+
+    let term = s
+        .json(&[
+            "grades", "--year", "2024", "--term", "1", "--format", "json",
+        ])
+        .await;
+    assert_eq!(term.as_array().map(Vec::len), Some(3));
+
+    let table = s.run(&["grades", "--all", "--format", "table"]).await;
+    insta::assert_snapshot!("grades-table", table.ok());
+}
+
+#[tokio::test]
+async fn watch_diff_reports_only_what_changed_with_its_exit_code() {
+    let s = Session::new().await;
+    let first = s.run(&["grades", "--watch-diff", "--format", "json"]).await;
+    assert_eq!(first.code, 1, "{first:#?}");
+    let changes: Value = serde_json::from_str(&first.stdout).expect("json");
+    assert_eq!(changes.as_array().map(Vec::len), Some(6));
+    assert!(
+        changes
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|c| c["change"] == "new")
+    );
+
+    let second = s.run(&["grades", "--watch-diff", "--format", "json"]).await;
+    assert_eq!(second.code, 0, "{second:#?}");
+    assert_eq!(second.stdout.trim(), "[]");
+
+    // Pretend the last run saw one grade fewer and another one different.
+    let saved = s.dir.path().join("grades").join(format!("{USER}.json"));
+    let mut grades: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(&saved).expect("saved grades")).expect("json");
+    grades.pop();
+    grades[1]["score"] = "60".into();
+    std::fs::write(&saved, serde_json::to_vec(&grades).expect("json")).expect("write");
+
+    let third = s.run(&["grades", "--watch-diff", "--format", "json"]).await;
+    assert_eq!(third.code, 1, "{third:#?}");
+    let changes: Value = serde_json::from_str(&third.stdout).expect("json");
+    let summary: Vec<(String, String)> = changes
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| (c["change"].to_string(), c["grade"]["course"].to_string()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("\"changed\"".into(), "\"大学英语(一)\"".into()),
+            ("\"new\"".into(), "\"形势与政策\"".into())
+        ]
+    );
+    assert_eq!(changes[0]["before"]["score"], "60");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&saved)
+            .expect("stat")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "grades are personal");
+    }
+}
+
+#[tokio::test]
+async fn gpa_from_the_ranking_with_a_local_cross_check() {
+    let s = Session::new().await;
+    let report = s
+        .json(&[
+            "gpa",
+            "--from",
+            "2024-1",
+            "--to",
+            "2024-2",
+            "--compulsory-only",
+            "--format",
+            "json",
+        ])
+        .await;
+    let form = s.last_form("gpa-rank");
+    assert_eq!(form.get("qsXnxq").map(String::as_str), Some("202403"));
+    assert_eq!(form.get("zzXnxq").map(String::as_str), Some("202412"));
+    assert_eq!(form.get("xbx").map(String::as_str), Some("bx"));
+    assert_eq!(report["ranking"]["gpa"], 3.45);
+    assert_eq!(report["ranking"]["class_rank"], "5");
+    // (4.2×5 + 2.8×3 + 3.1×3.5) / 11.5: the retake's better grade counts,
+    // the elective and the pass/fail course without a grade point do not.
+    assert_eq!(report["computed"]["gpa"], 3.5);
+    assert_eq!(report["computed"]["credits"], 11.5);
+    assert_eq!(report["computed"]["courses"], 3);
+
+    let backwards = s.run(&["gpa", "--from", "2025-1", "--to", "2024-1"]).await;
+    assert!(
+        backwards.fails_with(2).contains("2025-2026-1"),
+        "{backwards:#?}"
+    );
+}
+
+/// One VEVENT read back by the independent parser.
+#[derive(Debug)]
+struct Event {
+    uid: String,
+    summary: String,
+    start: String,
+    start_tzid: Option<String>,
+    end: String,
+    alarms: usize,
+}
+
+fn read_ics(text: &str) -> Vec<Event> {
+    let mut reader = ical::IcalParser::new(text.as_bytes());
+    let calendar = reader
+        .next()
+        .expect("one calendar")
+        .expect("a valid calendar");
+    assert!(reader.next().is_none(), "exactly one calendar");
+    assert_eq!(calendar.timezones.len(), 1);
+    calendar
+        .events
+        .iter()
+        .map(|event| {
+            let property = |name: &str| {
+                event
+                    .properties
+                    .iter()
+                    .find(|p| p.name == name)
+                    .unwrap_or_else(|| panic!("{name} missing"))
+            };
+            let tzid = property("DTSTART")
+                .params
+                .as_ref()
+                .and_then(|params| params.iter().find(|(k, _)| k == "TZID"))
+                .and_then(|(_, v)| v.first().cloned());
+            Event {
+                uid: property("UID").value.clone().unwrap_or_default(),
+                summary: property("SUMMARY").value.clone().unwrap_or_default(),
+                start: property("DTSTART").value.clone().unwrap_or_default(),
+                start_tzid: tzid,
+                end: property("DTEND").value.clone().unwrap_or_default(),
+                alarms: event.alarms.len(),
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_ics_export_reads_back_with_real_dates_and_stable_uids() {
+    let s = Session::new().await;
+    let run = s.run(&["export", "ics", "--alarm", "25m"]).await;
+    let text = run.ok();
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "CRLF lines");
+    assert!(
+        text.split("\r\n").all(|line| line.len() <= 75),
+        "lines folded at 75 octets"
+    );
+    let events = read_ics(text);
+
+    // Weekly meetings: 16 + 12 + 8 + 8 + 2 + 16 in the fixture, plus 3 exams.
+    assert_eq!(events.len(), 62 + 3, "{events:#?}");
+    let uids: BTreeSet<&str> = events.iter().map(|e| e.uid.as_str()).collect();
+    assert_eq!(uids.len(), events.len(), "UIDs are unique");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.start_tzid.as_deref() == Some("Asia/Shanghai"))
+    );
+    assert!(events.iter().all(|e| e.alarms == 1));
+
+    let starts = |summary: &str| -> Vec<(String, String)> {
+        events
+            .iter()
+            .filter(|e| e.summary == summary)
+            .map(|e| (e.start.clone(), e.end.clone()))
+            .collect()
+    };
+    // Monday of week 1 is the term's first day, sections 1-2 (08:00-09:40).
+    assert_eq!(
+        starts("高等数学A(一)").first().cloned(),
+        Some(("20250901T080000".into(), "20250901T094000".into()))
+    );
+    // Sections 5-6 on Wednesdays of odd weeks: summer times in September,
+    // winter times from October.
+    let programming = starts("程序设计基础");
+    assert!(programming.contains(&("20250903T143000".into(), "20250903T161000".into())));
+    assert!(programming.contains(&("20251015T140000".into(), "20251015T154000".into())));
+    assert_eq!(
+        starts("考试: 高等数学A(一)"),
+        [("20260110T103000".into(), "20260110T123000".into())]
+    );
+
+    // A second export updates rather than duplicates: same UIDs.
+    let again = s.run(&["export", "ics", "--exams"]).await;
+    let exam_uids: BTreeSet<String> = read_ics(again.ok()).into_iter().map(|e| e.uid).collect();
+    assert_eq!(exam_uids.len(), 3);
+    assert!(exam_uids.iter().all(|uid| uids.contains(uid.as_str())));
+}
