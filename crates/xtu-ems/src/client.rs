@@ -28,9 +28,6 @@ const SESSION_EXPIRED_STATUS: u16 = 901;
 /// The hand-off crosses EMS → CAS → EMS → jwglxt → index: five hops. Allow
 /// some slack for proxies, but stop a loop quickly.
 const MAX_REDIRECTS: usize = 10;
-/// Idempotent requests are tried this many times on transport errors and
-/// gateway errors (502/503/504), with a short backoff.
-const GET_ATTEMPTS: u32 = 3;
 /// A bound on result pages, against a server that reports absurd page counts.
 const MAX_PAGES: u32 = 200;
 /// The ranking statistics take 10-60 s at XTU (xtu-protocol.md §5): that
@@ -411,20 +408,14 @@ impl EmsClient {
 
     async fn get(&self, path: &str) -> Result<String, EmsError> {
         let url = self.page_url(path);
-        let mut attempt = 1;
-        loop {
-            let result = match http::send(self.client.get(url.clone())).await {
-                Ok(response) => self.read(response).await,
-                Err(e) => Err(EmsError::Transport(e)),
-            };
-            match result {
-                Err(e) if attempt < GET_ATTEMPTS && is_transient(&e) => {
-                    tokio::time::sleep(Duration::from_millis(200 * 2u64.pow(attempt - 1))).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        http::retry_idempotent(
+            || async {
+                let response = http::send(self.client.get(url.clone())).await?;
+                self.read(response).await
+            },
+            is_transient,
+        )
+        .await
     }
 
     async fn post_form(
@@ -464,8 +455,9 @@ impl EmsClient {
             };
         }
         let unexpected = (!status.is_success()).then(|| self.unexpected(&response));
+        let content_type = http::content_type(&response);
         let body = http::read_body(response, self.max_body_bytes).await?;
-        let body = String::from_utf8_lossy(&body).into_owned();
+        let body = http::decode_body(&body, content_type.as_deref());
         match unexpected {
             None => Ok(body),
             // A failing status may still carry ZhengFang's error page, which
@@ -495,7 +487,7 @@ fn now_ms() -> u128 {
 fn is_transient(error: &EmsError) -> bool {
     match error {
         EmsError::Transport(e) => e.is_transient(),
-        EmsError::UnexpectedResponse { status, .. } => matches!(status, 502..=504),
+        EmsError::UnexpectedResponse { status, .. } => http::is_gateway_error(*status),
         _ => false,
     }
 }

@@ -41,8 +41,8 @@ pub(crate) struct EmsState {
     pub(crate) requests_per_session: AtomicU64,
     /// Serve the 系统运行异常 page instead of every page.
     pub(crate) error_pages: AtomicBool,
-    /// A profile page to serve instead of the fixture.
-    profile_override: std::sync::Mutex<Option<String>>,
+    /// A profile page to serve instead of the fixture: body and content type.
+    profile_override: std::sync::Mutex<Option<(Vec<u8>, &'static str)>>,
     /// Forms of the XHR queries received, in order, with the route's page name.
     forms: std::sync::Mutex<Vec<(&'static str, HashMap<String, String>)>>,
     /// Largest jqGrid page served for exams and grades (0 = as asked).
@@ -191,11 +191,11 @@ async fn login_page() -> Response {
 async fn profile(State(state): State<Arc<FakeState>>, headers: HeaderMap) -> Response {
     let response = page(&state, &headers, || html(PROFILE));
     match lock(&state.ems.profile_override).clone() {
-        Some(body)
+        Some((body, content_type))
             if response.status() == StatusCode::OK
                 && !state.ems.error_pages.load(Ordering::Relaxed) =>
         {
-            ([(header::CONTENT_TYPE, "text/html;charset=UTF-8")], body).into_response()
+            ([(header::CONTENT_TYPE, content_type)], body).into_response()
         }
         _ => response,
     }
@@ -402,7 +402,16 @@ impl crate::FakeXtu {
     /// Serves this profile page instead of the fixture (e.g. one with
     /// realistic personal data, to test scrubbing).
     pub fn serve_profile(&self, html: impl Into<String>) {
-        *lock(&self.state().ems.profile_override) = Some(html.into());
+        *lock(&self.state().ems.profile_override) =
+            Some((html.into().into_bytes(), "text/html;charset=UTF-8"));
+    }
+
+    /// Serves the profile fixture encoded in GBK, declared as such, as older
+    /// ZhengFang deployments do.
+    pub fn serve_profile_in_gbk(&self) {
+        let (bytes, _, _) = encoding_rs::GBK.encode(PROFILE);
+        *lock(&self.state().ems.profile_override) =
+            Some((bytes.into_owned(), "text/html;charset=GBK"));
     }
 
     /// The forms of the free-classroom queries received so far.

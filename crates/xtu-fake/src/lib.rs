@@ -23,7 +23,10 @@ use tokio::task::JoinHandle;
 
 mod cas;
 mod ems;
+mod faults;
 mod keys;
+
+pub use faults::{Fault, FaultRule};
 
 /// Which fake system a request reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -157,19 +160,27 @@ impl FakeXtuBuilder {
             cas: Mutex::default(),
             ems: ems::EmsState::default(),
             log: Mutex::default(),
+            faults: Mutex::default(),
         });
         state
             .ems
             .requests_per_session
             .store(self.ems_requests_per_session, Ordering::Relaxed);
-        let sso_router = cas::router(Arc::clone(&state)).layer(middleware::from_fn_with_state(
-            (Arc::clone(&state), System::Sso),
-            record,
-        ));
-        let ems_router = ems::router(Arc::clone(&state)).layer(middleware::from_fn_with_state(
-            (Arc::clone(&state), System::Ems),
-            record,
-        ));
+        // Faults sit inside the log: a request that meets a fault is still
+        // counted, as the server would have received it.
+        let layers = |router: Router, system: System| {
+            router
+                .layer(middleware::from_fn_with_state(
+                    (Arc::clone(&state), system),
+                    faults::inject,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    (Arc::clone(&state), system),
+                    record,
+                ))
+        };
+        let sso_router = layers(cas::router(Arc::clone(&state)), System::Sso);
+        let ems_router = layers(ems::router(Arc::clone(&state)), System::Ems);
         let tasks = vec![
             serve(sso_listener, sso_router),
             serve(ems_listener, ems_router),
@@ -287,6 +298,7 @@ pub(crate) struct FakeState {
     cas: Mutex<cas::CasState>,
     pub(crate) ems: ems::EmsState,
     log: Mutex<Vec<RecordedRequest>>,
+    faults: Mutex<Vec<FaultRule>>,
 }
 
 impl FakeState {

@@ -148,6 +148,41 @@ pub fn build_client(
         .map_err(|e| TransportError::Setup(innermost_cause(&e.without_url())))
 }
 
+/// Idempotent requests (GETs) are tried this many times in all.
+pub const IDEMPOTENT_ATTEMPTS: u32 = 3;
+/// Wait before the first retry; doubles for each further one.
+pub const RETRY_BACKOFF: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Runs an idempotent request, retrying it (at most
+/// [`IDEMPOTENT_ATTEMPTS`]` - 1` times, with exponential backoff from
+/// [`RETRY_BACKOFF`]) while `transient` says its failure may pass. Never use
+/// it for a request with effects, such as a login POST.
+pub async fn retry_idempotent<T, E, Fut>(
+    mut request: impl FnMut() -> Fut,
+    transient: impl Fn(&E) -> bool,
+) -> Result<T, E>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut backoff = RETRY_BACKOFF;
+    for _ in 1..IDEMPOTENT_ATTEMPTS {
+        match request().await {
+            Err(e) if transient(&e) => {
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+            other => return other,
+        }
+    }
+    request().await
+}
+
+/// Statuses a proxy in front of XTU answers while XTU is down or restarting:
+/// worth retrying an idempotent request for.
+pub fn is_gateway_error(status: u16) -> bool {
+    matches!(status, 502..=504)
+}
+
 /// Sends a request, converting errors.
 pub async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, TransportError> {
     request.send().await.map_err(TransportError::from_reqwest)
@@ -181,6 +216,32 @@ pub async fn read_body(
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// The text of a body in the charset its `Content-Type` declares (UTF-8
+/// when none or an unknown one is declared; a byte-order mark wins, as in
+/// browsers). Invalid sequences become U+FFFD rather than an error: the
+/// parsers then report what they could not find.
+pub fn decode_body(body: &[u8], content_type: Option<&str>) -> String {
+    let declared = content_type
+        .and_then(|ct| {
+            ct.split(';')
+                .filter_map(|param| param.split_once('='))
+                .find(|(key, _)| key.trim().eq_ignore_ascii_case("charset"))
+                .map(|(_, value)| value.trim().trim_matches('"').to_owned())
+        })
+        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+        .unwrap_or(encoding_rs::UTF_8);
+    declared.decode(body).0.into_owned()
+}
+
+/// The `Content-Type` of a response, if readable.
+pub fn content_type(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// The target of a redirect response, resolved against the response URL.
@@ -222,6 +283,22 @@ pub struct BaseUrlError(String);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_are_decoded_in_their_declared_charset() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("学号：202205561111 张三");
+        assert_eq!(
+            decode_body(&gbk, Some("text/html; charset=GBK")),
+            "学号：202205561111 张三"
+        );
+        assert_eq!(decode_body("张三".as_bytes(), None), "张三");
+        assert_eq!(
+            decode_body("张三".as_bytes(), Some("text/html;charset=bogus")),
+            "张三"
+        );
+        // Undeclared GBK: replacement characters, never a panic.
+        assert!(decode_body(&gbk, None).contains('\u{fffd}'));
+    }
 
     #[test]
     fn joins_with_and_without_trailing_slash() {

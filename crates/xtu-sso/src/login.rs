@@ -264,12 +264,24 @@ fn read_login_page(html: &str) -> LoginPage {
 
 impl LoginAttempt {
     /// GETs `url` in this CAS session; anything but 200 is unexpected.
+    /// Transport failures and gateway errors are retried (GETs have no
+    /// effect at the CAS).
     async fn get_ok(&self, url: Url, max_bytes: usize) -> Result<Bytes, LoginError> {
-        let response = http::send(self.client.get(url)).await?;
-        if response.status() != StatusCode::OK {
-            return Err(unexpected(&response));
-        }
-        Ok(http::read_body(response, max_bytes).await?)
+        http::retry_idempotent(
+            || async {
+                let response = http::send(self.client.get(url.clone())).await?;
+                if response.status() != StatusCode::OK {
+                    return Err(unexpected(&response));
+                }
+                Ok(http::read_body(response, max_bytes).await?)
+            },
+            |error| match error {
+                LoginError::Transport(e) => e.is_transient(),
+                LoginError::UnexpectedResponse { status, .. } => http::is_gateway_error(*status),
+                _ => false,
+            },
+        )
+        .await
     }
 
     /// A fresh login form and key within the same CAS session.

@@ -280,3 +280,89 @@ fn invalid_base_urls_are_refused() {
         ));
     }
 }
+
+mod faults {
+    use xtu_fake::{Fault, FaultRule};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_login_page_and_key_survive_transient_failures() {
+        let fake = fake(Behaviour::Normal).await;
+        fake.inject(
+            FaultRule::new(System::Sso, Fault::BadGateway)
+                .method("GET")
+                .path("/cas/login")
+                .times(2),
+        );
+        fake.inject(
+            FaultRule::new(System::Sso, Fault::Reset)
+                .path("/cas/v2/getPubKey")
+                .times(1),
+        );
+        let session = client(&fake).login(USER, PASSWORD).await;
+        assert!(session.is_ok(), "{session:?}");
+        assert_eq!(fake.count(System::Sso, "GET", "/cas/login"), 3);
+        assert_eq!(fake.count(System::Sso, "GET", "/cas/v2/getPubKey"), 2);
+        assert_eq!(posts(&fake), 1);
+    }
+
+    #[tokio::test]
+    async fn the_login_post_is_never_retried() {
+        for fault in [
+            Fault::BadGateway,
+            Fault::Reset,
+            Fault::TruncatedBody,
+            Fault::Hang,
+        ] {
+            let fake = fake(Behaviour::Normal).await;
+            fake.inject(
+                FaultRule::new(System::Sso, fault)
+                    .method("POST")
+                    .path("/cas/login")
+                    .times(1),
+            );
+            let client = SsoClient::builder()
+                .base_url(fake.sso_base_url())
+                .timeout(Duration::from_millis(500))
+                .build()
+                .expect("valid client");
+            let error = client
+                .login(USER, PASSWORD)
+                .await
+                .expect_err("the POST failed");
+            assert_eq!(posts(&fake), 1, "{fault:?}: {error:?}");
+            assert_no_secrets(&error);
+            let expected = match fault {
+                Fault::BadGateway => {
+                    matches!(error, LoginError::UnexpectedResponse { status: 502, .. })
+                }
+                Fault::Hang => matches!(
+                    error,
+                    LoginError::Transport(xtu_sso::http::TransportError::Timeout { .. })
+                ),
+                _ => matches!(error, LoginError::Transport(_)),
+            };
+            assert!(expected, "{fault:?}: {error:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_redirect_loop_after_the_post_is_an_error_not_a_loop() {
+        let fake = fake(Behaviour::Normal).await;
+        fake.inject(
+            FaultRule::new(System::Sso, Fault::RedirectLoop)
+                .method("POST")
+                .path("/cas/login"),
+        );
+        let error = client(&fake)
+            .login(USER, PASSWORD)
+            .await
+            .expect_err("a redirect to the form is no ticket");
+        assert!(
+            matches!(error, LoginError::UnexpectedResponse { status: 302, .. }),
+            "{error:?}"
+        );
+        assert_eq!(posts(&fake), 1);
+    }
+}

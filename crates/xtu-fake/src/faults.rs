@@ -1,0 +1,191 @@
+//! Faults of the network and of the servers, injected in front of the fake's
+//! handlers: what the campus network and XTU's proxies do on a bad day.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
+
+use crate::{FakeState, System, lock};
+
+/// One misbehaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer normally, this much later.
+    Latency(Duration),
+    /// Drop the connection without answering (a reset or a dying proxy).
+    Reset,
+    /// Never answer: only the client's timeout ends the request.
+    Hang,
+    /// `502 Bad Gateway`, as a campus proxy answers when XTU is down.
+    BadGateway,
+    /// Send the status, the headers and half of the body, then drop the
+    /// connection (an empty body: drop it at once).
+    TruncatedBody,
+    /// Redirect to the very same URL, forever.
+    RedirectLoop,
+}
+
+/// Which requests a fault hits, and how many times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultRule {
+    system: System,
+    fault: Fault,
+    method: Option<String>,
+    path: Option<String>,
+    /// `None`: every matching request.
+    times: Option<u32>,
+}
+
+impl FaultRule {
+    /// `fault` on every request to `system`, until [`FaultRule::times`] says otherwise.
+    pub fn new(system: System, fault: Fault) -> Self {
+        Self {
+            system,
+            fault,
+            method: None,
+            path: None,
+            times: None,
+        }
+    }
+
+    /// Only requests with this method (`GET`, `POST`).
+    pub fn method(mut self, method: &str) -> Self {
+        self.method = Some(method.to_owned());
+        self
+    }
+
+    /// Only requests to this exact path (no query).
+    pub fn path(mut self, path: &str) -> Self {
+        self.path = Some(path.to_owned());
+        self
+    }
+
+    /// Only the next `n` matching requests.
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = Some(n);
+        self
+    }
+
+    fn matches(&self, system: System, request: &Request) -> bool {
+        self.system == system
+            && self.times != Some(0)
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| request.method().as_str() == m)
+            && self
+                .path
+                .as_deref()
+                .is_none_or(|p| request.uri().path() == p)
+    }
+}
+
+/// What hits a request: the sum of the matching latencies, and the first
+/// matching other fault. Each rule used is used up by one.
+fn take_faults(state: &FakeState, system: System, request: &Request) -> (Duration, Option<Fault>) {
+    let mut rules = lock(&state.faults);
+    let mut delay = Duration::ZERO;
+    let mut fault = None;
+    for rule in rules
+        .iter_mut()
+        .filter(|rule| rule.matches(system, request))
+    {
+        match rule.fault {
+            Fault::Latency(d) => delay += d,
+            _ if fault.is_some() => continue,
+            other => fault = Some(other),
+        }
+        if let Some(times) = &mut rule.times {
+            *times -= 1;
+        }
+    }
+    (delay, fault)
+}
+
+/// Drops the connection: unwinding out of the service makes hyper's
+/// connection task end without a response. `resume_unwind` skips the panic
+/// hook, so nothing is printed; the server keeps accepting connections.
+fn drop_connection() -> ! {
+    std::panic::resume_unwind(Box::new("fake: connection dropped on purpose"))
+}
+
+pub(crate) async fn inject(
+    State((state, system)): State<(Arc<FakeState>, System)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (delay, fault) = take_faults(&state, system, &request);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    match fault {
+        None | Some(Fault::Latency(_)) => next.run(request).await,
+        Some(Fault::Reset) => drop_connection(),
+        Some(Fault::Hang) => std::future::pending().await,
+        Some(Fault::BadGateway) => (
+            StatusCode::BAD_GATEWAY,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        )
+            .into_response(),
+        Some(Fault::RedirectLoop) => {
+            let target = request
+                .uri()
+                .path_and_query()
+                .map_or("/", |pq| pq.as_str())
+                .to_owned();
+            crate::redirect(&target)
+        }
+        Some(Fault::TruncatedBody) => truncate(next.run(request).await).await,
+    }
+}
+
+/// The response with its full length announced and half of it sent.
+async fn truncate(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        drop_connection()
+    };
+    // Nothing to cut (a redirect): whether hyper flushes the headers before
+    // the body fails is its business, so drop the connection outright.
+    if bytes.is_empty() {
+        drop_connection();
+    }
+    let full = bytes.len();
+    let half = bytes.slice(..full / 2);
+    parts.headers.remove(header::TRANSFER_ENCODING);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(full));
+    let stream = futures_util::stream::iter([
+        Ok::<_, std::io::Error>(half),
+        Err(std::io::Error::other("fake: body cut short on purpose")),
+    ]);
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+impl crate::FakeXtu {
+    /// Adds a fault rule; rules are tried in the order added.
+    pub fn inject(&self, rule: FaultRule) {
+        lock(&self.state().faults).push(rule);
+    }
+
+    /// Every request to both systems answers `delay` later (latencies add up
+    /// and combine with any other fault).
+    pub fn add_latency(&self, delay: Duration) {
+        for system in [System::Sso, System::Ems] {
+            self.inject(FaultRule::new(system, Fault::Latency(delay)));
+        }
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        lock(&self.state().faults).clear();
+    }
+}
