@@ -10,23 +10,26 @@ use xtu_fake::{Fault, FaultRule, System};
 
 const PROFILE: &str = "/jwglxt/xsxxxggl/xsgrxxwh_cxXsgrxx.html";
 
-#[tokio::test]
-async fn a_hanging_server_ends_in_a_timeout_with_exit_code_8() {
-    let fake = fake().await;
+/// A state directory with a stored session, and its path.
+async fn logged_in(fake: &xtu_fake::FakeXtu) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().to_string_lossy().into_owned();
     let env = [
         ("XTU_STATE_DIR", state.as_str()),
         ("XTU_PASSWORD", PASSWORD),
     ];
-    assert_eq!(
-        xtu(&fake, &["login", "--username", USER], &env, None)
-            .await
-            .code,
-        0
-    );
+    let login = xtu(fake, &["login", "--username", USER], &env, None).await;
+    assert_eq!(login.code, 0, "{login:#?}");
+    (dir, state)
+}
+
+#[tokio::test]
+async fn a_hanging_server_ends_in_a_timeout_with_exit_code_8() {
+    let fake = fake().await;
+    let (_dir, state) = logged_in(&fake).await;
+    let env = [("XTU_STATE_DIR", state.as_str())];
     fake.inject(FaultRule::new(System::Ems, Fault::Hang).path(PROFILE));
-    let run = xtu(&fake, &["info", "--timeout", "1"], &env[..1], None).await;
+    let run = xtu(&fake, &["info", "--timeout", "1"], &env, None).await;
     let message = run.fails_with(8);
     assert!(message.contains("timed out"), "{message}");
     assert!(!message.contains("JSESSIONID"), "{message}");
@@ -36,18 +39,8 @@ async fn a_hanging_server_ends_in_a_timeout_with_exit_code_8() {
 #[tokio::test]
 async fn the_session_store_survives_kill_9_mid_write() {
     let fake = fake().await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let state = dir.path().to_string_lossy().into_owned();
-    let env = [
-        ("XTU_STATE_DIR", state.as_str()),
-        ("XTU_PASSWORD", PASSWORD),
-    ];
-    assert_eq!(
-        xtu(&fake, &["login", "--username", USER], &env, None)
-            .await
-            .code,
-        0
-    );
+    let (dir, state) = logged_in(&fake).await;
+    let env = [("XTU_STATE_DIR", state.as_str())];
     let session = dir.path().join("sessions").join(format!("{USER}.json"));
     // Each run re-enters the academic system and rewrites the session; the
     // latency spreads the run out so the kills land all over it.
@@ -73,6 +66,6 @@ async fn the_session_store_survives_kill_9_mid_write() {
         assert_eq!(value["username"], USER, "round {round}");
     }
     // And it still works.
-    let info = xtu(&fake, &["info"], &env[..1], None).await;
+    let info = xtu(&fake, &["info"], &env, None).await;
     assert!(info.ok().contains(USER));
 }
