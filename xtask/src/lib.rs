@@ -1,5 +1,6 @@
 //! Project maintenance tasks, as a library so that tests can run them.
 
+pub mod bench;
 pub mod fixtures;
 
 use std::path::PathBuf;

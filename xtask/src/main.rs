@@ -8,12 +8,16 @@ usage: cargo xtask <task>
 tasks:
   fixtures   log in to XTU with XTU_USERNAME / XTU_PASSWORD, record every
              academic-system page once, scrub personal data and write them to
-             fixtures/ems/ (honours XTU_SSO_BASE_URL / XTU_EMS_BASE_URL)";
+             fixtures/ems/ (honours XTU_SSO_BASE_URL / XTU_EMS_BASE_URL)
+  bench      build the release `xtu` and measure it against the local fake:
+             requests and wall time per command with 0 and 30 ms latency,
+             start-up, peak memory, binary size (RUNS=10 repetitions)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("fixtures") => xtask::fixtures::main(),
+        Some("bench") => xtask::bench::main(),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -338,13 +338,15 @@ pub struct LoginArgs {
     /// Log in even after 3 failed attempts within 24 hours.
     #[arg(long)]
     pub force: bool,
-    /// Remember the password, so an expired session logs in again by itself
-    /// (never after the password was refused once). Needs --insecure-store
-    /// until an OS keyring backend is available.
+    /// Remember the password in the OS keyring (Linux kernel keyring, macOS
+    /// Keychain, Windows Credential Manager), so an expired session logs in
+    /// again by itself (never after the password was refused once). Without
+    /// a keyring, refused unless --insecure-store is given.
     #[arg(long)]
     pub remember: bool,
     /// With --remember: keep the password in a file readable only by you
-    /// (mode 0600 in the 0700 state directory), not encrypted.
+    /// (mode 0600 in the 0700 state directory), not encrypted, instead of the
+    /// OS keyring.
     #[arg(long, requires = "remember")]
     pub insecure_store: bool,
 }

@@ -14,6 +14,7 @@ mod rooms;
 mod secrets;
 mod store;
 mod stored;
+mod vault;
 
 use std::process::ExitCode as ProcessExit;
 

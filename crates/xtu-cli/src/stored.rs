@@ -14,6 +14,7 @@ use crate::args::GlobalArgs;
 use crate::commands::{ems_builder, sso_client};
 use crate::failure::Failure;
 use crate::store::{Guard, MAX_MANUAL_FAILURES, Store, StoredSession};
+use crate::vault;
 
 fn not_logged_in() -> Failure {
     Failure::SessionExpired("not logged in: run 'xtu login'".into())
@@ -59,13 +60,9 @@ pub async fn login(
     options: LoginOptions,
 ) -> Result<(), Failure> {
     if options.remember && !options.insecure_store {
-        // No OS keyring backend is built in yet; a plain file needs the
-        // user's explicit consent.
-        return Err(Failure::Usage(
-            "no OS keyring is available to remember the password: add --insecure-store to keep it \
-             in a file readable only by you, or log in without --remember"
-                .into(),
-        ));
+        // A plain file needs the user's explicit consent: without a keyring,
+        // refuse before anything is sent.
+        vault::check_available(username)?;
     }
     let force = options.force;
     let store = open_store()?;
@@ -95,10 +92,16 @@ pub async fn login(
     }
     // A manual success lifts the guard, automatic logins included.
     store.save_guard(username, &Guard::default())?;
-    if options.remember {
+    // One place at a time: the one chosen now.
+    if options.remember && options.insecure_store {
         store.save_password(username, password)?;
+        vault::remove(username);
+    } else if options.remember {
+        store.remove_password(username)?;
+        vault::save(username, password)?;
     } else {
         store.remove_password(username)?;
+        vault::remove(username);
     }
     eprintln!("logged in as {username}");
     Ok(())
@@ -144,10 +147,10 @@ async fn auto_login(
     username: &str,
 ) -> Result<EmsClient, Failure> {
     let mut guard = store.guard(username)?;
-    let Some(password) = store
-        .load_password(username)?
-        .filter(|_| !guard.auto_login_blocked)
-    else {
+    if guard.auto_login_blocked {
+        return Err(expired());
+    }
+    let Some(password) = vault::load(username).or(store.load_password(username)?) else {
         return Err(expired());
     };
     match log_in_and_store(global, store, username, &password).await {
@@ -168,6 +171,7 @@ pub fn logout(username: Option<&str>) -> Result<(), Failure> {
     let _lock = store.lock()?;
     let username = resolve_user(&store, username)?;
     store.remove_password(&username)?;
+    vault::remove(&username);
     if store.remove(&username)? {
         eprintln!("logged out {username}");
     } else {

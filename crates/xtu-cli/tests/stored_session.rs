@@ -328,3 +328,56 @@ async fn sessions_that_expire_after_a_few_requests_are_renewed_without_a_passwor
     // index + 2 queries per session, then a silent re-entry: login + 2 renewals.
     assert_eq!(handoffs, 3, "{:#?}", fake.requests());
 }
+
+#[tokio::test]
+async fn remember_keeps_the_password_in_the_os_keyring() {
+    let fake = fake().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().to_string_lossy().into_owned();
+    let service = format!("xtu-test-{}", std::process::id());
+    let env = [
+        ("XTU_STATE_DIR", state.as_str()),
+        ("XTU_KEYRING", "os"),
+        ("XTU_KEYRING_SERVICE", service.as_str()),
+    ];
+    let mut with_password = env.to_vec();
+    with_password.push(("XTU_PASSWORD", PASSWORD));
+    let login = xtu(
+        &fake,
+        &["login", "--username", USER, "--remember"],
+        &with_password,
+        None,
+    )
+    .await;
+    if login.code == 2 && login.stderr.contains("no OS keyring") {
+        eprintln!(
+            "skipped: this machine has no usable OS keyring: {}",
+            login.stderr.trim()
+        );
+        return;
+    }
+    assert_eq!(login.code, 0, "{login:#?}");
+    assert!(
+        !dir.path()
+            .join("passwords")
+            .join(format!("{USER}.json"))
+            .exists(),
+        "the keyring, not a file"
+    );
+    let entry = keyring::Entry::new(&service, USER).expect("entry");
+    assert_eq!(entry.get_password().ok().as_deref(), Some(PASSWORD));
+
+    fake.expire_ems_sessions();
+    fake.expire_sso_sessions();
+    let info = xtu(&fake, &["info"], &env, None).await;
+    assert!(info.ok().contains("student_id"));
+    assert_eq!(
+        fake.count(System::Sso, "POST", "/cas/login"),
+        2,
+        "one automatic login with the password from the keyring"
+    );
+
+    let logout = xtu(&fake, &["logout"], &env, None).await;
+    assert_eq!(logout.code, 0, "{logout:#?}");
+    assert!(entry.get_password().is_err(), "logout forgets the password");
+}

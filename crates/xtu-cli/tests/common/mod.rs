@@ -62,6 +62,9 @@ pub async fn xtu(fake: &FakeXtu, args: &[&str], env: &[(&str, &str)], stdin: Opt
         .args(args)
         .env_remove("XTU_TOKEN")
         .env_remove("XTU_PASSWORD")
+        // No test touches the OS keyring unless it asks to (with its own
+        // service name).
+        .env("XTU_KEYRING", "none")
         .env("XTU_SSO_BASE_URL", fake.sso_base_url())
         .env("XTU_EMS_BASE_URL", fake.ems_base_url())
         .env("XTU_TIMEOUT", "10")

@@ -1,0 +1,69 @@
+//! Remembered passwords in the OS keyring: the kernel's persistent keyring
+//! on Linux (in memory, per user, kept a few days after last use; never on
+//! disk), the Keychain on macOS, the Credential Manager on Windows.
+//!
+//! `XTU_KEYRING=none` turns it off (as on a machine without one);
+//! `XTU_KEYRING_SERVICE` names the entries' service (default `xtu`), so tests
+//! never touch a real user's entries.
+
+use crate::failure::Failure;
+
+fn disabled() -> bool {
+    std::env::var("XTU_KEYRING").is_ok_and(|v| v.eq_ignore_ascii_case("none"))
+}
+
+fn entry(username: &str) -> Result<keyring::Entry, String> {
+    if disabled() {
+        return Err("turned off by XTU_KEYRING=none".into());
+    }
+    let service = std::env::var("XTU_KEYRING_SERVICE")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "xtu".to_owned());
+    keyring::Entry::new(&service, username).map_err(|e| e.to_string())
+}
+
+/// Checks that a password could be kept, before anything is sent: a refusal
+/// afterwards would waste a login.
+pub fn check_available(username: &str) -> Result<(), Failure> {
+    let probe = format!("{username}.probe");
+    entry(&probe)
+        .and_then(|e| {
+            // The Linux backend reports a kernel without persistent keyrings
+            // as "no matching entry": say what it means here.
+            e.set_password("probe")
+                .map_err(|e| format!("it could not store a test entry: {e}"))?;
+            e.delete_credential().map_err(|e| e.to_string())
+        })
+        .map_err(|reason| {
+            Failure::Usage(format!(
+                "no OS keyring is available to remember the password ({reason}): add \
+                 --insecure-store to keep it in a file readable only by you, or log in without \
+                 --remember"
+            ))
+        })
+}
+
+/// Keeps the password of `username`.
+pub fn save(username: &str, password: &str) -> Result<(), Failure> {
+    entry(username)
+        .and_then(|e| e.set_password(password).map_err(|e| e.to_string()))
+        .map_err(|reason| {
+            Failure::Usage(format!(
+                "logged in, but the OS keyring refused the password ({reason})"
+            ))
+        })
+}
+
+/// The remembered password of `username`, if the keyring has one.
+pub fn load(username: &str) -> Option<String> {
+    entry(username).ok()?.get_password().ok()
+}
+
+/// Forgets the password of `username` (nothing to forget is fine).
+pub fn remove(username: &str) {
+    if let Ok(entry) = entry(username) {
+        // Missing entry or no keyring: either way nothing is kept there.
+        let _ = entry.delete_credential();
+    }
+}
