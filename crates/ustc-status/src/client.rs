@@ -336,7 +336,7 @@ impl Client {
         if let Some(body) = body {
             req = req.json(body);
         }
-        let resp = match req.send().await {
+        let mut resp = match req.send().await {
             Ok(r) => r,
             Err(e) => return Attempt::Retry(self.transport_error(e), None),
         };
@@ -347,10 +347,23 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let bytes = match resp.bytes().await {
-            Ok(b) => b,
-            Err(e) => return Attempt::Retry(self.transport_error(e), None),
-        };
+        let mut bytes = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES => {
+                    // A hostile or broken server must not make the client
+                    // buffer without bound; the largest legitimate answer (100
+                    // ids, a few identities each) is a few tens of KB.
+                    return Attempt::Done(Err(Error::Decode {
+                        message: format!("the response is larger than {MAX_RESPONSE_BYTES} bytes"),
+                        body: truncate(&bytes),
+                    }));
+                }
+                Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(e) => return Attempt::Retry(self.transport_error(e), None),
+            }
+        }
         if status.is_success() {
             return Attempt::Done(serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
                 message: e.to_string(),
@@ -421,6 +434,9 @@ fn checked<S: AsRef<str>>(ids: &[S]) -> Result<Vec<String>, Error> {
     }
     Ok(ids)
 }
+
+/// The largest response body read.
+const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
 fn truncate(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).chars().take(200).collect()

@@ -515,3 +515,26 @@ async fn cli_binary_against_real_server() {
     let audit = s.audit.contents();
     assert!(!audit.contains(TOKEN) && !audit.contains("P0529"));
 }
+
+#[tokio::test]
+async fn a_gigantic_response_is_refused_not_buffered() {
+    let app = axum::Router::new().fallback(|| async {
+        // 64 MiB of "valid-looking" JSON that never ends in time.
+        let chunk = axum::body::Bytes::from(vec![b' '; 1 << 20]);
+        let stream =
+            futures_util::stream::iter(std::iter::repeat_n(chunk, 64).map(Ok::<_, std::io::Error>));
+        axum::body::Body::from_stream(stream)
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let e = client(&format!("http://{addr}/"), TOKEN)
+        .by_zjhm("z")
+        .await
+        .expect_err("too large");
+    assert!(e.to_string().contains("larger than"), "{e}");
+}
