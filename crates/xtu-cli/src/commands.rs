@@ -347,6 +347,6 @@ async fn export_ics(global: &GlobalArgs, args: IcsArgs) -> Result<(), Failure> {
         alarm: args.alarm,
         stamp: chrono::Utc::now(),
     })
-    .map_err(Failure::Usage)?;
+    .map_err(|e| Failure::Usage(e.into()))?;
     crate::output::print_text(&text)
 }

@@ -13,11 +13,12 @@ use xtu_model::{Exam, TeachingCalendar, Timetable};
 /// XTU keeps Beijing time; China has had no daylight saving time since 1991,
 /// so one fixed-offset definition describes every date we emit.
 const TZID: &str = "Asia/Shanghai";
-const HEAD: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//xtu-cli//xtu export ics//ZH\r\n\
-CALSCALE:GREGORIAN\r\nX-WR-CALNAME:XTU\r\nX-WR-TIMEZONE:Asia/Shanghai\r\n\
-BEGIN:VTIMEZONE\r\nTZID:Asia/Shanghai\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n\
-TZOFFSETFROM:+0800\r\nTZOFFSETTO:+0800\r\nTZNAME:CST\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n\
-END:VCALENDAR\r\n";
+/// The time zone definition the events refer to. icalendar-rs writes no
+/// VTIMEZONE of its own, so this fixed block goes in after the calendar's
+/// properties.
+const VTIMEZONE: &str = "BEGIN:VTIMEZONE\r\nTZID:Asia/Shanghai\r\nBEGIN:STANDARD\r\n\
+DTSTART:19700101T000000\r\nTZOFFSETFROM:+0800\r\nTZOFFSETTO:+0800\r\nTZNAME:CST\r\n\
+END:STANDARD\r\nEND:VTIMEZONE\r\n";
 /// UIDs name this domain so they cannot collide with other producers'.
 const UID_DOMAIN: &str = "xtu-cli.invalid";
 
@@ -95,10 +96,17 @@ pub fn date_of(calendar: &TeachingCalendar, week: u8, day: u8) -> Option<NaiveDa
 }
 
 /// The calendar text (CRLF lines, folded at 75 octets).
-pub fn render(export: &Export<'_>) -> Result<String, String> {
-    let mut calendar: Calendar = icalendar::parser::read_calendar(HEAD)
-        .map_err(|e| format!("internal calendar header: {e}"))?
-        .into();
+pub fn render(export: &Export<'_>) -> Result<String, &'static str> {
+    let mut calendar = Calendar::empty();
+    for (key, value) in [
+        ("VERSION", "2.0"),
+        ("PRODID", "-//xtu-cli//xtu export ics//ZH"),
+        ("CALSCALE", "GREGORIAN"),
+        ("X-WR-CALNAME", "XTU"),
+        ("X-WR-TIMEZONE", TZID),
+    ] {
+        calendar.append_property((key, value));
+    }
     let alarm = |event: &mut icalendar::Event, what: &str| {
         if let Some(before) = export.alarm {
             event.alarm(Alarm::display(what, -before));
@@ -175,7 +183,16 @@ pub fn render(export: &Export<'_>) -> Result<String, String> {
         alarm(&mut event, &summary);
         calendar.push(event.done());
     }
-    Ok(calendar.to_string())
+    let mut text = calendar.to_string();
+    // Lines start after CRLF and values are escaped, so the first component
+    // (or the end) is where the properties stop.
+    let after_properties = ["\r\nBEGIN:VEVENT\r\n", "\r\nEND:VCALENDAR\r\n"]
+        .iter()
+        .filter_map(|marker| text.find(marker))
+        .min()
+        .ok_or("the calendar writer produced no END:VCALENDAR")?;
+    text.insert_str(after_properties + 2, VTIMEZONE);
+    Ok(text)
 }
 
 #[cfg(test)]

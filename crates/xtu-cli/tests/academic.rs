@@ -362,6 +362,18 @@ async fn the_ics_export_reads_back_with_real_dates_and_stable_uids() {
         "lines folded at 75 octets"
     );
     let events = read_ics(text);
+    let timezone = text
+        .split("BEGIN:VTIMEZONE")
+        .nth(1)
+        .and_then(|rest| rest.split("END:VTIMEZONE").next())
+        .expect("a VTIMEZONE");
+    assert!(timezone.contains("TZID:Asia/Shanghai"), "{timezone}");
+    for forbidden in ["UID", "DTSTAMP"] {
+        assert!(
+            !timezone.contains(forbidden),
+            "RFC 5545: no {forbidden} in VTIMEZONE"
+        );
+    }
 
     // Weekly meetings: 16 + 12 + 8 + 8 + 2 + 16 in the fixture, plus 3 exams.
     assert_eq!(events.len(), 62 + 3, "{events:#?}");
