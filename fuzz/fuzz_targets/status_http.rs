@@ -136,8 +136,11 @@ static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
         let state = AppState::new(
             store,
             callers,
-            parse_ranges("trusted", &nets(&["127.0.0.1/32", "10.9.0.0/16", "::1/128"]))
-                .expect("ranges"),
+            parse_ranges(
+                "trusted",
+                &nets(&["127.0.0.1/32", "10.9.0.0/16", "::1/128"]),
+            )
+            .expect("ranges"),
             AuditSink::writer(audit.clone()),
             MAX_BODY,
         );
@@ -192,7 +195,8 @@ fn request(data: &[u8]) -> Option<Request<Body>> {
             continue;
         };
         let name = HeaderName::from_bytes(&header[..colon]);
-        let value = HeaderValue::from_bytes(substitute(header[colon + 1..].trim_ascii()).as_slice());
+        let value =
+            HeaderValue::from_bytes(substitute(header[colon + 1..].trim_ascii()).as_slice());
         if let (Ok(name), Ok(value)) = (name, value) {
             builder = builder.header(name, value);
         }
@@ -233,7 +237,11 @@ fuzz_target!(|data: &[u8]| {
     }
     let lines = std::mem::take(&mut *harness.audit.0.lock().unwrap_or_else(|p| p.into_inner()));
     let lines = String::from_utf8(lines).expect("audit log is UTF-8");
-    assert_eq!(lines.lines().count(), 1, "one audit line per request: {lines:?}");
+    assert_eq!(
+        lines.lines().count(),
+        1,
+        "one audit line per request: {lines:?}"
+    );
     let record: serde_json::Value = serde_json::from_str(&lines).expect("audit line is JSON");
     assert_eq!(record["status"], status.as_u16(), "{record}");
 });
