@@ -12,6 +12,7 @@ mod config;
 mod import;
 mod ratelimit;
 mod server;
+mod sqlite_read;
 mod store;
 
 pub use app::{

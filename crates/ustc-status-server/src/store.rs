@@ -12,6 +12,7 @@ use sqlx::sqlite::{
 };
 
 use crate::config::Source;
+use crate::sqlite_read::{READERS, SqliteReader};
 
 /// One identity of a person, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,19 +34,26 @@ pub enum StoreError {
     /// The driver failed.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// The SQLite read path failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The store was closed.
+    #[error("database error: store closed")]
+    Closed,
 }
 
+/// sqlx for writes and PostgreSQL; rusqlite for SQLite lookups (see `sqlite_read`).
 #[derive(Clone)]
 enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, Arc<SqliteReader>),
     Postgres(PgPool),
 }
 
 /// Prepared query texts for one source; built from constants only, never from input.
 #[derive(Debug)]
-struct Queries {
-    by_zjhm: Arc<str>,
-    by_gid: Arc<str>,
+pub(crate) struct Queries {
+    pub(crate) by_zjhm: Arc<str>,
+    pub(crate) by_gid: Arc<str>,
     by_zjhms: Arc<str>,
     by_gids: Arc<str>,
 }
@@ -92,7 +100,7 @@ pub struct Store {
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match self.pool {
-            Pool::Sqlite(_) => "sqlite",
+            Pool::Sqlite(..) => "sqlite",
             Pool::Postgres(_) => "postgres",
         };
         f.debug_struct("Store").field("backend", &kind).finish()
@@ -153,7 +161,9 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(opts)
                 .await?;
-            Pool::Sqlite(pool)
+            // After sqlx created the file and switched it to WAL.
+            let reader = SqliteReader::open(std::path::Path::new(path), READERS)?;
+            Pool::Sqlite(pool, Arc::new(reader))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut opts = PgConnectOptions::from_str(url)?;
             if let Some(schema) = &options.pg_schema {
@@ -181,7 +191,7 @@ impl Store {
 
     async fn ensure_table(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(pool) => {
+            Pool::Sqlite(pool, _) => {
                 let mut tx = pool.begin().await?;
                 let exists: Option<(i64,)> = sqlx::query_as(
                     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'status_records'",
@@ -221,7 +231,7 @@ impl Store {
     /// Cheap liveness probe of the database.
     pub async fn ping(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
+            Pool::Sqlite(p, _) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
             Pool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
         }
         Ok(())
@@ -229,12 +239,8 @@ impl Store {
 
     async fn fetch_one_key(&self, sql: &Arc<str>, key: &str) -> Result<Vec<Record>, StoreError> {
         let rows: Vec<Row> = match &self.pool {
-            Pool::Sqlite(p) => {
-                sqlx::query_as(AssertSqlSafe(sql.clone()))
-                    .bind(key)
-                    .fetch_all(p)
-                    .await?
-            }
+            // A point lookup costs a few µs: run it here rather than pay a thread hand-off.
+            Pool::Sqlite(_, reader) => return reader.one(sql, key),
             Pool::Postgres(p) => {
                 sqlx::query_as(AssertSqlSafe(sql.clone()))
                     .bind(key)
@@ -245,17 +251,29 @@ impl Store {
         Ok(rows.into_iter().map(into_record).collect())
     }
 
-    async fn fetch_many(&self, sql: &Arc<str>, keys: &[String]) -> Result<Vec<Record>, StoreError> {
+    async fn fetch_many(
+        &self,
+        sql: &Arc<str>,
+        keys: Vec<String>,
+        by_gid: bool,
+    ) -> Result<Vec<Record>, StoreError> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
         let rows: Vec<Row> = match &self.pool {
-            Pool::Sqlite(p) => {
-                let json = serde_json::to_string(keys).unwrap_or_else(|_| "[]".to_owned());
-                sqlx::query_as(AssertSqlSafe(sql.clone()))
-                    .bind(json)
-                    .fetch_all(p)
-                    .await?
+            Pool::Sqlite(_, reader) => {
+                let mode = std::env::var("XMODE").unwrap_or_default();
+                if mode == "blocking" {
+                    let reader = reader.clone();
+                    let q = self.queries.clone();
+                    return tokio::task::spawn_blocking(move || reader.many(&q, &keys, by_gid))
+                        .await
+                        .map_err(|_| StoreError::Closed)?;
+                } else if mode == "json" {
+                    let json = serde_json::to_string(&keys).unwrap_or_else(|_| "[]".to_owned());
+                    return reader.one(sql, &json);
+                }
+                return reader.many(&self.queries, &keys, by_gid);
             }
             Pool::Postgres(p) => {
                 sqlx::query_as(AssertSqlSafe(sql.clone()))
@@ -273,6 +291,9 @@ impl Store {
             return Ok(None);
         }
         let q = self.queries.clone();
+        if let Pool::Sqlite(_, reader) = &self.pool {
+            return reader.first(&q.by_zjhm, zjhm);
+        }
         Ok(self
             .fetch_one_key(&q.by_zjhm, zjhm)
             .await?
@@ -293,7 +314,7 @@ impl Store {
     pub async fn by_zjhms(&self, zjhms: &[String]) -> Result<HashMap<String, Record>, StoreError> {
         let keys: Vec<String> = zjhms.iter().filter(|k| storable(k)).cloned().collect();
         let q = self.queries.clone();
-        let rows = self.fetch_many(&q.by_zjhms, &keys).await?;
+        let rows = self.fetch_many(&q.by_zjhms, keys, false).await?;
         Ok(rows.into_iter().map(|r| (r.zjhm.clone(), r)).collect())
     }
 
@@ -304,7 +325,7 @@ impl Store {
     ) -> Result<HashMap<String, Vec<Record>>, StoreError> {
         let keys: Vec<String> = gids.iter().filter(|k| storable(k)).cloned().collect();
         let q = self.queries.clone();
-        let rows = self.fetch_many(&q.by_gids, &keys).await?;
+        let rows = self.fetch_many(&q.by_gids, keys, true).await?;
         let mut map: HashMap<String, Vec<Record>> = HashMap::new();
         for r in rows {
             map.entry(r.gid.clone()).or_default().push(r);
@@ -322,7 +343,7 @@ impl Store {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         match &self.pool {
-            Pool::Sqlite(pool) => {
+            Pool::Sqlite(pool, _) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("DROP TABLE IF EXISTS status_records_new")
                     .execute(&mut *tx)
@@ -412,7 +433,7 @@ impl Store {
     /// Number of rows in the own table.
     pub async fn count(&self) -> Result<i64, StoreError> {
         let (n,): (i64,) = match &self.pool {
-            Pool::Sqlite(p) => {
+            Pool::Sqlite(p, _) => {
                 sqlx::query_as("SELECT COUNT(*) FROM status_records")
                     .fetch_one(p)
                     .await?
@@ -429,7 +450,7 @@ impl Store {
     /// Runs raw SQL (tests and migrations only; never with request data).
     pub async fn execute_script(&self, sql: &str) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(p) => {
+            Pool::Sqlite(p, _) => {
                 sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
                     .execute(p)
                     .await?;
@@ -446,7 +467,10 @@ impl Store {
     /// Closes all connections.
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(p) => p.close().await,
+            Pool::Sqlite(p, reader) => {
+                reader.close();
+                p.close().await;
+            }
             Pool::Postgres(p) => p.close().await,
         }
     }
