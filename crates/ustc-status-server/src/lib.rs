@@ -12,6 +12,7 @@ mod config;
 mod import;
 mod ratelimit;
 mod server;
+mod snapshot;
 mod sqlite_read;
 mod store;
 

@@ -6,29 +6,51 @@
 //! throughput. Here the caller's thread runs the statement itself. Writes (import,
 //! `ensure_table`, tests' scripts) stay on sqlx: they are rare and need its transactions.
 //!
-//! Nothing is cached above SQLite: every lookup reads the database, so a finished import
-//! (in this process or another) and any change to a `v_user` view are seen by the next
-//! request.
+//! With the own table (`Source::Table`) lookups are answered from an in-memory
+//! [`Snapshot`] of the table, but only after checking on every request that the database
+//! has not changed since the snapshot was read (`PRAGMA data_version` on one dedicated
+//! connection: a few µs, no B-tree search). When it has changed (an import finished, in
+//! this process or another), the request reads the database directly and a reload runs
+//! in the background; so a request that starts after an import committed always sees the
+//! new rows. A `v_user` view is never copied: it belongs to someone else and can change
+//! at any time, so every lookup reads it.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use rusqlite::{CachedStatement, Connection, OpenFlags, OptionalExtension};
 
-use crate::store::{Queries, Record, StoreError};
+use crate::snapshot::{Builder, Snapshot};
+use crate::store::{Record, StoreError};
 
-/// How many read connections a store keeps: the two runtime workers plus blocking
-/// threads running batches rarely need more, and each connection maps the file on its own.
-pub(crate) const READERS: usize = 4;
+/// How many read connections a store keeps: lookups run on the runtime's worker threads
+/// (two on this kind of machine) and hold a connection for a few µs, so more would only
+/// add page caches.
+pub(crate) const READERS: usize = 2;
 
-/// A small fixed pool of read-only-by-use connections.
+/// Each read connection's page cache, in KiB: holds the whole 300,000-row table (about
+/// 17 MB), so warm lookups never copy pages from the OS.
+const CACHE_KIB: i64 = 24_000;
+
+/// A small fixed pool of read-only-by-use connections, plus the snapshot of the own table.
 pub(crate) struct SqliteReader {
     path: PathBuf,
     slots: Vec<Mutex<Option<Connection>>>,
     next: AtomicUsize,
     closed: AtomicBool,
+    /// Only this connection asks for `data_version`: the value is per connection.
+    checker: Mutex<Option<Connection>>,
+    /// `None` for a `v_user` source: never copied.
+    table: Option<TableCopy>,
+}
+
+struct TableCopy {
+    /// Text of the full-table read; built from constants.
+    load_sql: String,
+    current: RwLock<Option<Arc<Snapshot>>>,
+    reloading: AtomicBool,
 }
 
 impl std::fmt::Debug for SqliteReader {
@@ -39,7 +61,7 @@ impl std::fmt::Debug for SqliteReader {
     }
 }
 
-fn open(path: &Path) -> rusqlite::Result<Connection> {
+fn open(path: &Path, cache_kib: i64) -> rusqlite::Result<Connection> {
     // The file exists (sqlx created it and set WAL, which is persistent); never create
     // one here, a typo'd path must fail rather than serve an empty database.
     let conn = Connection::open_with_flags(
@@ -49,10 +71,11 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
     conn.busy_timeout(Duration::from_secs(10))?;
     // A read path: refuse any write that could slip in through a future change.
     conn.pragma_update(None, "query_only", true)?;
-    // Reads from the page cache of the OS instead of copying into SQLite's own; the
-    // window bounds what one connection can map.
-    conn.pragma_update(None, "mmap_size", 268_435_456_i64)?;
-    conn.pragma_update(None, "cache_size", -2000_i64)?;
+    // No memory map: each connection's mapping counts in the process's RSS again, and
+    // mapped pages are re-parsed on every visit; a page cache that fits the table is as
+    // fast and bounded.
+    conn.pragma_update(None, "mmap_size", 0_i64)?;
+    conn.pragma_update(None, "cache_size", -cache_kib)?;
     conn.set_prepared_statement_cache_capacity(16);
     Ok(conn)
 }
@@ -70,18 +93,128 @@ fn all(stmt: &mut CachedStatement<'_>, key: &str) -> rusqlite::Result<Vec<Record
 }
 
 impl SqliteReader {
-    /// Opens the read connections on an existing database file.
-    pub(crate) fn open(path: &Path, n: usize) -> Result<SqliteReader, StoreError> {
+    /// Opens the read connections on an existing database file. With `load_sql` (the
+    /// own table), lookups go through a snapshot that [`SqliteReader::reload`] fills.
+    pub(crate) fn open(
+        path: &Path,
+        n: usize,
+        load_sql: Option<String>,
+    ) -> Result<SqliteReader, StoreError> {
         let mut slots = Vec::with_capacity(n);
         for _ in 0..n.max(1) {
-            slots.push(Mutex::new(Some(open(path)?)));
+            slots.push(Mutex::new(Some(open(path, CACHE_KIB)?)));
         }
+        let checker = match load_sql {
+            // The checker only reads the database header: a tiny cache is enough.
+            Some(_) => Some(open(path, 64)?),
+            None => None,
+        };
         Ok(SqliteReader {
             path: path.to_owned(),
             slots,
             next: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
+            checker: Mutex::new(checker),
+            table: load_sql.map(|load_sql| TableCopy {
+                load_sql,
+                current: RwLock::new(None),
+                reloading: AtomicBool::new(false),
+            }),
         })
+    }
+
+    /// The database's change counter as seen by the checker connection: it differs from
+    /// an earlier value exactly when another connection committed in between.
+    fn data_version(&self) -> Result<i64, StoreError> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(StoreError::Closed);
+        }
+        let mut guard = self.checker.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(conn) = guard.as_ref() else {
+            return Err(StoreError::Closed);
+        };
+        let v = conn
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)));
+        if v.is_err() && !self.closed.load(Ordering::Acquire) {
+            // Values from a new connection are not comparable with the old ones; the
+            // mismatch just forces one more reload.
+            *guard = Some(open(&self.path, 64)?);
+        }
+        Ok(v?)
+    }
+
+    /// The snapshot, if it is still the database's current content.
+    ///
+    /// `None` means "read the database": no own-table source, no snapshot yet, or the
+    /// data changed since it was read (call [`SqliteReader::needs_reload`] then).
+    pub(crate) fn fresh(&self) -> Result<Option<Arc<Snapshot>>, StoreError> {
+        let Some(table) = &self.table else {
+            return Ok(None);
+        };
+        let snap = table
+            .current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let Some(snap) = snap else {
+            if self.closed.load(Ordering::Acquire) {
+                return Err(StoreError::Closed);
+            }
+            return Ok(None);
+        };
+        // Checked on every request: a request that starts after an import committed must
+        // see its rows, and this costs far less than the lookup it replaces.
+        let now = self.data_version()?;
+        if std::env::var("XDEBUG").is_ok() && now != snap.version { eprintln!("stale {now} vs {}", snap.version); }
+        Ok((now == snap.version).then_some(snap))
+    }
+
+    /// Claims the one background reload; `false` when there is nothing to reload or one
+    /// is already running.
+    pub(crate) fn claim_reload(&self) -> bool {
+        self.table
+            .as_ref()
+            .is_some_and(|t| !t.reloading.swap(true, Ordering::AcqRel))
+    }
+
+    /// Reads the whole own table into a new snapshot and swaps it in (blocking; about
+    /// half a second for 300,000 rows). Releases a claim taken with `claim_reload`.
+    pub(crate) fn reload(&self) -> Result<(), StoreError> {
+        let Some(table) = &self.table else {
+            return Ok(());
+        };
+        let result = self.load(table);
+        if std::env::var("XDEBUG").is_ok() { eprintln!("reload -> {:?}", result.as_ref().map(|s| s.version)); }
+        table.reloading.store(false, Ordering::Release);
+        let snap = result?;
+        *table.current.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(snap));
+        Ok(())
+    }
+
+    fn load(&self, table: &TableCopy) -> Result<Snapshot, StoreError> {
+        // The version is taken before the read starts, so the copy holds at least every
+        // commit it stands for; a commit in between only causes one more reload.
+        let version = self.data_version()?;
+        // A connection of its own, so lookups keep both pooled ones during the scan, and
+        // a small cache since the scan visits each page once.
+        let conn = open(&self.path, 2000)?;
+        let tx = conn.unchecked_transaction()?;
+        let mut b = Builder::default();
+        {
+            let mut stmt = tx.prepare(&table.load_sql)?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let text = |i: usize| -> rusqlite::Result<Option<&str>> {
+                    Ok(row.get_ref(i)?.as_str_or_null()?)
+                };
+                let (gid, zjhm) = (text(0)?.unwrap_or_default(), text(1)?.unwrap_or_default());
+                let code = text(2)?;
+                b.push(gid, zjhm, code).map_err(|_| StoreError::TooLarge)?;
+            }
+        }
+        tx.commit()?;
+        b.finish(version).map_err(|_| StoreError::TooLarge)
     }
 
     /// A free connection if there is one, else waits for the next in turn.
@@ -112,7 +245,7 @@ impl SqliteReader {
             if self.closed.load(Ordering::Acquire) {
                 return Err(StoreError::Closed);
             }
-            *guard = Some(open(&self.path)?);
+            *guard = Some(open(&self.path, CACHE_KIB)?);
         }
         let Some(conn) = guard.as_ref() else {
             return Err(StoreError::Closed);
@@ -137,41 +270,16 @@ impl SqliteReader {
         })
     }
 
-    /// One prepared point lookup per key inside one read transaction, so a batch sees
-    /// one snapshot even while an import swaps the table.
-    pub(crate) fn many(&self, q: &Queries, keys: &[String], by_gid: bool) -> Result<Vec<Record>, StoreError> {
-        self.with_conn(|conn| {
-            // DEFERRED: the snapshot starts at the first read and holds until COMMIT.
-            conn.prepare_cached("BEGIN DEFERRED")?.execute([])?;
-            let result: rusqlite::Result<Vec<Record>> = (|| {
-                let mut out = Vec::with_capacity(keys.len());
-                if by_gid {
-                    let mut stmt = conn.prepare_cached(&q.by_gid)?;
-                    for k in keys {
-                        out.extend(all(&mut stmt, k)?);
-                    }
-                } else {
-                    let mut stmt = conn.prepare_cached(&q.by_zjhm)?;
-                    for k in keys {
-                        if let Some(r) = stmt.query_row([k], record).optional()? {
-                            out.push(r);
-                        }
-                    }
-                }
-                Ok(out)
-            })();
-            let end = conn.prepare_cached("COMMIT").and_then(|mut s| s.execute([]));
-            let out = result?;
-            end?;
-            Ok(out)
-        })
-    }
-
-    /// Drops every connection; later lookups fail with [`StoreError::Closed`].
+    /// Drops every connection and the snapshot; later lookups fail with
+    /// [`StoreError::Closed`].
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);
         for slot in &self.slots {
             *slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        }
+        *self.checker.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        if let Some(t) = &self.table {
+            *t.current.write().unwrap_or_else(|p| p.into_inner()) = None;
         }
     }
 }
