@@ -56,7 +56,12 @@ pub(crate) struct Builder {
 
 impl Builder {
     /// Appends one row.
-    pub(crate) fn push(&mut self, gid: &str, zjhm: &str, code: Option<&str>) -> Result<(), TooLarge> {
+    pub(crate) fn push(
+        &mut self,
+        gid: &str,
+        zjhm: &str,
+        code: Option<&str>,
+    ) -> Result<(), TooLarge> {
         let s = &mut self.snap;
         let at = |len: usize| u32::try_from(len).map_err(|_| TooLarge);
         let gid_at = at(s.text.len())?;
@@ -90,7 +95,8 @@ impl Builder {
         // Rows usually arrive in primary-key order already; sorting is then one pass.
         let text = &s.text;
         if !s.rows.is_sorted_by(|a, b| zjhm(text, a) <= zjhm(text, b)) {
-            s.rows.sort_unstable_by(|a, b| zjhm(text, a).cmp(zjhm(text, b)));
+            s.rows
+                .sort_unstable_by(|a, b| zjhm(text, a).cmp(zjhm(text, b)));
         }
         let n = u32::try_from(s.rows.len()).map_err(|_| TooLarge)?;
         let mut by_gid: Vec<u32> = (0..n).collect();
@@ -124,11 +130,13 @@ impl Builder {
 }
 
 fn zjhm<'a>(text: &'a str, r: &Row) -> &'a str {
-    text.get(r.zjhm as usize..field_end(r) as usize).unwrap_or_default()
+    text.get(r.zjhm as usize..field_end(r) as usize)
+        .unwrap_or_default()
 }
 
 fn gid<'a>(text: &'a str, r: &Row) -> &'a str {
-    text.get(r.gid as usize..r.zjhm as usize).unwrap_or_default()
+    text.get(r.gid as usize..r.zjhm as usize)
+        .unwrap_or_default()
 }
 
 fn field_end(r: &Row) -> u32 {
@@ -143,8 +151,12 @@ impl Snapshot {
     }
 
     fn record(&self, r: &Row) -> Record {
-        let code = (r.code != NULL_CODE)
-            .then(|| self.text.get(r.code as usize..r.end as usize).unwrap_or_default().to_owned());
+        let code = (r.code != NULL_CODE).then(|| {
+            self.text
+                .get(r.code as usize..r.end as usize)
+                .unwrap_or_default()
+                .to_owned()
+        });
         Record {
             gid: gid(&self.text, r).to_owned(),
             zjhm: zjhm(&self.text, r).to_owned(),
@@ -204,7 +216,10 @@ mod tests {
         assert_eq!(s.version, 7);
         assert_eq!(s.len(), 6);
         let r = s.by_zjhm("P0529").expect("found");
-        assert_eq!((r.gid.as_str(), r.ryzxztdm.as_deref()), ("2200600958", Some("10")));
+        assert_eq!(
+            (r.gid.as_str(), r.ryzxztdm.as_deref()),
+            ("2200600958", Some("10"))
+        );
         assert!(s.by_zjhm("P052").is_none());
         assert!(s.by_zjhm("P05290").is_none());
         let zs: Vec<String> = s.by_gid("G3").into_iter().map(|r| r.zjhm).collect();
@@ -217,10 +232,18 @@ mod tests {
 
     #[test]
     fn byte_order_like_sqlite_binary_collation() {
-        let s = snap(&[("g", "b", Some("1")), ("g", "B", Some("2")), ("g", "é", Some("3")), ("g", "a", Some("4"))]);
+        let s = snap(&[
+            ("g", "b", Some("1")),
+            ("g", "B", Some("2")),
+            ("g", "é", Some("3")),
+            ("g", "a", Some("4")),
+        ]);
         let zs: Vec<String> = s.by_gid("g").into_iter().map(|r| r.zjhm).collect();
         assert_eq!(zs, ["B", "a", "b", "é"]);
-        assert_eq!(s.by_zjhm("é").and_then(|r| r.ryzxztdm).as_deref(), Some("3"));
+        assert_eq!(
+            s.by_zjhm("é").and_then(|r| r.ryzxztdm).as_deref(),
+            Some("3")
+        );
     }
 
     #[test]

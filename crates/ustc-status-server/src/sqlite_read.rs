@@ -166,8 +166,17 @@ impl SqliteReader {
         // Checked on every request: a request that starts after an import committed must
         // see its rows, and this costs far less than the lookup it replaces.
         let now = self.data_version()?;
-        if std::env::var("XDEBUG").is_ok() && now != snap.version { eprintln!("stale {now} vs {}", snap.version); }
         Ok((now == snap.version).then_some(snap))
+    }
+
+    /// Whether lookups are (or were until the last change) served from a snapshot.
+    pub(crate) fn has_snapshot(&self) -> bool {
+        self.table.as_ref().is_some_and(|t| {
+            t.current
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_some()
+        })
     }
 
     /// Claims the one background reload; `false` when there is nothing to reload or one
@@ -185,7 +194,6 @@ impl SqliteReader {
             return Ok(());
         };
         let result = self.load(table);
-        if std::env::var("XDEBUG").is_ok() { eprintln!("reload -> {:?}", result.as_ref().map(|s| s.version)); }
         table.reloading.store(false, Ordering::Release);
         let snap = result?;
         *table.current.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(snap));

@@ -205,17 +205,28 @@ impl Store {
         if options.source == Source::Table {
             store.ensure_table().await?;
         }
-        if let (Pool::Sqlite(_, reader), Some(path)) = (&mut store.pool, url.strip_prefix("sqlite://")) {
+        if let (Pool::Sqlite(_, reader), Some(path)) =
+            (&mut store.pool, url.strip_prefix("sqlite://"))
+        {
             // After sqlx created the file, switched it to WAL and made the table.
             let load_sql = (options.source == Source::Table).then(|| store.queries.all.clone());
-            let r = Arc::new(SqliteReader::open(std::path::Path::new(path), READERS, load_sql)?);
-            let bg = r.clone();
-            if bg.claim_reload() {
-                run_blocking(move || bg.reload()).await?;
-            }
-            *reader = Some(r);
+            let r = SqliteReader::open(std::path::Path::new(path), READERS, load_sql)?;
+            *reader = Some(Arc::new(r));
         }
         Ok(store)
+    }
+
+    /// Reads the own table into memory now (SQLite only; a no-op otherwise).
+    ///
+    /// Servers call this before accepting requests. Without it the first lookup starts
+    /// the same load in the background and is answered from the database meanwhile;
+    /// commands that only write (import) never pay for it.
+    pub async fn warm(&self) -> Result<(), StoreError> {
+        if let Some(r) = self.reader().filter(|r| r.claim_reload()) {
+            let r = r.clone();
+            run_blocking(move || r.reload()).await?;
+        }
+        Ok(())
     }
 
     async fn ensure_table(&self) -> Result<(), StoreError> {
@@ -423,9 +434,7 @@ impl Store {
                 sqlx::query("DROP TABLE IF EXISTS status_records_new")
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(SQLITE_NEW_TABLE_SQL)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(SQLITE_NEW_TABLE_SQL).execute(&mut *tx).await?;
                 for chunk in records.chunks(300) {
                     let mut sql = String::from(
                         "INSERT INTO status_records_new (gid, zjhm, ryzxztdm) VALUES ",
@@ -459,11 +468,10 @@ impl Store {
                 tx.commit().await?;
                 // Keep the planner's statistics fresh for the new table.
                 sqlx::query("ANALYZE status_records").execute(pool).await?;
-                // This process's own requests switch to the new rows at once; other
+                // A serving store switches to the new rows before returning; other
                 // servers on the file notice the commit on their next request.
-                if let Some(r) = self.reader().filter(|r| r.claim_reload()) {
-                    let r = r.clone();
-                    run_blocking(move || r.reload()).await?;
+                if self.reader().is_some_and(|r| r.has_snapshot()) {
+                    self.warm().await?;
                 }
             }
             Pool::Postgres(pool) => {
