@@ -13,7 +13,7 @@ use sqlx::sqlite::{
 
 use crate::config::Source;
 use crate::snapshot::Snapshot;
-use crate::sqlite_read::{READERS, SqliteReader};
+use crate::sqlite_read::{IMPORT_SETTLE, READERS, SqliteReader};
 
 /// One identity of a person, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -465,9 +465,15 @@ impl Store {
                 sqlx::query("ALTER TABLE status_records_new RENAME TO status_records")
                     .execute(&mut *tx)
                     .await?;
+                // Keep the planner's statistics fresh for the new table; inside the
+                // transaction, so servers see one change (one reload), not two.
+                sqlx::query("ANALYZE status_records")
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
-                // Keep the planner's statistics fresh for the new table.
-                sqlx::query("ANALYZE status_records").execute(pool).await?;
+                // Servers reuse a data-version answer for CHECK_INTERVAL; once this has
+                // passed, each one's next request re-reads it and sees the new table.
+                tokio::time::sleep(IMPORT_SETTLE).await;
                 // A serving store switches to the new rows before returning; other
                 // servers on the file notice the commit on their next request.
                 if self.reader().is_some_and(|r| r.has_snapshot()) {
