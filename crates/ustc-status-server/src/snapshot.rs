@@ -84,44 +84,65 @@ impl Builder {
         Ok(())
     }
 
-    /// Sorts, indexes and stamps the snapshot with `version`.
+    /// Indexes and stamps the snapshot with `version`.
+    ///
+    /// Rows should arrive ordered by gid, then zjhm, as the database orders them (its
+    /// collation, so a copy answers `by-gid` in the same order as the database would).
+    /// Rows that are not grouped by gid are sorted by bytes instead.
     pub(crate) fn finish(self, version: i64) -> Result<Snapshot, TooLarge> {
         let mut s = self.snap;
         s.version = version;
         s.text.shrink_to_fit();
         s.rows.shrink_to_fit();
-        let text = &s.text;
-        // zjhm is unique, so the order is total and an unstable sort is exact.
-        s.rows.sort_unstable_by(|a, b| {
-            (gid(text, a), zjhm(text, a)).cmp(&(gid(text, b), zjhm(text, b)))
-        });
         let n = u32::try_from(s.rows.len()).map_err(|_| TooLarge)?;
+        let gid_index = match group_by_gid(&s.text, &s.rows, &s.hasher, n) {
+            Some(index) => index,
+            None => {
+                let text = &s.text;
+                // zjhm is unique, so the order is total and an unstable sort is exact.
+                s.rows.sort_unstable_by(|a, b| {
+                    (gid(text, a), zjhm(text, a)).cmp(&(gid(text, b), zjhm(text, b)))
+                });
+                group_by_gid(text, &s.rows, &s.hasher, n).ok_or(TooLarge)?
+            }
+        };
+        let text = &s.text;
         let hasher = &s.hasher;
-        let rows = &s.rows;
         // The rows themselves go into the table (not their positions): a lookup then
         // touches the table and the text only, one cache miss fewer.
-        let mut zjhm_index = HashTable::with_capacity(rows.len());
-        for r in rows {
+        let mut zjhm_index = HashTable::with_capacity(s.rows.len());
+        for r in &s.rows {
             // zjhm is the primary key: no duplicates to look for.
             zjhm_index.insert_unique(hasher.hash_one(zjhm(text, r)), *r, |x| {
                 hasher.hash_one(zjhm(text, x))
             });
         }
-        let mut gid_index = HashTable::new();
-        let mut prev: Option<&str> = None;
-        for (pos, r) in (0..n).zip(rows) {
-            let g = gid(text, r);
-            if prev != Some(g) {
-                gid_index.insert_unique(hasher.hash_one(g), pos, |&p| {
-                    hasher.hash_one(gid(text, &rows[p as usize]))
-                });
-                prev = Some(g);
-            }
-        }
         s.zjhm_index = zjhm_index;
         s.gid_index = gid_index;
         Ok(s)
     }
+}
+
+/// gid → position of its first row, or `None` when some gid's rows are not adjacent.
+fn group_by_gid(text: &str, rows: &[Row], hasher: &RandomState, n: u32) -> Option<HashTable<u32>> {
+    let mut index = HashTable::new();
+    let mut prev: Option<&str> = None;
+    for (pos, r) in (0..n).zip(rows) {
+        let g = gid(text, r);
+        if prev == Some(g) {
+            continue;
+        }
+        let h = hasher.hash_one(g);
+        if index
+            .find(h, |&p: &u32| gid(text, &rows[p as usize]) == g)
+            .is_some()
+        {
+            return None;
+        }
+        index.insert_unique(h, pos, |&p| hasher.hash_one(gid(text, &rows[p as usize])));
+        prev = Some(g);
+    }
+    Some(index)
 }
 
 fn zjhm<'a>(text: &'a str, r: &Row) -> &'a str {
@@ -199,6 +220,7 @@ mod tests {
     fn lookups_match_the_table_semantics() {
         let s = snap(&[
             ("G3", "Z3-c", Some("99")),
+            ("G9", "Z9", Some("1")),
             ("2200600958", "P0529", Some("10")),
             ("G3", "Z3-a", Some("01")),
             ("G3", "Z3-b", Some("10")),
@@ -206,7 +228,7 @@ mod tests {
             ("G", "Z", Some("")),
         ]);
         assert_eq!(s.version, 7);
-        assert_eq!(s.len(), 6);
+        assert_eq!(s.len(), 7);
         let r = s.by_zjhm("P0529").expect("found");
         assert_eq!(
             (r.gid.as_str(), r.ryzxztdm.as_deref()),
@@ -223,9 +245,12 @@ mod tests {
     }
 
     #[test]
-    fn byte_order_like_sqlite_binary_collation() {
+    fn ungrouped_rows_fall_back_to_byte_order() {
+        // gid "g" is interrupted by "h": not in any database order, so sorted by bytes
+        // (SQLite's BINARY collation).
         let s = snap(&[
             ("g", "b", Some("1")),
+            ("h", "x", Some("0")),
             ("g", "B", Some("2")),
             ("g", "é", Some("3")),
             ("g", "a", Some("4")),
@@ -236,6 +261,7 @@ mod tests {
             s.by_zjhm("é").and_then(|r| r.ryzxztdm).as_deref(),
             Some("3")
         );
+        assert_eq!(s.by_gid("h").len(), 1);
     }
 
     #[test]
@@ -243,5 +269,23 @@ mod tests {
         let s = snap(&[]);
         assert!(s.by_zjhm("x").is_none());
         assert!(s.by_gid("x").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    #[test]
+    fn database_order_is_kept_when_grouped() {
+        // As a database with a case-insensitive collation would order them.
+        let mut b = Builder::default();
+        for (g, z) in [("g1", "a"), ("g1", "B"), ("g1", "c"), ("G0", "x")] {
+            b.push(g, z, Some("1")).expect("push");
+        }
+        let s = b.finish(1).expect("finish");
+        let zs: Vec<String> = s.by_gid("g1").into_iter().map(|r| r.zjhm).collect();
+        assert_eq!(zs, ["a", "B", "c"]);
+        assert_eq!(s.by_gid("G0").len(), 1);
     }
 }

@@ -60,7 +60,7 @@ struct Queries {
     by_gid: Arc<str>,
     by_zjhms: Arc<str>,
     by_gids: Arc<str>,
-    /// Whole relation, in primary-key order for the own table (SQLite snapshot).
+    /// Whole relation, ordered like `by_gid` orders a gid's rows (in-memory copy).
     all: String,
 }
 
@@ -92,7 +92,7 @@ impl Queries {
             by_gid: format!("{select} WHERE {gid} = {one} ORDER BY 2").into(),
             by_zjhms: format!("{select} WHERE {zjhm} {many}").into(),
             by_gids: format!("{select} WHERE {gid} {many} ORDER BY 1, 2").into(),
-            all: format!("{select} ORDER BY 2"),
+            all: format!("{select} ORDER BY 1, 2"),
         }
     }
 }
