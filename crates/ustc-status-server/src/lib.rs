@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod config;
 mod import;
+mod pg_copy;
 mod ratelimit;
 mod server;
 mod snapshot;

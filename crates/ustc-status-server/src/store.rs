@@ -12,6 +12,7 @@ use sqlx::sqlite::{
 };
 
 use crate::config::Source;
+use crate::pg_copy::PgCopy;
 use crate::snapshot::Snapshot;
 use crate::sqlite_read::{IMPORT_SETTLE, READERS, SqliteReader};
 
@@ -102,6 +103,8 @@ impl Queries {
 pub struct Store {
     pool: Pool,
     queries: Arc<Queries>,
+    /// PostgreSQL with the own table only.
+    pg_copy: Option<Arc<PgCopy>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -198,9 +201,13 @@ impl Store {
             return Err(StoreError::UnsupportedUrl);
         };
         let postgres = matches!(pool, Pool::Postgres(_));
+        let queries = Queries::new(postgres, options.source);
+        let pg_copy = (postgres && options.source == Source::Table)
+            .then(|| Arc::new(PgCopy::new(queries.all.clone())));
         let mut store = Store {
             pool,
-            queries: Arc::new(Queries::new(postgres, options.source)),
+            queries: Arc::new(queries),
+            pg_copy,
         };
         if options.source == Source::Table {
             store.ensure_table().await?;
@@ -226,7 +233,40 @@ impl Store {
             let r = r.clone();
             run_blocking(move || r.reload()).await?;
         }
+        if let (Pool::Postgres(pool), Some(copy)) = (&self.pool, &self.pg_copy)
+            && copy.claim_reload()
+        {
+            copy.clone().reload(pool.clone()).await?;
+        }
         Ok(())
+    }
+
+    /// Whether lookups were being answered from an in-memory copy.
+    fn has_copy(&self) -> bool {
+        self.reader().is_some_and(|r| r.has_snapshot())
+            || self.pg_copy.as_ref().is_some_and(|c| c.has_snapshot())
+    }
+
+    /// The in-memory copy of the own table if it is the live data; otherwise starts a
+    /// reload in the background and returns `None` (read the database meanwhile).
+    async fn copy(&self) -> Result<Option<Arc<Snapshot>>, StoreError> {
+        if let Some(reader) = self.reader() {
+            return Self::snapshot(reader);
+        }
+        let (Pool::Postgres(pool), Some(copy)) = (&self.pool, &self.pg_copy) else {
+            return Ok(None);
+        };
+        let snap = copy.fresh(pool).await?;
+        if snap.is_none() && copy.claim_reload() {
+            let (copy, pool) = (copy.clone(), pool.clone());
+            tokio::spawn(async move {
+                if let Err(e) = copy.reload(pool).await {
+                    // Requests keep reading the database; the next one retries.
+                    eprintln!("warning: reloading the status table into memory failed: {e}");
+                }
+            });
+        }
+        Ok(snap)
     }
 
     async fn ensure_table(&self) -> Result<(), StoreError> {
@@ -355,10 +395,10 @@ impl Store {
         if !storable(zjhm) {
             return Ok(None);
         }
+        if let Some(snap) = self.copy().await? {
+            return Ok(snap.by_zjhm(zjhm));
+        }
         if let Some(reader) = self.reader() {
-            if let Some(snap) = Self::snapshot(reader)? {
-                return Ok(snap.by_zjhm(zjhm));
-            }
             return reader.first(&self.queries.by_zjhm, zjhm);
         }
         let q = self.queries.clone();
@@ -374,7 +414,7 @@ impl Store {
         if !storable(gid) {
             return Ok(Vec::new());
         }
-        if let Some(snap) = self.reader().map(Self::snapshot).transpose()?.flatten() {
+        if let Some(snap) = self.copy().await? {
             return Ok(snap.by_gid(gid));
         }
         let q = self.queries.clone();
@@ -384,7 +424,7 @@ impl Store {
     /// Identities for many zjhm in one query; result keyed by zjhm.
     pub async fn by_zjhms(&self, zjhms: &[String]) -> Result<HashMap<String, Record>, StoreError> {
         let keys = zjhms.iter().filter(|k| storable(k));
-        if let Some(snap) = self.reader().map(Self::snapshot).transpose()?.flatten() {
+        if let Some(snap) = self.copy().await? {
             // One snapshot for the whole batch: consistent like the single statement.
             return Ok(keys
                 .filter_map(|k| snap.by_zjhm(k))
@@ -403,7 +443,7 @@ impl Store {
         gids: &[String],
     ) -> Result<HashMap<String, Vec<Record>>, StoreError> {
         let keys = gids.iter().filter(|k| storable(k));
-        if let Some(snap) = self.reader().map(Self::snapshot).transpose()?.flatten() {
+        if let Some(snap) = self.copy().await? {
             return Ok(keys
                 .map(|k| (k.clone(), snap.by_gid(k)))
                 .filter(|(_, v)| !v.is_empty())
@@ -476,7 +516,7 @@ impl Store {
                 tokio::time::sleep(IMPORT_SETTLE).await;
                 // A serving store switches to the new rows before returning; other
                 // servers on the file notice the commit on their next request.
-                if self.reader().is_some_and(|r| r.has_snapshot()) {
+                if self.has_copy() {
                     self.warm().await?;
                 }
             }
@@ -520,6 +560,11 @@ impl Store {
                     .await?;
                 tx.commit().await?;
                 sqlx::query("ANALYZE status_records").execute(pool).await?;
+                // A serving store switches to the new rows before returning; other
+                // servers notice the new table on their next request.
+                if self.has_copy() {
+                    self.warm().await?;
+                }
             }
         }
         Ok(())
@@ -568,7 +613,12 @@ impl Store {
                 }
                 p.close().await;
             }
-            Pool::Postgres(p) => p.close().await,
+            Pool::Postgres(p) => {
+                if let Some(c) = &self.pg_copy {
+                    c.clear();
+                }
+                p.close().await;
+            }
         }
     }
 }
