@@ -1,8 +1,8 @@
 //! The in-memory copy of the own table for PostgreSQL.
 //!
-//! Every request first asks PostgreSQL which generation of `status_records` is live
-//! (one round trip to the catalog, no table access) and uses the copy only when it is
-//! that generation. An import replaces the table by a new one (new OID) in one
+//! Every request first checks which generation of `status_records` is live (one round
+//! trip to the catalog, no table access, its answer reused for at most a millisecond)
+//! and uses the copy only when it is that generation. An import replaces the table by a new one (new OID) in one
 //! transaction, so the first request that starts after the import committed reads the
 //! database directly and starts a reload; several servers behind a load balancer each
 //! notice on their own. A 100-id batch then costs one round trip and 100 hash lookups
@@ -12,13 +12,15 @@
 //! which others write, is never copied).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::PgPool;
 
 use crate::snapshot::{Builder, Snapshot};
+use crate::sqlite_read::CHECK_INTERVAL;
 use crate::store::StoreError;
 
 /// The live table's identity: its OID, and the transaction that last wrote its catalog
@@ -31,6 +33,12 @@ pub(crate) struct PgCopy {
     load_sql: String,
     current: RwLock<Option<Arc<Snapshot>>>,
     reloading: AtomicBool,
+    /// Origin of the instants in `seen`.
+    base: Instant,
+    /// The newest version answer: when its query was sent (after `base`) and what it said.
+    seen: Mutex<Option<(Duration, i64)>>,
+    /// Held while a version query is out.
+    checking: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for PgCopy {
@@ -53,7 +61,43 @@ impl PgCopy {
             load_sql,
             current: RwLock::new(None),
             reloading: AtomicBool::new(false),
+            base: Instant::now(),
+            seen: Mutex::new(None),
+            checking: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// The live table's version, or the newest answer if its query was sent less than
+    /// [`CHECK_INTERVAL`] ago. Exact for imports for the same reason as on SQLite (see
+    /// `sqlite_read::recent_data_version`): `replace_all` waits longer than the interval
+    /// after its commit, and only durations measured on this machine are compared, so
+    /// it holds for servers on other machines too.
+    async fn recent_version(&self, pool: &PgPool) -> Result<i64, StoreError> {
+        let arrived = self.base.elapsed();
+        if let Some(v) = self.usable(arrived) {
+            return Ok(v);
+        }
+        // One query at a time: requests that arrive while one is out wait for its
+        // answer instead of all asking at once each time the answer expires.
+        let _turn = self.checking.lock().await;
+        if let Some(v) = self.usable(arrived) {
+            return Ok(v);
+        }
+        let sent = self.base.elapsed();
+        let v = version(pool).await?;
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.is_none_or(|(at, _)| at < sent) {
+            *seen = Some((sent, v));
+        }
+        Ok(v)
+    }
+
+    /// The last answer, if its query was sent less than [`CHECK_INTERVAL`] before
+    /// `arrived` (or after it).
+    fn usable(&self, arrived: Duration) -> Option<i64> {
+        let seen = *self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.filter(|(at, _)| arrived.saturating_sub(*at) < CHECK_INTERVAL)
+            .map(|(_, v)| v)
     }
 
     fn current(&self) -> Option<Arc<Snapshot>> {
@@ -73,7 +117,7 @@ impl PgCopy {
         let Some(snap) = self.current() else {
             return Ok(None);
         };
-        let live = version(pool).await?;
+        let live = self.recent_version(pool).await?;
         Ok((live == snap.version).then_some(snap))
     }
 
@@ -117,8 +161,9 @@ impl PgCopy {
             .unwrap_or(Err(StoreError::Closed))
     }
 
-    /// Forgets the copy (the store is closing).
+    /// Forgets the copy and the last version answer (the store is closing).
     pub(crate) fn clear(&self) {
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }

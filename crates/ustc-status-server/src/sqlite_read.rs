@@ -30,10 +30,10 @@ use crate::store::{Record, StoreError};
 /// add page caches.
 pub(crate) const READERS: usize = 2;
 
-/// How long one answer of `PRAGMA data_version` is reused (see `recent_data_version`).
+/// How long one answer about the data's version is reused (see `recent_data_version`).
 pub(crate) const CHECK_INTERVAL: Duration = Duration::from_millis(1);
 
-/// How long `replace_all` waits after its commit on SQLite: longer than
+/// How long `replace_all` waits after its commit: longer than
 /// [`CHECK_INTERVAL`], so that every server's next request after the import re-asks.
 pub(crate) const IMPORT_SETTLE: Duration = Duration::from_millis(5);
 

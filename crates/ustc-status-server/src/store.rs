@@ -560,6 +560,8 @@ impl Store {
                     .await?;
                 tx.commit().await?;
                 sqlx::query("ANALYZE status_records").execute(pool).await?;
+                // As on SQLite: outlast every server's reuse of a version answer.
+                tokio::time::sleep(IMPORT_SETTLE).await;
                 // A serving store switches to the new rows before returning; other
                 // servers notice the new table on their next request.
                 if self.has_copy() {
