@@ -12,8 +12,8 @@
 //! connection, asked at most once per millisecond; see `recent_data_version`). When it
 //! has changed (an import finished, in this process or another), the request reads the
 //! database directly and a reload runs in the background; so a request that starts
-//! after an import finished always sees the new rows. A `v_user` view is never copied: it belongs to someone else and can change
-//! at any time, so every lookup reads it.
+//! after an import finished always sees the new rows. A `v_user` view is never copied:
+//! it belongs to someone else and can change at any time, so every lookup reads it.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};

@@ -421,7 +421,7 @@ impl Store {
         self.fetch_one_key(&q.by_gid, gid).await
     }
 
-    /// Identities for many zjhm in one query; result keyed by zjhm.
+    /// Identities for many zjhm (one copy or one query); result keyed by zjhm.
     pub async fn by_zjhms(&self, zjhms: &[String]) -> Result<HashMap<String, Record>, StoreError> {
         let keys = zjhms.iter().filter(|k| storable(k));
         if let Some(snap) = self.copy().await? {
@@ -437,7 +437,8 @@ impl Store {
         Ok(rows.into_iter().map(|r| (r.zjhm.clone(), r)).collect())
     }
 
-    /// Identities for many gids in one query; result keyed by gid, identities by zjhm order.
+    /// Identities for many gids (one copy or one query); result keyed by gid, identities
+    /// by zjhm order.
     pub async fn by_gids(
         &self,
         gids: &[String],
