@@ -227,7 +227,9 @@ impl Store {
     ///
     /// Servers call this before accepting requests. Without it the first lookup starts
     /// the same load in the background and is answered from the database meanwhile;
-    /// commands that only write (import) never pay for it.
+    /// commands that only write (import) never pay for it. Returns at once when such a
+    /// background load is already running (lookups stay correct either way: a copy is
+    /// only used after its version check).
     pub async fn warm(&self) -> Result<(), StoreError> {
         if let Some(r) = self.reader().filter(|r| r.claim_reload()) {
             let r = r.clone();
