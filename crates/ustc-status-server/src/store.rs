@@ -223,7 +223,7 @@ impl Store {
         Ok(store)
     }
 
-    /// Reads the own table into memory now (SQLite only; a no-op otherwise).
+    /// Reads the own table into memory now (a no-op for the `v_user` source).
     ///
     /// Servers call this before accepting requests. Without it the first lookup starts
     /// the same load in the background and is answered from the database meanwhile;
