@@ -10,8 +10,11 @@ mod audit;
 mod auth;
 mod config;
 mod import;
+mod pg_copy;
 mod ratelimit;
 mod server;
+mod snapshot;
+mod sqlite_read;
 mod store;
 
 pub use app::{

@@ -181,6 +181,9 @@ async fn demo(listen: SocketAddr) -> ExitCode {
     if let Err(e) = store.replace_all(&records).await {
         return fail(1, &e);
     }
+    if let Err(e) = store.warm().await {
+        return fail(1, &e);
+    }
     let (token, _) = match new_token() {
         Ok(t) => t,
         Err(e) => return fail(1, &e),

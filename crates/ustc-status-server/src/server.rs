@@ -43,6 +43,7 @@ pub async fn state_from_config(config: &Config) -> Result<AppState, ServeError> 
         },
     )
     .await?;
+    store.warm().await?;
     let audit = AuditSink::open(&config.audit_log).map_err(|source| ServeError::Io {
         what: "cannot open audit log".into(),
         source,

@@ -12,6 +12,9 @@ use sqlx::sqlite::{
 };
 
 use crate::config::Source;
+use crate::pg_copy::PgCopy;
+use crate::snapshot::Snapshot;
+use crate::sqlite_read::{IMPORT_SETTLE, READERS, SqliteReader};
 
 /// One identity of a person, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,11 +36,21 @@ pub enum StoreError {
     /// The driver failed.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// The SQLite read path failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The store was closed.
+    #[error("database error: store closed")]
+    Closed,
+    /// The own table does not fit the in-memory copy's 32-bit offsets (over 4 GiB of text).
+    #[error("status table too large for the in-memory copy")]
+    TooLarge,
 }
 
+/// sqlx for writes and PostgreSQL; rusqlite for SQLite lookups (see `sqlite_read`).
 #[derive(Clone)]
 enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, Option<Arc<SqliteReader>>),
     Postgres(PgPool),
 }
 
@@ -48,6 +61,8 @@ struct Queries {
     by_gid: Arc<str>,
     by_zjhms: Arc<str>,
     by_gids: Arc<str>,
+    /// Whole relation, ordered like `by_gid` orders a gid's rows (in-memory copy).
+    all: String,
 }
 
 impl Queries {
@@ -78,6 +93,7 @@ impl Queries {
             by_gid: format!("{select} WHERE {gid} = {one} ORDER BY 2").into(),
             by_zjhms: format!("{select} WHERE {zjhm} {many}").into(),
             by_gids: format!("{select} WHERE {gid} {many} ORDER BY 1, 2").into(),
+            all: format!("{select} ORDER BY 1, 2"),
         }
     }
 }
@@ -87,12 +103,14 @@ impl Queries {
 pub struct Store {
     pool: Pool,
     queries: Arc<Queries>,
+    /// PostgreSQL with the own table only.
+    pg_copy: Option<Arc<PgCopy>>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match self.pool {
-            Pool::Sqlite(_) => "sqlite",
+            Pool::Sqlite(..) => "sqlite",
             Pool::Postgres(_) => "postgres",
         };
         f.debug_struct("Store").field("backend", &kind).finish()
@@ -132,6 +150,20 @@ impl Default for StoreOptions {
 
 const TABLE_SQL: &str = "CREATE TABLE status_records (gid TEXT NOT NULL, zjhm TEXT NOT NULL PRIMARY KEY, ryzxztdm TEXT NOT NULL)";
 
+/// SQLite keys the rows by zjhm itself (WITHOUT ROWID): a lookup is one B-tree search
+/// instead of index then table, and the file is a fifth smaller.
+const SQLITE_TABLE_SQL: &str = "CREATE TABLE status_records (gid TEXT NOT NULL, zjhm TEXT NOT NULL PRIMARY KEY, ryzxztdm TEXT NOT NULL) WITHOUT ROWID";
+const SQLITE_NEW_TABLE_SQL: &str = "CREATE TABLE status_records_new (gid TEXT NOT NULL, zjhm TEXT NOT NULL PRIMARY KEY, ryzxztdm TEXT NOT NULL) WITHOUT ROWID";
+
+/// Runs blocking SQLite work off the runtime's worker threads.
+async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or(Err(StoreError::Closed))
+}
+
 impl Store {
     /// Opens `sqlite://PATH` (created when missing) or `postgres://...`.
     ///
@@ -153,7 +185,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(opts)
                 .await?;
-            Pool::Sqlite(pool)
+            Pool::Sqlite(pool, None)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut opts = PgConnectOptions::from_str(url)?;
             if let Some(schema) = &options.pg_schema {
@@ -169,19 +201,79 @@ impl Store {
             return Err(StoreError::UnsupportedUrl);
         };
         let postgres = matches!(pool, Pool::Postgres(_));
-        let store = Store {
+        let queries = Queries::new(postgres, options.source);
+        let pg_copy = (postgres && options.source == Source::Table)
+            .then(|| Arc::new(PgCopy::new(queries.all.clone())));
+        let mut store = Store {
             pool,
-            queries: Arc::new(Queries::new(postgres, options.source)),
+            queries: Arc::new(queries),
+            pg_copy,
         };
         if options.source == Source::Table {
             store.ensure_table().await?;
         }
+        if let (Pool::Sqlite(_, reader), Some(path)) =
+            (&mut store.pool, url.strip_prefix("sqlite://"))
+        {
+            // After sqlx created the file, switched it to WAL and made the table.
+            let load_sql = (options.source == Source::Table).then(|| store.queries.all.clone());
+            let r = SqliteReader::open(std::path::Path::new(path), READERS, load_sql)?;
+            *reader = Some(Arc::new(r));
+        }
         Ok(store)
+    }
+
+    /// Reads the own table into memory now (a no-op for the `v_user` source).
+    ///
+    /// Servers call this before accepting requests. Without it the first lookup starts
+    /// the same load in the background and is answered from the database meanwhile;
+    /// commands that only write (import) never pay for it. Returns at once when such a
+    /// background load is already running (lookups stay correct either way: a copy is
+    /// only used after its version check).
+    pub async fn warm(&self) -> Result<(), StoreError> {
+        if let Some(r) = self.reader().filter(|r| r.claim_reload()) {
+            let r = r.clone();
+            run_blocking(move || r.reload()).await?;
+        }
+        if let (Pool::Postgres(pool), Some(copy)) = (&self.pool, &self.pg_copy)
+            && copy.claim_reload()
+        {
+            copy.clone().reload(pool.clone()).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether lookups were being answered from an in-memory copy.
+    fn has_copy(&self) -> bool {
+        self.reader().is_some_and(|r| r.has_snapshot())
+            || self.pg_copy.as_ref().is_some_and(|c| c.has_snapshot())
+    }
+
+    /// The in-memory copy of the own table if it is the live data; otherwise starts a
+    /// reload in the background and returns `None` (read the database meanwhile).
+    async fn copy(&self) -> Result<Option<Arc<Snapshot>>, StoreError> {
+        if let Some(reader) = self.reader() {
+            return Self::snapshot(reader);
+        }
+        let (Pool::Postgres(pool), Some(copy)) = (&self.pool, &self.pg_copy) else {
+            return Ok(None);
+        };
+        let snap = copy.fresh(pool).await?;
+        if snap.is_none() && copy.claim_reload() {
+            let (copy, pool) = (copy.clone(), pool.clone());
+            tokio::spawn(async move {
+                if let Err(e) = copy.reload(pool).await {
+                    // Requests keep reading the database; the next one retries.
+                    eprintln!("warning: reloading the status table into memory failed: {e}");
+                }
+            });
+        }
+        Ok(snap)
     }
 
     async fn ensure_table(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(pool) => {
+            Pool::Sqlite(pool, _) => {
                 let mut tx = pool.begin().await?;
                 let exists: Option<(i64,)> = sqlx::query_as(
                     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'status_records'",
@@ -189,7 +281,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 if exists.is_none() {
-                    sqlx::query(TABLE_SQL).execute(&mut *tx).await?;
+                    sqlx::query(SQLITE_TABLE_SQL).execute(&mut *tx).await?;
                     sqlx::query("CREATE INDEX status_records_gid_0 ON status_records (gid)")
                         .execute(&mut *tx)
                         .await?;
@@ -221,15 +313,41 @@ impl Store {
     /// Cheap liveness probe of the database.
     pub async fn ping(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
+            Pool::Sqlite(p, _) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
             Pool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
         }
         Ok(())
     }
 
+    /// The SQLite read path, once open.
+    fn reader(&self) -> Option<&Arc<SqliteReader>> {
+        match &self.pool {
+            Pool::Sqlite(_, reader) => reader.as_ref(),
+            Pool::Postgres(_) => None,
+        }
+    }
+
+    /// The own table's snapshot if it is current; otherwise starts a reload in the
+    /// background and returns `None` (read the database meanwhile).
+    fn snapshot(reader: &Arc<SqliteReader>) -> Result<Option<Arc<Snapshot>>, StoreError> {
+        let snap = reader.fresh()?;
+        if snap.is_none() && reader.claim_reload() {
+            let bg = reader.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = bg.reload() {
+                    // Requests keep reading the database; the next one retries.
+                    eprintln!("warning: reloading the status table into memory failed: {e}");
+                }
+            });
+        }
+        Ok(snap)
+    }
+
     async fn fetch_one_key(&self, sql: &Arc<str>, key: &str) -> Result<Vec<Record>, StoreError> {
         let rows: Vec<Row> = match &self.pool {
-            Pool::Sqlite(p) => {
+            // A point lookup costs a few µs: run it here rather than pay a thread hand-off.
+            Pool::Sqlite(_, Some(reader)) => return reader.one(sql, key),
+            Pool::Sqlite(p, None) => {
                 sqlx::query_as(AssertSqlSafe(sql.clone()))
                     .bind(key)
                     .fetch_all(p)
@@ -250,8 +368,15 @@ impl Store {
             return Ok(Vec::new());
         }
         let rows: Vec<Row> = match &self.pool {
-            Pool::Sqlite(p) => {
+            Pool::Sqlite(p, reader) => {
+                // One statement, so the batch reads one consistent state of the table.
+                // Measured faster than 100 prepared point lookups, and run here: a 100-id
+                // batch is about 0.1 ms of work, less than a hand-off to a blocking thread
+                // costs in tail latency at 32 concurrent requests on two cores.
                 let json = serde_json::to_string(keys).unwrap_or_else(|_| "[]".to_owned());
+                if let Some(reader) = reader {
+                    return reader.one(sql, &json);
+                }
                 sqlx::query_as(AssertSqlSafe(sql.clone()))
                     .bind(json)
                     .fetch_all(p)
@@ -272,6 +397,12 @@ impl Store {
         if !storable(zjhm) {
             return Ok(None);
         }
+        if let Some(snap) = self.copy().await? {
+            return Ok(snap.by_zjhm(zjhm));
+        }
+        if let Some(reader) = self.reader() {
+            return reader.first(&self.queries.by_zjhm, zjhm);
+        }
         let q = self.queries.clone();
         Ok(self
             .fetch_one_key(&q.by_zjhm, zjhm)
@@ -285,24 +416,43 @@ impl Store {
         if !storable(gid) {
             return Ok(Vec::new());
         }
+        if let Some(snap) = self.copy().await? {
+            return Ok(snap.by_gid(gid));
+        }
         let q = self.queries.clone();
         self.fetch_one_key(&q.by_gid, gid).await
     }
 
-    /// Identities for many zjhm in one query; result keyed by zjhm.
+    /// Identities for many zjhm (one copy or one query); result keyed by zjhm.
     pub async fn by_zjhms(&self, zjhms: &[String]) -> Result<HashMap<String, Record>, StoreError> {
-        let keys: Vec<String> = zjhms.iter().filter(|k| storable(k)).cloned().collect();
+        let keys = zjhms.iter().filter(|k| storable(k));
+        if let Some(snap) = self.copy().await? {
+            // One snapshot for the whole batch: consistent like the single statement.
+            return Ok(keys
+                .filter_map(|k| snap.by_zjhm(k))
+                .map(|r| (r.zjhm.clone(), r))
+                .collect());
+        }
+        let keys: Vec<String> = keys.cloned().collect();
         let q = self.queries.clone();
         let rows = self.fetch_many(&q.by_zjhms, &keys).await?;
         Ok(rows.into_iter().map(|r| (r.zjhm.clone(), r)).collect())
     }
 
-    /// Identities for many gids in one query; result keyed by gid, identities by zjhm order.
+    /// Identities for many gids (one copy or one query); result keyed by gid, identities
+    /// by zjhm order.
     pub async fn by_gids(
         &self,
         gids: &[String],
     ) -> Result<HashMap<String, Vec<Record>>, StoreError> {
-        let keys: Vec<String> = gids.iter().filter(|k| storable(k)).cloned().collect();
+        let keys = gids.iter().filter(|k| storable(k));
+        if let Some(snap) = self.copy().await? {
+            return Ok(keys
+                .map(|k| (k.clone(), snap.by_gid(k)))
+                .filter(|(_, v)| !v.is_empty())
+                .collect());
+        }
+        let keys: Vec<String> = keys.cloned().collect();
         let q = self.queries.clone();
         let rows = self.fetch_many(&q.by_gids, &keys).await?;
         let mut map: HashMap<String, Vec<Record>> = HashMap::new();
@@ -322,14 +472,12 @@ impl Store {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         match &self.pool {
-            Pool::Sqlite(pool) => {
+            Pool::Sqlite(pool, _) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("DROP TABLE IF EXISTS status_records_new")
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("CREATE TABLE status_records_new (gid TEXT NOT NULL, zjhm TEXT NOT NULL PRIMARY KEY, ryzxztdm TEXT NOT NULL)")
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(SQLITE_NEW_TABLE_SQL).execute(&mut *tx).await?;
                 for chunk in records.chunks(300) {
                     let mut sql = String::from(
                         "INSERT INTO status_records_new (gid, zjhm, ryzxztdm) VALUES ",
@@ -360,9 +508,20 @@ impl Store {
                 sqlx::query("ALTER TABLE status_records_new RENAME TO status_records")
                     .execute(&mut *tx)
                     .await?;
+                // Keep the planner's statistics fresh for the new table; inside the
+                // transaction, so servers see one change (one reload), not two.
+                sqlx::query("ANALYZE status_records")
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
-                // Keep the planner's statistics fresh for the new table.
-                sqlx::query("ANALYZE status_records").execute(pool).await?;
+                // Servers reuse a data-version answer for CHECK_INTERVAL; once this has
+                // passed, each one's next request re-reads it and sees the new table.
+                tokio::time::sleep(IMPORT_SETTLE).await;
+                // A serving store switches to the new rows before returning; other
+                // servers on the file notice the commit on their next request.
+                if self.has_copy() {
+                    self.warm().await?;
+                }
             }
             Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
@@ -404,6 +563,13 @@ impl Store {
                     .await?;
                 tx.commit().await?;
                 sqlx::query("ANALYZE status_records").execute(pool).await?;
+                // As on SQLite: outlast every server's reuse of a version answer.
+                tokio::time::sleep(IMPORT_SETTLE).await;
+                // A serving store switches to the new rows before returning; other
+                // servers notice the new table on their next request.
+                if self.has_copy() {
+                    self.warm().await?;
+                }
             }
         }
         Ok(())
@@ -412,7 +578,7 @@ impl Store {
     /// Number of rows in the own table.
     pub async fn count(&self) -> Result<i64, StoreError> {
         let (n,): (i64,) = match &self.pool {
-            Pool::Sqlite(p) => {
+            Pool::Sqlite(p, _) => {
                 sqlx::query_as("SELECT COUNT(*) FROM status_records")
                     .fetch_one(p)
                     .await?
@@ -429,7 +595,7 @@ impl Store {
     /// Runs raw SQL (tests and migrations only; never with request data).
     pub async fn execute_script(&self, sql: &str) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(p) => {
+            Pool::Sqlite(p, _) => {
                 sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
                     .execute(p)
                     .await?;
@@ -446,8 +612,18 @@ impl Store {
     /// Closes all connections.
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(p) => p.close().await,
-            Pool::Postgres(p) => p.close().await,
+            Pool::Sqlite(p, reader) => {
+                if let Some(r) = reader {
+                    r.close();
+                }
+                p.close().await;
+            }
+            Pool::Postgres(p) => {
+                if let Some(c) = &self.pg_copy {
+                    c.clear();
+                }
+                p.close().await;
+            }
         }
     }
 }

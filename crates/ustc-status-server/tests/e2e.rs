@@ -19,6 +19,9 @@ both_backends!(
     v_user_view_source,
     clients_yml_is_loaded_and_hashed,
     import_binary_validates_then_swaps,
+    import_by_another_process_is_seen_by_the_next_request,
+    v_user_changes_are_seen_at_once,
+    every_store_on_one_database_sees_each_import,
 );
 
 async fn spawn(state: AppState) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
@@ -51,6 +54,7 @@ async fn reimport_is_atomic_for_concurrent_readers(b: Backend) {
     };
     let store = db.store(Source::Table).await;
     store.replace_all(&dataset("A")).await.expect("seed");
+    store.warm().await.expect("warm");
     let state = AppState::new(
         store.clone(),
         callers(ALPHA),
@@ -390,4 +394,229 @@ async fn serve_binary_reloads_on_sighup_and_stops_on_sigterm() {
     let audit = std::fs::read_to_string(dir.path().join("audit.log")).expect("audit log");
     assert_eq!(audit.lines().count(), 4);
     assert!(!audit.contains(ALPHA) && !audit.contains(ALPHA_NEW) && !audit.contains("P0529"));
+}
+
+async fn get_json(c: &reqwest::Client, addr: SocketAddr, path: &str) -> (u16, Value) {
+    let r = c
+        .get(format!("http://{addr}{path}"))
+        .bearer_auth(ALPHA)
+        .send()
+        .await
+        .expect("send");
+    (r.status().as_u16(), r.json().await.expect("json"))
+}
+
+async fn post_json(c: &reqwest::Client, addr: SocketAddr, path: &str, body: Value) -> Value {
+    c.post(format!("http://{addr}{path}"))
+        .bearer_auth(ALPHA)
+        .json(&body)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// A running server (SQLite: answering from its in-memory copy) must answer the first
+/// request after an `import` in another process has exited with the new rows, with no
+/// waiting in between: the copy is checked against the database on every request.
+async fn import_by_another_process_is_seen_by_the_next_request(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.store(Source::Table).await;
+    store.replace_all(&seed_records()).await.expect("seed");
+    store.warm().await.expect("warm");
+    let state = AppState::new(
+        store,
+        callers(ALPHA),
+        Vec::new(),
+        AuditSink::off(),
+        64 * 1024,
+    );
+    let (addr, stop) = spawn(state).await;
+    let c = reqwest::Client::new();
+    assert_eq!(
+        get_json(&c, addr, "/doc/api/status/by-zjhm/P0529").await,
+        (
+            200,
+            json!({"gid": "2200600958", "zjhm": "P0529", "ryzxztdm": "10"})
+        )
+    );
+    assert_eq!(
+        get_json(&c, addr, "/doc/api/status/by-zjhm/NEW1").await.0,
+        404
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    for round in 0..3 {
+        let code = format!("2{round}");
+        let csv = dir.path().join(format!("r{round}.csv"));
+        std::fs::write(
+            &csv,
+            format!("gid,zjhm,ryzxztdm\n2200600958,P0529,{code}\nGN,NEW1,{code}\nGN,NEW0,{code}\n"),
+        )
+        .expect("write");
+        let out = Command::new(bin())
+            .args(["import", "--database", &db.config_url()])
+            .arg(&csv)
+            .output()
+            .expect("run import");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The very next requests, whichever path answers them.
+        assert_eq!(
+            get_json(&c, addr, "/doc/api/status/by-zjhm/P0529").await,
+            (
+                200,
+                json!({"gid": "2200600958", "zjhm": "P0529", "ryzxztdm": code})
+            ),
+            "round {round}"
+        );
+        assert_eq!(
+            get_json(&c, addr, "/doc/api/status/by-gid/GN").await,
+            (
+                200,
+                json!({"gid": "GN", "items": [{"zjhm": "NEW0", "ryzxztdm": code}, {"zjhm": "NEW1", "ryzxztdm": code}]})
+            )
+        );
+        let batch = post_json(
+            &c,
+            addr,
+            "/doc/api/status/by-zjhms",
+            json!({"zjhms": ["NEW1", "Z3-a", "P0529"]}),
+        )
+        .await;
+        assert_eq!(batch["not_found"], json!(["Z3-a"]), "old rows are gone");
+        assert_eq!(batch["items"][1]["ryzxztdm"], json!(code));
+        // Later requests (by then possibly from the reloaded copy) agree.
+        for _ in 0..20 {
+            assert_eq!(
+                get_json(&c, addr, "/doc/api/status/by-zjhm/NEW1").await.1["ryzxztdm"],
+                json!(code)
+            );
+            assert_eq!(
+                get_json(&c, addr, "/doc/api/status/by-zjhm/Z3-a").await.0,
+                404
+            );
+        }
+    }
+    let _ = stop.send(());
+}
+
+/// The `v_user` view belongs to someone else: a change to what it shows is visible to the
+/// next request, never hidden behind a copy.
+async fn v_user_changes_are_seen_at_once(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let store = db.store(Source::VUser).await;
+    store
+        .execute_script(
+            "CREATE TABLE people (gid VARCHAR(32), userid VARCHAR(32), zxzt VARCHAR(4));
+             INSERT INTO people VALUES ('G1', 'U1', '10'), ('G1', 'U2', '11');
+             CREATE VIEW v_user AS SELECT gid, userid, zxzt FROM people;",
+        )
+        .await
+        .expect("create view");
+    store.warm().await.expect("warm is a no-op for a view");
+    // Another connection changes the data behind the view, as the view's owner would.
+    let owner = db.store(Source::VUser).await;
+    let state = AppState::new(
+        store,
+        callers(ALPHA),
+        Vec::new(),
+        AuditSink::off(),
+        64 * 1024,
+    );
+    let (addr, stop) = spawn(state).await;
+    let c = reqwest::Client::new();
+    for (i, code) in ["01", "02", "03"].into_iter().enumerate() {
+        owner
+            .execute_script(&format!(
+                "UPDATE people SET zxzt = '{code}' WHERE userid = 'U1'; DELETE FROM people WHERE userid = 'X{i}'; INSERT INTO people VALUES ('G1', 'X{}', '99');",
+                i + 1
+            ))
+            .await
+            .expect("update");
+        assert_eq!(
+            get_json(&c, addr, "/doc/api/status/by-zjhm/U1").await,
+            (200, json!({"gid": "G1", "zjhm": "U1", "ryzxztdm": code}))
+        );
+        assert_eq!(
+            get_json(&c, addr, &format!("/doc/api/status/by-zjhm/X{i}"))
+                .await
+                .0,
+            404
+        );
+        let (_, g) = get_json(&c, addr, "/doc/api/status/by-gid/G1").await;
+        let zs: Vec<&str> = g["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|x| x["zjhm"].as_str().expect("zjhm"))
+            .collect();
+        assert_eq!(zs, ["U1", "U2", format!("X{}", i + 1).as_str()]);
+        let batch = post_json(
+            &c,
+            addr,
+            "/doc/api/status/by-zjhms",
+            json!({"zjhms": ["U1"]}),
+        )
+        .await;
+        assert_eq!(batch["items"][0]["ryzxztdm"], json!(code));
+    }
+    let _ = stop.send(());
+}
+
+/// Two stores on one database stand for two server processes: each sees the other's
+/// import on its next lookup, before and after it has its own copy in memory.
+async fn every_store_on_one_database_sees_each_import(b: Backend) {
+    let Some(db) = TestDb::new(b).await else {
+        return;
+    };
+    let a = db.store(Source::Table).await;
+    let other = db.store(Source::Table).await;
+    a.replace_all(&dataset("A")).await.expect("seed");
+    // Not warmed yet: answered from the database (and a load starts in the background).
+    assert_eq!(
+        other
+            .by_zjhm("Z0001")
+            .await
+            .expect("lookup")
+            .and_then(|r| r.ryzxztdm)
+            .as_deref(),
+        Some("A")
+    );
+    other.warm().await.expect("warm");
+    a.warm().await.expect("warm");
+    for tag in ["B", "C", "D"] {
+        a.replace_all(&dataset(tag)).await.expect("reimport");
+        for s in [&a, &other] {
+            let r = s.by_zjhm("Z0001").await.expect("lookup").expect("row");
+            assert_eq!(r.ryzxztdm.as_deref(), Some(tag));
+            let g = s.by_gid("G001").await.expect("lookup");
+            assert_eq!(g.len(), 4);
+            assert!(g.iter().all(|r| r.ryzxztdm.as_deref() == Some(tag)));
+            let ids: Vec<String> = (0..100).map(|i| format!("Z{i:04}")).collect();
+            let m = s.by_zjhms(&ids).await.expect("batch");
+            assert_eq!(m.len(), 100);
+            assert!(m.values().all(|r| r.ryzxztdm.as_deref() == Some(tag)));
+            let gm = s
+                .by_gids(&["G001".into(), "nope".into()])
+                .await
+                .expect("batch");
+            assert_eq!(gm.len(), 1);
+        }
+    }
+    assert!(other.by_zjhm("nope").await.expect("lookup").is_none());
+    other.close().await;
+    assert!(
+        other.by_zjhm("Z0001").await.is_err(),
+        "a closed store fails, never serves a stale copy"
+    );
 }

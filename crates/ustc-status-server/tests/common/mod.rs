@@ -180,6 +180,8 @@ pub async fn fixture(backend: Backend) -> Option<Fixture> {
     let db = TestDb::new(backend).await?;
     let store = db.store(Source::Table).await;
     store.replace_all(&seed_records()).await.expect("seed");
+    // Like a server: lookups are answered from the in-memory copy where there is one.
+    store.warm().await.expect("warm");
     let (audit, buf) = AuditSink::memory();
     let state = AppState::new(
         store,
