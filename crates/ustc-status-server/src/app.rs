@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
@@ -39,6 +39,7 @@ static OPENAPI: &str = include_str!("openapi.json");
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
+    timeouts: Timeouts,
 }
 
 struct Inner {
@@ -48,6 +49,26 @@ struct Inner {
     audit: AuditSink,
     limiter: RateLimiter,
     max_body: usize,
+}
+
+/// How long the server waits for slow or stalled clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// From the connection's first byte (or the previous response) to the end
+    /// of the request headers; then the connection is closed.
+    pub header_read: Duration,
+    /// From the end of the headers to the response, body reading included;
+    /// then 408.
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            header_read: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+        }
+    }
 }
 
 impl AppState {
@@ -68,7 +89,19 @@ impl AppState {
                 limiter: RateLimiter::default(),
                 max_body: max_body_bytes,
             }),
+            timeouts: Timeouts::default(),
         }
+    }
+
+    /// The same state with other client timeouts (before serving).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> AppState {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The client timeouts in force.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
     }
 
     /// Replaces the registered callers (token rotation); requests in flight keep the old set.
@@ -119,6 +152,9 @@ pub enum ApiError {
     /// 413.
     #[error("request body too large")]
     PayloadTooLarge,
+    /// 408: the request (its body) did not arrive in time.
+    #[error("request timeout")]
+    RequestTimeout,
     /// 429.
     #[error("rate limit exceeded, retry after {0} s")]
     RateLimited(u64),
@@ -145,6 +181,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -201,8 +238,22 @@ pub fn app(state: AppState) -> Router {
         .route_layer(middleware::from_fn(tag_route))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        // Inside the audit layer, so a timed-out request is still audited.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), audit))
         .with_state(state)
+}
+
+/// A client that sends its body too slowly gets 408 instead of holding a
+/// task and a connection for ever.
+async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.timeouts.request, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => ApiError::RequestTimeout.into_response(),
+    }
 }
 
 async fn tag_route(req: Request, next: Next) -> Response {

@@ -19,7 +19,7 @@ mod store;
 
 pub use app::{
     ApiError, AppState, DETAIL_EMPTY, DETAIL_FORBIDDEN, DETAIL_TOO_MANY, DETAIL_UNAUTHORIZED,
-    InternalCause, MAX_BATCH, app, parse_batch,
+    InternalCause, MAX_BATCH, Timeouts, app, parse_batch,
 };
 pub use audit::{AuditRecord, AuditSink, SharedBuffer};
 pub use auth::{

@@ -1,9 +1,13 @@
 //! Running the server: config to state, listener, signals.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use crate::app::{AppState, app};
@@ -67,18 +71,56 @@ pub fn reload_callers_from(path: &Path, state: &AppState) -> Result<usize, Confi
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then drains in-flight requests.
+///
+/// The accept loop is our own rather than `axum::serve`, which sets no
+/// header-read timeout: a client trickling its headers would hold a
+/// connection for ever. Body reading is bounded by the request timeout
+/// (408) in the router.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store().clone();
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let timeouts = state.timeouts();
+    let router = app(state);
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(timeouts.header_read);
+    builder.http2().timer(TokioTimer::new());
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: back off instead of
+                // spinning; the connections in flight go on.
+                Err(e) => {
+                    eprintln!("warning: accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service =
+            TowerToHyperService::new(router.clone().layer(axum::Extension(ConnectInfo(peer))));
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that goes away mid-request is its own business.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
     store.close().await;
-    result
+    Ok(())
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

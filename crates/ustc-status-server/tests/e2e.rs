@@ -11,8 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::*;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use ustc_status_server::{AppState, AuditSink, Callers, Config, Source, Store, serve};
+use ustc_status_server::{AppState, AuditSink, Callers, Config, Source, Store};
 
 both_backends!(
     reimport_is_atomic_for_concurrent_readers,
@@ -23,19 +22,6 @@ both_backends!(
     v_user_changes_are_seen_at_once,
     every_store_on_one_database_sees_each_import,
 );
-
-async fn spawn(state: AppState) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = serve(listener, state, async {
-            let _ = rx.await;
-        })
-        .await;
-    });
-    (addr, tx)
-}
 
 fn dataset(tag: &str) -> Vec<ustc_status_server::Record> {
     // Same keys in every generation; only the code differs, so a reader can tell which

@@ -309,3 +309,19 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// Serves `state` on a fresh loopback port until the sender is used or dropped.
+pub async fn spawn(state: AppState) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = ustc_status_server::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    (addr, tx)
+}
