@@ -252,7 +252,10 @@ pub fn app(state: AppState) -> Router {
 /// timer: GET handlers never wait on the client, and the timer measurably
 /// costs on the cheapest endpoints.
 async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
+    if matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) {
         return next.run(req).await;
     }
     match tokio::time::timeout(state.timeouts.request, next.run(req)).await {
