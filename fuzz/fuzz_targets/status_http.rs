@@ -21,9 +21,8 @@
 //! exactly one audit line, itself JSON.
 #![no_main]
 
-use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::LazyLock;
 
 use axum::Router;
 use axum::body::Body;
@@ -32,8 +31,8 @@ use axum::http::{HeaderName, HeaderValue, Method, Request, Uri};
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt as _;
 use ustc_status_server::{
-    AppState, AuditSink, Caller, Callers, Record, Source, Store, StoreOptions, app, parse_ranges,
-    token_digest,
+    AppState, AuditSink, Caller, Callers, Record, SharedBuffer, Source, Store, StoreOptions, app,
+    parse_ranges, token_digest,
 };
 
 const TOKEN: &str = "fuzz-token-0123456789abcdef";
@@ -44,27 +43,11 @@ const MAX_BODY: usize = 2048;
 /// Statuses the API can answer with (see `ApiError`, plus 200).
 const DOCUMENTED: [u16; 8] = [200, 400, 401, 403, 404, 405, 413, 429];
 
-/// Audit lines, taken after every request.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 struct Harness {
     runtime: tokio::runtime::Runtime,
     router: Router,
-    audit: Lines,
+    /// Audit lines, taken after every request.
+    audit: SharedBuffer,
     _dir: tempfile::TempDir,
 }
 
@@ -89,7 +72,7 @@ static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
     // same database, also after the pool recycles one.
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}", dir.path().join("status.db").display());
-    let audit = Lines::default();
+    let audit = SharedBuffer::default();
     let router = runtime.block_on(async {
         let store = Store::open(
             &url,
@@ -235,8 +218,7 @@ fuzz_target!(|data: &[u8]| {
         serde_json::from_slice::<serde_json::Value>(&body)
             .unwrap_or_else(|e| panic!("{status} body is not JSON ({e}): {body:?}"));
     }
-    let lines = std::mem::take(&mut *harness.audit.0.lock().unwrap_or_else(|p| p.into_inner()));
-    let lines = String::from_utf8(lines).expect("audit log is UTF-8");
+    let lines = String::from_utf8(harness.audit.take_bytes()).expect("audit log is UTF-8");
     assert_eq!(
         lines.lines().count(),
         1,

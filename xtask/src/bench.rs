@@ -124,6 +124,23 @@ struct Measured {
     wall: Duration,
 }
 
+/// `xtu args...` on the fake with a state directory and the password, with
+/// no token, no input and no diagnostics.
+fn xtu(binary: &Path, fake: &FakeXtu, state: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .args(args)
+        .env("XTU_STATE_DIR", state)
+        .env("XTU_SSO_BASE_URL", fake.sso_base_url())
+        .env("XTU_EMS_BASE_URL", fake.ems_base_url())
+        .env("XTU_PASSWORD", PASSWORD)
+        .env("XTU_KEYRING", "none")
+        .env_remove("XTU_TOKEN")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
 async fn run_scenario(
     binary: &Path,
     fake: &FakeXtu,
@@ -131,16 +148,7 @@ async fn run_scenario(
 ) -> anyhow::Result<Measured> {
     let state = tempfile::tempdir().context("state dir")?;
     let run = |args: &[&str], token: Option<&str>| -> anyhow::Result<String> {
-        let mut command = Command::new(binary);
-        command
-            .args(args)
-            .env("XTU_STATE_DIR", state.path())
-            .env("XTU_SSO_BASE_URL", fake.sso_base_url())
-            .env("XTU_EMS_BASE_URL", fake.ems_base_url())
-            .env("XTU_PASSWORD", PASSWORD)
-            .env_remove("XTU_TOKEN")
-            .stdin(Stdio::null())
-            .stderr(Stdio::null());
+        let mut command = xtu(binary, fake, state.path(), args);
         if let Some(token) = token {
             command.env("XTU_TOKEN", token);
         }
@@ -253,15 +261,8 @@ async fn warm_query_peak_rss(binary: &Path) -> anyhow::Result<u64> {
         .await;
     let state = tempfile::tempdir().context("state dir")?;
     let command = |args: &[&str]| {
-        let mut command = Command::new(binary);
-        command
-            .args(args)
-            .env("XTU_STATE_DIR", state.path())
-            .env("XTU_SSO_BASE_URL", fake.sso_base_url())
-            .env("XTU_EMS_BASE_URL", fake.ems_base_url())
-            .env("XTU_PASSWORD", PASSWORD)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        let mut command = xtu(binary, &fake, state.path(), args);
+        command.stdout(Stdio::null());
         command
     };
     if !command(&["login", "--username", USER])

@@ -56,6 +56,12 @@ impl SharedBuffer {
         let guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
         String::from_utf8_lossy(&guard).into_owned()
     }
+
+    /// The bytes written so far, leaving the buffer empty.
+    pub fn take_bytes(&self) -> Vec<u8> {
+        let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::take(&mut *guard)
+    }
 }
 
 impl Write for SharedBuffer {
