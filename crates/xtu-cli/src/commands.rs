@@ -26,19 +26,13 @@ pub enum Outcome {
 
 pub async fn run(cli: Cli) -> Result<Outcome, Failure> {
     let global = &cli.global;
-    if let Command::Grades(args) = cli.command {
-        return Ok(match academic::grades(global, args).await? {
-            true => Outcome::Changed,
-            false => Outcome::Done,
-        });
-    }
-    run_command(global, cli.command)
-        .await
-        .map(|()| Outcome::Done)
-}
-
-async fn run_command(global: &GlobalArgs, command: Command) -> Result<(), Failure> {
-    match command {
+    let done = match cli.command {
+        Command::Grades(args) => {
+            return Ok(match academic::grades(global, args).await? {
+                true => Outcome::Changed,
+                false => Outcome::Done,
+            });
+        }
         Command::Login(args) => login(global, args).await,
         Command::Logout => stored::logout(global.user.as_deref()),
         Command::Whoami => print_json(&stored::whoami(global, global.user.as_deref()).await?),
@@ -67,7 +61,6 @@ async fn run_command(global: &GlobalArgs, command: Command) -> Result<(), Failur
         Command::CourseSchedule(args) => academic::course_schedule(global, args).await,
         Command::Exams(args) => academic::exams(global, args).await,
         Command::ExamSchedule(args) => academic::exam_schedule(global, args).await,
-        Command::Grades(_) => unreachable!("handled by run"),
         Command::Gpa(args) => academic::gpa(global, args).await,
         Command::Export(ExportCommand::Ics(args)) => export_ics(global, args).await,
         Command::Sandbox { listen } => sandbox(listen).await,
@@ -77,7 +70,8 @@ async fn run_command(global: &GlobalArgs, command: Command) -> Result<(), Failur
             clap_complete::generate(shell, &mut command, "xtu", &mut std::io::stdout());
             Ok(())
         }
-    }
+    };
+    done.map(|()| Outcome::Done)
 }
 
 /// Runs a query with the token given, or else on the stored session.
