@@ -500,15 +500,7 @@ async fn v_user_changes_are_seen_at_once(b: Backend) {
     let Some(db) = TestDb::new(b).await else {
         return;
     };
-    let store = db.store(Source::VUser).await;
-    store
-        .execute_script(
-            "CREATE TABLE people (gid VARCHAR(32), userid VARCHAR(32), zxzt VARCHAR(4));
-             INSERT INTO people VALUES ('G1', 'U1', '10'), ('G1', 'U2', '11');
-             CREATE VIEW v_user AS SELECT gid, userid, zxzt FROM people;",
-        )
-        .await
-        .expect("create view");
+    let store = people_view(&db, "('G1', 'U1', '10'), ('G1', 'U2', '11')").await;
     store.warm().await.expect("warm is a no-op for a view");
     // Another connection changes the data behind the view, as the view's owner would.
     let owner = db.store(Source::VUser).await;

@@ -13,7 +13,7 @@ use common::*;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
-use ustc_status_server::{AppState, AuditSink, Source, Timeouts};
+use ustc_status_server::{AppState, AuditSink, Timeouts};
 
 both_backends!(
     an_unavailable_database_is_a_generic_500_and_service_resumes,
@@ -48,15 +48,7 @@ async fn an_unavailable_database_is_a_generic_500_and_service_resumes(b: Backend
     };
     // The view source is read live on every request: taking its relation
     // away is the database failing under the server.
-    let store = db.store(Source::VUser).await;
-    store
-        .execute_script(
-            "CREATE TABLE people (gid VARCHAR(32), userid VARCHAR(32), zxzt VARCHAR(4));
-             INSERT INTO people VALUES ('G1', 'U1', '10');
-             CREATE VIEW v_user AS SELECT gid, userid, zxzt FROM people;",
-        )
-        .await
-        .expect("create view");
+    let store = people_view(&db, "('G1', 'U1', '10')").await;
     let (audit, buf) = AuditSink::memory();
     let state = AppState::new(store.clone(), callers(ALPHA), Vec::new(), audit, 64 * 1024);
     let (addr, stop) = spawn(state).await;

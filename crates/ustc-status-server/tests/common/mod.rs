@@ -325,3 +325,18 @@ pub async fn spawn(state: AppState) -> (std::net::SocketAddr, tokio::sync::onesh
     });
     (addr, tx)
 }
+
+/// A store on the reference's `v_user` view over a `people` table holding
+/// `rows` (SQL tuples `('gid', 'userid', 'zxzt'), ...`).
+pub async fn people_view(db: &TestDb, rows: &str) -> Store {
+    let store = db.store(Source::VUser).await;
+    store
+        .execute_script(&format!(
+            "CREATE TABLE people (gid VARCHAR(32), userid VARCHAR(32), zxzt VARCHAR(4));
+             INSERT INTO people VALUES {rows};
+             CREATE VIEW v_user AS SELECT gid, userid, zxzt FROM people;"
+        ))
+        .await
+        .expect("create view");
+    store
+}
