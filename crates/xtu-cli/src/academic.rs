@@ -8,7 +8,7 @@ use xtu_model::{Course, Exam, GpaRank, Grade, Term, Timetable, WeightedGpa};
 
 use crate::args::{
     CompatTermArgs, GlobalArgs, GpaArgs, GradesArgs, OutputFormat, TermArgs, TermListArgs,
-    TermQueryArgs, TokenArgs,
+    TermQueryArgs,
 };
 use crate::commands::with_ems;
 use crate::failure::Failure;
@@ -35,17 +35,10 @@ fn term_selection(args: &TermListArgs) -> Result<Option<TermSpec>, Failure> {
     }
 }
 
-fn token_args(token: &Option<String>) -> TokenArgs {
-    TokenArgs {
-        token: token.clone(),
-        compressed: false,
-    }
-}
-
 /// `xtu timetable`.
 pub async fn timetable(global: &GlobalArgs, args: TermQueryArgs) -> Result<(), Failure> {
     let term = term_or_current(&args.term)?;
-    let timetable = with_ems(global, &token_args(&args.token), |ems| async move {
+    let timetable = with_ems(global, args.token.as_deref(), |ems| async move {
         ems.timetable(term).await
     })
     .await?;
@@ -96,7 +89,7 @@ fn compat_course(course: &Course) -> CompatCourse<'_> {
 /// `xtu course-schedule`.
 pub async fn course_schedule(global: &GlobalArgs, args: CompatTermArgs) -> Result<(), Failure> {
     let term = term_or_current(&args.term)?;
-    let timetable = with_ems(global, &args.token, |ems| async move {
+    let timetable = with_ems(global, args.token.token.as_deref(), |ems| async move {
         ems.timetable(term).await
     })
     .await?;
@@ -167,7 +160,7 @@ fn plural(n: usize) -> &'static str {
 /// `xtu exams`.
 pub async fn exams(global: &GlobalArgs, args: TermListArgs) -> Result<(), Failure> {
     let term = term_selection(&args)?;
-    let exams = with_ems(global, &token_args(&args.query.token), |ems| async move {
+    let exams = with_ems(global, args.query.token.as_deref(), |ems| async move {
         ems.exams(term).await
     })
     .await?;
@@ -210,7 +203,7 @@ fn compat_exam(exam: &Exam) -> CompatExam<'_> {
 /// `xtu exam-schedule`.
 pub async fn exam_schedule(global: &GlobalArgs, args: CompatTermArgs) -> Result<(), Failure> {
     let term = term_or_current(&args.term)?;
-    let exams = with_ems(global, &args.token, |ems| async move {
+    let exams = with_ems(global, args.token.token.as_deref(), |ems| async move {
         ems.exams(Some(term)).await
     })
     .await?;
@@ -253,11 +246,9 @@ pub async fn grades(global: &GlobalArgs, args: GradesArgs) -> Result<bool, Failu
         return watch_diff(global, args).await;
     }
     let term = term_selection(&args.list)?;
-    let grades = with_ems(
-        global,
-        &token_args(&args.list.query.token),
-        |ems| async move { ems.grades(term).await },
-    )
+    let grades = with_ems(global, args.list.query.token.as_deref(), |ems| async move {
+        ems.grades(term).await
+    })
     .await?;
     match format_or_default(args.list.query.format) {
         OutputFormat::Json => print_json(&grades)?,
@@ -336,20 +327,16 @@ async fn watch_diff(global: &GlobalArgs, args: GradesArgs) -> Result<bool, Failu
     let store = crate::stored::open_store()?;
     let username = match (&global.user, &args.list.query.token) {
         (Some(user), _) => user.clone(),
-        (None, None) => store
-            .current()?
-            .ok_or_else(|| Failure::SessionExpired("not logged in: run 'xtu login'".into()))?,
+        (None, None) => store.current()?.ok_or_else(crate::stored::not_logged_in)?,
         (None, Some(_)) => {
             return Err(Failure::Usage(
                 "--watch-diff with a token needs --user to name whose grades are saved".into(),
             ));
         }
     };
-    let grades = with_ems(
-        global,
-        &token_args(&args.list.query.token),
-        |ems| async move { ems.grades(None).await },
-    )
+    let grades = with_ems(global, args.list.query.token.as_deref(), |ems| async move {
+        ems.grades(None).await
+    })
     .await?;
     let before: Vec<Grade> = store.load_grades(&username)?.unwrap_or_default();
     let changes = grade_changes(&before, &grades);
@@ -393,22 +380,30 @@ struct GpaReport {
 }
 
 /// `xtu gpa`.
-pub async fn gpa(global: &GlobalArgs, args: GpaArgs) -> Result<(), Failure> {
+/// The ranking query of a term range, checked (for `xtu gpa` and the MCP tool).
+pub fn gpa_query(
+    from: Option<Term>,
+    to: Option<Term>,
+    compulsory_only: bool,
+) -> Result<GpaQuery, Failure> {
     let spec = |term: Option<Term>| {
         term.map(|t| TermSpec::new(t.start_year, t.term))
             .transpose()
             .map_err(EmsError::from)
     };
-    let scope = if args.compulsory_only {
+    let scope = if compulsory_only {
         CourseScope::Compulsory
     } else {
         CourseScope::All
     };
-    let query = GpaQuery::new(spec(args.from)?, spec(args.to)?, scope).map_err(EmsError::from)?;
-    let query = &query;
+    Ok(GpaQuery::new(spec(from)?, spec(to)?, scope).map_err(EmsError::from)?)
+}
+
+pub async fn gpa(global: &GlobalArgs, args: GpaArgs) -> Result<(), Failure> {
+    let query = &gpa_query(args.from, args.to, args.compulsory_only)?;
     let (ranking, grades) = with_progress(
         "asking the academic system for the GPA ranking (slow at XTU)",
-        with_ems(global, &token_args(&args.token), |ems| async move {
+        with_ems(global, args.token.as_deref(), |ems| async move {
             // Independent requests: the slow ranking and the grades together.
             tokio::try_join!(ems.gpa_rank(query), ems.grades(None))
         }),

@@ -39,19 +39,15 @@ pub async fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::SsoLogin(args) => sso_login(global, args).await,
         Command::EmsAuth(args) => ems_auth(global, args).await,
         Command::StudentInfo(args) => print_json(
-            &with_ems(
-                global,
-                &args,
-                |ems| async move { ems.student_profile().await },
-            )
+            &with_ems(global, args.token.as_deref(), |ems| async move {
+                ems.student_profile().await
+            })
             .await?,
         ),
         Command::TeachingCalendar(args) => print_json(
-            &with_ems(
-                global,
-                &args,
-                |ems| async move { ems.teaching_calendar().await },
-            )
+            &with_ems(global, args.token.as_deref(), |ems| async move {
+                ems.teaching_calendar().await
+            })
             .await?,
         ),
         Command::ClassroomAvailability(args) => classroom_availability(global, args).await,
@@ -77,13 +73,13 @@ pub async fn run(cli: Cli) -> Result<Outcome, Failure> {
 /// Runs a query with the token given, or else on the stored session.
 pub async fn with_ems<T, Fut>(
     global: &GlobalArgs,
-    args: &TokenArgs,
+    token: Option<&str>,
     query: impl Fn(EmsClient) -> Fut,
 ) -> Result<T, Failure>
 where
     Fut: std::future::Future<Output = Result<T, EmsError>>,
 {
-    match &args.token {
+    match token {
         Some(token) => {
             let token = secrets::token(token)?;
             Ok(query(ems_builder(global).from_token(&token)?).await?)
@@ -250,7 +246,7 @@ async fn classroom_availability(global: &GlobalArgs, args: ClassroomArgs) -> Res
     let query = &query;
     let rooms = crate::output::with_progress(
         "asking the academic system for free rooms",
-        with_ems(global, &args.token, |ems| async move {
+        with_ems(global, args.token.token.as_deref(), |ems| async move {
             ems.free_classrooms(query).await
         }),
     )
@@ -302,13 +298,9 @@ fn parse(args: ParseArgs) -> Result<(), Failure> {
 async fn export_ics(global: &GlobalArgs, args: IcsArgs) -> Result<(), Failure> {
     let both = !args.timetable && !args.exams;
     let (want_timetable, want_exams) = (both || args.timetable, both || args.exams);
-    let token = TokenArgs {
-        token: args.token.clone(),
-        compressed: false,
-    };
     let (calendar, timetable, exams) = crate::output::with_progress(
         "reading the timetable and exams",
-        with_ems(global, &token, |ems| async move {
+        with_ems(global, args.token.as_deref(), |ems| async move {
             let exams = async {
                 if want_exams {
                     ems.exams(None).await.map(Some)

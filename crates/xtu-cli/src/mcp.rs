@@ -6,7 +6,7 @@ use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{CallToolResult, ContentBlock};
 use rmcp::{ErrorData, ServiceExt as _, schemars, tool, tool_router};
 use serde::Deserialize;
-use xtu_ems::{ClassroomQuery, CourseScope, EmsClient, EmsError, GpaQuery, TermSpec};
+use xtu_ems::{ClassroomQuery, EmsClient, EmsError, TermSpec};
 
 use crate::args::{GlobalArgs, RoomsArgs, TermArgs};
 use crate::failure::Failure;
@@ -102,12 +102,10 @@ fn term_list(p: &TermListParams) -> Result<Option<TermSpec>, Failure> {
     term_of(p.year, p.term).map(Some)
 }
 
-fn gpa_term(text: Option<&str>) -> Result<Option<TermSpec>, Failure> {
-    text.map(|t| {
-        let term: xtu_model::Term = t.parse().map_err(|e| Failure::Usage(format!("{e}")))?;
-        TermSpec::new(term.start_year, term.term).map_err(|e| EmsError::from(e).into())
-    })
-    .transpose()
+/// A term of a tool call, e.g. "2022-1".
+fn parse_term(text: Option<&str>) -> Result<Option<xtu_model::Term>, Failure> {
+    text.map(|t| t.parse().map_err(|e| Failure::Usage(format!("{e}"))))
+        .transpose()
 }
 
 fn text_result(result: Result<String, Failure>) -> Result<CallToolResult, ErrorData> {
@@ -199,19 +197,10 @@ impl XtuTools {
         (slow: 10-60 s) for a range of terms."
     )]
     async fn gpa(&self, Parameters(p): Parameters<GpaParams>) -> Result<CallToolResult, ErrorData> {
-        let query = (|| {
-            let scope = if p.compulsory_only == Some(true) {
-                CourseScope::Compulsory
-            } else {
-                CourseScope::All
-            };
-            GpaQuery::new(
-                gpa_term(p.from.as_deref())?,
-                gpa_term(p.to.as_deref())?,
-                scope,
-            )
-            .map_err(|e| Failure::from(EmsError::from(e)))
-        })();
+        let query = parse_term(p.from.as_deref()).and_then(|from| {
+            let to = parse_term(p.to.as_deref())?;
+            academic::gpa_query(from, to, p.compulsory_only == Some(true))
+        });
         match query {
             Ok(query) => {
                 let query = &query;

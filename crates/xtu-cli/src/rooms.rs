@@ -7,7 +7,7 @@ use xtu_ems::{ClassroomQuery, TermSpec};
 use xtu_model::sections::{self, Season};
 use xtu_model::{Classroom, TeachingCalendar};
 
-use crate::args::{GlobalArgs, OutputFormat, RoomsArgs, Sections, TokenArgs};
+use crate::args::{GlobalArgs, OutputFormat, RoomsArgs, Sections};
 use crate::commands::with_ems;
 use crate::failure::Failure;
 
@@ -197,11 +197,7 @@ pub fn filter(rooms: Vec<Classroom>, args: &RoomsArgs) -> Vec<Classroom> {
 /// filters the result: two requests on a warm session.
 pub async fn find(global: &GlobalArgs, args: &RoomsArgs) -> Result<Vec<Classroom>, Failure> {
     let moment = moment(args)?;
-    let token = TokenArgs {
-        token: args.token.clone(),
-        compressed: false,
-    };
-    let calendar = with_ems(global, &token, |ems| async move {
+    let calendar = with_ems(global, args.token.as_deref(), |ems| async move {
         ems.teaching_calendar().await
     })
     .await?;
@@ -210,7 +206,7 @@ pub async fn find(global: &GlobalArgs, args: &RoomsArgs) -> Result<Vec<Classroom
     eprintln!("free rooms: {}", plan.describe());
     let found = crate::output::with_progress(
         "asking the academic system for free rooms",
-        with_ems(global, &token, |ems| async move {
+        with_ems(global, args.token.as_deref(), |ems| async move {
             ems.free_classrooms(query).await
         }),
     )

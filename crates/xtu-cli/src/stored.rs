@@ -16,7 +16,7 @@ use crate::failure::Failure;
 use crate::store::{Guard, MAX_MANUAL_FAILURES, Store, StoredSession};
 use crate::vault;
 
-fn not_logged_in() -> Failure {
+pub fn not_logged_in() -> Failure {
     Failure::SessionExpired("not logged in: run 'xtu login'".into())
 }
 

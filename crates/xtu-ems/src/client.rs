@@ -307,50 +307,9 @@ impl EmsClient {
     /// status or redirect is still an error; a login page sent with 200 is
     /// returned as is (the parsers recognise it).
     pub async fn raw(&self, request: RawRequest<'_>) -> Result<String, EmsError> {
-        match request {
-            RawRequest::StudentInfo => self.get(Page::StudentInfo.path()).await,
-            RawRequest::TeachingCalendar => self.get(Page::TeachingCalendar.path()).await,
-            RawRequest::Classrooms { query, page } => {
-                query.validate_codes()?;
-                self.post_form(
-                    Page::ClassroomAvailability.path(),
-                    &query.form(page, now_ms()),
-                    self.timeout,
-                )
-                .await
-            }
-            RawRequest::Timetable { term } => {
-                self.post_form(
-                    Page::Timetable.path(),
-                    &query::timetable_form(term),
-                    self.timeout,
-                )
-                .await
-            }
-            RawRequest::Exams { term, page } => {
-                self.post_form(
-                    Page::Exams.path(),
-                    &query::term_list_form(term, page, now_ms()),
-                    self.timeout,
-                )
-                .await
-            }
-            RawRequest::Grades { term, page } => {
-                self.post_form(
-                    Page::Grades.path(),
-                    &query::term_list_form(term, page, now_ms()),
-                    self.timeout,
-                )
-                .await
-            }
-            RawRequest::GpaRank { query } => {
-                self.post_form(
-                    Page::GpaRank.path(),
-                    &query.form(now_ms()),
-                    self.timeout.max(SLOW_PAGE_TIMEOUT),
-                )
-                .await
-            }
+        let (page, form) = match request {
+            RawRequest::StudentInfo => return self.get(Page::StudentInfo.path()).await,
+            RawRequest::TeachingCalendar => return self.get(Page::TeachingCalendar.path()).await,
             RawRequest::Buildings { campus, term } => {
                 if campus.is_empty() || !campus.chars().all(|c| c.is_ascii_alphanumeric()) {
                     return Err(QueryError::Code {
@@ -365,9 +324,27 @@ impl EmsClient {
                     term.start_year(),
                     term.xqm()
                 );
-                self.get(&path).await
+                return self.get(&path).await;
             }
-        }
+            RawRequest::Classrooms { query, page } => {
+                query.validate_codes()?;
+                (Page::ClassroomAvailability, query.form(page, now_ms()))
+            }
+            RawRequest::Timetable { term } => (Page::Timetable, query::timetable_form(term)),
+            RawRequest::Exams { term, page } => {
+                (Page::Exams, query::term_list_form(term, page, now_ms()))
+            }
+            RawRequest::Grades { term, page } => {
+                (Page::Grades, query::term_list_form(term, page, now_ms()))
+            }
+            RawRequest::GpaRank { query } => (Page::GpaRank, query.form(now_ms())),
+        };
+        let timeout = if page == Page::GpaRank {
+            self.timeout.max(SLOW_PAGE_TIMEOUT)
+        } else {
+            self.timeout
+        };
+        self.post_form(page.path(), &form, timeout).await
     }
 
     /// Follows `{ems}/sso/zfiotlogin` through the CAS back to the jwglxt index.
