@@ -24,6 +24,7 @@ pub struct Cli {
 
 /// Options every command accepts.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Base URL of the single sign-on (CAS) server.
     #[arg(long, global = true, env = "XTU_SSO_BASE_URL", value_name = "URL",
@@ -40,6 +41,22 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "XTU_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
+    /// Log each HTTP request (method, host, path, status, time) on standard
+    /// error; XTU_LOG=debug (or a tracing filter) does the same.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+impl GlobalArgs {
+    /// The library's configuration for these options.
+    pub fn config(&self) -> xtu_app::Config {
+        xtu_app::Config {
+            sso_base_url: self.sso_base_url.clone(),
+            ems_base_url: self.ems_base_url.clone(),
+            timeout: std::time::Duration::from_secs(self.timeout),
+            user: self.user.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,20 +185,6 @@ pub enum Command {
         after_help = "Example (an MCP client configuration):\n  {\"command\": \"xtu\", \"args\": [\"mcp\"]}"
     )]
     Mcp,
-    /// Run a local fake of XTU (single sign-on + academic system) with demo
-    /// accounts, to try every command without an XTU account.
-    ///
-    /// Single sign-on listens on the given address, the academic system on
-    /// the next port. Point xtu at them with the printed variables.
-    #[command(
-        after_help = "Example:\n  xtu sandbox &\n  export XTU_SSO_BASE_URL=http://127.0.0.1:8700 XTU_EMS_BASE_URL=http://127.0.0.1:8701\n  \
-        XTU_PASSWORD=sandbox xtu login --username 202205561111 && xtu rooms ..."
-    )]
-    Sandbox {
-        /// Address of the single sign-on listener.
-        #[arg(long, default_value = "127.0.0.1:8700")]
-        listen: std::net::SocketAddr,
-    },
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  xtu completions bash > ~/.local/share/bash-completion/completions/xtu\n  \
@@ -227,7 +230,7 @@ pub struct IcsArgs {
     #[arg(long)]
     pub exams: bool,
     /// A reminder this long before each event: 25m, 1h, 90m, 1d.
-    #[arg(long, value_name = "DURATION", value_parser = crate::ics::parse_alarm)]
+    #[arg(long, value_name = "DURATION", value_parser = xtu_app::parse_alarm)]
     pub alarm: Option<chrono::Duration>,
     /// A token instead of the stored session.
     #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
@@ -383,9 +386,9 @@ pub struct ClassroomArgs {
     /// Sections, 1-11.
     #[arg(long, num_args = 1.., required = true)]
     pub sections: Vec<u8>,
-    /// Campus code: 02 校本部, 03 兴湘学院.
-    #[arg(long, default_value = "02")]
-    pub campus: String,
+    /// Campus code: 02 校本部 (the default), 03 兴湘学院.
+    #[arg(long)]
+    pub campus: Option<String>,
     /// Building code (e.g. 101 第一教学楼); default any.
     #[arg(long, default_value = "")]
     pub building: String,
@@ -408,7 +411,7 @@ pub enum OutputFormat {
     Table,
 }
 
-#[derive(Debug, Default, Args)]
+#[derive(Debug, Args)]
 pub struct RoomsArgs {
     /// Rooms free from now to the end of the current section block.
     #[arg(long, conflicts_with_all = ["at", "week"])]
@@ -423,7 +426,7 @@ pub struct RoomsArgs {
     #[arg(long)]
     pub day: Option<u8>,
     /// Sections: 3-4, 1,2 or 5 (default with --now/--at: the rest of the current block).
-    #[arg(long, value_parser = crate::rooms::parse_sections)]
+    #[arg(long, value_parser = |text: &str| xtu_app::parse_sections(text).map(Sections))]
     pub sections: Option<Sections>,
     /// Building: a code (101) or part of a name (第一教学楼, 逸夫).
     #[arg(long)]
@@ -431,9 +434,9 @@ pub struct RoomsArgs {
     /// Only rooms with at least this many seats.
     #[arg(long)]
     pub min_seats: Option<u32>,
-    /// Campus code: 02 校本部, 03 兴湘学院.
-    #[arg(long, default_value = "02")]
-    pub campus: String,
+    /// Campus code: 02 校本部 (the default), 03 兴湘学院.
+    #[arg(long)]
+    pub campus: Option<String>,
     /// Output format (default: table on a terminal, JSON otherwise).
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,

@@ -1,20 +1,24 @@
-//! One function per command.
+//! One function per command: turn the flags into the library's typed inputs,
+//! call it, print the result.
 
 use std::io::IsTerminal as _;
 use std::io::Write as _;
 use std::str::FromStr as _;
-use std::time::Duration;
 
-use xtu_ems::{ClassroomQuery, EmsClient, EmsError, Page, TermSpec, pages};
-use xtu_sso::{LoginError, SsoClient, SsoSession, TokenFormat};
+use xtu_app::{
+    Error, GpaRequest, IcsRequest, LoginOptions, RoomQuery, RoomTime, Xtu, course_schedule,
+    exam_schedule, term_or_all, term_or_current,
+};
+use xtu_ems::{ClassroomQuery, Page, TermSpec, pages};
+use xtu_sso::{LoginError, SsoSession, TokenFormat};
 
 use crate::args::{
-    ClassroomArgs, Cli, Command, ExportCommand, GlobalArgs, IcsArgs, LoginArgs, OutputFormat,
-    ParseArgs, RoomsArgs, SsoLoginArgs, TokenArgs,
+    ClassroomArgs, Cli, Command, CompatTermArgs, ExportCommand, GpaArgs, GradesArgs, IcsArgs,
+    LoginArgs, OutputFormat, ParseArgs, RoomsArgs, SsoLoginArgs, TermListArgs, TermQueryArgs,
+    TokenArgs,
 };
-use crate::failure::Failure;
-use crate::output::{print_json, print_line};
-use crate::{academic, rooms, secrets, stored};
+use crate::output::{format_or_default, print_json, print_line, print_text, with_progress};
+use crate::{secrets, tables};
 
 /// How a successful command ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,43 +28,47 @@ pub enum Outcome {
     Changed,
 }
 
-pub async fn run(cli: Cli) -> Result<Outcome, Failure> {
+pub async fn run(cli: Cli) -> Result<Outcome, Error> {
     let global = &cli.global;
+    let xtu = Xtu::new(global.config(), xtu_app::StoreDir::from_env()?);
+    let xtu = &xtu;
     let done = match cli.command {
-        Command::Grades(args) => {
-            return Ok(match academic::grades(global, args).await? {
-                true => Outcome::Changed,
-                false => Outcome::Done,
-            });
+        Command::Grades(args) => return grades(xtu, args).await,
+        Command::Login(args) => login(xtu, args).await,
+        Command::Logout => {
+            let logout = xtu.logout()?;
+            if logout.was_logged_in {
+                eprintln!("logged out {}", logout.username);
+            } else {
+                eprintln!("{} was not logged in", logout.username);
+            }
+            Ok(())
         }
-        Command::Login(args) => login(global, args).await,
-        Command::Logout => stored::logout(global.user.as_deref()),
-        Command::Whoami => print_json(&stored::whoami(global, global.user.as_deref()).await?),
-        Command::SsoLogin(args) => sso_login(global, args).await,
-        Command::EmsAuth(args) => ems_auth(global, args).await,
+        Command::Whoami => print_json(&xtu.whoami().await?),
+        Command::SsoLogin(args) => sso_login(xtu, args).await,
+        Command::EmsAuth(args) => ems_auth(xtu, args).await,
         Command::StudentInfo(args) => print_json(
-            &with_ems(global, args.token.as_deref(), |ems| async move {
+            &xtu.query(token(&args.token)?.as_deref(), |ems| async move {
                 ems.student_profile().await
             })
             .await?,
         ),
         Command::TeachingCalendar(args) => print_json(
-            &with_ems(global, args.token.as_deref(), |ems| async move {
+            &xtu.query(token(&args.token)?.as_deref(), |ems| async move {
                 ems.teaching_calendar().await
             })
             .await?,
         ),
-        Command::ClassroomAvailability(args) => classroom_availability(global, args).await,
+        Command::ClassroomAvailability(args) => classroom_availability(xtu, args).await,
         Command::Parse(args) => parse(args),
-        Command::Rooms(args) => rooms(global, args).await,
-        Command::Timetable(args) => academic::timetable(global, args).await,
-        Command::CourseSchedule(args) => academic::course_schedule(global, args).await,
-        Command::Exams(args) => academic::exams(global, args).await,
-        Command::ExamSchedule(args) => academic::exam_schedule(global, args).await,
-        Command::Gpa(args) => academic::gpa(global, args).await,
-        Command::Export(ExportCommand::Ics(args)) => export_ics(global, args).await,
-        Command::Sandbox { listen } => sandbox(listen).await,
-        Command::Mcp => crate::mcp::serve(global).await,
+        Command::Rooms(args) => rooms(xtu, args).await,
+        Command::Timetable(args) => timetable(xtu, args).await,
+        Command::CourseSchedule(args) => compat_schedule(xtu, args, false).await,
+        Command::Exams(args) => exams(xtu, args).await,
+        Command::ExamSchedule(args) => compat_schedule(xtu, args, true).await,
+        Command::Gpa(args) => gpa(xtu, args).await,
+        Command::Export(ExportCommand::Ics(args)) => export_ics(xtu, args).await,
+        Command::Mcp => crate::mcp::serve(xtu.clone()).await,
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "xtu", &mut std::io::stdout());
@@ -70,86 +78,30 @@ pub async fn run(cli: Cli) -> Result<Outcome, Failure> {
     done.map(|()| Outcome::Done)
 }
 
-/// Runs a query with the token given, or else on the stored session.
-pub async fn with_ems<T, Fut>(
-    global: &GlobalArgs,
-    token: Option<&str>,
-    query: impl Fn(EmsClient) -> Fut,
-) -> Result<T, Failure>
-where
-    Fut: std::future::Future<Output = Result<T, EmsError>>,
-{
-    match token {
-        Some(token) => {
-            let token = secrets::token(token)?;
-            Ok(query(ems_builder(global).from_token(&token)?).await?)
-        }
-        None => stored::with_ems(global, global.user.as_deref(), query).await,
-    }
+/// A token flag's value: `-` reads standard input.
+fn token(given: &Option<String>) -> Result<Option<String>, Error> {
+    given.as_deref().map(secrets::token).transpose()
 }
 
-async fn login(global: &GlobalArgs, args: LoginArgs) -> Result<(), Failure> {
-    let username = match args.username.or_else(|| global.user.clone()) {
+async fn login(xtu: &Xtu, args: LoginArgs) -> Result<(), Error> {
+    let username = match args.username.or_else(|| xtu.config().user.clone()) {
         Some(name) => name,
-        None => stored::open_store()?
-            .current()?
-            .ok_or_else(|| Failure::Usage("no account given: use --username".into()))?,
+        None => {
+            let store = xtu.store()?;
+            store
+                .current()?
+                .ok_or_else(|| Error::Usage("no account given: use --username".into()))?
+        }
     };
     let password = secrets::password(std::env::var("XTU_PASSWORD").ok(), args.password_stdin)?;
-    let options = stored::LoginOptions {
+    let options = LoginOptions {
         force: args.force,
         remember: args.remember,
         insecure_store: args.insecure_store,
     };
-    stored::login(global, &username, &password, options).await
-}
-
-/// Demo accounts of the sandbox: one that works, and one per failure the
-/// login can meet, so every exit code can be tried.
-const SANDBOX_PASSWORD: &str = "sandbox";
-
-async fn sandbox(listen: std::net::SocketAddr) -> Result<(), Failure> {
-    use xtu_fake::{Account, Behaviour, FakeXtu};
-    let ems = std::net::SocketAddr::new(listen.ip(), listen.port().wrapping_add(1));
-    let accounts = [
-        ("202205561111", Behaviour::Normal),
-        (
-            "locked",
-            Behaviour::Locked {
-                message: "密码错误次数过多，账号已锁定".into(),
-                unlock_at: Some("2099-01-01 00:00:00".into()),
-            },
-        ),
-        (
-            "captcha",
-            Behaviour::CaptchaRequired {
-                answer: "xtu1".into(),
-            },
-        ),
-        ("disabled", Behaviour::Disabled),
-        ("change-password", Behaviour::MustChangePassword),
-    ];
-    let mut builder = FakeXtu::builder().listen(listen, ems);
-    for (username, behaviour) in accounts {
-        builder =
-            builder.account(Account::new(username, SANDBOX_PASSWORD).with_behaviour(behaviour));
-    }
-    let fake = builder.try_start().await.map_err(Failure::io(format!(
-        "could not listen on {listen} and {ems}"
-    )))?;
-    eprintln!(
-        "fake XTU running (Ctrl-C stops it). In another terminal:\n\n  \
-         export XTU_SSO_BASE_URL={} XTU_EMS_BASE_URL={}\n  \
-         XTU_PASSWORD={SANDBOX_PASSWORD} xtu login --username 202205561111\n  \
-         xtu student-info\n\n\
-         other accounts (password {SANDBOX_PASSWORD}): locked, captcha (answer xtu1), disabled, change-password",
-        fake.sso_base_url(),
-        fake.ems_base_url()
-    );
-    tokio::select! {
-        () = fake.wait() => Ok(()),
-        _ = tokio::signal::ctrl_c() => Ok(()),
-    }
+    xtu.login(&username, &password, options).await?;
+    eprintln!("logged in as {username}");
+    Ok(())
 }
 
 fn format(compressed: bool) -> TokenFormat {
@@ -160,22 +112,9 @@ fn format(compressed: bool) -> TokenFormat {
     }
 }
 
-pub fn sso_client(global: &GlobalArgs) -> Result<SsoClient, Failure> {
-    Ok(SsoClient::builder()
-        .base_url(&global.sso_base_url)
-        .timeout(Duration::from_secs(global.timeout))
-        .build()?)
-}
-
-pub fn ems_builder(global: &GlobalArgs) -> xtu_ems::EmsClientBuilder {
-    EmsClient::builder()
-        .base_url(&global.ems_base_url)
-        .timeout(Duration::from_secs(global.timeout))
-}
-
-async fn sso_login(global: &GlobalArgs, args: SsoLoginArgs) -> Result<(), Failure> {
+async fn sso_login(xtu: &Xtu, args: SsoLoginArgs) -> Result<(), Error> {
     let password = secrets::password(args.password, args.password_stdin)?;
-    let client = sso_client(global)?;
+    let client = xtu.sso_client()?;
     let session = match client.login(&args.username, &password).await {
         Err(LoginError::CaptchaRequired { .. }) if std::io::stdin().is_terminal() => {
             login_with_captcha(&client, &args.username, &password).await?
@@ -188,10 +127,10 @@ async fn sso_login(global: &GlobalArgs, args: SsoLoginArgs) -> Result<(), Failur
 /// The CAS wants a captcha: show the image to the person at the terminal and
 /// send their answer with a fresh login attempt.
 async fn login_with_captcha(
-    client: &SsoClient,
+    client: &xtu_sso::SsoClient,
     username: &str,
     password: &str,
-) -> Result<SsoSession, Failure> {
+) -> Result<SsoSession, Error> {
     let attempt = client.begin().await?;
     let image = attempt.captcha_image().await?;
     // XTU's kaptcha sends JPEG; name the file after what actually came, so
@@ -205,12 +144,12 @@ async fn login_with_captcha(
         .prefix("xtu-captcha-")
         .suffix(suffix)
         .tempfile()
-        .map_err(Failure::io("could not create a file for the captcha image"))?;
-    std::fs::write(file.path(), &image).map_err(Failure::io("could not save the captcha image"))?;
+        .map_err(Error::io("could not create a file for the captcha image"))?;
+    std::fs::write(file.path(), &image).map_err(Error::io("could not save the captcha image"))?;
     // Keep the file after exit: the person may still be looking at it.
     let (_, path) = file
         .keep()
-        .map_err(|e| Failure::io("could not keep the captcha image")(e.error))?;
+        .map_err(|e| Error::io("could not keep the captcha image")(e.error))?;
     eprint!(
         "the login server asks for a captcha; the image is at {}\ncaptcha: ",
         path.display()
@@ -224,29 +163,29 @@ async fn login_with_captcha(
     Ok(session?)
 }
 
-async fn ems_auth(global: &GlobalArgs, args: TokenArgs) -> Result<(), Failure> {
-    let token = args.token.as_deref().ok_or_else(|| {
-        Failure::Usage("ems-auth needs the SSO token: --token or XTU_TOKEN".into())
-    })?;
-    let token = secrets::token(token)?;
+async fn ems_auth(xtu: &Xtu, args: TokenArgs) -> Result<(), Error> {
+    let token = token(&args.token)?
+        .ok_or_else(|| Error::Usage("ems-auth needs the SSO token: --token or XTU_TOKEN".into()))?;
     let sso = SsoSession::from_token(&token)?;
-    let ems = ems_builder(global).enter(&sso).await?;
+    let ems = xtu.ems_builder().enter(&sso).await?;
     print_line(&ems.to_token(format(args.compressed)))
 }
 
-async fn classroom_availability(global: &GlobalArgs, args: ClassroomArgs) -> Result<(), Failure> {
+async fn classroom_availability(xtu: &Xtu, args: ClassroomArgs) -> Result<(), Error> {
     // Validate everything before the token is even read.
-    let term = TermSpec::new(args.year, args.term).map_err(xtu_ems::EmsError::from)?;
-    let mut query = ClassroomQuery::new(term, args.weeks, args.day_of_week, args.sections)
-        .map_err(xtu_ems::EmsError::from)?;
-    query.campus = args.campus;
+    let term = TermSpec::new(args.year, args.term)?;
+    let mut query = ClassroomQuery::new(term, args.weeks, args.day_of_week, args.sections)?;
+    if let Some(campus) = args.campus {
+        query.campus = campus;
+    }
     query.building = args.building;
     query.min_seats = args.min_seats;
-    query.validate_codes().map_err(xtu_ems::EmsError::from)?;
+    query.validate_codes()?;
     let query = &query;
-    let rooms = crate::output::with_progress(
+    let token = token(&args.token.token)?;
+    let rooms = with_progress(
         "asking the academic system for free rooms",
-        with_ems(global, args.token.token.as_deref(), |ems| async move {
+        xtu.query(token.as_deref(), |ems| async move {
             ems.free_classrooms(query).await
         }),
     )
@@ -254,29 +193,153 @@ async fn classroom_availability(global: &GlobalArgs, args: ClassroomArgs) -> Res
     print_json(&room_names(&rooms))
 }
 
-async fn rooms(global: &GlobalArgs, args: RoomsArgs) -> Result<(), Failure> {
-    let found = rooms::find(global, &args).await?;
-    match rooms::format(&args) {
-        OutputFormat::Json => print_json(&found),
-        OutputFormat::Table => crate::output::print_text(&rooms::table(&found)),
-    }
-}
-
 fn room_names(rooms: &[xtu_model::Classroom]) -> Vec<&str> {
     rooms.iter().map(|room| room.name.as_str()).collect()
 }
 
-fn parse(args: ParseArgs) -> Result<(), Failure> {
+async fn rooms(xtu: &Xtu, args: RoomsArgs) -> Result<(), Error> {
+    let time = match (args.now, &args.at) {
+        (_, Some(at)) => RoomTime::At(xtu_app::parse_at(at).map_err(Error::Usage)?),
+        (true, None) => RoomTime::Now,
+        (false, None) => RoomTime::Weeks {
+            weeks: args.week,
+            day: args.day,
+        },
+    };
+    let question = RoomQuery {
+        time,
+        sections: args.sections.map(|s| s.0),
+        building: args.building,
+        min_seats: args.min_seats,
+        campus: args.campus,
+    };
+    let token = token(&args.token)?;
+    let found = with_progress(
+        "asking the academic system for free rooms",
+        xtu.free_rooms(&question, token.as_deref()),
+    )
+    .await?;
+    eprintln!("free rooms: {}", found.plan.describe());
+    match format_or_default(args.format) {
+        OutputFormat::Json => print_json(&found.rooms),
+        OutputFormat::Table => print_text(&tables::rooms(&found.rooms)),
+    }
+}
+
+async fn timetable(xtu: &Xtu, args: TermQueryArgs) -> Result<(), Error> {
+    let term = term_or_current(args.term.year, args.term.term)?;
+    let token = token(&args.token)?;
+    let timetable = xtu
+        .query(
+            token.as_deref(),
+            |ems| async move { ems.timetable(term).await },
+        )
+        .await?;
+    match format_or_default(args.format) {
+        OutputFormat::Json => print_json(&timetable),
+        OutputFormat::Table => print_text(&tables::timetable(&timetable)),
+    }
+}
+
+/// `xtu course-schedule` and `xtu exam-schedule`: the upstream's JSON.
+async fn compat_schedule(xtu: &Xtu, args: CompatTermArgs, exams: bool) -> Result<(), Error> {
+    let term = term_or_current(args.term.year, args.term.term)?;
+    let token = token(&args.token.token)?;
+    if exams {
+        let exams = xtu
+            .query(token.as_deref(), |ems| async move {
+                ems.exams(Some(term)).await
+            })
+            .await?;
+        print_json(&exam_schedule(&exams))
+    } else {
+        let timetable = xtu
+            .query(
+                token.as_deref(),
+                |ems| async move { ems.timetable(term).await },
+            )
+            .await?;
+        print_json(&course_schedule(&timetable))
+    }
+}
+
+fn term_list(args: &TermListArgs) -> Result<Option<TermSpec>, Error> {
+    term_or_all(args.query.term.year, args.query.term.term, args.all)
+}
+
+async fn exams(xtu: &Xtu, args: TermListArgs) -> Result<(), Error> {
+    let term = term_list(&args)?;
+    let token = token(&args.query.token)?;
+    let exams = xtu
+        .query(token.as_deref(), |ems| async move { ems.exams(term).await })
+        .await?;
+    match format_or_default(args.query.format) {
+        OutputFormat::Json => print_json(&exams),
+        OutputFormat::Table => print_text(&tables::exams(&exams)),
+    }
+}
+
+async fn grades(xtu: &Xtu, args: GradesArgs) -> Result<Outcome, Error> {
+    let token = token(&args.list.query.token)?;
+    let format = format_or_default(args.list.query.format);
+    if args.watch_diff {
+        let watch = xtu.watch_grades(token.as_deref()).await?;
+        match format {
+            OutputFormat::Json => print_json(&watch.changes)?,
+            OutputFormat::Table => print_text(&tables::grade_changes(&watch.changes))?,
+        }
+        let changed = !watch.changes.is_empty();
+        // Saved after printing: a failed print leaves the changes to report again.
+        watch.save()?;
+        return Ok(if changed {
+            Outcome::Changed
+        } else {
+            Outcome::Done
+        });
+    }
+    let term = term_list(&args.list)?;
+    let grades = xtu
+        .query(
+            token.as_deref(),
+            |ems| async move { ems.grades(term).await },
+        )
+        .await?;
+    match format {
+        OutputFormat::Json => print_json(&grades)?,
+        OutputFormat::Table => print_text(&tables::grades(&grades))?,
+    }
+    Ok(Outcome::Done)
+}
+
+async fn gpa(xtu: &Xtu, args: GpaArgs) -> Result<(), Error> {
+    let request = GpaRequest {
+        from: args.from,
+        to: args.to,
+        compulsory_only: args.compulsory_only,
+    };
+    let token = token(&args.token)?;
+    let report = with_progress(
+        "asking the academic system for the GPA ranking (slow at XTU)",
+        xtu.gpa(&request, token.as_deref()),
+    )
+    .await?;
+    match format_or_default(args.format) {
+        OutputFormat::Json => print_json(&report),
+        OutputFormat::Table => print_text(&tables::gpa(&report)),
+    }
+}
+
+fn parse(args: ParseArgs) -> Result<(), Error> {
     let page = Page::from_str(&args.page).map_err(|_| {
         let names: Vec<&str> = Page::ALL.iter().map(|p| p.name()).collect();
-        Failure::Usage(format!(
+        Error::Usage(format!(
             "unknown page {:?}: expected one of {}",
             args.page,
             names.join(", ")
         ))
     })?;
     let text = secrets::read_input(&args.file)?;
-    let map = |e: xtu_ems::ParseError| Failure::from(xtu_ems::EmsError::from(e));
+    let map = |e: xtu_ems::ParseError| Error::from(xtu_ems::EmsError::from(e));
     match page {
         Page::StudentInfo => print_json(&pages::student_info::parse(&text).map_err(map)?),
         Page::TeachingCalendar => print_json(&pages::teaching_calendar::parse(&text).map_err(map)?),
@@ -293,46 +356,17 @@ fn parse(args: ParseArgs) -> Result<(), Failure> {
     }
 }
 
-/// `xtu export ics`: the calendar first (it dates the weeks and names the
-/// current term), then the term's timetable; exams alongside.
-async fn export_ics(global: &GlobalArgs, args: IcsArgs) -> Result<(), Failure> {
-    let both = !args.timetable && !args.exams;
-    let (want_timetable, want_exams) = (both || args.timetable, both || args.exams);
-    let (calendar, timetable, exams) = crate::output::with_progress(
+async fn export_ics(xtu: &Xtu, args: IcsArgs) -> Result<(), Error> {
+    let request = IcsRequest {
+        timetable: args.timetable,
+        exams: args.exams,
+        alarm: args.alarm,
+    };
+    let token = token(&args.token)?;
+    let text = with_progress(
         "reading the timetable and exams",
-        with_ems(global, args.token.as_deref(), |ems| async move {
-            let exams = async {
-                if want_exams {
-                    ems.exams(None).await.map(Some)
-                } else {
-                    Ok(None)
-                }
-            };
-            let (calendar, exams) = tokio::try_join!(ems.teaching_calendar(), exams)?;
-            let term = calendar
-                .term()
-                .and_then(|t| TermSpec::new(t.start_year, t.term).ok());
-            let timetable = match term {
-                Some(term) if want_timetable => Some(ems.timetable(term).await?),
-                _ => None,
-            };
-            Ok((calendar, timetable, exams))
-        }),
+        xtu.export_ics(&request, token.as_deref()),
     )
     .await?;
-    if want_timetable && timetable.is_none() {
-        return Err(Failure::Usage(format!(
-            "the current term {} is not an autumn or spring term: no timetable to export",
-            calendar.term_id
-        )));
-    }
-    let text = crate::ics::render(&crate::ics::Export {
-        calendar: &calendar,
-        timetable: timetable.as_ref(),
-        exams: exams.as_deref(),
-        alarm: args.alarm,
-        stamp: chrono::Utc::now(),
-    })
-    .map_err(|e| Failure::Usage(e.into()))?;
-    crate::output::print_text(&text)
+    print_text(&text)
 }

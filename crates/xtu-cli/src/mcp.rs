@@ -1,24 +1,28 @@
 //! `xtu mcp`: the queries as Model Context Protocol tools on stdio, for AI
-//! agents. Tools use the session stored by `xtu login`; failures are tool
-//! errors carrying the same one-line messages the commands print.
+//! agents. Each tool turns its arguments into the same typed inputs as its
+//! command and calls the same `xtu_app` function, so the two cannot drift
+//! apart. Results are structured content with a declared output schema
+//! (MCP 2025-06-18), with the JSON text alongside for older clients;
+//! failures are tool errors carrying the command's one-line message and exit
+//! code. Every tool only reads.
 
+use rmcp::handler::server::tool::schema_for_output;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::{CallToolResult, ContentBlock};
-use rmcp::{ErrorData, ServiceExt as _, schemars, tool, tool_router};
-use serde::Deserialize;
+use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::{ErrorData, ServerHandler, ServiceExt as _, schemars, tool, tool_handler, tool_router};
+use serde::{Deserialize, Serialize};
+use xtu_app::{
+    Error, GpaReport, GpaRequest, RoomQuery, RoomTime, Xtu, term_or_all, term_or_current,
+};
 use xtu_ems::{ClassroomQuery, EmsClient, EmsError, TermSpec};
+use xtu_model::{Classroom, Exam, Grade, StudentProfile, TeachingCalendar, Timetable};
 
-use crate::args::{GlobalArgs, RoomsArgs, TermArgs};
-use crate::failure::Failure;
-use crate::{academic, output, rooms, stored};
+use crate::output;
 
-/// The MCP server: the global options of the `xtu mcp` invocation.
+/// The MCP server: the toolkit configured by the `xtu mcp` invocation.
 #[derive(Clone)]
 pub struct XtuTools {
-    sso_base_url: String,
-    ems_base_url: String,
-    user: Option<String>,
-    timeout: u64,
+    xtu: Xtu,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -80,37 +84,50 @@ pub struct GpaParams {
     pub compulsory_only: Option<bool>,
 }
 
-/// The term of a tool call: both of year and term, or neither (current).
-fn term_of(year: Option<u16>, term: Option<u8>) -> Result<TermSpec, Failure> {
-    if year.is_some() != term.is_some() {
-        return Err(Failure::Usage(
-            "give both year and term, or neither for the current term".into(),
-        ));
-    }
-    academic::term_or_current(&TermArgs { year, term })
+/// Structured content must be an object: lists travel in one.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ExamList {
+    /// The exams, by date.
+    pub exams: Vec<Exam>,
 }
 
-fn term_list(p: &TermListParams) -> Result<Option<TermSpec>, Failure> {
-    if p.all == Some(true) {
-        if p.year.is_some() || p.term.is_some() {
-            return Err(Failure::Usage(
-                "all cannot be combined with year/term".into(),
-            ));
-        }
-        return Ok(None);
-    }
-    term_of(p.year, p.term).map(Some)
+/// See [`ExamList`].
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct GradeList {
+    /// The grades.
+    pub grades: Vec<Grade>,
+}
+
+/// See [`ExamList`].
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct RoomNames {
+    /// Names of the free rooms, as the seed's script prints them.
+    pub rooms: Vec<String>,
+}
+
+/// Free rooms and the question they answer.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct FreeRoomList {
+    /// Term, week, day and sections asked, in words.
+    pub plan: String,
+    /// The rooms.
+    pub rooms: Vec<Classroom>,
 }
 
 /// A term of a tool call, e.g. "2022-1".
-fn parse_term(text: Option<&str>) -> Result<Option<xtu_model::Term>, Failure> {
-    text.map(|t| t.parse().map_err(|e| Failure::Usage(format!("{e}"))))
+fn parse_term(text: Option<&str>) -> Result<Option<xtu_model::Term>, Error> {
+    text.map(|t| t.parse().map_err(|e| Error::Usage(format!("{e}"))))
         .transpose()
 }
 
-fn text_result(result: Result<String, Failure>) -> Result<CallToolResult, ErrorData> {
-    Ok(match result {
-        Ok(text) => CallToolResult::success(vec![ContentBlock::text(text)]),
+/// A tool's answer: the value as structured content, or a tool error with
+/// the command's message and exit code.
+fn answer<T: Serialize>(result: Result<T, Error>) -> Result<CallToolResult, ErrorData> {
+    let value = result.and_then(|value| {
+        serde_json::to_value(value).map_err(|e| Error::Usage(format!("could not write JSON: {e}")))
+    });
+    Ok(match value {
+        Ok(value) => CallToolResult::structured(value),
         Err(failure) => CallToolResult::error(vec![ContentBlock::text(format!(
             "error: {} (exit code {})",
             output::one_line(&failure),
@@ -119,117 +136,139 @@ fn text_result(result: Result<String, Failure>) -> Result<CallToolResult, ErrorD
     })
 }
 
-fn json(value: &impl serde::Serialize) -> Result<String, Failure> {
-    serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::Usage(format!("could not write JSON: {e}")))
-}
-
-#[tool_router(server_handler)]
+#[tool_router]
 impl XtuTools {
     #[tool(
         description = "The student's profile (学生个人信息): student_id, name, gender, birthday, \
-        entrance_day, major, class, college. Uses the session stored by `xtu login`."
+        entrance_day, major, class, college. Uses the session stored by `xtu login`.",
+        output_schema = schema_for_output::<StudentProfile>(),
+        annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn student_info(&self) -> Result<CallToolResult, ErrorData> {
-        self.query(|ems| async move { ems.student_profile().await })
-            .await
+        answer(
+            self.query(|ems| async move { ems.student_profile().await })
+                .await,
+        )
     }
 
     #[tool(
-        description = "The current term's teaching calendar: term_id (e.g. 2025-2026-1), start_date, end_date."
+        description = "The current term's teaching calendar: term_id (e.g. 2025-2026-1), start_date, end_date.",
+        output_schema = schema_for_output::<TeachingCalendar>(),
+        annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn teaching_calendar(&self) -> Result<CallToolResult, ErrorData> {
-        self.query(|ems| async move { ems.teaching_calendar().await })
-            .await
+        answer(
+            self.query(|ems| async move { ems.teaching_calendar().await })
+                .await,
+        )
     }
 
     #[tool(
         description = "The personal timetable (个人课表) of a term: courses with name, teacher, \
         location, day_of_week (1 = Monday), sections, weeks (expanded list) and weeks_text; \
-        practice courses separately."
+        practice courses separately.",
+        output_schema = schema_for_output::<Timetable>(),
+        annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn timetable(
         &self,
         Parameters(p): Parameters<TermParams>,
     ) -> Result<CallToolResult, ErrorData> {
-        match term_of(p.year, p.term) {
-            Ok(term) => {
+        answer(
+            async {
+                let term = term_or_current(p.year, p.term)?;
                 self.query(|ems| async move { ems.timetable(term).await })
                     .await
             }
-            Err(failure) => text_result(Err(failure)),
-        }
+            .await,
+        )
     }
 
     #[tool(
         description = "Exams (考试信息) of a term or of all terms: course, date, start, end \
-        (Beijing time), location and seat (null until assigned)."
+        (Beijing time), location and seat (null until assigned).",
+        output_schema = schema_for_output::<ExamList>(),
+        annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn exams(
         &self,
         Parameters(p): Parameters<TermListParams>,
     ) -> Result<CallToolResult, ErrorData> {
-        match term_list(&p) {
-            Ok(term) => self.query(|ems| async move { ems.exams(term).await }).await,
-            Err(failure) => text_result(Err(failure)),
-        }
+        answer(
+            async {
+                let term = term_or_all(p.year, p.term, p.all == Some(true))?;
+                let exams = self
+                    .query(|ems| async move { ems.exams(term).await })
+                    .await?;
+                Ok(ExamList { exams })
+            }
+            .await,
+        )
     }
 
     #[tool(
         description = "Grades (成绩) of a term or of all terms: course, term, score, grade_point, \
-        credits, course_type."
+        credits, course_type.",
+        output_schema = schema_for_output::<GradeList>(),
+        annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn grades(
         &self,
         Parameters(p): Parameters<TermListParams>,
     ) -> Result<CallToolResult, ErrorData> {
-        match term_list(&p) {
-            Ok(term) => {
-                self.query(|ems| async move { ems.grades(term).await })
-                    .await
+        answer(
+            async {
+                let term = term_or_all(p.year, p.term, p.all == Some(true))?;
+                let grades = self
+                    .query(|ems| async move { ems.grades(term).await })
+                    .await?;
+                Ok(GradeList { grades })
             }
-            Err(failure) => text_result(Err(failure)),
-        }
+            .await,
+        )
     }
 
     #[tool(
         description = "GPA and class/major rank from the academic system's ranking statistics \
-        (slow: 10-60 s) for a range of terms."
+        (slow: 10-60 s) for a range of terms, next to a GPA computed from the grades \
+        (same as `xtu gpa --format json`).",
+        output_schema = schema_for_output::<GpaReport>(),
+        annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn gpa(&self, Parameters(p): Parameters<GpaParams>) -> Result<CallToolResult, ErrorData> {
-        let query = parse_term(p.from.as_deref()).and_then(|from| {
-            let to = parse_term(p.to.as_deref())?;
-            academic::gpa_query(from, to, p.compulsory_only == Some(true))
-        });
-        match query {
-            Ok(query) => {
-                let query = &query;
-                self.query(|ems| async move { ems.gpa_rank(query).await })
-                    .await
+        answer(
+            async {
+                let request = GpaRequest {
+                    from: parse_term(p.from.as_deref())?,
+                    to: parse_term(p.to.as_deref())?,
+                    compulsory_only: p.compulsory_only == Some(true),
+                };
+                self.xtu.gpa(&request, None).await
             }
-            Err(failure) => text_result(Err(failure)),
-        }
+            .await,
+        )
     }
 
     #[tool(
         description = "Names of the classrooms free in every given week, on the given day, in every \
-        given section (same as the seed's classroom_availability.py)."
+        given section (same as the seed's classroom_availability.py).",
+        output_schema = schema_for_output::<RoomNames>(),
+        annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn classroom_availability(
         &self,
         Parameters(p): Parameters<ClassroomParams>,
     ) -> Result<CallToolResult, ErrorData> {
-        let global = self.global();
-        text_result(
+        answer(
             async {
-                let term = TermSpec::new(p.year, p.term).map_err(xtu_ems::EmsError::from)?;
-                let query = &ClassroomQuery::new(term, p.weeks, [p.day_of_week], p.sections)
-                    .map_err(xtu_ems::EmsError::from)?;
-                let found = stored::with_ems(&global, self.user.as_deref(), |ems| async move {
-                    ems.free_classrooms(query).await
+                let term = TermSpec::new(p.year, p.term)?;
+                let query = &ClassroomQuery::new(term, p.weeks, [p.day_of_week], p.sections)?;
+                let found = self
+                    .query(|ems| async move { ems.free_classrooms(query).await })
+                    .await?;
+                Ok(RoomNames {
+                    rooms: found.into_iter().map(|room| room.name).collect(),
                 })
-                .await?;
-                json(&found.iter().map(|r| r.name.as_str()).collect::<Vec<_>>())
             }
             .await,
         )
@@ -237,78 +276,73 @@ impl XtuTools {
 
     #[tool(
         description = "Classrooms free now or at a given time, with building and seats; works out the \
-        teaching week and section from the teaching calendar and XTU's timetable."
+        teaching week and section from the teaching calendar and XTU's timetable.",
+        output_schema = schema_for_output::<FreeRoomList>(),
+        annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn free_rooms(
         &self,
         Parameters(p): Parameters<FreeRoomsParams>,
     ) -> Result<CallToolResult, ErrorData> {
-        let global = self.global();
-        text_result(
+        answer(
             async {
-                let args = RoomsArgs {
-                    now: p.at.is_none(),
-                    at: p.at,
+                let time = match p.at.as_deref() {
+                    Some(at) => RoomTime::At(xtu_app::parse_at(at).map_err(Error::Usage)?),
+                    None => RoomTime::Now,
+                };
+                let question = RoomQuery {
+                    time,
                     sections: p
                         .sections
                         .as_deref()
-                        .map(rooms::parse_sections)
+                        .map(xtu_app::parse_sections)
                         .transpose()
-                        .map_err(Failure::Usage)?,
+                        .map_err(Error::Usage)?,
                     building: p.building,
                     min_seats: p.min_seats,
-                    campus: p.campus.unwrap_or_else(|| "02".to_owned()),
-                    ..RoomsArgs::default()
+                    campus: p.campus,
                 };
-                let found = rooms::find(&global, &args).await?;
-                json(&found)
+                let found = self.xtu.free_rooms(&question, None).await?;
+                Ok(FreeRoomList {
+                    plan: found.plan.describe(),
+                    rooms: found.rooms,
+                })
             }
             .await,
         )
     }
 }
 
-impl XtuTools {
-    /// Runs one query on the stored session; its result as JSON text.
-    async fn query<T, Fut>(
-        &self,
-        query: impl Fn(EmsClient) -> Fut,
-    ) -> Result<CallToolResult, ErrorData>
-    where
-        T: serde::Serialize,
-        Fut: Future<Output = Result<T, EmsError>>,
-    {
-        let global = self.global();
-        text_result(
-            async { json(&stored::with_ems(&global, self.user.as_deref(), query).await?) }.await,
+#[tool_handler]
+impl ServerHandler for XtuTools {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build()).with_server_info(
+            Implementation::new("xtu", env!("CARGO_PKG_VERSION"))
+                .with_title("Xiangtan University's web systems"),
         )
     }
+}
 
-    fn global(&self) -> GlobalArgs {
-        GlobalArgs {
-            sso_base_url: self.sso_base_url.clone(),
-            ems_base_url: self.ems_base_url.clone(),
-            user: self.user.clone(),
-            timeout: self.timeout,
-        }
+impl XtuTools {
+    /// Runs one query on the stored session.
+    async fn query<T, Fut>(&self, query: impl Fn(EmsClient) -> Fut) -> Result<T, Error>
+    where
+        Fut: Future<Output = Result<T, EmsError>>,
+    {
+        self.xtu.query(None, query).await
     }
 }
 
 /// Serves the tools on stdin/stdout until the client disconnects.
-pub async fn serve(global: &GlobalArgs) -> Result<(), Failure> {
-    let tools = XtuTools {
-        sso_base_url: global.sso_base_url.clone(),
-        ems_base_url: global.ems_base_url.clone(),
-        user: global.user.clone(),
-        timeout: global.timeout,
-    };
+pub async fn serve(xtu: Xtu) -> Result<(), Error> {
+    let tools = XtuTools { xtu };
     let service = tools
         .serve(rmcp::transport::stdio())
         .await
-        .map_err(|e| Failure::Usage(format!("could not start the MCP server: {e}")))?;
+        .map_err(|e| Error::Usage(format!("could not start the MCP server: {e}")))?;
     service
         .waiting()
         .await
-        .map_err(|e| Failure::Usage(format!("the MCP server stopped: {e}")))?;
+        .map_err(|e| Error::Usage(format!("the MCP server stopped: {e}")))?;
     Ok(())
 }

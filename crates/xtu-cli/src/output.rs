@@ -6,7 +6,7 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr as _;
 
 use crate::args::OutputFormat;
-use crate::failure::Failure;
+use xtu_app::Error;
 
 /// The format asked for, else a table on a terminal and JSON otherwise.
 pub fn format_or_default(asked: Option<OutputFormat>) -> OutputFormat {
@@ -53,33 +53,33 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], right_from: usize) -> Strin
 
 /// Prints JSON as the upstream scripts do (`json.dumps(ensure_ascii=False,
 /// indent=4)`): UTF-8, 4-space indent, a newline at the end.
-pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
+pub fn print_json(value: &impl Serialize) -> Result<(), Error> {
     let mut buffer = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut serializer = serde_json::Serializer::with_formatter(&mut buffer, formatter);
     value
         .serialize(&mut serializer)
-        .map_err(|e| Failure::Usage(format!("could not write JSON: {e}")))?;
+        .map_err(|e| Error::Usage(format!("could not write JSON: {e}")))?;
     buffer.push(b'\n');
     print_bytes(&buffer)
 }
 
 /// Prints text as is on stdout.
-pub fn print_text(text: &str) -> Result<(), Failure> {
+pub fn print_text(text: &str) -> Result<(), Error> {
     print_bytes(text.as_bytes())
 }
 
 /// Prints a line (a token) on stdout.
-pub fn print_line(line: &str) -> Result<(), Failure> {
+pub fn print_line(line: &str) -> Result<(), Error> {
     print_bytes(format!("{line}\n").as_bytes())
 }
 
-fn print_bytes(bytes: &[u8]) -> Result<(), Failure> {
+fn print_bytes(bytes: &[u8]) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         // A closed pipe (`xtu ... | head`) is the reader's choice, not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(Failure::io("could not write to standard output")),
+        other => other.map_err(Error::io("could not write to standard output")),
     }
 }
 

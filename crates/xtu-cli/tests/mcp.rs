@@ -97,6 +97,12 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         init["result"]["capabilities"]["tools"].is_object(),
         "{init}"
     );
+    assert_eq!(init["result"]["serverInfo"]["name"], "xtu", "{init}");
+    assert_eq!(
+        init["result"]["serverInfo"]["version"],
+        env!("CARGO_PKG_VERSION"),
+        "{init}"
+    );
     client
         .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
         .await;
@@ -133,12 +139,18 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         classroom["inputSchema"]["properties"]["weeks"]["type"], "array",
         "{classroom}"
     );
+    for tool in list["result"]["tools"].as_array().expect("tools") {
+        assert_eq!(tool["annotations"]["readOnlyHint"], true, "{tool}");
+        assert_eq!(tool["outputSchema"]["type"], "object", "{tool}");
+    }
 
     let info = client.call(3, "student_info", json!({})).await;
     assert_eq!(info["isError"], false, "{info}");
     let text = info["content"][0]["text"].as_str().expect("text");
     let profile: Value = serde_json::from_str(text).expect("JSON text");
     assert_eq!(profile["student_id"], USER);
+    // The same value as structured content, for clients that read it.
+    assert_eq!(info["structuredContent"], profile, "{info}");
 
     let rooms = client
         .call(
@@ -152,7 +164,7 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
     let names: Value =
         serde_json::from_str(rooms["content"][0]["text"].as_str().expect("text")).expect("JSON");
     assert_eq!(
-        names,
+        names["rooms"],
         json!(["化工原理楼-北106", "一教楼-102", "一教楼-114"])
     );
 
@@ -184,11 +196,14 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         Some(6)
     );
     let exams = client.call(8, "exams", json!({"all": true})).await;
-    assert_eq!(text_json(&exams).as_array().map(Vec::len), Some(3));
+    assert_eq!(text_json(&exams)["exams"].as_array().map(Vec::len), Some(3));
     let grades = client
         .call(9, "grades", json!({"year": 2024, "term": 2}))
         .await;
-    assert_eq!(text_json(&grades).as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        text_json(&grades)["grades"].as_array().map(Vec::len),
+        Some(3)
+    );
     let gpa = client
         .call(
             10,
@@ -196,7 +211,10 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
             json!({"from": "2022-1", "compulsory_only": true}),
         )
         .await;
-    assert_eq!(text_json(&gpa)["gpa"], 3.45);
+    // The same report as `xtu gpa --format json`.
+    let gpa = text_json(&gpa);
+    assert_eq!(gpa["ranking"]["gpa"], 3.45, "{gpa}");
+    assert_eq!(gpa["compulsory_only"], true, "{gpa}");
     let half = client.call(11, "timetable", json!({"year": 2025})).await;
     assert_eq!(half["isError"], true, "{half}");
     let backwards = client

@@ -93,6 +93,7 @@ impl FromStr for Term {
 
 /// The current term's teaching calendar (教学日历), as the seed prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TeachingCalendar {
     /// `2025-2026-1`.
     pub term_id: String,

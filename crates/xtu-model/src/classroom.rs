@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// A room from the free-classroom query (查询空闲教室).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Classroom {
     /// Site id (`cd_id`).
     pub id: String,
@@ -29,6 +30,7 @@ pub struct Classroom {
 
 /// One page of a jqGrid answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClassroomPage {
     /// The rooms on this page.
     pub items: Vec<Classroom>,
@@ -42,6 +44,7 @@ pub struct ClassroomPage {
 
 /// A teaching building (`lhList` of the building list).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Building {
     /// Campus code (`XQH_ID`).
     pub campus_code: String,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One exam.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Exam {
     /// Course name (`kcmc`).
     pub course: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One course result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Grade {
     /// Course name (`kcmc`).
     pub course: String,
@@ -34,6 +35,7 @@ impl Grade {
 
 /// The site's GPA and ranking (成绩排名统计).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GpaRank {
     /// Grade point average (`pjxfjd`).
     pub gpa: Option<f64>,
@@ -47,6 +49,7 @@ pub struct GpaRank {
 
 /// A GPA computed from the grades themselves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WeightedGpa {
     /// Σ(grade point × credits) / Σ credits, rounded to 4 decimals; `None`
     /// when no course counts.

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// The student profile (学生个人信息), as the seed's `student_info.py` prints it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StudentProfile {
     /// 学号.
     pub student_id: String,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One weekly class meeting of a course.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Course {
     /// Course name (`kcmc`).
     pub name: String,
@@ -30,6 +31,7 @@ pub struct Course {
 /// A practice course without weekly meetings (`sjkList`): internships,
 /// course design weeks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PracticeCourse {
     /// Course name (`kcmc`).
     pub name: String,
@@ -43,6 +45,7 @@ pub struct PracticeCourse {
 
 /// A term's timetable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Timetable {
     /// `2025-2026-1`.
     pub term: String,

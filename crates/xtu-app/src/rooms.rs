@@ -1,21 +1,67 @@
-//! `xtu rooms`: free classrooms now, at a time, or for given weeks, in one
-//! command. Works out the term and teaching week from the teaching calendar
-//! and the section from XTU's daily timetable (summer/winter).
+//! Free classrooms now, at a time, or for given weeks. Works out the term and
+//! teaching week from the teaching calendar and the section from XTU's daily
+//! timetable (summer/winter).
 
-use chrono::{Datelike as _, FixedOffset, NaiveDateTime, Utc};
+use chrono::{Datelike as _, NaiveDateTime};
 use xtu_ems::{ClassroomQuery, TermSpec};
 use xtu_model::sections::{self, Season};
 use xtu_model::{Classroom, TeachingCalendar};
 
-use crate::args::{GlobalArgs, OutputFormat, RoomsArgs, Sections};
-use crate::commands::with_ems;
-use crate::failure::Failure;
+use crate::academic::beijing_now;
+use crate::error::Error;
+use crate::session::Xtu;
 
-/// XTU keeps Beijing time whatever the machine's zone.
-pub fn beijing_now() -> NaiveDateTime {
-    let offset =
-        FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("+08:00 is a valid offset"));
-    Utc::now().with_timezone(&offset).naive_local()
+/// When the rooms must be free.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomTime {
+    /// From now to the end of the current section block.
+    Now,
+    /// At this Beijing time, to the end of its section block.
+    At(NaiveDateTime),
+    /// In every one of these teaching weeks, on `day` (1 = Monday).
+    Weeks {
+        /// Teaching weeks.
+        weeks: Vec<u8>,
+        /// Day of week; required.
+        day: Option<u8>,
+    },
+}
+
+/// A free-room question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomQuery {
+    /// When.
+    pub time: RoomTime,
+    /// Sections; default with `Now`/`At`: the rest of the current block.
+    pub sections: Option<Vec<u8>>,
+    /// A building code (`101`) or part of a building or room name (`逸夫`).
+    pub building: Option<String>,
+    /// Only rooms with at least this many seats.
+    pub min_seats: Option<u32>,
+    /// Campus code (`02` 校本部, `03` 兴湘学院); `None`: the main campus.
+    pub campus: Option<String>,
+}
+
+impl RoomQuery {
+    /// Rooms free at `time`, anywhere on the main campus.
+    pub fn new(time: RoomTime) -> Self {
+        Self {
+            time,
+            sections: None,
+            building: None,
+            min_seats: None,
+            campus: None,
+        }
+    }
+}
+
+/// The rooms found and the question they answer.
+#[derive(Debug, Clone)]
+pub struct FreeRooms {
+    /// What was asked of the site.
+    pub plan: Plan,
+    /// The rooms, after the local filters.
+    pub rooms: Vec<Classroom>,
 }
 
 /// Parses `--at`: `YYYY-MM-DD HH:MM` (Beijing time).
@@ -25,8 +71,8 @@ pub fn parse_at(text: &str) -> Result<NaiveDateTime, String> {
     })
 }
 
-/// Parses `--sections`: `3-4`, `3,4`, `3`.
-pub fn parse_sections(text: &str) -> Result<Sections, String> {
+/// Parses a section list: `3-4`, `3,4`, `3`.
+pub fn parse_sections(text: &str) -> Result<Vec<u8>, String> {
     let invalid = || format!("invalid sections {text:?}: expected e.g. 3-4, 1,2 or 5");
     let mut out = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -47,36 +93,49 @@ pub fn parse_sections(text: &str) -> Result<Sections, String> {
     if out.is_empty() {
         return Err(invalid());
     }
-    Ok(Sections(out))
+    Ok(out)
 }
 
 /// What to ask the site, worked out from the flags and the calendar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
+    /// The term.
     pub term: TermSpec,
+    /// Teaching weeks.
     pub weeks: Vec<u8>,
+    /// Day of week, 1 = Monday.
     pub day: u8,
+    /// Sections.
     pub sections: Vec<u8>,
 }
 
-/// Works out the query. `moment` is the time for `--now`/`--at`.
+/// The moment of a `Now`/`At` question; `None` for explicit weeks.
+fn moment(time: &RoomTime) -> Option<NaiveDateTime> {
+    match time {
+        RoomTime::Now => Some(beijing_now()),
+        RoomTime::At(at) => Some(*at),
+        RoomTime::Weeks { .. } => None,
+    }
+}
+
+/// Works out what to ask the site. `moment` is the time for `Now`/`At`.
 pub fn plan(
-    args: &RoomsArgs,
+    query: &RoomQuery,
     calendar: &TeachingCalendar,
     moment: Option<NaiveDateTime>,
-) -> Result<Plan, Failure> {
+) -> Result<Plan, Error> {
     let term = calendar.term().ok_or_else(|| {
-        Failure::Usage(format!(
+        Error::Usage(format!(
             "the teaching calendar's term {:?} is not understood",
             calendar.term_id
         ))
     })?;
-    let term = TermSpec::new(term.start_year, term.term).map_err(xtu_ems::EmsError::from)?;
-    let (weeks, day, default_sections) = match moment {
-        Some(moment) => {
+    let term = TermSpec::new(term.start_year, term.term)?;
+    let (weeks, day, default_sections) = match (moment, &query.time) {
+        (Some(moment), _) => {
             let date = moment.date();
             let week = calendar.week_of(date).ok_or_else(|| {
-                Failure::Usage(format!(
+                Error::Usage(format!(
                     "{date} is outside the current term {} ({} to {}): give --week and --day",
                     calendar.term_id, calendar.start_date, calendar.end_date
                 ))
@@ -85,7 +144,7 @@ pub fn plan(
             let season = Season::of(date);
             let section =
                 sections::current_or_next_section(moment.time(), season).ok_or_else(|| {
-                    Failure::Usage(format!(
+                    Error::Usage(format!(
                         "no more classes on {date} after {}",
                         moment.format("%H:%M")
                     ))
@@ -98,25 +157,23 @@ pub fn plan(
                 Some((section..=block_end).collect()),
             )
         }
-        None => {
-            if args.week.is_empty() {
-                return Err(Failure::Usage(
-                    "give --now, --at, or --week with --day and --sections".into(),
-                ));
-            }
-            let day = args.day.ok_or_else(|| {
-                Failure::Usage("--week needs --day (1 = Monday ... 7 = Sunday)".into())
+        (None, RoomTime::Weeks { weeks, day }) if !weeks.is_empty() => {
+            let day = day.ok_or_else(|| {
+                Error::Usage("--week needs --day (1 = Monday ... 7 = Sunday)".into())
             })?;
-            (args.week.clone(), day, None)
+            (weeks.clone(), day, None)
+        }
+        (None, _) => {
+            return Err(Error::Usage(
+                "give --now, --at, or --week with --day and --sections".into(),
+            ));
         }
     };
-    let sections = match (&args.sections, default_sections) {
-        (Some(given), _) => given.0.clone(),
+    let sections = match (&query.sections, default_sections) {
+        (Some(given), _) => given.clone(),
         (None, Some(default)) => default,
         (None, None) => {
-            return Err(Failure::Usage(
-                "give --sections, e.g. --sections 3-4".into(),
-            ));
+            return Err(Error::Usage("give --sections, e.g. --sections 3-4".into()));
         }
     };
     Ok(Plan {
@@ -128,29 +185,32 @@ pub fn plan(
 }
 
 impl Plan {
-    pub fn query(&self, args: &RoomsArgs) -> Result<ClassroomQuery, Failure> {
+    /// The site's query for this plan and the question's filters.
+    pub fn query(&self, question: &RoomQuery) -> Result<ClassroomQuery, Error> {
         let mut query = ClassroomQuery::new(
             self.term,
             self.weeks.iter().copied(),
             [self.day],
             self.sections.iter().copied(),
-        )
-        .map_err(xtu_ems::EmsError::from)?;
-        query.campus = args.campus.clone();
+        )?;
+        if let Some(campus) = &question.campus {
+            query.campus = campus.clone();
+        }
         // A numeric building is the site's building code; a name is matched
         // locally (see `filter`).
-        if let Some(building) = args
+        if let Some(building) = question
             .building
             .as_deref()
             .filter(|b| b.chars().all(|c| c.is_ascii_digit()))
         {
             query.building = building.to_owned();
         }
-        query.min_seats = args.min_seats;
-        query.validate_codes().map_err(xtu_ems::EmsError::from)?;
+        query.min_seats = question.min_seats;
+        query.validate_codes()?;
         Ok(query)
     }
 
+    /// The plan in words: `2025-2026-1, week 10, Monday, sections 5,6`.
     pub fn describe(&self) -> String {
         const DAYS: [&str; 7] = [
             "Monday",
@@ -178,8 +238,8 @@ impl Plan {
 
 /// Rooms matching the local filters: a building name, minimum seats (the
 /// site filters seats too, but not every deployment honours it).
-pub fn filter(rooms: Vec<Classroom>, args: &RoomsArgs) -> Vec<Classroom> {
-    let name = args
+pub fn filter(rooms: Vec<Classroom>, question: &RoomQuery) -> Vec<Classroom> {
+    let name = question
         .building
         .as_deref()
         .filter(|b| !b.chars().all(|c| c.is_ascii_digit()));
@@ -187,66 +247,35 @@ pub fn filter(rooms: Vec<Classroom>, args: &RoomsArgs) -> Vec<Classroom> {
         .into_iter()
         .filter(|room| name.is_none_or(|n| room.building.contains(n) || room.name.contains(n)))
         .filter(|room| {
-            args.min_seats
+            question
+                .min_seats
                 .is_none_or(|min| room.seats.is_some_and(|s| s >= min))
         })
         .collect()
 }
 
-/// Works out the query from the flags and the teaching calendar, runs it and
-/// filters the result: two requests on a warm session.
-pub async fn find(global: &GlobalArgs, args: &RoomsArgs) -> Result<Vec<Classroom>, Failure> {
-    let moment = moment(args)?;
-    let calendar = with_ems(global, args.token.as_deref(), |ems| async move {
-        ems.teaching_calendar().await
-    })
-    .await?;
-    let plan = plan(args, &calendar, moment)?;
-    let query = &plan.query(args)?;
-    eprintln!("free rooms: {}", plan.describe());
-    let found = crate::output::with_progress(
-        "asking the academic system for free rooms",
-        with_ems(global, args.token.as_deref(), |ems| async move {
-            ems.free_classrooms(query).await
-        }),
-    )
-    .await?;
-    Ok(filter(found, args))
-}
-
-pub fn moment(args: &RoomsArgs) -> Result<Option<NaiveDateTime>, Failure> {
-    match (&args.at, args.now) {
-        (Some(at), _) => parse_at(at).map(Some).map_err(Failure::Usage),
-        (None, true) => Ok(Some(beijing_now())),
-        (None, false) => Ok(None),
-    }
-}
-
-pub fn format(args: &RoomsArgs) -> OutputFormat {
-    crate::output::format_or_default(args.format)
-}
-
-/// The rooms as an aligned table, with a count.
-pub fn table(rooms: &[Classroom]) -> String {
-    let n = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-    let rows: Vec<Vec<String>> = rooms
-        .iter()
-        .map(|r| {
-            vec![
-                r.name.clone(),
-                r.building.clone(),
-                n(r.seats),
-                n(r.exam_seats),
-            ]
+impl Xtu {
+    /// Works out the query from the question and the teaching calendar, runs
+    /// it and filters the result: two requests on a warm session.
+    pub async fn free_rooms(
+        &self,
+        question: &RoomQuery,
+        token: Option<&str>,
+    ) -> Result<FreeRooms, Error> {
+        let moment = moment(&question.time);
+        let calendar = self
+            .query(token, |ems| async move { ems.teaching_calendar().await })
+            .await?;
+        let plan = plan(question, &calendar, moment)?;
+        let query = &plan.query(question)?;
+        let found = self
+            .query(token, |ems| async move { ems.free_classrooms(query).await })
+            .await?;
+        Ok(FreeRooms {
+            plan,
+            rooms: filter(found, question),
         })
-        .collect();
-    let mut out = crate::output::table(&["room", "building", "seats", "exam seats"], &rows, 2);
-    out.push_str(&format!(
-        "{} free room{}\n",
-        rooms.len(),
-        if rooms.len() == 1 { "" } else { "s" }
-    ));
-    out
+    }
 }
 
 #[cfg(test)]
@@ -261,8 +290,8 @@ mod tests {
         }
     }
 
-    fn args() -> RoomsArgs {
-        RoomsArgs::default()
+    fn args() -> RoomQuery {
+        RoomQuery::new(RoomTime::Now)
     }
 
     fn at(text: &str) -> Option<NaiveDateTime> {
@@ -299,11 +328,17 @@ mod tests {
 
     #[test]
     fn explicit_weeks_need_day_and_sections() {
-        let mut a = args();
-        a.week = vec![3];
+        let mut a = RoomQuery::new(RoomTime::Weeks {
+            weeks: vec![3],
+            day: None,
+        });
         assert!(plan(&a, &calendar(), None).is_err());
-        a.day = Some(2);
-        a.sections = Some(Sections(vec![3, 4]));
+        a.time = RoomTime::Weeks {
+            weeks: vec![3],
+            day: Some(2),
+        };
+        assert!(plan(&a, &calendar(), None).is_err());
+        a.sections = Some(vec![3, 4]);
         let plan = plan(&a, &calendar(), None).expect("plan");
         assert_eq!(
             (plan.weeks, plan.day, plan.sections),
@@ -313,26 +348,11 @@ mod tests {
 
     #[test]
     fn section_shorthand() {
-        assert_eq!(parse_sections("3-4"), Ok(Sections(vec![3, 4])));
-        assert_eq!(parse_sections("1,2, 5"), Ok(Sections(vec![1, 2, 5])));
-        assert_eq!(parse_sections("9-11"), Ok(Sections(vec![9, 10, 11])));
+        assert_eq!(parse_sections("3-4"), Ok(vec![3, 4]));
+        assert_eq!(parse_sections("1,2, 5"), Ok(vec![1, 2, 5]));
+        assert_eq!(parse_sections("9-11"), Ok(vec![9, 10, 11]));
         assert!(parse_sections("4-3").is_err());
         assert!(parse_sections("").is_err());
         assert!(parse_sections("x").is_err());
-    }
-
-    #[test]
-    fn table_aligns_wide_characters() {
-        let room = Classroom {
-            name: "一教楼-102".into(),
-            building: "第一教学楼".into(),
-            seats: Some(120),
-            ..Classroom::default()
-        };
-        let text = table(&[room]);
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "room        building    seats  exam seats");
-        assert_eq!(lines[1], "一教楼-102  第一教学楼    120           -");
-        assert_eq!(lines[2], "1 free room");
     }
 }

@@ -6,7 +6,7 @@
 //! `XTU_KEYRING_SERVICE` names the entries' service (default `xtu`), so tests
 //! never touch a real user's entries.
 
-use crate::failure::Failure;
+use crate::error::Error;
 
 fn disabled() -> bool {
     std::env::var("XTU_KEYRING").is_ok_and(|v| v.eq_ignore_ascii_case("none"))
@@ -25,7 +25,7 @@ fn entry(username: &str) -> Result<keyring::Entry, String> {
 
 /// Checks that a password could be kept, before anything is sent: a refusal
 /// afterwards would waste a login.
-pub fn check_available(username: &str) -> Result<(), Failure> {
+pub fn check_available(username: &str) -> Result<(), Error> {
     let probe = format!("{username}.probe");
     entry(&probe)
         .and_then(|e| {
@@ -36,7 +36,7 @@ pub fn check_available(username: &str) -> Result<(), Failure> {
             e.delete_credential().map_err(|e| e.to_string())
         })
         .map_err(|reason| {
-            Failure::Usage(format!(
+            Error::Usage(format!(
                 "no OS keyring is available to remember the password ({reason}): add \
                  --insecure-store to keep it in a file readable only by you, or log in without \
                  --remember"
@@ -45,11 +45,11 @@ pub fn check_available(username: &str) -> Result<(), Failure> {
 }
 
 /// Keeps the password of `username`.
-pub fn save(username: &str, password: &str) -> Result<(), Failure> {
+pub fn save(username: &str, password: &str) -> Result<(), Error> {
     entry(username)
         .and_then(|e| e.set_password(password).map_err(|e| e.to_string()))
         .map_err(|reason| {
-            Failure::Usage(format!(
+            Error::Usage(format!(
                 "logged in, but the OS keyring refused the password ({reason})"
             ))
         })

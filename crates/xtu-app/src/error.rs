@@ -1,5 +1,7 @@
-//! Every way a command can fail, and the exit code each one gets. The codes
-//! are documented in the README and `--help` and never change meaning.
+//! Every way an action can fail, and the exit code each one gets. The codes
+//! are documented in the README and `xtu --help` and never change meaning;
+//! they live here so that every front end (the CLI, the MCP server, another
+//! program) classifies a failure the same way.
 
 use xtu_ems::{EmsError, ParseError};
 use xtu_sso::{LoginError, TokenError};
@@ -7,6 +9,7 @@ use xtu_sso::{LoginError, TokenError};
 /// Stable exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
+#[allow(missing_docs)] // Each name is its meaning; the README documents them.
 pub enum ExitCode {
     Usage = 2,
     BadCredentials = 3,
@@ -20,33 +23,49 @@ pub enum ExitCode {
     ServerError = 11,
 }
 
-/// A failed command: what to print and how to exit.
+/// A failed action: what to tell the user and how to exit.
 #[derive(Debug, thiserror::Error)]
-pub enum Failure {
+#[non_exhaustive]
+pub enum Error {
+    /// Bad input; the message names it and what to do.
     #[error("{0}")]
     Usage(String),
     /// No usable stored session; the message says what to run.
     #[error("{0}")]
     SessionExpired(String),
+    /// Single sign-on refused or failed.
     #[error("login failed: {0}")]
     Login(#[from] LoginError),
+    /// The academic system failed.
     #[error(transparent)]
     Ems(#[from] EmsError),
+    /// A token could not be read.
     #[error("invalid token: {0}")]
     Token(#[from] TokenError),
+    /// A local file could not be read or written.
     #[error("{what}: {source}")]
     Io {
+        /// What was being done, with the path.
         what: String,
+        /// The cause.
         source: std::io::Error,
     },
 }
 
-impl Failure {
+impl From<xtu_ems::QueryError> for Error {
+    fn from(error: xtu_ems::QueryError) -> Self {
+        Self::Ems(EmsError::from(error))
+    }
+}
+
+impl Error {
+    /// Wraps an IO error with what was being done.
     pub fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
         let what = what.into();
         move |source| Self::Io { what, source }
     }
 
+    /// The exit code of this failure.
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Self::Usage(_) | Self::Token(_) | Self::Io { .. } => ExitCode::Usage,

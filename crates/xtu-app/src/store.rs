@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::failure::Failure;
+use crate::error::Error;
 
 /// A stored login.
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -66,12 +66,55 @@ pub const FAILURE_WINDOW_SECS: u64 = 24 * 60 * 60;
 pub const MAX_MANUAL_FAILURES: usize = 3;
 
 impl Guard {
-    /// Failures within the last 24 hours.
+    /// Errors within the last 24 hours.
     pub fn recent_failures(&self, now: u64) -> usize {
         self.manual_failures
             .iter()
             .filter(|t| now.saturating_sub(**t) < FAILURE_WINDOW_SECS)
             .count()
+    }
+}
+
+/// Where the store lives: `$XTU_STATE_DIR`, else `$XDG_STATE_HOME/xtu`, else
+/// `~/.local/state/xtu`. Naming it opens nothing: commands given a token
+/// never touch the disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreDir(PathBuf);
+
+impl StoreDir {
+    /// A store in `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self(path.into())
+    }
+
+    /// The default state directory for this user, from the environment.
+    pub fn from_env() -> Result<Self, Error> {
+        let var = |name| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        if let Some(dir) = var("XTU_STATE_DIR") {
+            return Ok(Self(dir));
+        }
+        if let Some(state) = var("XDG_STATE_HOME") {
+            return Ok(Self(state.join("xtu")));
+        }
+        var("HOME")
+            .map(|home| Self(home.join(".local").join("state").join("xtu")))
+            .ok_or_else(|| {
+                Error::Usage("cannot find a state directory: set XTU_STATE_DIR or HOME".into())
+            })
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Opens the store, creating its directories (mode 0700).
+    pub fn open(&self) -> Result<Store, Error> {
+        Store::open(self.0.clone())
     }
 }
 
@@ -94,28 +137,8 @@ impl Drop for StoreLock {
 }
 
 impl Store {
-    /// The default state directory for this user.
-    pub fn default_dir() -> Result<PathBuf, Failure> {
-        let var = |name| {
-            std::env::var_os(name)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
-        if let Some(dir) = var("XTU_STATE_DIR") {
-            return Ok(dir);
-        }
-        if let Some(state) = var("XDG_STATE_HOME") {
-            return Ok(state.join("xtu"));
-        }
-        var("HOME")
-            .map(|home| home.join(".local").join("state").join("xtu"))
-            .ok_or_else(|| {
-                Failure::Usage("cannot find a state directory: set XTU_STATE_DIR or HOME".into())
-            })
-    }
-
     /// Opens (creating with mode 0700) the store at `dir`.
-    pub fn open(dir: PathBuf) -> Result<Self, Failure> {
+    pub fn open(dir: PathBuf) -> Result<Self, Error> {
         for sub in ["", "sessions", "guard", "passwords", "grades"] {
             let path = dir.join(sub);
             create_private_dir(&path)?;
@@ -125,40 +148,38 @@ impl Store {
 
     /// Takes the store's exclusive lock (blocking until other `xtu` processes
     /// release it).
-    pub fn lock(&self) -> Result<StoreLock, Failure> {
+    pub fn lock(&self) -> Result<StoreLock, Error> {
         let path = self.dir.join("lock");
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(Failure::io(format!("could not open {}", path.display())))?;
+            .map_err(Error::io(format!("could not open {}", path.display())))?;
         file.lock()
-            .map_err(Failure::io(format!("could not lock {}", path.display())))?;
+            .map_err(Error::io(format!("could not lock {}", path.display())))?;
         Ok(StoreLock { file })
     }
 
     /// The stored session of `username`.
-    pub fn load(&self, username: &str) -> Result<Option<StoredSession>, Failure> {
+    pub fn load(&self, username: &str) -> Result<Option<StoredSession>, Error> {
         read_json(&self.session_path(username)?)
     }
 
     /// Saves a session (atomically, mode 0600) and makes it the current one.
-    pub fn save(&self, session: &StoredSession) -> Result<(), Failure> {
+    pub fn save(&self, session: &StoredSession) -> Result<(), Error> {
         write_json(&self.session_path(&session.username)?, session)?;
         write_private(&self.dir.join("current"), session.username.as_bytes())
     }
 
     /// Removes a stored session; true when there was one.
-    pub fn remove(&self, username: &str) -> Result<bool, Failure> {
+    pub fn remove(&self, username: &str) -> Result<bool, Error> {
         let path = self.session_path(username)?;
         let removed = match fs::remove_file(&path) {
             Ok(()) => true,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
             Err(e) => {
-                return Err(Failure::io(format!("could not remove {}", path.display()))(
-                    e,
-                ));
+                return Err(Error::io(format!("could not remove {}", path.display()))(e));
             }
         };
         if self.current()?.as_deref() == Some(username) {
@@ -168,28 +189,28 @@ impl Store {
     }
 
     /// The account used when none is named.
-    pub fn current(&self) -> Result<Option<String>, Failure> {
+    pub fn current(&self) -> Result<Option<String>, Error> {
         match fs::read_to_string(self.dir.join("current")) {
             Ok(name) if !name.trim().is_empty() => Ok(Some(name.trim().to_owned())),
             Ok(_) => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Failure::io("could not read the current account")(e)),
+            Err(e) => Err(Error::io("could not read the current account")(e)),
         }
     }
 
     /// The lockout guard of `username`.
-    pub fn guard(&self, username: &str) -> Result<Guard, Failure> {
+    pub fn guard(&self, username: &str) -> Result<Guard, Error> {
         Ok(read_json(&self.guard_path(username)?)?.unwrap_or_default())
     }
 
     /// Saves the lockout guard of `username`.
-    pub fn save_guard(&self, username: &str, guard: &Guard) -> Result<(), Failure> {
+    pub fn save_guard(&self, username: &str, guard: &Guard) -> Result<(), Error> {
         write_json(&self.guard_path(username)?, guard)
     }
 
     /// Keeps a password for automatic re-login (only with `--insecure-store`:
     /// a 0600 file in the 0700 state directory).
-    pub fn save_password(&self, username: &str, password: &str) -> Result<(), Failure> {
+    pub fn save_password(&self, username: &str, password: &str) -> Result<(), Error> {
         write_json(
             &self.password_path(username)?,
             &RememberedPassword {
@@ -199,54 +220,53 @@ impl Store {
     }
 
     /// The remembered password, if any.
-    pub fn load_password(&self, username: &str) -> Result<Option<String>, Failure> {
+    pub fn load_password(&self, username: &str) -> Result<Option<String>, Error> {
         Ok(read_json::<RememberedPassword>(&self.password_path(username)?)?.map(|r| r.password))
     }
 
     /// Forgets a remembered password.
-    pub fn remove_password(&self, username: &str) -> Result<(), Failure> {
+    pub fn remove_password(&self, username: &str) -> Result<(), Error> {
         let path = self.password_path(username)?;
         match fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Failure::io(format!(
-                "could not remove {}",
-                path.display()
-            ))(e)),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(Error::io(format!("could not remove {}", path.display()))(e))
+            }
             _ => Ok(()),
         }
     }
 
     /// The grades saved by the last `grades --watch-diff` of `username`.
-    pub fn load_grades(&self, username: &str) -> Result<Option<Vec<xtu_model::Grade>>, Failure> {
+    pub fn load_grades(&self, username: &str) -> Result<Option<Vec<xtu_model::Grade>>, Error> {
         read_json(&self.grades_path(username)?)
     }
 
     /// Saves the grades `grades --watch-diff` compares with next time.
-    pub fn save_grades(&self, username: &str, grades: &[xtu_model::Grade]) -> Result<(), Failure> {
+    pub fn save_grades(&self, username: &str, grades: &[xtu_model::Grade]) -> Result<(), Error> {
         write_json(&self.grades_path(username)?, &grades)
     }
 
-    fn grades_path(&self, username: &str) -> Result<PathBuf, Failure> {
+    fn grades_path(&self, username: &str) -> Result<PathBuf, Error> {
         Ok(self
             .dir
             .join("grades")
             .join(format!("{}.json", file_stem(username)?)))
     }
 
-    fn password_path(&self, username: &str) -> Result<PathBuf, Failure> {
+    fn password_path(&self, username: &str) -> Result<PathBuf, Error> {
         Ok(self
             .dir
             .join("passwords")
             .join(format!("{}.json", file_stem(username)?)))
     }
 
-    fn session_path(&self, username: &str) -> Result<PathBuf, Failure> {
+    fn session_path(&self, username: &str) -> Result<PathBuf, Error> {
         Ok(self
             .dir
             .join("sessions")
             .join(format!("{}.json", file_stem(username)?)))
     }
 
-    fn guard_path(&self, username: &str) -> Result<PathBuf, Failure> {
+    fn guard_path(&self, username: &str) -> Result<PathBuf, Error> {
         Ok(self
             .dir
             .join("guard")
@@ -256,7 +276,7 @@ impl Store {
 
 /// Usernames become file names: only plain ones are accepted, so a name can
 /// never reach outside the store.
-fn file_stem(username: &str) -> Result<&str, Failure> {
+fn file_stem(username: &str) -> Result<&str, Error> {
     let plain = !username.is_empty()
         && username.len() <= 64
         && username
@@ -266,33 +286,33 @@ fn file_stem(username: &str) -> Result<&str, Failure> {
     if plain {
         Ok(username)
     } else {
-        Err(Failure::Usage(format!(
+        Err(Error::Usage(format!(
             "invalid username {username:?}: expected letters, digits, '_', '-', '.' or '@'"
         )))
     }
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, Failure> {
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>, Error> {
     match fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            Failure::Usage(format!(
+            Error::Usage(format!(
                 "{} is damaged ({e}); remove it (xtu logout) and log in again",
                 path.display()
             ))
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Failure::io(format!("could not read {}", path.display()))(e)),
+        Err(e) => Err(Error::io(format!("could not read {}", path.display()))(e)),
     }
 }
 
-fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Failure> {
+fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Error> {
     let bytes = serde_json::to_vec_pretty(value)
-        .map_err(|e| Failure::Usage(format!("could not encode: {e}")))?;
+        .map_err(|e| Error::Usage(format!("could not encode: {e}")))?;
     write_private(path, &bytes)
 }
 
 /// Writes `bytes` to `path` through a 0600 temporary file and a rename.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut builder = tempfile::Builder::new();
     builder.prefix(".tmp-");
@@ -301,19 +321,19 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         use std::os::unix::fs::PermissionsExt as _;
         builder.permissions(fs::Permissions::from_mode(0o600));
     }
-    let mut tmp = builder.tempfile_in(dir).map_err(Failure::io(format!(
+    let mut tmp = builder.tempfile_in(dir).map_err(Error::io(format!(
         "could not create a file in {}",
         dir.display()
     )))?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
-        .map_err(Failure::io(format!("could not write {}", path.display())))?;
+        .map_err(Error::io(format!("could not write {}", path.display())))?;
     tmp.persist(path)
-        .map_err(|e| Failure::io(format!("could not replace {}", path.display()))(e.error))?;
+        .map_err(|e| Error::io(format!("could not replace {}", path.display()))(e.error))?;
     Ok(())
 }
 
-fn create_private_dir(path: &Path) -> Result<(), Failure> {
+fn create_private_dir(path: &Path) -> Result<(), Error> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -323,13 +343,13 @@ fn create_private_dir(path: &Path) -> Result<(), Failure> {
     }
     builder
         .create(path)
-        .map_err(Failure::io(format!("could not create {}", path.display())))?;
+        .map_err(Error::io(format!("could not create {}", path.display())))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
         // An existing directory keeps its mode through create(): tighten it.
         fs::set_permissions(path, fs::Permissions::from_mode(0o700))
-            .map_err(Failure::io(format!("could not secure {}", path.display())))?;
+            .map_err(Error::io(format!("could not secure {}", path.display())))?;
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! `xtu export ics`: classes and exams as an RFC 5545 calendar.
+//! Classes and exams as an RFC 5545 calendar.
 //!
 //! One event per class meeting (not a recurrence rule): ZhengFang's week
 //! sets (odd/even weeks, gaps) and the summer/winter switch of section times
@@ -7,8 +7,12 @@
 
 use chrono::{Datelike as _, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use icalendar::{Alarm, Calendar, CalendarDateTime, Component as _, EventLike as _};
+use xtu_ems::TermSpec;
 use xtu_model::sections::{Season, section_end, section_start};
 use xtu_model::{Exam, TeachingCalendar, Timetable};
+
+use crate::error::Error;
+use crate::session::Xtu;
 
 /// XTU keeps Beijing time; China has had no daylight saving time since 1991,
 /// so one fixed-offset definition describes every date we emit.
@@ -36,7 +40,66 @@ pub struct Export<'a> {
     pub stamp: chrono::DateTime<chrono::Utc>,
 }
 
-/// Parses `--alarm`: `25m`, `1h`, `1h30m`, `1d`; 1 minute to 7 days.
+/// What to export.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IcsRequest {
+    /// The current term's classes.
+    pub timetable: bool,
+    /// The exams of every term.
+    pub exams: bool,
+    /// A reminder this long before each event.
+    pub alarm: Option<Duration>,
+}
+
+impl Xtu {
+    /// The calendar first (it dates the weeks and names the current term),
+    /// then the term's timetable; exams alongside. Neither `timetable` nor
+    /// `exams` asked: both.
+    pub async fn export_ics(
+        &self,
+        request: &IcsRequest,
+        token: Option<&str>,
+    ) -> Result<String, Error> {
+        let both = !request.timetable && !request.exams;
+        let (want_timetable, want_exams) = (both || request.timetable, both || request.exams);
+        let (calendar, timetable, exams) = self
+            .query(token, |ems| async move {
+                let exams = async {
+                    if want_exams {
+                        ems.exams(None).await.map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                };
+                let (calendar, exams) = tokio::try_join!(ems.teaching_calendar(), exams)?;
+                let term = calendar
+                    .term()
+                    .and_then(|t| TermSpec::new(t.start_year, t.term).ok());
+                let timetable = match term {
+                    Some(term) if want_timetable => Some(ems.timetable(term).await?),
+                    _ => None,
+                };
+                Ok((calendar, timetable, exams))
+            })
+            .await?;
+        if want_timetable && timetable.is_none() {
+            return Err(Error::Usage(format!(
+                "the current term {} is not an autumn or spring term: no timetable to export",
+                calendar.term_id
+            )));
+        }
+        render(&Export {
+            calendar: &calendar,
+            timetable: timetable.as_ref(),
+            exams: exams.as_deref(),
+            alarm: request.alarm,
+            stamp: chrono::Utc::now(),
+        })
+        .map_err(|e| Error::Usage(e.into()))
+    }
+}
+
+/// Parses an alarm: `25m`, `1h`, `1h30m`, `1d`; 1 minute to 7 days.
 pub fn parse_alarm(text: &str) -> Result<Duration, String> {
     let invalid = || format!("invalid alarm {text:?}: expected e.g. 25m, 1h, 1h30m or 1d");
     let mut total = Duration::zero();

@@ -1,0 +1,372 @@
+//! Terms, the upstream toolkit's JSON shapes, grade watching and the GPA
+//! report: what the timetable, exam, grade and GPA commands share with every
+//! other front end.
+
+use std::collections::HashMap;
+
+use chrono::{FixedOffset, NaiveDateTime, Utc};
+use serde::Serialize;
+use xtu_ems::{CourseScope, GpaQuery, TermSpec};
+use xtu_model::{Course, Exam, GpaRank, Grade, Term, Timetable, WeightedGpa};
+
+use crate::error::Error;
+use crate::session::{Xtu, not_logged_in};
+use crate::store::Store;
+
+/// XTU keeps Beijing time whatever the machine's zone.
+pub fn beijing_now() -> NaiveDateTime {
+    let offset =
+        FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("+08:00 is a valid offset"));
+    Utc::now().with_timezone(&offset).naive_local()
+}
+
+/// The current term by the upstream rule, on today's Beijing date.
+pub fn current_term() -> Term {
+    Term::around(beijing_now().date())
+}
+
+/// The term asked for (both `year` and `term`), else the current one.
+pub fn term_or_current(year: Option<u16>, term: Option<u8>) -> Result<TermSpec, Error> {
+    let (year, term) = match (year, term) {
+        (Some(year), Some(term)) => (year, term),
+        (None, None) => {
+            let current = current_term();
+            (current.start_year, current.term)
+        }
+        _ => {
+            return Err(Error::Usage(
+                "give both the year and the term, or neither for the current term".into(),
+            ));
+        }
+    };
+    Ok(TermSpec::new(year, term)?)
+}
+
+/// One term (`year`/`term`, else the current one), or every term (`None`)
+/// when `all`.
+pub fn term_or_all(
+    year: Option<u16>,
+    term: Option<u8>,
+    all: bool,
+) -> Result<Option<TermSpec>, Error> {
+    if !all {
+        return term_or_current(year, term).map(Some);
+    }
+    if year.is_some() || term.is_some() {
+        return Err(Error::Usage(
+            "every term cannot be combined with a year or term".into(),
+        ));
+    }
+    Ok(None)
+}
+
+/// The upstream's course entry: the site's texts passed through.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CompatCourse<'a> {
+    name: &'a str,
+    teacher: &'a str,
+    location: &'a str,
+    weeks: &'a str,
+    day_of_week: u8,
+    sections: String,
+}
+
+/// `1-2` for a block, `1,3` otherwise (ZhengFang's `jcs`).
+pub fn section_text(sections: &[u8]) -> String {
+    match (sections.first(), sections.last()) {
+        (Some(first), Some(last))
+            if usize::from(last - first) + 1 == sections.len() && first != last =>
+        {
+            format!("{first}-{last}")
+        }
+        _ => sections
+            .iter()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
+
+/// The timetable in the upstream's `course_schedule` JSON.
+pub fn course_schedule(timetable: &Timetable) -> Vec<CompatCourse<'_>> {
+    timetable
+        .courses
+        .iter()
+        .map(|course: &Course| CompatCourse {
+            name: &course.name,
+            teacher: &course.teacher,
+            location: &course.location,
+            weeks: &course.weeks_text,
+            day_of_week: course.day_of_week,
+            sections: section_text(&course.sections),
+        })
+        .collect()
+}
+
+/// The upstream's exam entry.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CompatExam<'a> {
+    name: &'a str,
+    start_time: Option<String>,
+    end_time: Option<String>,
+    location: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+}
+
+/// Exams in the upstream's `exam_schedule` JSON.
+pub fn exam_schedule(exams: &[Exam]) -> Vec<CompatExam<'_>> {
+    exams
+        .iter()
+        .map(|exam| {
+            let at = |time: Option<chrono::NaiveTime>| {
+                exam.date
+                    .zip(time)
+                    .map(|(date, time)| format!("{date} {}", time.format("%H:%M")))
+            };
+            CompatExam {
+                name: &exam.course,
+                start_time: at(exam.start),
+                end_time: at(exam.end),
+                location: exam.location.as_deref().unwrap_or_default(),
+                kind: if exam.assessment.is_empty() {
+                    &exam.method
+                } else {
+                    &exam.assessment
+                },
+            }
+        })
+        .collect()
+}
+
+/// One entry of a grade watch.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct GradeChange {
+    /// `new` or `changed`.
+    pub change: &'static str,
+    /// The grade now.
+    pub grade: Grade,
+    /// The grade before, for a change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<Grade>,
+}
+
+/// Entries of `now` that are not in `before`, or differ from it. A course
+/// is identified by term, code and name (a retake is a new entry).
+pub fn grade_changes(before: &[Grade], now: &[Grade]) -> Vec<GradeChange> {
+    let key = |g: &Grade| (g.term.clone(), g.course_code.clone(), g.course.clone());
+    let previous: HashMap<_, &Grade> = before.iter().map(|g| (key(g), g)).collect();
+    now.iter()
+        .filter_map(|grade| match previous.get(&key(grade)) {
+            None => Some(GradeChange {
+                change: "new",
+                grade: grade.clone(),
+                before: None,
+            }),
+            Some(old) if *old != grade => Some(GradeChange {
+                change: "changed",
+                grade: grade.clone(),
+                before: Some((*old).clone()),
+            }),
+            Some(_) => None,
+        })
+        .collect()
+}
+
+/// Every term's grades compared with those saved by the previous watch.
+/// Nothing is saved until [`GradeWatch::save`]: a caller that fails to
+/// report the changes leaves them to be reported again.
+#[derive(Debug)]
+pub struct GradeWatch {
+    /// New or changed entries.
+    pub changes: Vec<GradeChange>,
+    grades: Vec<Grade>,
+    username: String,
+    store: Store,
+}
+
+impl GradeWatch {
+    /// Saves the grades the next watch compares with.
+    pub fn save(self) -> Result<(), Error> {
+        self.store.save_grades(&self.username, &self.grades)
+    }
+}
+
+/// A GPA report's range and courses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GpaRequest {
+    /// First term counted (`None`: the first).
+    pub from: Option<Term>,
+    /// Last term counted (`None`: the last).
+    pub to: Option<Term>,
+    /// Count compulsory courses (必修) only.
+    pub compulsory_only: bool,
+}
+
+impl GpaRequest {
+    /// The ranking query of this range, checked (a range may not run backwards).
+    pub fn query(&self) -> Result<GpaQuery, Error> {
+        let spec = |term: Option<Term>| -> Result<Option<TermSpec>, Error> {
+            Ok(term
+                .map(|t| TermSpec::new(t.start_year, t.term))
+                .transpose()?)
+        };
+        let scope = if self.compulsory_only {
+            CourseScope::Compulsory
+        } else {
+            CourseScope::All
+        };
+        Ok(GpaQuery::new(spec(self.from)?, spec(self.to)?, scope)?)
+    }
+}
+
+/// The site's GPA and ranks next to a GPA computed from the grades.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct GpaReport {
+    /// First term asked for (`None`: the first).
+    pub from: Option<String>,
+    /// Last term asked for (`None`: the last).
+    pub to: Option<String>,
+    /// Whether only compulsory courses count.
+    pub compulsory_only: bool,
+    /// The site's statistics; `None` when it has none for the range.
+    pub ranking: Option<GpaRank>,
+    /// Computed from the grades, as a cross-check.
+    pub computed: WeightedGpa,
+    /// How `computed` is computed.
+    pub formula: &'static str,
+    /// First and last term of the grades counted (what an open range meant).
+    #[serde(skip)]
+    pub terms_counted: Option<(String, String)>,
+}
+
+impl Xtu {
+    /// Compares every term's grades with the previous watch of this account
+    /// (with a `token`, the configured user names whose grades are saved).
+    pub async fn watch_grades(&self, token: Option<&str>) -> Result<GradeWatch, Error> {
+        let store = self.store()?;
+        let username = match (&self.config().user, token) {
+            (Some(user), _) => user.clone(),
+            (None, None) => store.current()?.ok_or_else(not_logged_in)?,
+            (None, Some(_)) => {
+                return Err(Error::Usage(
+                    "--watch-diff with a token needs --user to name whose grades are saved".into(),
+                ));
+            }
+        };
+        let grades = self
+            .query(token, |ems| async move { ems.grades(None).await })
+            .await?;
+        let before: Vec<Grade> = store.load_grades(&username)?.unwrap_or_default();
+        Ok(GradeWatch {
+            changes: grade_changes(&before, &grades),
+            grades,
+            username,
+            store,
+        })
+    }
+
+    /// The site's GPA ranking of a range and the GPA computed from the grades
+    /// (two requests at once; the ranking is slow at XTU).
+    pub async fn gpa(&self, request: &GpaRequest, token: Option<&str>) -> Result<GpaReport, Error> {
+        let query = &request.query()?;
+        let (ranking, grades) = self
+            .query(token, |ems| async move {
+                tokio::try_join!(ems.gpa_rank(query), ems.grades(None))
+            })
+            .await?;
+        let counted: Vec<&Grade> = grades
+            .iter()
+            .filter(|g| query.covers(&g.term))
+            .filter(|g| !request.compulsory_only || g.is_compulsory())
+            .collect();
+        let mut terms: Vec<Term> = counted.iter().filter_map(|g| g.term.parse().ok()).collect();
+        terms.sort_unstable();
+        Ok(GpaReport {
+            from: request.from.map(|t| t.to_string()),
+            to: request.to.map(|t| t.to_string()),
+            compulsory_only: request.compulsory_only,
+            ranking,
+            computed: xtu_model::credit_weighted_gpa(counted.iter().copied()),
+            formula: xtu_model::GPA_FORMULA,
+            terms_counted: terms
+                .first()
+                .zip(terms.last())
+                .map(|(first, last)| (first.to_string(), last.to_string())),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grade(term: &str, code: &str, score: &str) -> Grade {
+        Grade {
+            course: format!("课程{code}"),
+            course_code: code.into(),
+            term: term.into(),
+            score: score.into(),
+            grade_point: None,
+            credits: Some(2.0),
+            course_type: "必修".into(),
+            teacher: String::new(),
+        }
+    }
+
+    #[test]
+    fn changes_are_new_or_changed_entries_only() {
+        let before = [
+            grade("2024-2025-1", "A", "80"),
+            grade("2024-2025-1", "B", "70"),
+        ];
+        let now = [
+            grade("2024-2025-1", "A", "80"),
+            grade("2024-2025-1", "B", "75"),
+            grade("2024-2025-2", "B", "90"),
+        ];
+        let changes = grade_changes(&before, &now);
+        let summary: Vec<(&str, &str)> = changes
+            .iter()
+            .map(|c| (c.change, c.grade.score.as_str()))
+            .collect();
+        assert_eq!(summary, [("changed", "75"), ("new", "90")]);
+        assert_eq!(
+            changes[0].before.as_ref().map(|b| b.score.as_str()),
+            Some("70")
+        );
+        assert!(grade_changes(&now, &now).is_empty());
+    }
+
+    #[test]
+    fn section_texts() {
+        assert_eq!(section_text(&[1, 2]), "1-2");
+        assert_eq!(section_text(&[9, 10, 11]), "9-11");
+        assert_eq!(section_text(&[3]), "3");
+        assert_eq!(section_text(&[1, 3]), "1,3");
+    }
+
+    #[test]
+    fn terms_are_both_or_neither() {
+        assert!(term_or_current(Some(2025), None).is_err());
+        assert!(term_or_current(None, Some(1)).is_err());
+        assert_eq!(
+            term_or_current(Some(2025), Some(1))
+                .map(|t| (t.start_year(), t.term()))
+                .ok(),
+            Some((2025, 1))
+        );
+        assert!(term_or_all(Some(2025), Some(1), true).is_err());
+        assert_eq!(term_or_all(None, None, true).ok(), Some(None));
+    }
+
+    #[test]
+    fn a_gpa_range_may_not_run_backwards() {
+        let request = GpaRequest {
+            from: "2025-2".parse().ok(),
+            to: "2024-1".parse().ok(),
+            compulsory_only: false,
+        };
+        assert!(request.query().is_err());
+    }
+}

@@ -1,0 +1,37 @@
+//! What users of Xiangtan University's web systems do, for every front end.
+//!
+//! The `xtu` command and its MCP server are thin translators over this
+//! crate: they turn flags or tool arguments into the typed inputs here
+//! ([`Config`], [`StoreDir`], [`RoomQuery`], [`GpaRequest`], [`IcsRequest`])
+//! and print what comes back. Another program gets the same behaviour by
+//! calling the same functions.
+//!
+//! - [`Xtu`]: log in once and store the session (0600 files, atomic writes,
+//!   a file lock), re-enter the academic system silently, the lockout guard,
+//!   remembered passwords in the OS keyring ([`vault`]);
+//! - free-room planning from now or a time ([`Xtu::free_rooms`]);
+//! - the upstream toolkit's JSON shapes ([`course_schedule`], [`exam_schedule`]);
+//! - grade watching ([`Xtu::watch_grades`]), the GPA report ([`Xtu::gpa`]);
+//! - iCalendar export ([`Xtu::export_ics`]).
+#![deny(missing_docs)]
+
+mod academic;
+mod error;
+mod ics;
+mod rooms;
+mod session;
+mod store;
+pub mod vault;
+
+pub use academic::{
+    CompatCourse, CompatExam, GpaReport, GpaRequest, GradeChange, GradeWatch, beijing_now,
+    course_schedule, current_term, exam_schedule, grade_changes, section_text, term_or_all,
+    term_or_current,
+};
+pub use error::{Error, ExitCode};
+pub use ics::{Export, IcsRequest, date_of, parse_alarm, render};
+pub use rooms::{FreeRooms, Plan, RoomQuery, RoomTime, filter, parse_at, parse_sections, plan};
+pub use session::{Config, LoginOptions, Logout, WhoAmI, Xtu};
+pub use store::{
+    FAILURE_WINDOW_SECS, Guard, MAX_MANUAL_FAILURES, Store, StoreDir, StoreLock, StoredSession,
+};

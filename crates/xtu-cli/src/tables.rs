@@ -1,0 +1,269 @@
+//! Results as aligned text for a terminal (`--format table`).
+
+use xtu_app::{GpaReport, GradeChange, section_text};
+use xtu_model::{Classroom, Exam, Grade, Timetable};
+
+use crate::output::table;
+
+const DAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+
+fn day_name(day: u8) -> &'static str {
+    DAYS.get(usize::from(day.saturating_sub(1)))
+        .copied()
+        .unwrap_or("?")
+}
+
+fn or_dash(text: &str) -> String {
+    if text.is_empty() {
+        "-".into()
+    } else {
+        text.into()
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn decimal(value: Option<f64>) -> String {
+    // `+ 0.0` turns an empty sum's -0 into 0.
+    value.map_or_else(|| "-".into(), |v| format!("{}", v + 0.0))
+}
+
+/// `xtu timetable`.
+pub fn timetable(timetable: &Timetable) -> String {
+    let rows: Vec<Vec<String>> = timetable
+        .courses
+        .iter()
+        .map(|c| {
+            vec![
+                day_name(c.day_of_week).to_owned(),
+                section_text(&c.sections),
+                c.name.clone(),
+                or_dash(&c.location),
+                or_dash(&c.teacher),
+                c.weeks_text.clone(),
+            ]
+        })
+        .collect();
+    let mut out = format!("{}\n", timetable.term);
+    out.push_str(&table(
+        &["day", "sections", "course", "room", "teacher", "weeks"],
+        &rows,
+        usize::MAX,
+    ));
+    for practice in &timetable.practice {
+        // The description usually starts with the name already.
+        let line = if practice.description.starts_with(&practice.name) {
+            practice.description.clone()
+        } else {
+            format!("{} {}", practice.name, practice.description)
+        };
+        out.push_str(&format!("practice: {}\n", line.trim_end()));
+    }
+    out.push_str(&format!(
+        "{} class meeting{} a week, {} practice course{}\n",
+        timetable.courses.len(),
+        plural(timetable.courses.len()),
+        timetable.practice.len(),
+        plural(timetable.practice.len())
+    ));
+    out
+}
+
+/// `xtu exams`.
+pub fn exams(exams: &[Exam]) -> String {
+    let rows: Vec<Vec<String>> = exams
+        .iter()
+        .map(|e| {
+            let time = match (e.start, e.end) {
+                (Some(start), Some(end)) => {
+                    format!("{}-{}", start.format("%H:%M"), end.format("%H:%M"))
+                }
+                _ => or_dash(&e.time_text),
+            };
+            vec![
+                e.date.map_or_else(|| "-".into(), |d| d.to_string()),
+                time,
+                e.course.clone(),
+                e.location.clone().unwrap_or_else(|| "-".into()),
+                e.seat.clone().unwrap_or_else(|| "-".into()),
+                or_dash(&e.assessment),
+            ]
+        })
+        .collect();
+    let mut out = table(
+        &["date", "time", "course", "room", "seat", "type"],
+        &rows,
+        usize::MAX,
+    );
+    out.push_str(&format!("{} exam{}\n", exams.len(), plural(exams.len())));
+    out
+}
+
+/// `xtu grades`.
+pub fn grades(grades: &[Grade]) -> String {
+    if grades.is_empty() {
+        return "no grades\n".into();
+    }
+    let rows: Vec<Vec<String>> = grades
+        .iter()
+        .map(|g| {
+            vec![
+                g.term.clone(),
+                g.course.clone(),
+                or_dash(&g.course_type),
+                g.score.clone(),
+                decimal(g.grade_point),
+                decimal(g.credits),
+            ]
+        })
+        .collect();
+    let mut out = table(
+        &["term", "course", "type", "score", "grade point", "credits"],
+        &rows,
+        3,
+    );
+    let gpa = xtu_model::credit_weighted_gpa(grades);
+    out.push_str(&format!(
+        "{} grade{}; credit-weighted GPA {} over {} credits\n",
+        grades.len(),
+        plural(grades.len()),
+        decimal(gpa.gpa),
+        decimal(Some(gpa.credits))
+    ));
+    out
+}
+
+/// `xtu grades --watch-diff`.
+pub fn grade_changes(changes: &[GradeChange]) -> String {
+    let mut text = String::new();
+    for change in changes {
+        let g = &change.grade;
+        let was = change
+            .before
+            .as_ref()
+            .map(|b| format!(" (was {})", b.score))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "{}: {} {} {}{was}\n",
+            change.change, g.term, g.course, g.score
+        ));
+    }
+    if changes.is_empty() {
+        text.push_str("no new or changed grades\n");
+    }
+    text
+}
+
+/// `xtu gpa`: the range as asked, and what an open end turned out to cover.
+pub fn gpa(report: &GpaReport) -> String {
+    let range = match (&report.from, &report.to, &report.terms_counted) {
+        (Some(from), Some(to), _) => format!("{from} to {to}"),
+        (from, to, Some((first, last))) => format!(
+            "{} to {}",
+            from.as_deref().unwrap_or(first),
+            to.as_deref().unwrap_or(last)
+        ),
+        (Some(from), None, None) => format!("from {from}"),
+        (None, Some(to), None) => format!("up to {to}"),
+        (None, None, None) => "all terms".to_owned(),
+    };
+    let mut out = format!(
+        "{range}{}\n",
+        if report.compulsory_only {
+            ", compulsory courses only"
+        } else {
+            ""
+        }
+    );
+    match &report.ranking {
+        Some(rank) => out.push_str(&format!(
+            "site:     GPA {}, average score {}, class rank {}, major rank {}\n",
+            decimal(rank.gpa),
+            decimal(rank.average_score),
+            rank.class_rank.as_deref().unwrap_or("-"),
+            rank.major_rank.as_deref().unwrap_or("-"),
+        )),
+        None => out.push_str("site:     no ranking for this range\n"),
+    }
+    if report.computed.courses == 0 {
+        out.push_str("computed: no course with a grade point and credits in this range\n");
+    } else {
+        out.push_str(&format!(
+            "computed: GPA {} over {} credits ({} courses)\n",
+            decimal(report.computed.gpa),
+            decimal(Some(report.computed.credits)),
+            report.computed.courses
+        ));
+    }
+    out
+}
+
+/// `xtu rooms`, with a count.
+pub fn rooms(rooms: &[Classroom]) -> String {
+    let n = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+    let rows: Vec<Vec<String>> = rooms
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                r.building.clone(),
+                n(r.seats),
+                n(r.exam_seats),
+            ]
+        })
+        .collect();
+    let mut out = table(&["room", "building", "seats", "exam seats"], &rows, 2);
+    out.push_str(&format!(
+        "{} free room{}\n",
+        rooms.len(),
+        plural(rooms.len())
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exam_table_shows_unknowns() {
+        let exam = Exam {
+            course: "大学物理".into(),
+            exam_name: String::new(),
+            date: None,
+            start: None,
+            end: None,
+            time_text: "待定".into(),
+            location: None,
+            campus: None,
+            seat: None,
+            assessment: "考试".into(),
+            method: String::new(),
+            course_code: String::new(),
+        };
+        insta::assert_snapshot!(exams(&[exam]));
+    }
+
+    #[test]
+    fn no_grades_is_said_plainly() {
+        assert_eq!(grades(&[]), "no grades\n");
+        assert_eq!(decimal(Some(-0.0)), "0");
+    }
+
+    #[test]
+    fn rooms_align_wide_characters() {
+        let room = Classroom {
+            name: "一教楼-102".into(),
+            building: "第一教学楼".into(),
+            seats: Some(120),
+            ..Classroom::default()
+        };
+        let text = rooms(&[room]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "room        building    seats  exam seats");
+        assert_eq!(lines[1], "一教楼-102  第一教学楼    120           -");
+        assert_eq!(lines[2], "1 free room");
+    }
+}
