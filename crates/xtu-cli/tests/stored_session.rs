@@ -329,7 +329,11 @@ async fn sessions_that_expire_after_a_few_requests_are_renewed_without_a_passwor
     assert_eq!(handoffs, 3, "{:#?}", fake.requests());
 }
 
+// Containers and CI machines usually have no persistent kernel keyring
+// (keyctl refuses it), so this runs only when asked: `cargo test -- --ignored`
+// on a desktop. Without a keyring it then fails rather than passing silently.
 #[tokio::test]
+#[ignore = "needs an OS keyring (Linux persistent kernel keyring, macOS Keychain or Windows Credential Manager): run with --ignored where one exists"]
 async fn remember_keeps_the_password_in_the_os_keyring() {
     let fake = fake().await;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -349,13 +353,6 @@ async fn remember_keeps_the_password_in_the_os_keyring() {
         None,
     )
     .await;
-    if login.code == 2 && login.stderr.contains("no OS keyring") {
-        eprintln!(
-            "skipped: this machine has no usable OS keyring: {}",
-            login.stderr.trim()
-        );
-        return;
-    }
     assert_eq!(login.code, 0, "{login:#?}");
     assert!(
         !dir.path()
