@@ -8,7 +8,7 @@
 //!
 //! - [`Xtu`]: log in once and store the session (0600 files, atomic writes,
 //!   a file lock), re-enter the academic system silently, the lockout guard,
-//!   remembered passwords in the OS keyring ([`vault`]);
+//!   remembered passwords in the OS keyring ([`Vault`]);
 //! - free-room planning from now or a time ([`Xtu::free_rooms`]);
 //! - the upstream toolkit's JSON shapes ([`course_schedule`], [`exam_schedule`]);
 //! - grade watching ([`Xtu::watch_grades`]), the GPA report ([`Xtu::gpa`]);
@@ -21,7 +21,7 @@ mod ics;
 mod rooms;
 mod session;
 mod store;
-pub mod vault;
+mod vault;
 
 pub use academic::{
     CompatCourse, CompatExam, GpaReport, GpaRequest, GradeChange, GradeWatch, beijing_now,
@@ -35,3 +35,4 @@ pub use session::{Config, LoginOptions, Logout, WhoAmI, Xtu};
 pub use store::{
     FAILURE_WINDOW_SECS, Guard, MAX_MANUAL_FAILURES, Store, StoreDir, StoreLock, StoredSession,
 };
+pub use vault::Vault;

@@ -15,7 +15,7 @@ use xtu_sso::{LoginError, SsoClient, SsoSession, TokenFormat};
 
 use crate::error::Error;
 use crate::store::{Guard, MAX_MANUAL_FAILURES, Store, StoreDir, StoredSession};
-use crate::vault;
+use crate::vault::Vault;
 
 /// Which servers to talk to, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +80,7 @@ pub struct Logout {
 pub struct Xtu {
     config: Config,
     store: StoreDir,
+    vault: Vault,
 }
 
 pub(crate) fn not_logged_in() -> Error {
@@ -97,9 +98,14 @@ fn now() -> u64 {
 }
 
 impl Xtu {
-    /// The toolkit on `config`, keeping sessions in `store`.
-    pub fn new(config: Config, store: StoreDir) -> Self {
-        Self { config, store }
+    /// The toolkit on `config`, keeping sessions in `store` and remembered
+    /// passwords in `vault`.
+    pub fn new(config: Config, store: StoreDir, vault: Vault) -> Self {
+        Self {
+            config,
+            store,
+            vault,
+        }
     }
 
     /// The configuration.
@@ -160,7 +166,7 @@ impl Xtu {
         if options.remember && !options.insecure_store {
             // A plain file needs the user's explicit consent: without a keyring,
             // refuse before anything is sent.
-            vault::check_available(username)?;
+            self.vault.check_available(username)?;
         }
         let store = self.store()?;
         // Held for the whole login: a second login waits instead of sending
@@ -192,13 +198,13 @@ impl Xtu {
         // One place at a time: the one chosen now.
         if options.remember && options.insecure_store {
             store.save_password(username, password)?;
-            vault::remove(username);
+            self.vault.remove(username);
         } else if options.remember {
             store.remove_password(username)?;
-            vault::save(username, password)?;
+            self.vault.save(username, password)?;
         } else {
             store.remove_password(username)?;
-            vault::remove(username);
+            self.vault.remove(username);
         }
         Ok(())
     }
@@ -231,7 +237,7 @@ impl Xtu {
         if guard.auto_login_blocked {
             return Err(expired());
         }
-        let Some(password) = vault::load(username).or(store.load_password(username)?) else {
+        let Some(password) = self.vault.load(username).or(store.load_password(username)?) else {
             return Err(expired());
         };
         match self.log_in_and_store(store, username, &password).await {
@@ -252,7 +258,7 @@ impl Xtu {
         let _lock = store.lock()?;
         let username = self.account(&store)?;
         store.remove_password(&username)?;
-        vault::remove(&username);
+        self.vault.remove(&username);
         let was_logged_in = store.remove(&username)?;
         Ok(Logout {
             username,

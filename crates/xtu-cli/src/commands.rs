@@ -30,7 +30,11 @@ pub enum Outcome {
 
 pub async fn run(cli: Cli) -> Result<Outcome, Error> {
     let global = &cli.global;
-    let xtu = Xtu::new(global.config(), xtu_app::StoreDir::from_env()?);
+    let xtu = Xtu::new(
+        global.config(),
+        xtu_app::StoreDir::from_env()?,
+        xtu_app::Vault::from_env(),
+    );
     let xtu = &xtu;
     let done = match cli.command {
         Command::Grades(args) => return grades(xtu, args).await,
