@@ -25,19 +25,13 @@ impl Term {
         matches!(term, 1..=SUMMER_TERM).then_some(Self { start_year, term })
     }
 
-    /// The term of ZhengFang's codes: the academic year's first calendar
-    /// year (`xnm`, e.g. `2025`) and the term code (`xqm`: `3` autumn, `12`
-    /// spring, `16` summer). The codes are not term numbers: `xqm` 3 is the
-    /// first term, never the third.
-    pub fn from_codes(xnm: &str, xqm: &str) -> Option<Self> {
-        Self::new(plain_number(xnm)?, term_of_code(xqm)?)
-    }
-
     /// The term as ZhengFang labels and codes it, under the names its
     /// answers use: the year as a code (`xnm`/`XNM`, `2025`) or a label
     /// (`xnmc`/`XNMC`/`xnmmc`, `2025-2026`); the term by its label
     /// (`xqmmc`/`XQMMC`: `1`, `第二学期`, `夏`...) when it reads as one, else
-    /// by its code (`xqm`/`XQM`: `3`, `12`, `16`). Blank parts are skipped.
+    /// by its code (`xqm`/`XQM`: `3` autumn, `12` spring, `16` summer; the
+    /// codes are not term numbers: `xqm` 3 is the first term, never the
+    /// third). Blank parts are skipped.
     pub fn from_site(xnm: &str, year_label: &str, xqm: &str, term_label: &str) -> Option<Self> {
         let start_year = plain_number::<u16>(xnm).or_else(|| year_of_label(year_label))?;
         let term = term_of_label(term_label).or_else(|| term_of_code(xqm))?;
@@ -272,7 +266,7 @@ mod tests {
 
     #[test]
     fn terms_from_zhengfang_codes() {
-        let term = |xnm, xqm| Term::from_codes(xnm, xqm).map(|t| t.to_string());
+        let term = |xnm, xqm| Term::from_site(xnm, "", xqm, "").map(|t| t.to_string());
         assert_eq!(term("2025", "3"), Some("2025-2026-1".into()));
         assert_eq!(term(" 2025 ", "12"), Some("2025-2026-2".into()));
         assert_eq!(term("2024", "16"), Some("2024-2025-3".into()));
