@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use xtu_ems::{Page, pages};
+use xtu_ems::Page;
 
 fn fixture(page: Page) -> String {
     let path = format!(
@@ -22,20 +22,7 @@ fn parsers(c: &mut Criterion) {
         let text = fixture(*page);
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function(page.name(), |b| {
-            b.iter(|| match page {
-                Page::StudentInfo => drop(black_box(pages::student_info::parse(black_box(&text)))),
-                Page::TeachingCalendar => {
-                    drop(black_box(pages::teaching_calendar::parse(black_box(&text))))
-                }
-                Page::ClassroomAvailability => drop(black_box(
-                    pages::classroom_availability::parse(black_box(&text)),
-                )),
-                Page::Buildings => drop(black_box(pages::buildings::parse(black_box(&text)))),
-                Page::Timetable => drop(black_box(pages::timetable::parse(black_box(&text)))),
-                Page::Exams => drop(black_box(pages::exams::parse(black_box(&text)))),
-                Page::Grades => drop(black_box(pages::grades::parse(black_box(&text)))),
-                Page::GpaRank => drop(black_box(pages::gpa_rank::parse(black_box(&text)))),
-            });
+            b.iter(|| drop(black_box(page.parse_value(black_box(&text)))));
         });
     }
     group.finish();

@@ -6,34 +6,22 @@ use std::path::Path;
 use std::str::FromStr as _;
 
 use serde::Serialize;
-use xtu_ems::{Page, ParseError, pages};
+use xtu_ems::Page;
+use xtu_ems::pages::ParsedPage;
 
 #[derive(Serialize)]
 #[serde(rename_all = "lowercase")]
-enum Outcome<T> {
-    Ok(T),
+enum Outcome {
+    Ok(ParsedPage),
     Error(String),
 }
 
-fn outcome<T: Serialize>(result: Result<T, ParseError>) -> serde_json::Value {
-    let outcome = match result {
+fn parse(page: Page, text: &str) -> serde_json::Value {
+    let outcome = match page.parse_value(text) {
         Ok(value) => Outcome::Ok(value),
         Err(error) => Outcome::Error(error.to_string()),
     };
     serde_json::to_value(outcome).unwrap_or_else(|e| panic!("serializable: {e}"))
-}
-
-fn parse(page: Page, text: &str) -> serde_json::Value {
-    match page {
-        Page::StudentInfo => outcome(pages::student_info::parse(text)),
-        Page::TeachingCalendar => outcome(pages::teaching_calendar::parse(text)),
-        Page::ClassroomAvailability => outcome(pages::classroom_availability::parse(text)),
-        Page::Buildings => outcome(pages::buildings::parse(text)),
-        Page::Timetable => outcome(pages::timetable::parse(text)),
-        Page::Exams => outcome(pages::exams::parse(text)),
-        Page::Grades => outcome(pages::grades::parse(text)),
-        Page::GpaRank => outcome(pages::gpa_rank::parse(text)),
-    }
 }
 
 #[test]

@@ -20,6 +20,12 @@ const ROOMS_PAGE_2: &str = include_str!("../../../fixtures/ems/classroom-availab
 const BUILDINGS: &str = include_str!("../../../fixtures/ems/buildings.json");
 const TIMETABLE: &str = include_str!("../../../fixtures/ems/timetable.json");
 const TIMETABLE_EMPTY: &str = include_str!("../../../fixtures/ems/timetable.empty.json");
+/// Practice courses as public V9 captures write them (`jsxm`, `qsjsz`,
+/// `sjkcgs` with `(共N周)/weeks`) under a header without `XQMMC`.
+const TIMETABLE_PRACTICE: &str =
+    include_str!("../../../fixtures/ems/timetable.practice-weeks.json");
+/// The term it is served for: 2024-2025-2.
+const PRACTICE_TERM: (&str, &str) = ("2024", "12");
 const EXAMS: &str = include_str!("../../../fixtures/ems/exams.json");
 const GRADES: &str = include_str!("../../../fixtures/ems/grades.json");
 const GPA_RANK: &str = include_str!("../../../fixtures/ems/gpa-rank.json");
@@ -256,8 +262,9 @@ async fn classrooms(
     }
 }
 
-/// The personal timetable: the fixture for its term, an empty timetable for
-/// any other, the error page for a malformed term.
+/// The personal timetable: the fixture for its term, the practice-course
+/// fixture for 2024-2025-2, an empty timetable for any other, the error page
+/// for a malformed term.
 async fn timetable(
     State(state): State<Arc<FakeState>>,
     headers: HeaderMap,
@@ -270,10 +277,10 @@ async fn timetable(
     if term.0.is_empty() || !matches!(term.1, "3" | "12" | "16") {
         return html(ERROR_PAGE);
     }
-    json(if term == FIXTURE_TERM {
-        TIMETABLE
-    } else {
-        TIMETABLE_EMPTY
+    json(match term {
+        FIXTURE_TERM => TIMETABLE,
+        PRACTICE_TERM => TIMETABLE_PRACTICE,
+        _ => TIMETABLE_EMPTY,
     })
 }
 

@@ -5,18 +5,42 @@ use chrono::{Datelike as _, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// An academic term: `start_year` 2025 and `term` 1 is 2025-2026-1.
+///
+/// ZhengFang knows three terms a year: autumn (1), spring (2) and a short
+/// summer term (3, 小学期/夏季学期), which follows the spring term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Term {
     /// First calendar year of the academic year (ZhengFang's `xnm`).
     pub start_year: u16,
-    /// 1 (autumn) or 2 (spring).
+    /// 1 (autumn), 2 (spring) or 3 (summer).
     pub term: u8,
 }
 
+/// The summer term's number.
+pub const SUMMER_TERM: u8 = 3;
+
 impl Term {
-    /// A term, when `term` is 1 or 2.
+    /// A term, when `term` is 1, 2 or 3 (summer).
     pub fn new(start_year: u16, term: u8) -> Option<Self> {
-        matches!(term, 1 | 2).then_some(Self { start_year, term })
+        matches!(term, 1..=SUMMER_TERM).then_some(Self { start_year, term })
+    }
+
+    /// The term as ZhengFang labels and codes it, under the names its
+    /// answers use: the year as a code (`xnm`/`XNM`, `2025`) or a label
+    /// (`xnmc`/`XNMC`/`xnmmc`, `2025-2026`); the term by its label
+    /// (`xqmmc`/`XQMMC`: `1`, `第二学期`, `夏`...) when it reads as one, else
+    /// by its code (`xqm`/`XQM`: `3` autumn, `12` spring, `16` summer; the
+    /// codes are not term numbers: `xqm` 3 is the first term, never the
+    /// third). Blank parts are skipped.
+    pub fn from_site(xnm: &str, year_label: &str, xqm: &str, term_label: &str) -> Option<Self> {
+        let start_year = plain_number::<u16>(xnm).or_else(|| year_of_label(year_label))?;
+        let term = term_of_label(term_label).or_else(|| term_of_code(xqm))?;
+        Self::new(start_year, term)
+    }
+
+    /// Whether this is the short summer term.
+    pub fn is_summer(self) -> bool {
+        self.term == SUMMER_TERM
     }
 
     /// `2025-2026`.
@@ -46,10 +70,66 @@ impl Term {
         }
     }
 
-    /// ZhengFang's term code (`xqm`): term 1 is `3`, term 2 is `12`.
+    /// ZhengFang's term code (`xqm`): term 1 is `3`, term 2 is `12`, the
+    /// summer term `16`.
     pub fn xqm(self) -> &'static str {
-        if self.term == 1 { "3" } else { "12" }
+        match self.term {
+            1 => "3",
+            2 => "12",
+            _ => "16",
+        }
     }
+}
+
+/// The first year of `2025-2026` (the two years must follow each other) or
+/// of a lone `2025`.
+fn year_of_label(label: &str) -> Option<u16> {
+    let label = label.trim();
+    match label.split_once(['-', '－']) {
+        Some((start, end)) => {
+            let start = plain_number::<u16>(start)?;
+            let end = plain_number::<u32>(end)?;
+            (end == u32::from(start) + 1).then_some(start)
+        }
+        None => plain_number(label),
+    }
+}
+
+/// The term number of a term code (`xqm`).
+fn term_of_code(xqm: &str) -> Option<u8> {
+    match xqm.trim() {
+        "3" => Some(1),
+        "12" => Some(2),
+        "16" => Some(SUMMER_TERM),
+        _ => None,
+    }
+}
+
+/// The term number of a label: `1`/`一`, `2`/`二`, `3`/`三`, with or
+/// without `第…学期`; a summer label (`夏`, `暑`, `小学期`) is term 3.
+fn term_of_label(label: &str) -> Option<u8> {
+    let bare = label.trim();
+    if bare.contains(['夏', '暑']) || bare.contains("小学期") {
+        return Some(SUMMER_TERM);
+    }
+    let bare = bare
+        .trim_start_matches('第')
+        .trim_end_matches("学期")
+        .trim();
+    match bare {
+        "1" | "一" => Some(1),
+        "2" | "二" => Some(2),
+        "3" | "三" => Some(SUMMER_TERM),
+        _ => None,
+    }
+}
+
+/// Plain ASCII digits only (`str::parse` would also take `+2025`), trimmed.
+fn plain_number<T: FromStr>(text: &str) -> Option<T> {
+    let text = text.trim();
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
 }
 
 impl fmt::Display for Term {
@@ -58,7 +138,7 @@ impl fmt::Display for Term {
     }
 }
 
-/// A term id that is neither `2025-2026-1` nor `2025-1`.
+/// A term id that is neither `2025-2026-1` nor `2025-1` (term 1, 2 or 3).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid term {0:?}: expected e.g. 2025-2026-1 or 2025-1")]
 pub struct TermParseError(String);
@@ -74,19 +154,18 @@ impl FromStr for Term {
             [start, term] => (*start, None, *term),
             _ => return Err(err()),
         };
-        // Plain digits only: `str::parse` would also take `+2025`.
-        let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-        if !digits(start) || !digits(term) || end.is_some_and(|end| !digits(end)) {
-            return Err(err());
+        // No spaces inside the id: `2025- 1` is not a term.
+        fn number<T: FromStr>(part: &str) -> Option<T> {
+            (part.trim() == part).then(|| plain_number(part)).flatten()
         }
-        let start_year: u16 = start.parse().map_err(|_| err())?;
+        let start_year: u16 = number(start).ok_or_else(err)?;
         if let Some(end) = end {
-            let end: u32 = end.parse().map_err(|_| err())?;
+            let end: u32 = number(end).ok_or_else(err)?;
             if end != u32::from(start_year) + 1 {
                 return Err(err());
             }
         }
-        let term: u8 = term.parse().map_err(|_| err())?;
+        let term: u8 = number(term).ok_or_else(err)?;
         Self::new(start_year, term).ok_or_else(err)
     }
 }
@@ -104,9 +183,8 @@ pub struct TeachingCalendar {
 }
 
 impl TeachingCalendar {
-    /// The term. `None` only for a `term_id` that is not `YYYY-YYYY-1` or
-    /// `YYYY-YYYY-2`: ZhengFang's rare third (summer) term, or a value built
-    /// by hand.
+    /// The term (the summer term is term 3). `None` only for a `term_id`
+    /// that is not `YYYY-YYYY-N`, e.g. a value built by hand.
     pub fn term(&self) -> Option<Term> {
         self.term_id.parse().ok()
     }
@@ -162,10 +240,17 @@ mod tests {
                 .map(|t| t.academic_year_label()),
             Ok("2025-2026".to_owned())
         );
-        assert_eq!(Term::new(2025, 3), None);
+        assert_eq!(Term::new(2025, 4), None);
+        assert_eq!(
+            "2024-2025-3"
+                .parse::<Term>()
+                .map(|t| (t.is_summer(), t.xqm())),
+            Ok((true, "16"))
+        );
         for bad in [
             "2025-2027-1",
-            "2025-2026-3",
+            "2025-2026-4",
+            "2025-2026- 1",
             "2025-0",
             "x",
             "",
@@ -178,6 +263,53 @@ mod tests {
         ] {
             assert!(bad.parse::<Term>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn terms_from_zhengfang_codes() {
+        let term = |xnm, xqm| Term::from_site(xnm, "", xqm, "").map(|t| t.to_string());
+        assert_eq!(term("2025", "3"), Some("2025-2026-1".into()));
+        assert_eq!(term(" 2025 ", "12"), Some("2025-2026-2".into()));
+        assert_eq!(term("2024", "16"), Some("2024-2025-3".into()));
+        for (xnm, xqm) in [
+            ("2025", "1"),
+            ("2025", "2"),
+            ("", "3"),
+            ("+2025", "3"),
+            ("2025", ""),
+        ] {
+            assert_eq!(term(xnm, xqm), None, "{xnm}/{xqm}");
+        }
+        let site =
+            |xnm, xnmc, xqm, xqmmc| Term::from_site(xnm, xnmc, xqm, xqmmc).map(|t| t.to_string());
+        // The label wins; the code is the fallback; the year from either.
+        assert_eq!(
+            site("2025", "2025-2026", "3", "1"),
+            Some("2025-2026-1".into())
+        );
+        assert_eq!(site("", "2025-2026", "12", ""), Some("2025-2026-2".into()));
+        assert_eq!(site("2025", "", "16", ""), Some("2025-2026-3".into()));
+        assert_eq!(
+            site("2025", "", "3", "第二学期"),
+            Some("2025-2026-2".into())
+        );
+        assert_eq!(site("2024", "", "", "夏"), Some("2024-2025-3".into()));
+        assert_eq!(site("2024", "", "12", "x"), Some("2024-2025-2".into()));
+        for (xnm, xnmc, xqm, xqmmc) in [
+            ("", "", "3", "1"),
+            ("", "2025-2027", "3", ""),
+            ("2025", "", "", ""),
+            ("2025", "", "1", ""),
+        ] {
+            assert_eq!(
+                site(xnm, xnmc, xqm, xqmmc),
+                None,
+                "{xnm}/{xnmc}/{xqm}/{xqmmc}"
+            );
+        }
+        // Summer follows spring.
+        assert!(Term::new(2024, 2) < Term::new(2024, 3));
+        assert!(Term::new(2024, 3) < Term::new(2025, 1));
     }
 
     #[test]

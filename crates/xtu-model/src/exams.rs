@@ -33,32 +33,56 @@ pub struct Exam {
     pub course_code: String,
 }
 
-/// Reads XTU's exam time `2026-01-10(10:30-12:30)` (brackets ASCII or
-/// full-width, spaces anywhere).
+/// Reads XTU's exam time `2026-01-10(10:30-12:30)` and the spellings other
+/// ZhengFang versions use: any brackets or none (`2026-01-10 10:30-12:30`),
+/// `/` or 年月日 in the date, a weekday between date and times, one-digit
+/// months, days and hours, full-width colons. Exactly a date and two
+/// `H:MM` times, the first before the second; anything else is `None`.
 pub fn parse_exam_time(text: &str) -> Option<(NaiveDate, NaiveTime, NaiveTime)> {
-    let compact: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '（' => '(',
-            '）' => ')',
-            '：' => ':',
-            '－' | '—' | '~' | '至' => '-',
-            c => c,
-        })
-        .collect();
-    let (date, times) = compact.split_once('(')?;
-    let times = times.strip_suffix(')')?;
-    let (start, end) = times.split_once('-')?;
-    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
-    let start = NaiveTime::parse_from_str(start, "%H:%M").ok()?;
-    let end = NaiveTime::parse_from_str(end, "%H:%M").ok()?;
+    // The numbers of the text, each with whether a colon follows it.
+    let mut numbers: Vec<(u32, bool)> = Vec::with_capacity(7);
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        let after = &rest[start..];
+        let len = after
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(after.len());
+        if len > 4 || numbers.len() == 7 {
+            return None;
+        }
+        let colon = after[len..].starts_with([':', '：']);
+        numbers.push((after[..len].parse().ok()?, colon));
+        rest = &after[len..];
+    }
+    let [
+        (year, false),
+        (month, false),
+        (day, false),
+        (start_hour, true),
+        (start_minute, false),
+        (end_hour, true),
+        (end_minute, false),
+    ] = numbers[..]
+    else {
+        return None;
+    };
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    let start = NaiveTime::from_hms_opt(start_hour, start_minute, 0)?;
+    let end = NaiveTime::from_hms_opt(end_hour, end_minute, 0)?;
     (start < end).then_some((date, start, end))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_one_digit_hours() {
+        assert_eq!(
+            parse_exam_time("2026-1-9(8:00-9:40)").map(|(d, s, _)| (d.to_string(), s.to_string())),
+            Some(("2026-01-09".into(), "08:00:00".into()))
+        );
+    }
 
     #[test]
     fn reads_exam_times() {
@@ -72,6 +96,10 @@ mod tests {
             "2026-01-10 (10:30-12:30)",
             "2026-01-10（10：30－12：30）",
             " 2026-01-10(10:30~12:30) ",
+            "2026-01-10 10:30-12:30",
+            "2026/1/10 (星期六) 10:30-12:30",
+            "2026年01月10日(10:30至12:30)",
+            "2026-01-10(10:30-12:30",
         ] {
             assert_eq!(parse_exam_time(text), Some(expected), "{text}");
         }
@@ -82,7 +110,9 @@ mod tests {
             "2026-02-30(10:30-12:30)",
             "2026-01-10(12:30-10:30)",
             "2026-01-10(25:00-26:00)",
-            "2026-01-10(10:30-12:30",
+            "2026-01-10(10:30-12:30)第3周",
+            "2026-01-10(10:30:00-12:30)",
+            "20260-01-10(10:30-12:30)",
         ] {
             assert_eq!(parse_exam_time(text), None, "{text}");
         }

@@ -14,7 +14,7 @@ pub mod sections;
 mod timetable;
 pub mod weeks;
 
-pub use calendar::{TeachingCalendar, Term, TermParseError};
+pub use calendar::{SUMMER_TERM, TeachingCalendar, Term, TermParseError};
 pub use classroom::{Building, Classroom, ClassroomPage};
 pub use exams::{Exam, parse_exam_time};
 pub use grades::{GPA_FORMULA, GpaRank, Grade, WeightedGpa, credit_weighted_gpa};

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub struct Course {
     /// Course name (`kcmc`).
     pub name: String,
-    /// Teacher(s) (`xm`), as the site lists them.
+    /// Teacher(s) (`xm`, or `jsxm`), as the site lists them.
     pub teacher: String,
     /// Room (`cdmc`); empty when none is assigned.
     pub location: String,
@@ -35,9 +35,11 @@ pub struct Course {
 pub struct PracticeCourse {
     /// Course name (`kcmc`).
     pub name: String,
-    /// Teacher(s), when given.
+    /// Teacher(s) as the site lists them, comma-separated (`jsxm`); empty
+    /// when not given.
     pub teacher: String,
-    /// Weeks, when the site gives them in a readable form.
+    /// Weeks (`qsjsz`, else the range after the `/` of the description);
+    /// empty when the site gives none in a readable form.
     pub weeks: Vec<u8>,
     /// The site's description (`sjkcgs`/`qtkcgs`), e.g. `生产实习 17-18周`.
     pub description: String,
@@ -47,7 +49,7 @@ pub struct PracticeCourse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Timetable {
-    /// `2025-2026-1`.
+    /// `2025-2026-1`; the summer term is `2025-2026-3`.
     pub term: String,
     /// Weekly meetings, by day, first section, then name.
     pub courses: Vec<Course>,

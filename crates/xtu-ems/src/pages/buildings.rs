@@ -15,6 +15,8 @@ struct Answer<'a> {
     list: Option<Vec<Entry<'a>>>,
 }
 
+/// Upper-case keys (Oracle column names); some versions send them in lower
+/// case.
 #[derive(Deserialize)]
 struct Entry<'a> {
     #[serde(rename = "XQH_ID", default, borrow)]
@@ -23,6 +25,12 @@ struct Entry<'a> {
     code: Scalar<'a>,
     #[serde(rename = "JXLMC", default, borrow)]
     name: Scalar<'a>,
+    #[serde(default, borrow)]
+    xqh_id: Scalar<'a>,
+    #[serde(default, borrow)]
+    jxldm: Scalar<'a>,
+    #[serde(default, borrow)]
+    jxlmc: Scalar<'a>,
 }
 
 /// Parses the building list.
@@ -37,9 +45,9 @@ pub fn parse(body: &str) -> Result<Vec<Building>, ParseError> {
     Ok(list
         .iter()
         .map(|entry| Building {
-            campus_code: entry.campus_code.text(),
-            code: entry.code.text(),
-            name: entry.name.text(),
+            campus_code: entry.campus_code.or(&entry.xqh_id).text(),
+            code: entry.code.or(&entry.jxldm).text(),
+            name: entry.name.or(&entry.jxlmc).text(),
         })
         .filter(|b| !b.code.is_empty() || !b.name.is_empty())
         .collect())
@@ -52,14 +60,22 @@ mod tests {
     #[test]
     fn reads_the_building_list_ignoring_sections() {
         let body = r#"{"lhList":[{"XQH_ID":"02","JXLDM":101,"JXLMC":" 第一教学楼 ","extra":1},
-            {"XQH_ID":"02","JXLDM":"","JXLMC":""}],"jcList":[{"JC":"1"}]}"#;
+            {"XQH_ID":"02","JXLDM":"","JXLMC":""},
+            {"xqh_id":"02","jxldm":"202","jxlmc":"逸夫楼"}],"jcList":[{"JC":"1"}]}"#;
         assert_eq!(
             parse(body),
-            Ok(vec![Building {
-                campus_code: "02".into(),
-                code: "101".into(),
-                name: "第一教学楼".into(),
-            }])
+            Ok(vec![
+                Building {
+                    campus_code: "02".into(),
+                    code: "101".into(),
+                    name: "第一教学楼".into(),
+                },
+                Building {
+                    campus_code: "02".into(),
+                    code: "202".into(),
+                    name: "逸夫楼".into(),
+                }
+            ])
         );
     }
 

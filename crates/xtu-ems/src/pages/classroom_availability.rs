@@ -4,22 +4,10 @@
 use serde::Deserialize;
 use xtu_model::{Classroom, ClassroomPage};
 
-use super::jqgrid::Scalar;
+use super::jqgrid::{Grid, Scalar};
 use super::{Page, ParseError, json_answer};
 
 const PAGE: Page = Page::ClassroomAvailability;
-
-#[derive(Deserialize)]
-struct Grid<'a> {
-    #[serde(borrow)]
-    items: Option<Vec<Room<'a>>>,
-    #[serde(rename = "currentPage", default, borrow)]
-    current_page: Scalar<'a>,
-    #[serde(rename = "totalPage", default, borrow)]
-    total_page: Scalar<'a>,
-    #[serde(rename = "totalResult", default, borrow)]
-    total_result: Scalar<'a>,
-}
 
 #[derive(Deserialize)]
 struct Room<'a> {
@@ -49,45 +37,37 @@ struct Room<'a> {
 
 /// Parses one page of the free-classroom answer.
 pub fn parse(body: &str) -> Result<ClassroomPage, ParseError> {
-    let grid: Grid<'_> = json_answer(PAGE, body)?;
-    let Some(items) = grid.items else {
-        return Err(ParseError::UnexpectedPage {
-            page: PAGE.name(),
-            missing: "the \"items\" list".into(),
-        });
-    };
-    let items: Vec<Classroom> = items
-        .iter()
-        .enumerate()
-        .map(|(index, room)| {
-            let name = room.cdmc.text();
-            if name.is_empty() {
-                return Err(ParseError::InvalidValue {
-                    page: PAGE.name(),
-                    field: format!("room #{index}"),
-                    value: "no name (cdmc)".into(),
-                });
-            }
-            Ok(Classroom {
-                id: room.cd_id.text(),
-                code: room.cdbh.text(),
-                name,
-                category: room.cdlbmc.text(),
-                building: room.jxlmc.text(),
-                building_code: room.lh.text(),
-                floor: room.lch.text(),
-                campus_code: room.xqh_id.text(),
-                campus: room.xqmc.text(),
-                seats: room.zws.count(),
-                exam_seats: room.kszws1.count(),
-            })
+    let grid: Grid<'_, Room<'_>> = json_answer(PAGE, body)?;
+    let total_result = grid.total_result();
+    let page = grid.into_page(PAGE, |(index, room)| {
+        let name = room.cdmc.text();
+        if name.is_empty() {
+            return Err(ParseError::InvalidValue {
+                page: PAGE.name(),
+                field: format!("room #{index}"),
+                value: "no name (cdmc)".into(),
+            });
+        }
+        Ok(Classroom {
+            id: room.cd_id.text(),
+            code: room.cdbh.text(),
+            name,
+            category: room.cdlbmc.text(),
+            building: room.jxlmc.text(),
+            building_code: room.lh.text(),
+            floor: room.lch.text(),
+            campus_code: room.xqh_id.text(),
+            campus: room.xqmc.text(),
+            seats: room.zws.count(),
+            exam_seats: room.kszws1.count(),
         })
-        .collect::<Result<_, _>>()?;
+    })?;
     Ok(ClassroomPage {
-        current_page: grid.current_page.count().unwrap_or(1).max(1),
-        total_page: grid.total_page.count().unwrap_or(1).max(1),
-        total_result: grid.total_result.count().unwrap_or(items.len() as u32),
-        items,
+        total_result: total_result
+            .unwrap_or_else(|| u32::try_from(page.items.len()).unwrap_or(u32::MAX)),
+        items: page.items,
+        current_page: page.current_page,
+        total_page: page.total_page,
     })
 }
 

@@ -18,16 +18,25 @@ struct Item<'a> {
     kssj: Scalar<'a>,
     #[serde(default, borrow)]
     cdmc: Scalar<'a>,
+    /// Campus of the room; `xqmc` in some versions.
     #[serde(default, borrow)]
     cdxqmc: Scalar<'a>,
     #[serde(default, borrow)]
+    xqmc: Scalar<'a>,
+    #[serde(default, borrow)]
     zwh: Scalar<'a>,
+    /// Assessment kind; `khfsmc` in some versions.
     #[serde(default, borrow)]
     khfs: Scalar<'a>,
     #[serde(default, borrow)]
+    khfsmc: Scalar<'a>,
+    #[serde(default, borrow)]
     ksfs: Scalar<'a>,
+    /// Course code; `kch_id` in some versions.
     #[serde(default, borrow)]
     kch: Scalar<'a>,
+    #[serde(default, borrow)]
+    kch_id: Scalar<'a>,
 }
 
 /// Parses one page of the exam answer. A time the site has not fixed yet
@@ -53,11 +62,11 @@ pub fn parse(body: &str) -> Result<GridPage<Exam>, ParseError> {
             end: when.map(|(_, _, end)| end),
             time_text,
             location: item.cdmc.non_blank(),
-            campus: item.cdxqmc.non_blank(),
+            campus: item.cdxqmc.or(&item.xqmc).non_blank(),
             seat: item.zwh.non_blank(),
-            assessment: item.khfs.text(),
+            assessment: item.khfs.or(&item.khfsmc).text(),
             method: item.ksfs.text(),
-            course_code: item.kch.text(),
+            course_code: item.kch.or(&item.kch_id).text(),
         })
     })
 }

@@ -1,7 +1,7 @@
 //! 成绩查询 (`cjcx/cjcx_cxXsgrcj.html?doType=query`): jqGrid JSON.
 
 use serde::Deserialize;
-use xtu_model::Grade;
+use xtu_model::{Grade, Term};
 
 use super::jqgrid::{Grid, GridPage, Scalar};
 use super::{Page, ParseError, json_answer};
@@ -12,10 +12,17 @@ const PAGE: Page = Page::Grades;
 struct Item<'a> {
     #[serde(default, borrow)]
     kcmc: Scalar<'a>,
+    /// Course code; `kch` in some versions.
     #[serde(default, borrow)]
     kch_id: Scalar<'a>,
     #[serde(default, borrow)]
+    kch: Scalar<'a>,
+    /// The score as shown (`92`, `优秀`); `bfzcj` is the percentage score,
+    /// the only one in some answers.
+    #[serde(default, borrow)]
     cj: Scalar<'a>,
+    #[serde(default, borrow)]
+    bfzcj: Scalar<'a>,
     #[serde(default, borrow)]
     jd: Scalar<'a>,
     #[serde(default, borrow)]
@@ -30,27 +37,22 @@ struct Item<'a> {
     xnm: Scalar<'a>,
     #[serde(default, borrow)]
     xqm: Scalar<'a>,
+    /// The teacher. (`xm` in a grade item is the student's own name.)
     #[serde(default, borrow)]
     jsxm: Scalar<'a>,
 }
 
-/// `2024-2025-1` from the labels (`xnmmc`, `xqmmc`), else from the codes
-/// (`xnm` 2024, `xqm` 3 → term 1, 12 → term 2, 16 → term 3).
+/// `2024-2025-1` from the labels (`xnmmc`, `xqmmc`) or the codes (`xnm`
+/// 2024, `xqm` 3 → term 1, 12 → term 2, 16 → term 3); labels that are not
+/// a term as such are kept as the site wrote them.
 fn term(item: &Item<'_>) -> String {
     let (label_year, label_term) = (item.xnmmc.text(), item.xqmmc.text());
-    if !label_year.is_empty() && !label_term.is_empty() {
-        return format!("{label_year}-{label_term}");
-    }
-    let year = item.xnm.count();
-    let term = match item.xqm.text().as_str() {
-        "3" => Some(1),
-        "12" => Some(2),
-        "16" => Some(3),
-        _ => None,
-    };
-    match (year, term) {
-        (Some(year), Some(term)) => format!("{year}-{}-{term}", year + 1),
-        _ => String::new(),
+    match Term::from_site(&item.xnm.text(), &label_year, &item.xqm.text(), &label_term) {
+        Some(term) => term.to_string(),
+        None if !label_year.is_empty() && !label_term.is_empty() => {
+            format!("{label_year}-{label_term}")
+        }
+        None => String::new(),
     }
 }
 
@@ -69,8 +71,8 @@ pub fn parse(body: &str) -> Result<GridPage<Grade>, ParseError> {
         Ok(Grade {
             term: term(&item),
             course,
-            course_code: item.kch_id.text(),
-            score: item.cj.text(),
+            course_code: item.kch_id.or(&item.kch).text(),
+            score: item.cj.or(&item.bfzcj).text(),
             grade_point: item.jd.decimal(),
             credits: item.xf.decimal(),
             course_type: item.kcxzmc.text(),
@@ -101,6 +103,25 @@ mod tests {
             (page.items[1].grade_point, page.items[1].credits),
             (None, None)
         );
+    }
+
+    #[test]
+    fn fields_under_their_other_names() {
+        let page = parse(
+            r#"{"items":[{"kcmc":"A","kch":"K1","bfzcj":"91","xm":"张三","jsxm":"教师甲",
+                          "xnm":2024,"xqm":16,"xnmmc":"2024-2025","xqmmc":"3"}]}"#,
+        )
+        .expect("parses");
+        let grade = &page.items[0];
+        assert_eq!(
+            (
+                grade.course_code.as_str(),
+                grade.score.as_str(),
+                grade.teacher.as_str()
+            ),
+            ("K1", "91", "教师甲")
+        );
+        assert_eq!(grade.term, "2024-2025-3");
     }
 
     #[test]

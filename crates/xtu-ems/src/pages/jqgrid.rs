@@ -12,7 +12,7 @@ use serde::de::{self, Deserializer, Visitor};
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Scalar<'a>(pub(crate) Option<Cow<'a, str>>);
 
-impl Scalar<'_> {
+impl<'a> Scalar<'a> {
     /// The trimmed text ("" for null).
     pub(crate) fn text(&self) -> String {
         self.0
@@ -22,9 +22,20 @@ impl Scalar<'_> {
             .to_owned()
     }
 
-    /// A non-negative integer, from `120` or `"120"`; blank or malformed is `None`.
+    /// A non-negative integer, from `120`, `"120"` or `"120.0"`; blank,
+    /// fractional or malformed is `None`.
     pub(crate) fn count(&self) -> Option<u32> {
-        self.0.as_deref().and_then(|s| s.trim().parse().ok())
+        let text = self.0.as_deref()?.trim();
+        text.parse().ok().or_else(|| {
+            // Some answers write counts as decimals (`"2.0"`): read, not
+            // mistaken for a missing count (which would stop paging early).
+            let (whole, fraction) = text.split_once('.')?;
+            fraction
+                .bytes()
+                .all(|b| b == b'0')
+                .then(|| whole.parse().ok())
+                .flatten()
+        })
     }
 
     /// A finite decimal, from `3.5` or `"3.5"`; blank or malformed is `None`.
@@ -39,6 +50,17 @@ impl Scalar<'_> {
     pub(crate) fn non_blank(&self) -> Option<String> {
         Some(self.text()).filter(|t| !t.is_empty())
     }
+
+    /// This value, or `other` when this one is absent or blank: ZhengFang
+    /// sends some fields under another name in some versions (`xm`/`jsxm`,
+    /// `cj`/`bfzcj`, `XNM`/`xnm`...). Chains: `a.or(&b).or(&c)`.
+    pub(crate) fn or<'s>(&'s self, other: &'s Scalar<'a>) -> &'s Scalar<'a> {
+        if self.0.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            other
+        } else {
+            self
+        }
+    }
 }
 
 /// The paging fields of a jqGrid answer, with its items.
@@ -49,6 +71,18 @@ pub(crate) struct Grid<'a, T> {
     pub(crate) current_page: Scalar<'a>,
     #[serde(rename = "totalPage", default, borrow)]
     pub(crate) total_page: Scalar<'a>,
+    #[serde(rename = "totalResult", default, borrow)]
+    total_result: Scalar<'a>,
+    /// jqGrid's other name for the count, sent alongside or instead.
+    #[serde(rename = "totalCount", default, borrow)]
+    total_count: Scalar<'a>,
+}
+
+impl<T> Grid<'_, T> {
+    /// The number of entries on all pages, when the answer says.
+    pub(crate) fn total_result(&self) -> Option<u32> {
+        self.total_result.or(&self.total_count).count()
+    }
 }
 
 impl<T> Grid<'_, T> {

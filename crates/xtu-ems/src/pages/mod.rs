@@ -1,6 +1,7 @@
 //! One module per academic-system page: a pure parser (no IO) and, in
 //! [`Page`], the page's request path. `Page` is the single list of pages: the
-//! CLI's `parse`, the snapshot tests and the fixture recorder iterate over it.
+//! CLI's `parse`, the snapshot tests and the fixture recorder iterate over it,
+//! and [`Page::parse_value`] is the one dispatch from a page to its parser.
 
 use std::str::FromStr;
 use std::sync::LazyLock;
@@ -22,6 +23,10 @@ pub mod teaching_calendar;
 pub mod timetable;
 
 pub use jqgrid::GridPage;
+
+use xtu_model::{
+    Building, ClassroomPage, Exam, GpaRank, Grade, StudentProfile, TeachingCalendar, Timetable,
+};
 
 /// Why a page could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -139,6 +144,49 @@ impl Page {
             self,
             Self::StudentInfo | Self::TeachingCalendar | Self::Buildings
         )
+    }
+}
+
+/// What [`Page::parse_value`] read: the result of the page's own parser.
+/// Serializes as that result does (no tag), so its JSON is the parser's.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum ParsedPage {
+    /// [`student_info::parse`].
+    StudentInfo(StudentProfile),
+    /// [`teaching_calendar::parse`].
+    TeachingCalendar(TeachingCalendar),
+    /// [`classroom_availability::parse`]: one page of rooms.
+    ClassroomAvailability(ClassroomPage),
+    /// [`buildings::parse`].
+    Buildings(Vec<Building>),
+    /// [`timetable::parse`].
+    Timetable(Timetable),
+    /// [`exams::parse`]: one page of exams.
+    Exams(GridPage<Exam>),
+    /// [`grades::parse`]: one page of grades.
+    Grades(GridPage<Grade>),
+    /// [`gpa_rank::parse`]: `None` when the site has no ranking.
+    GpaRank(Option<GpaRank>),
+}
+
+impl Page {
+    /// Parses `body` as this page: the single dispatch from a page name to
+    /// its parser, for `xtu parse`, the snapshot tests, the fuzz target and
+    /// the benchmarks.
+    pub fn parse_value(self, body: &str) -> Result<ParsedPage, ParseError> {
+        Ok(match self {
+            Self::StudentInfo => ParsedPage::StudentInfo(student_info::parse(body)?),
+            Self::TeachingCalendar => ParsedPage::TeachingCalendar(teaching_calendar::parse(body)?),
+            Self::ClassroomAvailability => {
+                ParsedPage::ClassroomAvailability(classroom_availability::parse(body)?)
+            }
+            Self::Buildings => ParsedPage::Buildings(buildings::parse(body)?),
+            Self::Timetable => ParsedPage::Timetable(timetable::parse(body)?),
+            Self::Exams => ParsedPage::Exams(exams::parse(body)?),
+            Self::Grades => ParsedPage::Grades(grades::parse(body)?),
+            Self::GpaRank => ParsedPage::GpaRank(gpa_rank::parse(body)?),
+        })
     }
 }
 
@@ -357,6 +405,22 @@ mod tests {
         assert_eq!(
             json_answer::<serde_json::Value>(Page::Buildings, "\u{feff} {\"a\": \"用户登录\"}"),
             Ok(serde_json::json!({"a": "用户登录"}))
+        );
+    }
+
+    #[test]
+    fn the_dispatch_serializes_as_the_parser_does() {
+        let body = r#"{"lhList":[{"XQH_ID":"02","JXLDM":"101","JXLMC":"第一教学楼"}]}"#;
+        assert_eq!(
+            serde_json::to_value(Page::Buildings.parse_value(body).expect("parses")).ok(),
+            serde_json::to_value(buildings::parse(body).expect("parses")).ok()
+        );
+        assert_eq!(
+            Page::Grades.parse_value("{}"),
+            Err(ParseError::UnexpectedPage {
+                page: "grades",
+                missing: "the \"items\" list".into()
+            })
         );
     }
 

@@ -17,11 +17,11 @@ const PAGE: Page = Page::TeachingCalendar;
 static HEADERS: LazyLock<Selector> = LazyLock::new(|| sel("th"));
 
 /// The header, tolerating spaces anywhere, full-width parentheses, an
-/// optional 第, and the separators other ZhengFang versions use between the
+/// optional 第, a spelled-out term number (第一学期), and the separators other ZhengFang versions use between the
 /// dates. Years are four digits: anything else is not a calendar header.
 static TERM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(\d{4})\s*[-－]\s*(\d{4})\s*学年\s*第?\s*(\d)\s*学期\s*",
+        r"(\d{4})\s*[-－]\s*(\d{4})\s*学年\s*第?\s*(\d|[一二三])\s*学期\s*",
         r"[(（]\s*(\d{4}\s*-\s*\d{1,2}\s*-\s*\d{1,2})\s*(?:至|到|~|～|—|--)\s*",
         r"(\d{4}\s*-\s*\d{1,2}\s*-\s*\d{1,2})\s*[)）]",
     ))
@@ -112,9 +112,15 @@ fn parse_header(header: &str) -> Result<TeachingCalendar, ParseError> {
     let caps = TERM.captures(header).ok_or_else(invalid)?;
     let year = |i: usize| caps[i].parse::<u32>().map_err(|_| invalid());
     let (start_year, end_year) = (year(1)?, year(2)?);
-    let term = &caps[3];
-    // ZhengFang knows a third (summer) term (xqm 16); anything else is noise.
-    if end_year != start_year + 1 || !matches!(term, "1" | "2" | "3") {
+    // ZhengFang knows a third (summer) term (xqm 16); anything else is
+    // noise. Some versions spell the number out (第一学期).
+    let term = match &caps[3] {
+        "1" | "一" => 1,
+        "2" | "二" => 2,
+        "3" | "三" => 3,
+        _ => return Err(invalid()),
+    };
+    if end_year != start_year + 1 {
         return Err(invalid());
     }
     let date = |i: usize| {
@@ -164,6 +170,7 @@ mod tests {
             autumn
         );
         assert_eq!(ok("2025-2026学年1学期(2025-09-01~2026-01-18)"), autumn);
+        assert_eq!(ok("2025-2026学年第一学期(2025-09-01至2026-01-18)"), autumn);
     }
 
     #[test]

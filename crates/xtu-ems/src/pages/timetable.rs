@@ -6,13 +6,15 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Deserialize;
 use xtu_model::weeks::{parse_sections, parse_weeks};
-use xtu_model::{Course, PracticeCourse, Timetable};
+use xtu_model::{Course, PracticeCourse, Term, Timetable};
 
 use super::jqgrid::Scalar;
 use super::{Page, ParseError, json_answer};
 
 const PAGE: Page = Page::Timetable;
 
+/// The answer. Every list may be absent: jwglxt's JSON writer leaves out
+/// empty (null) lists rather than sending `[]`.
 #[derive(Deserialize)]
 struct Answer<'a> {
     #[serde(rename = "kbList", borrow)]
@@ -20,21 +22,46 @@ struct Answer<'a> {
     #[serde(rename = "sjkList", default, borrow)]
     sjk_list: Option<Vec<Practice<'a>>>,
     #[serde(default, borrow)]
-    xsxx: Option<StudentTerm<'a>>,
+    xsxx: Option<Header<'a>>,
+}
+
+/// The term of ZhengFang's four term fields (codes and labels).
+fn site_term(
+    xnm: &Scalar<'_>,
+    xnmc: &Scalar<'_>,
+    xqm: &Scalar<'_>,
+    xqmmc: &Scalar<'_>,
+) -> Option<Term> {
+    Term::from_site(&xnm.text(), &xnmc.text(), &xqm.text(), &xqmmc.text())
 }
 
 #[derive(Deserialize)]
 struct Meeting<'a> {
     #[serde(default, borrow)]
     kcmc: Scalar<'a>,
+    /// Teacher(s); `jsxm` in some versions.
     #[serde(default, borrow)]
     xm: Scalar<'a>,
     #[serde(default, borrow)]
+    jsxm: Scalar<'a>,
+    /// Room; `jxcdmc` in some versions.
+    #[serde(default, borrow)]
     cdmc: Scalar<'a>,
+    #[serde(default, borrow)]
+    jxcdmc: Scalar<'a>,
+    /// Day as a number (sometimes a string); `xqjmc` names it (星期一).
     #[serde(default, borrow)]
     xqj: Scalar<'a>,
     #[serde(default, borrow)]
+    xqjmc: Scalar<'a>,
+    /// Sections `1-2`; `jcor` and `jc` (`1-2节`) say the same in most
+    /// answers and stand in when `jcs` is missing.
+    #[serde(default, borrow)]
     jcs: Scalar<'a>,
+    #[serde(default, borrow)]
+    jcor: Scalar<'a>,
+    #[serde(default, borrow)]
+    jc: Scalar<'a>,
     #[serde(default, borrow)]
     zcd: Scalar<'a>,
     #[serde(default, borrow)]
@@ -42,30 +69,96 @@ struct Meeting<'a> {
     #[serde(default, borrow)]
     kch_id: Scalar<'a>,
     #[serde(default, borrow)]
+    kch: Scalar<'a>,
+    #[serde(default, borrow)]
     jxbmc: Scalar<'a>,
+    /// The term, on every item (names or codes).
+    #[serde(default, borrow)]
+    xnm: Scalar<'a>,
+    #[serde(default, borrow)]
+    xnmc: Scalar<'a>,
+    #[serde(default, borrow)]
+    xqm: Scalar<'a>,
+    #[serde(default, borrow)]
+    xqmmc: Scalar<'a>,
 }
 
+/// A practice course (`sfsjk: "1"`): no day or sections, whole weeks.
 #[derive(Deserialize)]
 struct Practice<'a> {
     #[serde(default, borrow)]
     kcmc: Scalar<'a>,
+    /// Teacher(s), comma-separated; `xm` only in answers that lack `jsxm`.
+    #[serde(default, borrow)]
+    jsxm: Scalar<'a>,
     #[serde(default, borrow)]
     xm: Scalar<'a>,
+    /// Weeks (`1-16周`).
+    #[serde(default, borrow)]
+    qsjsz: Scalar<'a>,
     #[serde(default, borrow)]
     zcd: Scalar<'a>,
+    /// Description, e.g. `课程设计（数据库）●教师卯(共16周)/1-16周`.
     #[serde(default, borrow)]
     sjkcgs: Scalar<'a>,
     #[serde(default, borrow)]
     qtkcgs: Scalar<'a>,
+    /// The term, on every item (names or codes).
+    #[serde(default, borrow)]
+    xnm: Scalar<'a>,
+    #[serde(default, borrow)]
+    xnmc: Scalar<'a>,
+    #[serde(default, borrow)]
+    xqm: Scalar<'a>,
+    #[serde(default, borrow)]
+    xqmmc: Scalar<'a>,
 }
 
-/// The term the answer is about, as the site labels it.
+/// The student/term header (`xsxx`): upper-case keys, `XQMMC` only
+/// sometimes.
 #[derive(Deserialize)]
-struct StudentTerm<'a> {
+struct Header<'a> {
+    #[serde(rename = "XNM", default, borrow)]
+    year_code: Scalar<'a>,
     #[serde(rename = "XNMC", default, borrow)]
-    year: Scalar<'a>,
+    year_label: Scalar<'a>,
+    #[serde(rename = "XQM", default, borrow)]
+    term_code: Scalar<'a>,
     #[serde(rename = "XQMMC", default, borrow)]
-    term: Scalar<'a>,
+    term_label: Scalar<'a>,
+    /// The same header with lower-case keys, as other answers write it.
+    /// The term, on every item (names or codes).
+    #[serde(default, borrow)]
+    xnm: Scalar<'a>,
+    #[serde(default, borrow)]
+    xnmc: Scalar<'a>,
+    #[serde(default, borrow)]
+    xqm: Scalar<'a>,
+    #[serde(default, borrow)]
+    xqmmc: Scalar<'a>,
+}
+
+impl Header<'_> {
+    fn term(&self) -> Option<Term> {
+        site_term(
+            self.year_code.or(&self.xnm),
+            self.year_label.or(&self.xnmc),
+            self.term_code.or(&self.xqm),
+            self.term_label.or(&self.xqmmc),
+        )
+    }
+}
+
+impl Meeting<'_> {
+    fn term(&self) -> Option<Term> {
+        site_term(&self.xnm, &self.xnmc, &self.xqm, &self.xqmmc)
+    }
+}
+
+impl Practice<'_> {
+    fn term(&self) -> Option<Term> {
+        site_term(&self.xnm, &self.xnmc, &self.xqm, &self.xqmmc)
+    }
 }
 
 /// A week expression inside free text such as `生产实习 17-18周(单)`.
@@ -75,6 +168,14 @@ static WEEKS_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("static regex: {e}"))
 });
 
+/// A count of weeks, `(共16周)`: never a week number.
+static WEEK_COUNT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[(（]?\s*共\s*\d+\s*周\s*[)）]?").unwrap_or_else(|e| panic!("static regex: {e}"))
+});
+
+/// Room text that means "no room".
+const NO_ROOM: &str = "未排地点";
+
 fn invalid(field: String, value: &str) -> ParseError {
     ParseError::InvalidValue {
         page: PAGE.name(),
@@ -83,21 +184,36 @@ fn invalid(field: String, value: &str) -> ParseError {
     }
 }
 
-/// Parses the timetable answer. `term` is the site's label for the term
-/// (from `xsxx`), empty when absent; the client sets the term it asked for.
+/// Parses the timetable answer. The term is the header's (`xsxx`), else
+/// that of the first item that names one; an answer naming no term at all
+/// is not a timetable.
 pub fn parse(body: &str) -> Result<Timetable, ParseError> {
     let answer: Answer<'_> = json_answer(PAGE, body)?;
-    let Some(meetings) = answer.kb_list else {
+    // No meeting list is an empty week only when the answer lists practice
+    // courses instead; with neither, it is not the timetable.
+    if answer.kb_list.is_none() && answer.sjk_list.is_none() {
         return Err(ParseError::UnexpectedPage {
             page: PAGE.name(),
             missing: "the \"kbList\" list".into(),
         });
-    };
+    }
+    let meetings = answer.kb_list.unwrap_or_default();
+    let practice_items = answer.sjk_list.unwrap_or_default();
     let mut courses = meetings
         .iter()
         .enumerate()
         .map(|(index, meeting)| course(index, meeting))
         .collect::<Result<Vec<_>, _>>()?;
+    let term = answer
+        .xsxx
+        .as_ref()
+        .and_then(Header::term)
+        .or_else(|| meetings.iter().find_map(Meeting::term))
+        .or_else(|| practice_items.iter().find_map(Practice::term))
+        .ok_or_else(|| ParseError::UnexpectedPage {
+            page: PAGE.name(),
+            missing: "the term (xsxx XQMMC or XNM/XQM, or xnm/xqm on a course)".into(),
+        })?;
     // The site's order is arbitrary: present the week as it is lived.
     courses.sort_by(|a, b| {
         (a.day_of_week, a.sections.first(), &a.name).cmp(&(
@@ -106,23 +222,26 @@ pub fn parse(body: &str) -> Result<Timetable, ParseError> {
             &b.name,
         ))
     });
-    let practice = answer
-        .sjk_list
-        .unwrap_or_default()
-        .iter()
-        .filter_map(practice)
-        .collect();
-    let term = answer
-        .xsxx
-        .map(|t| (t.year.text(), t.term.text()))
-        .filter(|(year, term)| !year.is_empty() && !term.is_empty())
-        .map(|(year, term)| format!("{year}-{term}"))
-        .unwrap_or_default();
+    let practice = practice_items.iter().filter_map(practice).collect();
     Ok(Timetable {
-        term,
+        term: term.to_string(),
         courses,
         practice,
     })
+}
+
+/// `1` or `星期一`/`周一` (the site's day names) → 1.
+fn day_of_week(number: &Scalar<'_>, name: &Scalar<'_>) -> Option<u8> {
+    if let Some(day) = number.count() {
+        return u8::try_from(day).ok().filter(|d| (1..=7).contains(d));
+    }
+    let name = name.text();
+    let last = name.chars().last()?;
+    (name.starts_with("星期") || name.starts_with('周'))
+        .then(|| "一二三四五六日".chars().position(|c| c == last))
+        .flatten()
+        .or_else(|| (last == '天').then_some(6))
+        .and_then(|i| u8::try_from(i + 1).ok())
 }
 
 fn course(index: usize, meeting: &Meeting<'_>) -> Result<Course, ParseError> {
@@ -135,28 +254,33 @@ fn course(index: usize, meeting: &Meeting<'_>) -> Result<Course, ParseError> {
     if name.is_empty() {
         return Err(invalid(label, "no name (kcmc)"));
     }
-    let day = meeting.xqj.text();
-    let day_of_week = day
-        .parse::<u8>()
-        .ok()
-        .filter(|d| (1..=7).contains(d))
-        .ok_or_else(|| invalid(format!("day of week (xqj) of {label}"), &day))?;
-    let sections_text = meeting.jcs.text();
+    let day_of_week = day_of_week(&meeting.xqj, &meeting.xqjmc).ok_or_else(|| {
+        invalid(
+            format!("day of week (xqj) of {label}"),
+            &meeting.xqj.or(&meeting.xqjmc).text(),
+        )
+    })?;
+    let sections_text = meeting.jcs.or(&meeting.jcor).or(&meeting.jc).text();
     let sections = parse_sections(&sections_text)
         .map_err(|_| invalid(format!("sections (jcs) of {label}"), &sections_text))?;
     let weeks_text = meeting.zcd.text();
     let weeks = parse_weeks(&weeks_text)
         .map_err(|_| invalid(format!("weeks (zcd) of {label}"), &weeks_text))?;
+    let location = meeting.cdmc.or(&meeting.jxcdmc).text();
     Ok(Course {
         name,
-        teacher: meeting.xm.text(),
-        location: meeting.cdmc.text(),
+        teacher: meeting.xm.or(&meeting.jsxm).text(),
+        location: if location == NO_ROOM {
+            String::new()
+        } else {
+            location
+        },
         day_of_week,
         sections,
         weeks,
         weeks_text,
         campus: meeting.xqmc.text(),
-        course_code: meeting.kch_id.text(),
+        course_code: meeting.kch_id.or(&meeting.kch).text(),
         class_name: meeting.jxbmc.text(),
     })
 }
@@ -164,29 +288,36 @@ fn course(index: usize, meeting: &Meeting<'_>) -> Result<Course, ParseError> {
 /// A practice course; one without a name carries nothing worth showing.
 fn practice(item: &Practice<'_>) -> Option<PracticeCourse> {
     let name = item.kcmc.non_blank()?;
-    let description = item
-        .sjkcgs
-        .non_blank()
-        .or_else(|| item.qtkcgs.non_blank())
-        .unwrap_or_default();
-    // Weeks are not a field of their own here: read them from `zcd` when
-    // present, else from the description; unreadable means unknown, not none.
-    let weeks = item
-        .zcd
-        .non_blank()
-        .and_then(|zcd| parse_weeks(&zcd).ok())
+    let description = item.sjkcgs.or(&item.qtkcgs).text();
+    // Weeks from their own field when readable, else from a description;
+    // unreadable means unknown (empty), never a guess.
+    let weeks = [&item.qsjsz, &item.zcd]
+        .into_iter()
+        .find_map(|field| parse_weeks(&field.non_blank()?).ok())
         .or_else(|| {
-            WEEKS_IN_TEXT
-                .find(&description)
-                .and_then(|m| parse_weeks(m.as_str()).ok())
+            [&item.sjkcgs, &item.qtkcgs]
+                .into_iter()
+                .find_map(|text| weeks_in_description(&text.text()))
         })
         .unwrap_or_default();
     Some(PracticeCourse {
         name,
-        teacher: item.xm.text(),
+        teacher: item.jsxm.or(&item.xm).text(),
         weeks,
         description,
     })
+}
+
+/// The weeks of a description: `…●教师卯(共16周)/1-16周` names them after
+/// the `/` (the `(共16周)` before it is a count); older texts put them
+/// anywhere (`生产实习 17-18周(单)`).
+fn weeks_in_description(text: &str) -> Option<Vec<u8>> {
+    let without_counts = WEEK_COUNT.replace_all(text, " ");
+    let after_slash = without_counts.split_once('/').map(|(_, rest)| rest);
+    after_slash
+        .into_iter()
+        .chain([without_counts.as_ref()])
+        .find_map(|part| parse_weeks(WEEKS_IN_TEXT.find(part)?.as_str()).ok())
 }
 
 #[cfg(test)]
@@ -236,10 +367,88 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_list_is_an_error_an_empty_one_is_not() {
-        assert!(parse(r#"{"sjkList":[]}"#).is_err());
-        assert!(parse(r#"{"kbList":null}"#).is_err());
-        let empty = parse(r#"{"kbList":[]}"#).expect("parses");
+    fn missing_lists_and_terms() {
+        let header = r#""xsxx":{"XNM":"2025","XQM":"3"}"#;
+        // Neither list: not the timetable.
+        assert!(parse(&format!("{{{header}}}")).is_err());
+        assert!(parse(&format!(r#"{{"kbList":null,{header}}}"#)).is_err());
+        // One list, even empty, is a (possibly empty) timetable.
+        let empty = parse(&format!(r#"{{"kbList":[],{header}}}"#)).expect("parses");
         assert!(empty.courses.is_empty() && empty.practice.is_empty());
+        assert_eq!(empty.term, "2025-2026-1");
+        let practice =
+            parse(&format!(r#"{{"sjkList":[{{"kcmc":"实习"}}],{header}}}"#)).expect("parses");
+        assert_eq!(practice.practice.len(), 1);
+        // No term anywhere: never an empty term.
+        let error = parse(r#"{"kbList":[]}"#).expect_err("no term").to_string();
+        assert!(error.contains("the term"), "{error}");
+    }
+
+    #[test]
+    fn the_term_from_the_header_or_the_items() {
+        let term = |body: &str| parse(body).map(|t| t.term);
+        // XQM 3 is the first term, not the third.
+        assert_eq!(
+            term(r#"{"kbList":[],"xsxx":{"XNM":"2025","XNMC":"2025-2026","XQM":"3"}}"#),
+            Ok("2025-2026-1".into())
+        );
+        assert_eq!(
+            term(r#"{"kbList":[],"xsxx":{"XNMC":"2025-2026","XQM":12}}"#),
+            Ok("2025-2026-2".into())
+        );
+        assert_eq!(
+            term(r#"{"kbList":[],"xsxx":{"XNM":2024,"XQM":"16"}}"#),
+            Ok("2024-2025-3".into())
+        );
+        assert_eq!(
+            term(r#"{"kbList":[],"xsxx":{"XNM":"2025","XQM":"3","XQMMC":"2"}}"#),
+            Ok("2025-2026-2".into())
+        );
+        assert_eq!(
+            term(
+                r#"{"kbList":[{"kcmc":"A","xqj":1,"jcs":"1-2","zcd":"1周","xnm":"2025","xqm":"12"}],"xsxx":{}}"#
+            ),
+            Ok("2025-2026-2".into())
+        );
+        assert_eq!(
+            term(r#"{"kbList":[],"sjkList":[{"kcmc":"A","xnmc":"2024-2025","xqmmc":"3"}]}"#),
+            Ok("2024-2025-3".into())
+        );
+    }
+
+    #[test]
+    fn practice_teachers_and_weeks_as_the_site_writes_them() {
+        let body = r#"{"kbList":[],"xsxx":{"XNM":"2025","XQM":"3"},"sjkList":[
+            {"kcmc":"课程设计（数据库）","jsxm":"教师卯,教师辰","sjkcgs":"课程设计（数据库）●教师卯(共16周)/1-16周"},
+            {"kcmc":"生产实习","jsxm":"教师巳","qsjsz":"17-18周","sjkcgs":"生产实习●教师巳(共2周)/17-18周"},
+            {"kcmc":"毕业设计","sjkcgs":"毕业设计●教师午(共4周)"},
+            {"kcmc":"C/C++实训","qtkcgs":"C/C++实训 (共2周)/3-4周"}
+        ]}"#;
+        let practice = parse(body).expect("parses").practice;
+        assert_eq!(practice[0].teacher, "教师卯,教师辰");
+        assert_eq!(practice[0].weeks, (1..=16).collect::<Vec<u8>>());
+        assert_eq!(practice[1].weeks, vec![17, 18]);
+        // A count alone says nothing about which weeks.
+        assert_eq!(practice[2].weeks, Vec::<u8>::new());
+        assert_eq!(practice[3].weeks, vec![3, 4]);
+    }
+
+    #[test]
+    fn meeting_fields_under_their_other_names() {
+        let body = r#"{"kbList":[{"kcmc":"A","jsxm":"t","jxcdmc":"未排地点","xqjmc":"星期日",
+            "jc":"3-4节","zcd":"1周","kch":"K1"}],"xsxx":{"XNM":"2025","XQM":"3"}}"#;
+        let course = &parse(body).expect("parses").courses[0];
+        assert_eq!(
+            (
+                course.teacher.as_str(),
+                course.location.as_str(),
+                course.day_of_week
+            ),
+            ("t", "", 7)
+        );
+        assert_eq!(
+            (course.sections.clone(), course.course_code.as_str()),
+            (vec![3, 4], "K1")
+        );
     }
 }
