@@ -9,7 +9,7 @@ use xtu_app::{
     Error, GpaRequest, IcsRequest, LoginOptions, RoomQuery, RoomTime, Xtu, course_schedule,
     exam_schedule, term_or_all, term_or_current,
 };
-use xtu_ems::{ClassroomQuery, Page, TermSpec, pages};
+use xtu_ems::{ClassroomQuery, Page, ParsedPage, TermSpec};
 use xtu_sso::{LoginError, SsoSession, TokenFormat};
 
 use crate::args::{
@@ -343,20 +343,16 @@ fn parse(args: ParseArgs) -> Result<(), Error> {
         ))
     })?;
     let text = secrets::read_input(&args.file)?;
-    let map = |e: xtu_ems::ParseError| Error::from(xtu_ems::EmsError::from(e));
-    match page {
-        Page::StudentInfo => print_json(&pages::student_info::parse(&text).map_err(map)?),
-        Page::TeachingCalendar => print_json(&pages::teaching_calendar::parse(&text).map_err(map)?),
-        Page::ClassroomAvailability => print_json(&room_names(
-            &pages::classroom_availability::parse(&text)
-                .map_err(map)?
-                .items,
-        )),
-        Page::Buildings => print_json(&pages::buildings::parse(&text).map_err(map)?),
-        Page::Timetable => print_json(&pages::timetable::parse(&text).map_err(map)?),
-        Page::Exams => print_json(&pages::exams::parse(&text).map_err(map)?.items),
-        Page::Grades => print_json(&pages::grades::parse(&text).map_err(map)?.items),
-        Page::GpaRank => print_json(&pages::gpa_rank::parse(&text).map_err(map)?),
+    let parsed = page
+        .parse_value(&text)
+        .map_err(|e| Error::from(xtu_ems::EmsError::from(e)))?;
+    // What the page's command prints: the seed's room names, the items of a
+    // paged answer, everything else as parsed.
+    match parsed {
+        ParsedPage::ClassroomAvailability(rooms) => print_json(&room_names(&rooms.items)),
+        ParsedPage::Exams(exams) => print_json(&exams.items),
+        ParsedPage::Grades(grades) => print_json(&grades.items),
+        other => print_json(&other),
     }
 }
 

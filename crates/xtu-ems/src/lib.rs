@@ -12,7 +12,7 @@ mod query;
 
 pub use client::{DEFAULT_BASE_URL, EmsClient, EmsClientBuilder, RawRequest, SLOW_PAGE_TIMEOUT};
 pub use error::EmsError;
-pub use pages::{Page, ParseError};
+pub use pages::{Page, ParseError, ParsedPage};
 pub use query::{
     ClassroomQuery, CourseScope, GpaQuery, MAX_SECTION, MAX_WEEK, QueryError, TermSpec,
 };
