@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod client;
+pub mod doctor;
 mod error;
 pub mod pages;
 mod query;

@@ -71,7 +71,10 @@ pub enum Verdict {
     Skip,
 }
 
-/// Whose fault a failing step is.
+/// Whose fault a failing step is. The `xtu` CLI exits with 8 for
+/// [`Network`](Self::Network) and [`Clock`](Self::Clock) (a local problem,
+/// not the site's), 9 for [`SiteChanged`](Self::SiteChanged) and 10 for
+/// [`SessionExpired`](Self::SessionExpired).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -310,16 +313,18 @@ pub async fn run(
     };
     let mut dates = Vec::new();
     for target in &targets {
-        let reachable = report.step(&target.step("tcp")).is_some_and(Step::passed)
-            && report
-                .step(&target.step("tls"))
-                .is_none_or(|s| s.verdict != Verdict::Fail);
-        let step = if reachable {
+        let connected = report.step(&target.step("tcp")).is_some_and(Step::passed);
+        let tls_failed = report
+            .step(&target.step("tls"))
+            .is_some_and(|s| s.verdict == Verdict::Fail);
+        let step = if !connected {
+            Step::skip(target.step("http"), "skipped: no connection")
+        } else if tls_failed {
+            Step::skip(target.step("http"), "skipped: no TLS connection")
+        } else {
             let (step, date) = reachability(target, &http_config).await;
             dates.extend(date.map(|d| (target.host.clone(), d)));
             step
-        } else {
-            Step::skip(target.step("http"), "skipped: no connection")
         };
         report.steps.push(step);
     }
