@@ -312,7 +312,7 @@ pub fn write_private_atomically(path: &Path, contents: &[u8]) -> io::Result<()> 
 }
 
 /// Saves the body of a page that could not be read, scrubbed, as
-/// `failed-<page>-<UTC time>.<ext>` in `dir` (created when missing), for a
+/// `failed-<page>-<UTC time>.<ext>` in `dir` (created 0700 when missing), for a
 /// bug report; `xtu parse <page> <file>` reproduces the error from it.
 /// Returns the file's path. Never overwrites an earlier file.
 pub fn save_failed_page(
@@ -321,7 +321,12 @@ pub fn save_failed_page(
     body: &str,
     secrets: &Secrets,
 ) -> io::Result<PathBuf> {
-    fs::create_dir_all(dir)?;
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    // A directory made here holds only these pages: the owner's alone.
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let stem = format!("failed-{}-{stamp}", page.name());
     let extension = page.fixture_extension();
