@@ -2,17 +2,22 @@
 //! and scrub them into committable fixtures.
 //!
 //! Personal data is replaced by the same fixed placeholders the constructed
-//! fixtures use (see fixtures/README.md), keeping the page structure intact.
+//! fixtures use (see fixtures/README.md), keeping the page structure intact,
+//! by [`xtu_ems::scrub`]: the code the CLI scrubs a failed page with.
+//!
+//! One page that fails (a 404, a module the account may not open) does not
+//! stop the recording: every page that can be recorded is, and the failures
+//! are reported together at the end.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use chrono::Datelike as _;
-use regex::Regex;
-use xtu_ems::{ClassroomQuery, EmsClient, GpaQuery, Page, RawRequest, TermSpec};
+use xtu_ems::scrub::{self, Secrets};
+use xtu_ems::{ClassroomQuery, EmsClient, EmsError, GpaQuery, Page, RawRequest, TermSpec};
+use xtu_model::Term;
 use xtu_sso::SsoClient;
 
 /// Pause between requests: one student's pages, fetched politely.
@@ -63,8 +68,8 @@ pub fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let written = runtime.block_on(record(&config))?;
-    for path in &written {
+    let recording = runtime.block_on(record(&config))?;
+    for path in &recording.written {
         println!("wrote {}", path.display());
     }
     println!(
@@ -73,12 +78,92 @@ pub fn main() -> anyhow::Result<()> {
          read every recorded file before committing it: the scrubber replaces known \
          personal fields, but pages can change."
     );
-    Ok(())
+    if recording.failures.is_empty() {
+        return Ok(());
+    }
+    eprintln!("\nnot recorded:");
+    for failure in &recording.failures {
+        eprintln!("  {failure}");
+    }
+    bail!(
+        "{} of {} pages failed (the others were recorded)",
+        recording.failures.len(),
+        Page::ALL.len()
+    )
 }
 
-/// Logs in, fetches each page once (sequentially), scrubs and writes it.
-/// Returns the files written.
-pub async fn record(config: &RecordConfig) -> anyhow::Result<Vec<PathBuf>> {
+/// A page that could not be recorded (or was recorded but does not parse).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageFailure {
+    /// Which page.
+    pub page: Page,
+    /// The HTTP status, when the failure was an unexpected one.
+    pub status: Option<u16>,
+    /// What went wrong.
+    pub error: String,
+}
+
+impl fmt::Display for PageFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.status {
+            Some(status) => write!(f, "{}: HTTP {status}: {}", self.page.name(), self.error),
+            None => write!(f, "{}: {}", self.page.name(), self.error),
+        }
+    }
+}
+
+impl PageFailure {
+    fn new(page: Page, error: &EmsError) -> Self {
+        let status = match error {
+            EmsError::UnexpectedResponse { status, .. } => Some(*status),
+            _ => None,
+        };
+        Self {
+            page,
+            status,
+            error: error.to_string(),
+        }
+    }
+}
+
+/// What a recording gave: the files written and the pages that failed.
+#[derive(Debug, Default)]
+pub struct Recording {
+    /// Files written, in page order.
+    pub written: Vec<PathBuf>,
+    /// Pages that failed, in page order.
+    pub failures: Vec<PageFailure>,
+}
+
+/// Fetches each page once, in order, pausing `delay` after each request;
+/// a failure is noted and the next page fetched.
+pub async fn fetch_pages<F, Fut>(
+    pages: &[Page],
+    delay: Duration,
+    mut fetch: F,
+) -> (BTreeMap<Page, String>, Vec<PageFailure>)
+where
+    F: FnMut(Page) -> Fut,
+    Fut: Future<Output = Result<String, EmsError>>,
+{
+    let mut bodies = BTreeMap::new();
+    let mut failures = Vec::new();
+    for page in pages {
+        match fetch(*page).await {
+            Ok(body) => {
+                bodies.insert(*page, body);
+            }
+            Err(error) => failures.push(PageFailure::new(*page, &error)),
+        }
+        tokio::time::sleep(delay).await;
+    }
+    (bodies, failures)
+}
+
+/// Logs in, fetches each page once (sequentially), scrubs and writes every
+/// page that came. Fails only when nothing can be recorded (login, hand-off,
+/// output directory); page failures are in the [`Recording`].
+pub async fn record(config: &RecordConfig) -> anyhow::Result<Recording> {
     let sso = SsoClient::builder()
         .base_url(&config.sso_base_url)
         .build()
@@ -92,11 +177,10 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Vec<PathBuf>> {
         .await
         .context("entering the academic system")?;
 
-    let term = current_term(chrono::Local::now().date_naive())?;
+    let term = current_term()?;
     let query = ClassroomQuery::new(term, [1], [1], [1, 2])?;
     let gpa = GpaQuery::default();
-    let mut bodies = BTreeMap::new();
-    for page in Page::ALL {
+    let (bodies, mut failures) = fetch_pages(Page::ALL, config.delay, |page| {
         let request = match page {
             Page::StudentInfo => RawRequest::StudentInfo,
             Page::TeachingCalendar => RawRequest::TeachingCalendar,
@@ -116,29 +200,30 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Vec<PathBuf>> {
             },
             Page::GpaRank => RawRequest::GpaRank { query: &gpa },
         };
-        let body = ems
-            .raw(request)
-            .await
-            .with_context(|| format!("fetching {}", page.name()))?;
-        bodies.insert(*page, body);
-        tokio::time::sleep(config.delay).await;
-    }
+        let ems = &ems;
+        async move { ems.raw(request).await }
+    })
+    .await;
 
-    let profile = bodies
-        .get(&Page::StudentInfo)
-        .map(|body| xtu_ems::pages::student_info::parse(body))
-        .transpose()
-        .context("the recorded profile page does not parse; nothing was written")?;
-    let mut secrets = Secrets::default();
-    secrets.add(&config.username, STUDENT_ID);
-    if let Some(profile) = &profile {
-        secrets.add(&profile.student_id, STUDENT_ID);
-        secrets.add(&profile.name, NAME);
-        secrets.add(&profile.birthday, BIRTHDAY);
+    let mut secrets = Secrets::new();
+    secrets.add(&config.username, scrub::STUDENT_ID);
+    secrets.add_cookies(ems.jar());
+    if let Some(body) = bodies.get(&Page::StudentInfo) {
+        match xtu_ems::pages::student_info::parse(body) {
+            Ok(profile) => secrets.add_profile(&profile),
+            // Still written: the page the parser fails on is the one worth
+            // recording; without the profile, scrubbing is by pattern.
+            Err(error) => failures.push(PageFailure {
+                page: Page::StudentInfo,
+                status: None,
+                error: format!(
+                    "recorded, but it does not parse ({error}); the name was unknown, \
+                     so every page was scrubbed by pattern only: read them before committing"
+                ),
+            }),
+        }
     }
-    for cookie in ems.jar().cookies() {
-        secrets.add(&cookie.value, COOKIE);
-    }
+    failures.sort_by_key(|failure| failure.page);
 
     std::fs::create_dir_all(&config.out_dir)
         .with_context(|| format!("creating {}", config.out_dir.display()))?;
@@ -147,178 +232,52 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Vec<PathBuf>> {
         let path = config
             .out_dir
             .join(format!("{}.{}", page.name(), page.fixture_extension()));
-        write_atomically(&path, &scrub(body, &secrets))?;
+        scrub::write_private_atomically(&path, scrub::scrub(body, &secrets).as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
         written.push(path);
     }
-    Ok(written)
+    Ok(Recording { written, failures })
 }
 
-/// The term of a date by the upstream's rule: before August the academic
-/// year is the previous calendar year; February-July is term 2.
-pub fn current_term(today: chrono::NaiveDate) -> anyhow::Result<TermSpec> {
-    let year = u16::try_from(today.year())?;
-    let (start_year, term) = match today.month() {
-        1 => (year - 1, 1),
-        2..=7 => (year - 1, 2),
-        _ => (year, 1),
-    };
-    Ok(TermSpec::new(start_year, term)?)
-}
-
-/// Placeholders, shared with the constructed fixtures (fixtures/README.md).
-pub const NAME: &str = "张三";
-/// Student id placeholder (the seed's example).
-pub const STUDENT_ID: &str = "202205561111";
-/// Birthday placeholder.
-pub const BIRTHDAY: &str = "2004-01-01";
-/// National ID number placeholder.
-pub const ID_NUMBER: &str = "[ID-NUMBER]";
-/// Phone placeholder.
-pub const PHONE: &str = "[PHONE]";
-/// Address placeholder.
-pub const ADDRESS: &str = "[ADDRESS]";
-/// E-mail placeholder.
-pub const EMAIL: &str = "[EMAIL]";
-/// Cookie value placeholder.
-pub const COOKIE: &str = "[COOKIE]";
-
-/// Profile fields (by `col_` id) whose values are personal, and their placeholder.
-const PERSONAL_FIELDS: &[(&str, &str)] = &[
-    ("xh", STUDENT_ID),
-    ("xm", NAME),
-    ("ywxm", "Zhang San"),
-    ("xmpy", "zhang san"),
-    ("cym", NAME),
-    ("csrq", BIRTHDAY),
-    ("zjhm", ID_NUMBER),
-    ("sjhm", PHONE),
-    ("jtdh", PHONE),
-    ("lxdh", PHONE),
-    ("dzyx", EMAIL),
-    ("qq", "[QQ]"),
-    ("jtdz", ADDRESS),
-    ("txdz", ADDRESS),
-    ("jtszd", ADDRESS),
-    ("hkszd", ADDRESS),
-    ("csd", ADDRESS),
-    ("jg", ADDRESS),
-    ("yzbm", "[POSTCODE]"),
-    ("ksh", "[EXAM-NUMBER]"),
-];
-
-/// Exact values seen in this recording, replaced wherever they appear (the
-/// page header repeats name and student id without `col_` ids).
-#[derive(Default)]
-struct Secrets(Vec<(String, &'static str)>);
-
-impl Secrets {
-    fn add(&mut self, value: &str, placeholder: &'static str) {
-        let value = value.trim();
-        // One- and two-character values (a gender, a digit) would replace
-        // unrelated text everywhere.
-        if value.chars().count() >= 3 && value != placeholder {
-            self.0.push((value.to_owned(), placeholder));
-        }
-    }
-}
-
-static FIELD: LazyLock<Regex> = LazyLock::new(|| {
-    // `id="col_<code>"` ... `<p class="form-control-static">VALUE</p>`
-    Regex::new(r#"(?s)(id\s*=\s*["']col_([a-z0-9_]+)["'][^>]*>\s*<p[^>]*>)(.*?)(</p>)"#)
-        .expect("static regex is valid")
-});
-static JSESSIONID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)(jsessionid=)[0-9a-z._-]+").expect("static regex is valid"));
-static NATIONAL_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(^|[^0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])[0-9]{2}[0-9]{3}[0-9Xx]([^0-9]|$)")
-        .expect("static regex is valid")
-});
-static MOBILE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)").expect("static regex is valid")
-});
-
-fn scrub(body: &str, secrets: &Secrets) -> String {
-    let mut text = FIELD
-        .replace_all(body, |c: &regex::Captures<'_>| {
-            let code = c[2].strip_suffix("_id").unwrap_or(&c[2]);
-            match PERSONAL_FIELDS.iter().find(|(field, _)| *field == code) {
-                Some((_, placeholder)) if !c[3].trim().is_empty() => {
-                    format!("{}{placeholder}{}", &c[1], &c[4])
-                }
-                _ => c[0].to_owned(),
-            }
-        })
-        .into_owned();
-    // Longest first, so that a value containing another is replaced whole.
-    let mut secrets: Vec<_> = secrets.0.iter().collect();
-    secrets.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
-    for (value, placeholder) in secrets {
-        text = text.replace(value.as_str(), placeholder);
-    }
-    text = JSESSIONID
-        .replace_all(&text, format!("${{1}}{COOKIE}"))
-        .into_owned();
-    text = NATIONAL_ID
-        .replace_all(&text, format!("${{1}}{ID_NUMBER}${{2}}"))
-        .into_owned();
-    MOBILE
-        .replace_all(&text, format!("${{1}}{PHONE}${{2}}"))
-        .into_owned()
-}
-
-/// Writes through a temporary file and a rename, so an interrupted run never
-/// leaves a half-written fixture.
-fn write_atomically(path: &Path, contents: &str) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
+/// The current term by the one rule the CLI uses too (Beijing date).
+fn current_term() -> anyhow::Result<TermSpec> {
+    let term = Term::around(xtu_model::beijing_today());
+    Ok(TermSpec::new(term.start_year, term.term)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn scrubs_fields_header_values_ids_and_phones() {
-        let mut secrets = Secrets::default();
-        secrets.add("李四光", NAME);
-        secrets.add("201905001234", STUDENT_ID);
-        let page = r#"<span>李四光(201905001234)</span>
-<div class="col-sm-8" id="col_zjhm"><p class="form-control-static">
- 430102200001011234 </p></div>
-<div id="col_sjhm"><p class="form-control-static">13912345678</p></div>
-<div id="col_xbm"><p class="form-control-static">男</p></div>
-<a href="x.html;jsessionid=ABC123">x</a> 备注 13800001111。"#;
-        let out = scrub(page, &secrets);
-        for leaked in [
-            "李四光",
-            "201905001234",
-            "430102200001011234",
-            "13912345678",
-            "13800001111",
-            "ABC123",
-        ] {
-            assert!(!out.contains(leaked), "{leaked} leaked:\n{out}");
-        }
-        assert!(out.contains("张三(202205561111)"), "{out}");
-        assert!(out.contains(">男</p>"), "{out}");
-        assert!(out.contains(ID_NUMBER) && out.contains(PHONE), "{out}");
+    #[tokio::test]
+    async fn every_page_is_tried_and_failures_are_kept_in_order() {
+        let (bodies, failures) = fetch_pages(Page::ALL, Duration::ZERO, |page| async move {
+            match page {
+                Page::Buildings => Err(EmsError::UnexpectedResponse {
+                    status: 404,
+                    url: "http://127.0.0.1/jwglxt/cdjy/cdjy_cxXqjc.html".into(),
+                }),
+                Page::GpaRank => Err(EmsError::SessionExpired),
+                other => Ok(format!("body of {}", other.name())),
+            }
+        })
+        .await;
+        assert_eq!(bodies.len(), Page::ALL.len() - 2);
+        assert_eq!(
+            bodies.get(&Page::Grades).map(String::as_str),
+            Some("body of grades")
+        );
+        let shown: Vec<String> = failures.iter().map(ToString::to_string).collect();
+        assert_eq!(failures[0].status, Some(404));
+        assert!(shown[0].starts_with("buildings: HTTP 404: "), "{shown:?}");
+        assert!(
+            shown[1].starts_with("gpa-rank: ems session expired"),
+            "{shown:?}"
+        );
     }
 
     #[test]
-    fn leaves_long_numbers_that_are_not_phones() {
-        let secrets = Secrets::default();
-        let json = r#"{"nd":"1732612345678","cdbh":"1011102"}"#;
-        assert_eq!(scrub(json, &secrets), json);
-    }
-
-    #[test]
-    fn term_follows_the_upstream_rule() {
-        let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
-        let term = |d| current_term(d).map(|t| (t.start_year(), t.term())).ok();
-        assert_eq!(term(date(2026, 1, 10)), Some((2025, 1)));
-        assert_eq!(term(date(2026, 3, 1)), Some((2025, 2)));
-        assert_eq!(term(date(2026, 7, 31)), Some((2025, 2)));
-        assert_eq!(term(date(2026, 9, 1)), Some((2026, 1)));
+    fn the_term_is_a_valid_one() {
+        assert!(current_term().is_ok());
     }
 }

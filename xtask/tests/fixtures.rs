@@ -3,7 +3,18 @@
 use std::time::Duration;
 
 use xtask::fixtures::{RecordConfig, record};
-use xtu_fake::{Account, FakeXtu};
+use xtu_fake::{Account, FakeXtu, Fault, FaultRule, System};
+
+fn config(fake: &FakeXtu, out_dir: &std::path::Path) -> RecordConfig {
+    RecordConfig {
+        sso_base_url: fake.sso_base_url().to_owned(),
+        ems_base_url: fake.ems_base_url().to_owned(),
+        username: "202205561111".into(),
+        password: "Xtu@2025!".into(),
+        out_dir: out_dir.to_path_buf(),
+        delay: Duration::ZERO,
+    }
+}
 
 #[tokio::test]
 async fn records_every_page_scrubbed() {
@@ -27,15 +38,10 @@ async fn records_every_page_scrubbed() {
     .replace("[EMAIL]", "lisiguang@example.com");
     fake.serve_profile(real);
     let out = tempfile::tempdir().expect("tempdir");
-    let config = RecordConfig {
-        sso_base_url: fake.sso_base_url().to_owned(),
-        ems_base_url: fake.ems_base_url().to_owned(),
-        username: "202205561111".into(),
-        password: "Xtu@2025!".into(),
-        out_dir: out.path().to_path_buf(),
-        delay: Duration::ZERO,
-    };
-    let written = record(&config).await.expect("recording works");
+    let config = config(&fake, out.path());
+    let recording = record(&config).await.expect("recording works");
+    assert_eq!(recording.failures, []);
+    let written = recording.written;
     let mut names: Vec<String> = written
         .iter()
         .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
@@ -98,5 +104,32 @@ async fn records_every_page_scrubbed() {
             "/jwglxt/cdjy/cdjy_cxKxcdlb.html"
         ),
         1
+    );
+}
+
+#[tokio::test]
+async fn a_failing_page_is_reported_and_the_others_recorded() {
+    let fake = FakeXtu::builder()
+        .account(Account::new("202205561111", "Xtu@2025!"))
+        .start()
+        .await;
+    // The building list answers 502 every time (retries included).
+    fake.inject(
+        FaultRule::new(System::Ems, Fault::BadGateway).path("/jwglxt/cdjy/cdjy_cxXqjc.html"),
+    );
+    let out = tempfile::tempdir().expect("tempdir");
+    let config = config(&fake, out.path());
+    let recording = record(&config).await.expect("the others are recorded");
+    assert_eq!(recording.written.len(), xtu_ems::Page::ALL.len() - 1);
+    assert!(!out.path().join("buildings.json").exists());
+    assert!(out.path().join("grades.json").exists());
+    let [failure] = recording.failures.as_slice() else {
+        panic!("one failure expected: {:?}", recording.failures);
+    };
+    assert_eq!(failure.page, xtu_ems::Page::Buildings);
+    assert_eq!(failure.status, Some(502));
+    assert!(
+        failure.to_string().starts_with("buildings: HTTP 502"),
+        "{failure}"
     );
 }

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use chrono::{FixedOffset, NaiveDateTime, Utc};
 use serde::Serialize;
 use xtu_ems::{CourseScope, GpaQuery, TermSpec};
 use xtu_model::{Course, Exam, GpaRank, Grade, Term, Timetable, WeightedGpa};
@@ -13,16 +12,9 @@ use crate::error::Error;
 use crate::session::{Xtu, not_logged_in};
 use crate::store::Store;
 
-/// XTU keeps Beijing time whatever the machine's zone.
-pub fn beijing_now() -> NaiveDateTime {
-    let offset =
-        FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("+08:00 is a valid offset"));
-    Utc::now().with_timezone(&offset).naive_local()
-}
-
 /// The current term by the upstream rule, on today's Beijing date.
 pub fn current_term() -> Term {
-    Term::around(beijing_now().date())
+    Term::around(xtu_model::beijing_today())
 }
 
 /// The term asked for (both `year` and `term`), else the current one.

@@ -24,9 +24,8 @@ mod store;
 mod vault;
 
 pub use academic::{
-    CompatCourse, CompatExam, GpaReport, GpaRequest, GradeChange, GradeWatch, beijing_now,
-    course_schedule, current_term, exam_schedule, grade_changes, section_text, term_or_all,
-    term_or_current,
+    CompatCourse, CompatExam, GpaReport, GpaRequest, GradeChange, GradeWatch, course_schedule,
+    current_term, exam_schedule, grade_changes, section_text, term_or_all, term_or_current,
 };
 pub use error::{Error, ExitCode};
 pub use ics::{Export, IcsRequest, date_of, parse_alarm, render};

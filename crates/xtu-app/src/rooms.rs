@@ -7,7 +7,6 @@ use xtu_ems::{ClassroomQuery, TermSpec};
 use xtu_model::sections::{self, Season};
 use xtu_model::{Classroom, TeachingCalendar};
 
-use crate::academic::beijing_now;
 use crate::error::Error;
 use crate::session::Xtu;
 
@@ -112,7 +111,7 @@ pub struct Plan {
 /// The moment of a `Now`/`At` question; `None` for explicit weeks.
 fn moment(time: &RoomTime) -> Option<NaiveDateTime> {
     match time {
-        RoomTime::Now => Some(beijing_now()),
+        RoomTime::Now => Some(xtu_model::beijing_now()),
         RoomTime::At(at) => Some(*at),
         RoomTime::Weeks { .. } => None,
     }

@@ -11,7 +11,7 @@ use xtu_model::{
 use xtu_sso::http::{self, HttpConfig};
 use xtu_sso::{CookieJar, SsoSession, TokenFormat};
 
-use crate::error::EmsError;
+use crate::error::{EmsError, parse_page};
 use crate::pages::GridPage;
 use crate::pages::{self, Page};
 use crate::query::{self, ClassroomQuery, GpaQuery, QueryError, TermSpec};
@@ -192,13 +192,17 @@ impl EmsClient {
     /// The student's profile (学生个人信息).
     pub async fn student_profile(&self) -> Result<StudentProfile, EmsError> {
         let body = self.raw(RawRequest::StudentInfo).await?;
-        Ok(pages::student_info::parse(&body)?)
+        parse_page(Page::StudentInfo, &body, pages::student_info::parse)
     }
 
     /// The current term's teaching calendar (the site ignores any term asked for).
     pub async fn teaching_calendar(&self) -> Result<TeachingCalendar, EmsError> {
         let body = self.raw(RawRequest::TeachingCalendar).await?;
-        Ok(pages::teaching_calendar::parse(&body)?)
+        parse_page(
+            Page::TeachingCalendar,
+            &body,
+            pages::teaching_calendar::parse,
+        )
     }
 
     /// Rooms free in every week, day and section of the query, in the site's
@@ -224,7 +228,7 @@ impl EmsClient {
     /// The personal timetable of a term (个人课表).
     pub async fn timetable(&self, term: TermSpec) -> Result<Timetable, EmsError> {
         let body = self.raw(RawRequest::Timetable { term }).await?;
-        let mut timetable = pages::timetable::parse(&body)?;
+        let mut timetable = parse_page(Page::Timetable, &body, pages::timetable::parse)?;
         // The term asked for is the one answered; the site's own label
         // (when present) only says the same in other words.
         timetable.term = Term::from(term).to_string();
@@ -237,7 +241,7 @@ impl EmsClient {
         let mut exams = self
             .all_pages(|client, page| async move {
                 let body = client.raw(RawRequest::Exams { term, page }).await?;
-                Ok(pages::exams::parse(&body)?)
+                parse_page(Page::Exams, &body, pages::exams::parse)
             })
             .await?;
         exams.sort_by_key(|exam| (exam.date.is_none(), exam.date, exam.start));
@@ -248,7 +252,7 @@ impl EmsClient {
     pub async fn grades(&self, term: Option<TermSpec>) -> Result<Vec<Grade>, EmsError> {
         self.all_pages(|client, page| async move {
             let body = client.raw(RawRequest::Grades { term, page }).await?;
-            Ok(pages::grades::parse(&body)?)
+            parse_page(Page::Grades, &body, pages::grades::parse)
         })
         .await
     }
@@ -257,7 +261,7 @@ impl EmsClient {
     /// none for that range. Slow at XTU: waits up to [`SLOW_PAGE_TIMEOUT`].
     pub async fn gpa_rank(&self, query: &GpaQuery) -> Result<Option<GpaRank>, EmsError> {
         let body = self.raw(RawRequest::GpaRank { query }).await?;
-        Ok(pages::gpa_rank::parse(&body)?)
+        parse_page(Page::GpaRank, &body, pages::gpa_rank::parse)
     }
 
     /// Every page of a paged answer: the first, then the rest together
@@ -290,7 +294,7 @@ impl EmsClient {
     /// The teaching buildings of a campus (`02` 校本部, `03` 兴湘学院).
     pub async fn buildings(&self, campus: &str, term: TermSpec) -> Result<Vec<Building>, EmsError> {
         let body = self.raw(RawRequest::Buildings { campus, term }).await?;
-        Ok(pages::buildings::parse(&body)?)
+        parse_page(Page::Buildings, &body, pages::buildings::parse)
     }
 
     async fn classroom_page(
@@ -299,7 +303,11 @@ impl EmsClient {
         page: u32,
     ) -> Result<xtu_model::ClassroomPage, EmsError> {
         let body = self.raw(RawRequest::Classrooms { query, page }).await?;
-        Ok(pages::classroom_availability::parse(&body)?)
+        parse_page(
+            Page::ClassroomAvailability,
+            &body,
+            pages::classroom_availability::parse,
+        )
     }
 
     /// The body of one page as the site sent it, unparsed: for recording

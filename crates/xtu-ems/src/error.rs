@@ -3,8 +3,12 @@
 use xtu_sso::TokenError;
 use xtu_sso::http::{BaseUrlError, TransportError};
 
-use crate::pages::ParseError;
+use crate::pages::{Page, ParseError};
 use crate::query::QueryError;
+
+/// The most of a failed page kept in an error: whole real pages (a profile is
+/// about 60 KB, a term's grades a few hundred), bounded against a huge answer.
+pub const MAX_KEPT_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// An academic-system request that did not give its result.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +31,11 @@ pub enum EmsError {
     /// A page that could not be read: the site may have changed.
     #[error(transparent)]
     Parse(ParseError),
+    /// A page fetched by a request that could not be read (the site may have
+    /// changed), with the body that failed, so that it can be saved
+    /// (scrubbed) for a bug report: see [`EmsError::unreadable_page`].
+    #[error(transparent)]
+    UnreadablePage(Box<UnreadablePage>),
     /// A status or redirect the protocol does not describe.
     #[error("unexpected response from the academic system: HTTP {status} at {url}")]
     UnexpectedResponse {
@@ -65,5 +74,137 @@ impl From<ParseError> for EmsError {
             ParseError::ServerError { message } => Self::ServerError { message },
             other => Self::Parse(other),
         }
+    }
+}
+
+/// A fetched page that did not parse, and its body (cut at
+/// [`MAX_KEPT_BODY_BYTES`]). The body may hold personal data: Debug and
+/// Display never show it; scrub it before saving it
+/// ([`crate::scrub::save_failed_page`]).
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{error}")]
+pub struct UnreadablePage {
+    /// Which page.
+    pub page: Page,
+    /// Why it could not be read.
+    #[source]
+    pub error: ParseError,
+    /// The body as received (decoded), possibly cut short.
+    pub body: String,
+    /// Whether `body` was cut at [`MAX_KEPT_BODY_BYTES`].
+    pub truncated: bool,
+}
+
+impl std::fmt::Debug for UnreadablePage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnreadablePage")
+            .field("page", &self.page)
+            .field("error", &self.error)
+            .field("body_bytes", &self.body.len())
+            .field("truncated", &self.truncated)
+            .finish()
+    }
+}
+
+impl EmsError {
+    /// The error of a fetched `page` whose `body` did not parse: the login
+    /// and error pages become their own errors (as with `From<ParseError>`),
+    /// anything else [`EmsError::UnreadablePage`] keeping the body.
+    pub fn from_page(page: Page, error: ParseError, body: &str) -> Self {
+        match error {
+            ParseError::UnexpectedPage { .. } | ParseError::InvalidValue { .. } => {
+                let mut end = body.len().min(MAX_KEPT_BODY_BYTES);
+                while !body.is_char_boundary(end) {
+                    end -= 1;
+                }
+                Self::UnreadablePage(Box::new(UnreadablePage {
+                    page,
+                    error,
+                    body: body[..end].to_owned(),
+                    truncated: end < body.len(),
+                }))
+            }
+            other => other.into(),
+        }
+    }
+
+    /// The parse error behind this error, with or without a body.
+    pub fn parse_error(&self) -> Option<&ParseError> {
+        match self {
+            Self::Parse(error) => Some(error),
+            Self::UnreadablePage(page) => Some(&page.error),
+            _ => None,
+        }
+    }
+
+    /// The page and body that failed to parse, when this error carries them.
+    pub fn unreadable_page(&self) -> Option<&UnreadablePage> {
+        match self {
+            Self::UnreadablePage(page) => Some(page),
+            _ => None,
+        }
+    }
+}
+
+/// Parses a fetched page, keeping its body in the error (see
+/// [`EmsError::from_page`]).
+pub(crate) fn parse_page<T>(
+    page: Page,
+    body: &str,
+    parse: impl FnOnce(&str) -> Result<T, ParseError>,
+) -> Result<T, EmsError> {
+    parse(body).map_err(|error| EmsError::from_page(page, error, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unexpected() -> ParseError {
+        ParseError::UnexpectedPage {
+            page: "grades",
+            missing: "the items".into(),
+        }
+    }
+
+    #[test]
+    fn a_fetched_page_that_fails_keeps_its_body_out_of_messages() {
+        let body = r#"{"secret":"13912345678"}"#;
+        let error = EmsError::from_page(Page::Grades, unexpected(), body);
+        let kept = error.unreadable_page().expect("kept");
+        assert_eq!(
+            (kept.page, kept.body.as_str(), kept.truncated),
+            (Page::Grades, body, false)
+        );
+        assert_eq!(error.parse_error(), Some(&unexpected()));
+        // Same message as the body-less error; no body in Display or Debug.
+        assert_eq!(error.to_string(), EmsError::Parse(unexpected()).to_string());
+        assert!(!format!("{error} {error:?}").contains("13912345678"));
+    }
+
+    #[test]
+    fn login_and_error_pages_stay_their_own_errors() {
+        assert!(matches!(
+            EmsError::from_page(Page::Grades, ParseError::SessionExpired, "x"),
+            EmsError::SessionExpired
+        ));
+        assert!(matches!(
+            EmsError::from_page(
+                Page::Grades,
+                ParseError::ServerError {
+                    message: "m".into()
+                },
+                "x"
+            ),
+            EmsError::ServerError { .. }
+        ));
+    }
+
+    #[test]
+    fn huge_bodies_are_cut_on_a_character_boundary() {
+        let body = "张".repeat(MAX_KEPT_BODY_BYTES / 3 + 1);
+        let error = EmsError::from_page(Page::StudentInfo, unexpected(), &body);
+        let kept = error.unreadable_page().expect("kept");
+        assert!(kept.truncated && kept.body.len() <= MAX_KEPT_BODY_BYTES);
     }
 }

@@ -6,12 +6,14 @@
 #![deny(missing_docs)]
 
 mod client;
+pub mod doctor;
 mod error;
 pub mod pages;
 mod query;
+pub mod scrub;
 
 pub use client::{DEFAULT_BASE_URL, EmsClient, EmsClientBuilder, RawRequest, SLOW_PAGE_TIMEOUT};
-pub use error::EmsError;
+pub use error::{EmsError, MAX_KEPT_BODY_BYTES, UnreadablePage};
 pub use pages::{Page, ParseError, ParsedPage};
 pub use query::{
     ClassroomQuery, CourseScope, GpaQuery, MAX_SECTION, MAX_WEEK, QueryError, TermSpec,

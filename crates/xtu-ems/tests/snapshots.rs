@@ -99,3 +99,44 @@ fn truncated_and_huge_pages_never_panic() {
         let _ = parse(*page, &text.repeat(200));
     }
 }
+
+/// A failed page is saved scrubbed for `xtu parse` to reproduce the error:
+/// scrubbing by pattern alone (nothing known about the student) must keep
+/// every fixture's outcome, and scrubbing with the placeholders as the known
+/// values (a recording of the fixtures' student) its whole result.
+#[test]
+fn scrubbing_keeps_every_fixture_readable() {
+    use xtu_ems::scrub::{self, Secrets};
+    let mut placeholders = Secrets::new();
+    placeholders.add_profile(&xtu_model::StudentProfile {
+        student_id: scrub::STUDENT_ID.into(),
+        name: scrub::NAME.into(),
+        ..Default::default()
+    });
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ems");
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let Ok(page) = Page::from_str(name.split('.').next().unwrap_or_default()) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let original = parse(page, &text);
+        let recorded = parse(page, &scrub::scrub(&text, &placeholders));
+        assert_eq!(original, recorded, "{name}");
+        let scrubbed = parse(page, &scrub::scrub(&text, &Secrets::new()));
+        assert_eq!(
+            original.get("error"),
+            scrubbed.get("error"),
+            "{name}: the same error after scrubbing"
+        );
+        assert_eq!(
+            original.get("ok").is_some(),
+            scrubbed.get("ok").is_some(),
+            "{name}"
+        );
+    }
+}

@@ -27,6 +27,16 @@ pub(crate) struct CasState {
     pub(crate) tickets: HashMap<String, (String, String)>,
     /// Round-robin over [`KEYS`]: keys rotate per request, as ZhengFang's do.
     next_key: usize,
+    /// A login page served instead of the real one (a changed site).
+    login_page_override: Option<String>,
+}
+
+impl crate::FakeXtu {
+    /// Serves `html` as the CAS login page from now on, as a site that
+    /// changed its login page would.
+    pub fn serve_login_page(&self, html: impl Into<String>) {
+        lock(&self.state().cas).login_page_override = Some(html.into());
+    }
 }
 
 pub(crate) fn router(state: Arc<FakeState>) -> Router {
@@ -80,6 +90,9 @@ async fn login_page(
     if let (Some(service), Some(username)) = (query.get("service"), user_of_tgt(&state, &headers)) {
         let ticket = issue_ticket(&state, &username, service);
         return redirect(&with_ticket(service, &ticket));
+    }
+    if let Some(html) = lock(&state.cas).login_page_override.clone() {
+        return ([(header::CONTENT_TYPE, "text/html;charset=UTF-8")], html).into_response();
     }
     page_response(&state, &headers, StatusCode::OK, "", None)
 }

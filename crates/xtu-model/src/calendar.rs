@@ -1,8 +1,23 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike as _, NaiveDate};
+use chrono::{Datelike as _, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+/// The current date and time in Beijing (UTC+8), the zone XTU keeps whatever
+/// the machine's own zone: "today" and "the current term" are XTU's.
+pub fn beijing_now() -> NaiveDateTime {
+    // China has had no daylight saving time since 1991: a fixed offset is exact.
+    let offset =
+        FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("+08:00 is a valid offset"));
+    Utc::now().with_timezone(&offset).naive_local()
+}
+
+/// Today's date in Beijing (see [`beijing_now`]); with [`Term::around`] it
+/// gives the current term.
+pub fn beijing_today() -> NaiveDate {
+    beijing_now().date()
+}
 
 /// An academic term: `start_year` 2025 and `term` 1 is 2025-2026-1.
 ///

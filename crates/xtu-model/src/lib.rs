@@ -2,7 +2,8 @@
 //!
 //! Plain serde types shared by the scrapers, the CLI and the fake server.
 //! Their serialized form is the seed-compatible JSON: field names and order
-//! are part of the public contract. Nothing here does IO.
+//! are part of the public contract. Nothing here does IO (reading the clock
+//! in [`beijing_now`] aside).
 #![deny(missing_docs)]
 
 mod calendar;
@@ -14,7 +15,9 @@ pub mod sections;
 mod timetable;
 pub mod weeks;
 
-pub use calendar::{SUMMER_TERM, TeachingCalendar, Term, TermParseError};
+pub use calendar::{
+    SUMMER_TERM, TeachingCalendar, Term, TermParseError, beijing_now, beijing_today,
+};
 pub use classroom::{Building, Classroom, ClassroomPage};
 pub use exams::{Exam, parse_exam_time};
 pub use grades::{GPA_FORMULA, GpaRank, Grade, WeightedGpa, credit_weighted_gpa};

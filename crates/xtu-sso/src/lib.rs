@@ -2,9 +2,11 @@
 //!
 //! The session is the cookie jar: [`SsoSession`] wraps a [`CookieJar`], which is
 //! saved and restored as a token in the upstream toolkit's format
-//! ([`TokenFormat`]). [`http`] is the transport every XTU client shares.
+//! ([`TokenFormat`]). [`http`] is the transport every XTU client shares;
+//! [`doctor`] checks, without a password, what stands between a machine and XTU.
 #![deny(missing_docs)]
 
+pub mod doctor;
 pub mod http;
 mod jar;
 mod login;

@@ -184,7 +184,8 @@ impl SsoClient {
         Ok(attempt)
     }
 
-    fn login_url(&self) -> Url {
+    /// `{base}/cas/login?service=...`: the login page (also `doctor`'s).
+    pub(crate) fn login_url(&self) -> Url {
         let mut url = http::join(&self.base, "/cas/login");
         url.query_pairs_mut()
             .append_pair("service", self.service.as_str());
