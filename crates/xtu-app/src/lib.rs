@@ -12,10 +12,12 @@
 //! - free-room planning from now or a time ([`Xtu::free_rooms`]);
 //! - the upstream toolkit's JSON shapes ([`course_schedule`], [`exam_schedule`]);
 //! - grade watching ([`Xtu::watch_grades`]), the GPA report ([`Xtu::gpa`]);
-//! - iCalendar export ([`Xtu::export_ics`]).
+//! - iCalendar export ([`Xtu::export_ics`]);
+//! - diagnostics: [`Xtu::doctor`] and [`Xtu::save_failed_page`].
 #![deny(missing_docs)]
 
 mod academic;
+mod diagnose;
 mod error;
 mod ics;
 mod rooms;
@@ -27,6 +29,7 @@ pub use academic::{
     CompatCourse, CompatExam, GpaReport, GpaRequest, GradeChange, GradeWatch, course_schedule,
     current_term, exam_schedule, grade_changes, section_text, term_or_all, term_or_current,
 };
+pub use diagnose::{SavedPage, doctor_exit_code};
 pub use error::{Error, ExitCode};
 pub use ics::{Export, IcsRequest, date_of, parse_alarm, render};
 pub use rooms::{FreeRooms, Plan, RoomQuery, RoomTime, filter, parse_at, parse_sections, plan};

@@ -133,6 +133,25 @@ impl Xtu {
         self.store.open()
     }
 
+    /// Where sessions are stored.
+    pub fn store_dir(&self) -> &StoreDir {
+        &self.store
+    }
+
+    /// The stored session of the account, if there is one for the configured
+    /// servers (no request).
+    pub fn stored_session(&self) -> Result<Option<StoredSession>, Error> {
+        let store = self.store()?;
+        let username = match self.account(&store) {
+            Ok(username) => username,
+            Err(Error::SessionExpired(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(store
+            .load(&username)?
+            .filter(|stored| self.check_bases(stored).is_ok()))
+    }
+
     /// The account to act for: the configured one, else the last one logged in.
     pub fn account(&self, store: &Store) -> Result<String, Error> {
         match &self.config.user {

@@ -176,6 +176,21 @@ pub enum Command {
     /// JSON of an XHR answer) and parse it here.
     #[command(after_help = "Example:\n  xtu parse student-info saved-profile.html")]
     Parse(ParseArgs),
+    /// Check, without a password, every step between this machine and XTU.
+    ///
+    /// One line per step: DNS, TCP, TLS (version and cipher suite) and HTTP
+    /// of both hosts; the login page has its form and execution token; the
+    /// key endpoint answers in that session; the academic system hands off to
+    /// the login server; the stored session, if any, is valid; the clock
+    /// agrees with the servers'. Exit 0 when all pass, else the first
+    /// failure's code: 8 network (or clock), 9 site changed, 10 session
+    /// expired.
+    #[command(after_help = "Examples:\n  xtu doctor\n  xtu doctor --format json")]
+    Doctor {
+        /// Output format (default: table on a terminal, JSON otherwise).
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+    },
     /// Serve the queries as Model Context Protocol tools on stdio (for AI agents).
     ///
     /// Tools: student_info, teaching_calendar, classroom_availability,

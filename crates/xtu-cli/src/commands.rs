@@ -26,6 +26,9 @@ pub enum Outcome {
     Done,
     /// `grades --watch-diff` found new or changed grades.
     Changed,
+    /// The result is printed, and says why the command exits with this code
+    /// (`doctor`).
+    Exit(xtu_app::ExitCode),
 }
 
 pub async fn run(cli: Cli) -> Result<Outcome, Error> {
@@ -72,6 +75,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::ExamSchedule(args) => compat_schedule(xtu, args, true).await,
         Command::Gpa(args) => gpa(xtu, args).await,
         Command::Export(ExportCommand::Ics(args)) => export_ics(xtu, args).await,
+        Command::Doctor { format } => return doctor(xtu, format).await,
         Command::Mcp => crate::mcp::serve(xtu.clone()).await,
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -354,6 +358,15 @@ fn parse(args: ParseArgs) -> Result<(), Error> {
         ParsedPage::Grades(grades) => print_json(&grades.items),
         other => print_json(&other),
     }
+}
+
+async fn doctor(xtu: &Xtu, format: Option<OutputFormat>) -> Result<Outcome, Error> {
+    let report = xtu.doctor().await?;
+    match format_or_default(format) {
+        OutputFormat::Json => print_json(&report)?,
+        OutputFormat::Table => print_text(&tables::doctor(&report))?,
+    }
+    Ok(xtu_app::doctor_exit_code(&report).map_or(Outcome::Done, Outcome::Exit))
 }
 
 async fn export_ics(xtu: &Xtu, args: IcsArgs) -> Result<(), Error> {

@@ -74,13 +74,37 @@ fn main() -> ProcessExit {
             return ProcessExit::FAILURE;
         }
     };
+    let config = cli.global.config();
     match runtime.block_on(commands::run(cli)) {
         Ok(commands::Outcome::Done) => ProcessExit::SUCCESS,
         // `grades --watch-diff` found changes: 1, like diff(1).
         Ok(commands::Outcome::Changed) => ProcessExit::from(1),
+        Ok(commands::Outcome::Exit(code)) => ProcessExit::from(code as u8),
         Err(failure) => {
             eprintln!("error: {}", output::one_line(&failure));
+            report_failed_page(config, &failure);
             ProcessExit::from(failure.exit_code() as u8)
         }
+    }
+}
+
+/// A page that could not be read is kept (scrubbed) for a bug report, with
+/// the command that reproduces the error offline.
+fn report_failed_page(config: xtu_app::Config, failure: &xtu_app::Error) {
+    let Ok(store) = xtu_app::StoreDir::from_env() else {
+        return;
+    };
+    let xtu = xtu_app::Xtu::new(config, store, xtu_app::Vault::none());
+    match xtu.save_failed_page(failure) {
+        Some(Ok(saved)) => eprintln!(
+            "the page was saved with personal data removed: {}\n\
+             reproduce: xtu parse {} {}\n\
+             please attach it to a bug report",
+            saved.path.display(),
+            saved.page,
+            saved.path.display()
+        ),
+        Some(Err(e)) => eprintln!("warning: {}", output::one_line(&e)),
+        None => {}
     }
 }

@@ -200,6 +200,37 @@ pub fn gpa(report: &GpaReport) -> String {
     out
 }
 
+/// `xtu doctor`: one line per step, hints under failures, the verdict last.
+pub fn doctor(report: &xtu_sso::doctor::DoctorReport) -> String {
+    use xtu_sso::doctor::Verdict;
+    let rows: Vec<Vec<String>> = report
+        .steps
+        .iter()
+        .map(|step| {
+            let verdict = match step.verdict {
+                Verdict::Pass => "ok",
+                Verdict::Fail => "FAIL",
+                Verdict::Skip => "skip",
+            };
+            let mut detail = step.detail.clone();
+            if let Some(hint) = &step.hint {
+                detail.push_str(&format!(" (hint: {hint})"));
+            }
+            vec![verdict.to_owned(), step.name.clone(), detail]
+        })
+        .collect();
+    let mut out = table(&["", "step", "detail"], &rows, usize::MAX);
+    match report.first_failure() {
+        None => out.push_str("all checks passed\n"),
+        Some(step) => out.push_str(&format!(
+            "first failure: {}{}\n",
+            step.name,
+            step.class.map(|c| format!(" ({c})")).unwrap_or_default()
+        )),
+    }
+    out
+}
+
 /// `xtu rooms`, with a count.
 pub fn rooms(rooms: &[Classroom]) -> String {
     let n = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
