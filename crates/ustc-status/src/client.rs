@@ -125,6 +125,9 @@ impl ClientBuilder {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
+        // rustls needs a process-wide crypto provider: ring, unless the
+        // program installed one of its own first.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.timeout)

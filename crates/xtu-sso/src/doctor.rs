@@ -418,7 +418,7 @@ async fn tcp(
 /// The client configuration of reqwest's rustls backend: the same crypto
 /// provider (aws-lc-rs) and the platform's certificate verifier.
 fn tls_config() -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_platform_verifier()?

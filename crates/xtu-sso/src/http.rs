@@ -138,6 +138,7 @@ pub fn build_client(
     jar: &CookieJar,
     config: &HttpConfig,
 ) -> Result<reqwest::Client, TransportError> {
+    install_crypto_provider();
     reqwest::Client::builder()
         .cookie_provider(jar.provider())
         .redirect(reqwest::redirect::Policy::none())
@@ -146,6 +147,12 @@ pub fn build_client(
         .user_agent(&config.user_agent)
         .build()
         .map_err(|e| TransportError::Setup(innermost_cause(&e.without_url())))
+}
+
+/// rustls needs a process-wide crypto provider: ring, unless the program
+/// installed one of its own first (then that one stays).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// Idempotent requests (GETs) are tried this many times in all.
