@@ -28,6 +28,9 @@ const SESSION_EXPIRED_STATUS: u16 = 901;
 /// The hand-off crosses EMS → CAS → EMS → jwglxt → index: five hops. Allow
 /// some slack for proxies, but stop a loop quickly.
 const MAX_REDIRECTS: usize = 10;
+/// Waits before the second and third tries of the hand-off (jittered).
+pub const HAND_OFF_BACKOFF: [Duration; 2] =
+    [Duration::from_millis(200), Duration::from_millis(600)];
 /// A bound on result pages, against a server that reports absurd page counts.
 const MAX_PAGES: u32 = 200;
 /// The ranking statistics take 10-60 s at XTU (xtu-protocol.md §5): that
@@ -119,9 +122,15 @@ impl EmsClientBuilder {
 
     /// Enters the academic system with a single sign-on session (the
     /// `zfiotlogin` hand-off). The returned client shares the session's jar.
+    ///
+    /// A transient failure anywhere in the hand-off (no answer, a timeout,
+    /// 502-504) restarts it from `zfiotlogin`, at most twice, after
+    /// [`HAND_OFF_BACKOFF`]: the CAS then issues a new ticket, so a ticket
+    /// URL (single-use) is never requested twice. An expired SSO session is
+    /// never retried.
     pub async fn enter(self, sso: &SsoSession) -> Result<EmsClient, EmsError> {
         let client = self.with_jar(sso.jar().clone())?;
-        client.hand_off().await?;
+        http::retry(&HAND_OFF_BACKOFF, || client.hand_off(), is_transient).await?;
         Ok(client)
     }
 

@@ -10,7 +10,9 @@ mod error;
 pub mod pages;
 mod query;
 
-pub use client::{DEFAULT_BASE_URL, EmsClient, EmsClientBuilder, RawRequest, SLOW_PAGE_TIMEOUT};
+pub use client::{
+    DEFAULT_BASE_URL, EmsClient, EmsClientBuilder, HAND_OFF_BACKOFF, RawRequest, SLOW_PAGE_TIMEOUT,
+};
 pub use error::EmsError;
 pub use pages::{Page, ParseError};
 pub use query::{

@@ -1,8 +1,11 @@
 //! Faults of the network and of the servers, injected in front of the fake's
 //! handlers: what the campus network and XTU's proxies do on a bad day.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -29,6 +32,48 @@ pub enum Fault {
     TruncatedBody,
     /// Redirect to the very same URL, forever.
     RedirectLoop,
+    /// Say nothing for this long, then drop the connection: a Wi-Fi link
+    /// that stalls and a middlebox that gives up on it.
+    Stall(Duration),
+}
+
+/// How long a stalled request of the [`FailureProfile`] hangs before its
+/// connection is dropped. Long enough to feel like a stall and to cost a
+/// client real time; shorter than any sensible client timeout (the CLI's is
+/// 30 s), so the client sees the connection reset, as campus Wi-Fi usually
+/// ends a stall, and a client with a shorter timeout sees a timeout.
+pub const STALL: Duration = Duration::from_secs(2);
+
+/// A flaky network in front of both systems: each request fails with
+/// probability `rate`, half of the failures a `502` from a gateway, half a
+/// [`Fault::Stall`] of [`STALL`]. Drawn from a seeded generator, so a run can
+/// be repeated (as far as the clients send the same requests in the same
+/// order).
+pub(crate) struct FailureProfile {
+    rate: f64,
+    rng: Mutex<StdRng>,
+}
+
+impl FailureProfile {
+    pub(crate) fn new(rate: f64, seed: u64) -> Self {
+        Self {
+            rate: rate.clamp(0.0, 1.0),
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+        }
+    }
+
+    /// The fault, if any, for the next request.
+    fn draw(&self) -> Option<Fault> {
+        let mut rng = lock(&self.rng);
+        if !rng.random_bool(self.rate) {
+            return None;
+        }
+        Some(if rng.random_bool(0.5) {
+            Fault::BadGateway
+        } else {
+            Fault::Stall(STALL)
+        })
+    }
 }
 
 /// Which requests a fault hits, and how many times.
@@ -120,7 +165,10 @@ pub(crate) async fn inject(
     request: Request,
     next: Next,
 ) -> Response {
-    let (delay, fault) = take_faults(&state, system, &request);
+    let (delay, mut fault) = take_faults(&state, system, &request);
+    if fault.is_none() {
+        fault = state.failures.as_ref().and_then(FailureProfile::draw);
+    }
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -128,6 +176,10 @@ pub(crate) async fn inject(
         None | Some(Fault::Latency(_)) => next.run(request).await,
         Some(Fault::Reset) => drop_connection(),
         Some(Fault::Hang) => std::future::pending().await,
+        Some(Fault::Stall(stall)) => {
+            tokio::time::sleep(stall).await;
+            drop_connection()
+        }
         Some(Fault::BadGateway) => (
             StatusCode::BAD_GATEWAY,
             [(header::CONTENT_TYPE, "text/html")],
