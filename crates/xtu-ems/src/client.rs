@@ -360,7 +360,7 @@ impl EmsClient {
     async fn hand_off(&self) -> Result<(), EmsError> {
         let mut url = http::join(&self.base, "/sso/zfiotlogin");
         for _ in 0..=MAX_REDIRECTS {
-            let response = http::send(self.client.get(url.clone())).await?;
+            let response = self.hand_off_hop(&url).await?;
             if let Some(next) = http::location(&response) {
                 if !matches!(next.scheme(), "http" | "https") {
                     return Err(self.unexpected(&response));
@@ -382,6 +382,29 @@ impl EmsClient {
             };
         }
         Err(EmsError::TooManyRedirects(MAX_REDIRECTS))
+    }
+
+    /// One hop of the hand-off. A hop that carries a single-use code (the
+    /// CAS ticket, jwglxt's `uid`) is sent once: its failure restarts the
+    /// whole hand-off. The others (`zfiotlogin`, the CAS's redirect, the
+    /// index) are retried in place like any GET; a gateway error is then
+    /// an error, so that it is retried.
+    async fn hand_off_hop(&self, url: &Url) -> Result<reqwest::Response, EmsError> {
+        let send_once = || async {
+            let response = http::send(self.client.get(url.clone())).await?;
+            if http::is_gateway_error(response.status().as_u16()) {
+                return Err(self.unexpected(&response));
+            }
+            Ok(response)
+        };
+        let single_use = url
+            .query_pairs()
+            .any(|(key, _)| key == "ticket" || key == "uid");
+        if single_use {
+            send_once().await
+        } else {
+            http::retry_idempotent(send_once, is_transient).await
+        }
     }
 
     fn is_index(&self, url: &Url) -> bool {

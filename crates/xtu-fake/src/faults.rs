@@ -83,6 +83,7 @@ pub struct FaultRule {
     fault: Fault,
     method: Option<String>,
     path: Option<String>,
+    query_contains: Option<String>,
     /// `None`: every matching request.
     times: Option<u32>,
 }
@@ -95,6 +96,7 @@ impl FaultRule {
             fault,
             method: None,
             path: None,
+            query_contains: None,
             times: None,
         }
     }
@@ -108,6 +110,12 @@ impl FaultRule {
     /// Only requests to this exact path (no query).
     pub fn path(mut self, path: &str) -> Self {
         self.path = Some(path.to_owned());
+        self
+    }
+
+    /// Only requests whose query string contains `text` (e.g. `ticket=`).
+    pub fn query_contains(mut self, text: &str) -> Self {
+        self.query_contains = Some(text.to_owned());
         self
     }
 
@@ -128,6 +136,10 @@ impl FaultRule {
                 .path
                 .as_deref()
                 .is_none_or(|p| request.uri().path() == p)
+            && self
+                .query_contains
+                .as_deref()
+                .is_none_or(|q| request.uri().query().is_some_and(|query| query.contains(q)))
     }
 }
 

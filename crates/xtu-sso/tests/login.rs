@@ -23,6 +23,15 @@ fn client(fake: &FakeXtu) -> SsoClient {
         .expect("valid client")
 }
 
+/// A client that gives up on a hanging request quickly.
+fn impatient_client(fake: &FakeXtu) -> SsoClient {
+    SsoClient::builder()
+        .base_url(fake.sso_base_url())
+        .timeout(Duration::from_millis(500))
+        .build()
+        .expect("valid client")
+}
+
 fn posts(fake: &FakeXtu) -> usize {
     fake.count(System::Sso, "POST", "/cas/login")
 }
@@ -325,11 +334,7 @@ mod faults {
                     .path("/cas/login")
                     .times(1),
             );
-            let client = SsoClient::builder()
-                .base_url(fake.sso_base_url())
-                .timeout(Duration::from_millis(500))
-                .build()
-                .expect("valid client");
+            let client = impatient_client(&fake);
             let session = client.login(USER, PASSWORD).await;
             assert!(session.is_ok(), "{fault:?}: {session:?}");
             assert_eq!(posts(&fake), 2, "{fault:?}");
@@ -355,11 +360,7 @@ mod faults {
                     .method("POST")
                     .path("/cas/login"),
             );
-            let client = SsoClient::builder()
-                .base_url(fake.sso_base_url())
-                .timeout(Duration::from_millis(500))
-                .build()
-                .expect("valid client");
+            let client = impatient_client(&fake);
             let error = client
                 .login(USER, PASSWORD)
                 .await

@@ -48,6 +48,14 @@ fn client(fake: &FakeXtu) -> SsoClient {
         .expect("valid client")
 }
 
+/// A login that must fail; its error.
+async fn failed_login(fake: &FakeXtu, password: &str, hooks: &mut Recorder) -> LoginError {
+    client(fake)
+        .login_with(USER, password, hooks)
+        .await
+        .expect_err("the login fails")
+}
+
 fn posts(fake: &FakeXtu) -> usize {
     fake.count(System::Sso, "POST", "/cas/login")
 }
@@ -77,10 +85,7 @@ async fn revealed() -> FakeXtu {
 async fn an_announced_captcha_is_asked_before_any_post() {
     let fake = announced().await;
     let mut hooks = answering(None);
-    let error = client(&fake)
-        .login_with(USER, PASSWORD, &mut hooks)
-        .await
-        .expect_err("no answer");
+    let error = failed_login(&fake, PASSWORD, &mut hooks).await;
     assert!(
         matches!(error, LoginError::CaptchaRequired { .. }),
         "{error:?}"
@@ -111,10 +116,7 @@ async fn an_announced_captcha_is_asked_before_any_post() {
 async fn a_captcha_revealed_by_the_post_is_asked_then_posted_once_more() {
     let fake = revealed().await;
     let mut hooks = answering(None);
-    let error = client(&fake)
-        .login_with(USER, PASSWORD, &mut hooks)
-        .await
-        .expect_err("no answer");
+    let error = failed_login(&fake, PASSWORD, &mut hooks).await;
     assert!(
         matches!(error, LoginError::CaptchaRequired { .. }),
         "{error:?}"
@@ -137,10 +139,7 @@ async fn a_captcha_revealed_by_the_post_is_asked_then_posted_once_more() {
         allow: Some(1),
         ..answering(Some(ANSWER))
     };
-    let error = client(&fake)
-        .login_with(USER, PASSWORD, &mut hooks)
-        .await
-        .expect_err("refused");
+    let error = failed_login(&fake, PASSWORD, &mut hooks).await;
     assert!(matches!(error, LoginError::AttemptRefused), "{error:?}");
     assert_eq!(posts(&fake), 1);
 }
@@ -180,10 +179,7 @@ async fn a_refusing_guard_stops_before_the_first_post() {
         allow: Some(0),
         ..Recorder::default()
     };
-    let error = client(&fake)
-        .login_with(USER, PASSWORD, &mut hooks)
-        .await
-        .expect_err("refused");
+    let error = failed_login(&fake, PASSWORD, &mut hooks).await;
     assert!(matches!(error, LoginError::AttemptRefused), "{error:?}");
     assert!(!error.to_string().contains(PASSWORD), "{error}");
     assert_eq!(posts(&fake), 0);
@@ -205,10 +201,7 @@ async fn an_unknown_outcome_is_retried_only_if_the_guard_allows() {
         allow: Some(1),
         ..Recorder::default()
     };
-    let error = client(&fake)
-        .login_with(USER, PASSWORD, &mut hooks)
-        .await
-        .expect_err("refused");
+    let error = failed_login(&fake, PASSWORD, &mut hooks).await;
     assert!(matches!(error, LoginError::AttemptRefused), "{error:?}");
     assert_eq!(posts(&fake), 1);
     assert_eq!(hooks.asked_to_post, 2);
@@ -234,20 +227,14 @@ async fn answers_of_the_cas_are_never_retried() {
             .start()
             .await;
         let mut hooks = Recorder::default();
-        let error = client(&fake)
-            .login_with(USER, password, &mut hooks)
-            .await
-            .expect_err("fails");
+        let error = failed_login(&fake, password, &mut hooks).await;
         assert_eq!(posts(&fake), 1, "{behaviour:?}: {error:?}");
         assert_eq!(hooks.asked_to_post, 1, "{behaviour:?}");
     }
 
     // A wrong captcha answer is an answer too.
     let fake = announced().await;
-    let error = client(&fake)
-        .login_with(USER, PASSWORD, &mut answering(Some("zzzz")))
-        .await
-        .expect_err("wrong captcha");
+    let error = failed_login(&fake, PASSWORD, &mut answering(Some("zzzz"))).await;
     assert!(
         matches!(error, LoginError::CaptchaIncorrect { .. }),
         "{error:?}"
@@ -271,10 +258,7 @@ async fn the_cap_covers_a_stale_execution_and_a_lost_outcome_together() {
     // The rule hits the first POST (its reset wins over the stale answer
     // behind it); the second meets the stale execution: two POSTs, no third.
     let mut hooks = Recorder::default();
-    let error = client(&fake)
-        .login_with(USER, PASSWORD, &mut hooks)
-        .await
-        .expect_err("capped");
+    let error = failed_login(&fake, PASSWORD, &mut hooks).await;
     assert!(matches!(error, LoginError::StaleExecution), "{error:?}");
     assert_eq!(posts(&fake), MAX_PASSWORD_POSTS as usize);
     assert_eq!(hooks.asked_to_post, MAX_PASSWORD_POSTS);
