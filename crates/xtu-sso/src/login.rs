@@ -413,18 +413,19 @@ impl LoginAttempt {
         hooks: &mut impl LoginHooks,
     ) -> Result<SsoSession, LoginError> {
         let mut posts = 0;
-        let mut captcha_revealed = false;
+        // The CAS's captcha demand that a POST met, when the status had not
+        // announced one.
+        let mut revealed: Option<LoginError> = None;
         loop {
             let answer = match &given {
                 Some(answer) => Some(answer.clone()),
-                None if captcha_revealed || self.captcha_required().await? => {
+                None if revealed.is_some() || self.captcha_required().await? => {
                     let image = self.captcha_image().await?;
-                    let answer =
-                        hooks
-                            .captcha(&image)
-                            .ok_or_else(|| LoginError::CaptchaRequired {
-                                message: CAPTCHA_ANNOUNCED.to_owned(),
-                            })?;
+                    let Some(answer) = hooks.captcha(&image) else {
+                        return Err(revealed.unwrap_or_else(|| LoginError::CaptchaRequired {
+                            message: CAPTCHA_ANNOUNCED.to_owned(),
+                        }));
+                    };
                     Some(answer)
                 }
                 None => None,
@@ -440,16 +441,15 @@ impl LoginAttempt {
                 Err(error) => error,
             };
             let outcome_unknown = is_transient(&error);
-            let again = match &error {
-                LoginError::StaleExecution => true,
-                LoginError::CaptchaRequired { .. } if answer.is_none() => {
-                    captcha_revealed = true;
-                    true
-                }
-                _ => outcome_unknown,
-            };
+            let captcha_demand =
+                matches!(error, LoginError::CaptchaRequired { .. }) && answer.is_none();
+            let again =
+                outcome_unknown || captcha_demand || matches!(error, LoginError::StaleExecution);
             if !again || posts >= MAX_PASSWORD_POSTS {
                 return Err(error);
+            }
+            if captcha_demand {
+                revealed = Some(error);
             }
             if outcome_unknown {
                 tokio::time::sleep(http::jittered(UNKNOWN_OUTCOME_BACKOFF)).await;
