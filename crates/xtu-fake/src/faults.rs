@@ -253,3 +253,38 @@ impl crate::FakeXtu {
         lock(&self.state().faults).clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draws(rate: f64, seed: u64) -> Vec<Option<Fault>> {
+        let profile = FailureProfile::new(rate, seed);
+        (0..10_000).map(|_| profile.draw()).collect()
+    }
+
+    #[test]
+    fn the_profile_fails_its_share_half_and_half_repeatably() {
+        let draws = draws(0.2, 7);
+        let count = |fault: Fault| draws.iter().filter(|d| **d == Some(fault)).count();
+        let (gateway, stall) = (count(Fault::BadGateway), count(Fault::Stall(STALL)));
+        assert_eq!(
+            gateway + stall + draws.iter().filter(|d| d.is_none()).count(),
+            10_000
+        );
+        // Seeded: exact figures, so the bounds never flake.
+        assert!(
+            (1800..2200).contains(&(gateway + stall)),
+            "{gateway} + {stall}"
+        );
+        assert!(gateway.abs_diff(stall) < 200, "{gateway} vs {stall}");
+        assert_eq!(
+            draws,
+            self::draws(0.2, 7),
+            "the same seed, the same failures"
+        );
+        assert_ne!(draws, self::draws(0.2, 8));
+        assert!(self::draws(0.0, 1).iter().all(Option::is_none));
+        assert!(self::draws(1.0, 1).iter().all(Option::is_some));
+    }
+}

@@ -5,9 +5,13 @@
 //! It speaks the protocol of `xtu-protocol.md` closely enough for the clients
 //! to be tested end to end: real RSA keys bound to the CAS session, single-use
 //! `execution` tokens and service tickets, account behaviours (locked,
-//! disabled, captcha, must change password), session expiry, and a request
-//! log so tests can count requests. The academic-system pages it serves are
-//! the project's fixtures.
+//! disabled, captcha announced or revealed by a POST, must change password),
+//! session expiry, and a request log so tests can count requests. Faults are
+//! injected per rule ([`FaultRule`]) or as a flaky network
+//! ([`FakeXtuBuilder::fail_rate`]). The academic-system pages it serves are
+//! the project's fixtures, their term moved to today's when asked
+//! ([`FakeXtuBuilder::today`]). The `xtu-sandbox` binary serves it with demo
+//! accounts.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -122,7 +122,10 @@ async fn a_captcha_revealed_by_the_post_is_asked_then_posted_once_more() {
         "{error:?}"
     );
     assert_eq!(posts(&fake), 1, "only the POST that revealed it");
-    assert!(error.to_string().contains("验证码"), "the site's message: {error}");
+    assert!(
+        error.to_string().contains("验证码"),
+        "the site's message: {error}"
+    );
     assert_eq!(hooks.images.len(), 1, "asked with a fresh page's image");
 
     fake.clear_requests();
