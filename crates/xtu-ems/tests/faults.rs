@@ -195,13 +195,13 @@ async fn a_gigantic_page_is_refused_at_the_size_cap() {
 }
 
 /// The steps of the hand-off, as (system, path, query that marks the step,
-/// whether the step carries a single-use code: its failure restarts the
+/// whether the step carries the single-use ticket: its failure restarts the
 /// hand-off, where the others are retried in place).
 const HAND_OFF_STEPS: [(System, &str, Option<&str>, bool); 5] = [
     (System::Ems, "/sso/zfiotlogin", None, false),
     (System::Sso, "/cas/login", None, false),
     (System::Ems, "/sso/zfiotlogin", Some("ticket="), true),
-    (System::Ems, "/jwglxt/ticketlogin", None, true),
+    (System::Ems, "/jwglxt/ticketlogin", None, false),
     (System::Ems, "/jwglxt/xtgl/index_initMenu.html", None, false),
 ];
 
@@ -249,7 +249,7 @@ fn assert_no_ticket_reused(fake: &FakeXtu) -> usize {
 async fn the_hand_off_restarts_on_a_transient_failure_at_any_step() {
     let fake = fake().await;
     let sso = logged_in(&fake).await;
-    for (system, path, query, single_use) in HAND_OFF_STEPS {
+    for (system, path, query, carries_ticket) in HAND_OFF_STEPS {
         for (fault, times) in [
             (Fault::BadGateway, 1),
             (Fault::Hang, 1),
@@ -270,7 +270,7 @@ async fn the_hand_off_restarts_on_a_transient_failure_at_any_step() {
             let ems = ems.unwrap_or_else(|e| panic!("{case}: {e}"));
             let tries = times as usize + 1;
             let tickets = assert_no_ticket_reused(&fake);
-            if single_use {
+            if carries_ticket {
                 assert_eq!(hand_offs(&fake), tries, "{case}: restarted");
                 assert_eq!(tickets, tries, "{case}: a new ticket each time");
             } else {
@@ -307,6 +307,25 @@ async fn the_hand_off_is_tried_three_times_at_most() {
     assert_no_ticket_reused(&fake);
     // 200 ms, then 600 ms, each lengthened by a jitter: a lower bound only.
     assert!(started.elapsed() >= Duration::from_millis(800));
+}
+
+#[tokio::test]
+async fn a_spent_ticketlogin_code_restarts_the_hand_off() {
+    let fake = fake().await;
+    let sso = logged_in(&fake).await;
+    fake.clear_requests();
+    // The code is spent and the session opened, but the answer is lost: the
+    // same code again lands on jwglxt's login page.
+    fake.inject(
+        FaultRule::new(System::Ems, Fault::TruncatedBody)
+            .path("/jwglxt/ticketlogin")
+            .times(1),
+    );
+    let ems = enter(&fake, &sso).await.expect("restarted");
+    assert_eq!(hand_offs(&fake), 2);
+    assert_eq!(assert_no_ticket_reused(&fake), 2);
+    assert_eq!(fake.count(System::Ems, "GET", "/jwglxt/ticketlogin"), 3);
+    ems.student_profile().await.expect("a working session");
 }
 
 #[tokio::test]
