@@ -215,7 +215,10 @@ pub fn jittered(wait: Duration) -> Duration {
 
 tokio::task_local! {
     /// The attempt number of the requests sent by the current task, set by
-    /// [`retry`] and by callers that retry a whole exchange themselves.
+    /// [`retry`] and by callers that retry a whole exchange themselves. The
+    /// innermost counts: a GET retried in place logs its own tries; a
+    /// request sent once within a retried exchange (the hand-off's ticket
+    /// hop, a login POST) logs the exchange's.
     static ATTEMPT: u32;
 }
 
