@@ -319,21 +319,31 @@ mod faults {
         assert_eq!(posts(&fake), 1);
     }
 
+    /// Every way a POST's answer can be lost.
+    const LOST_ANSWERS: [Fault; 4] = [
+        Fault::BadGateway,
+        Fault::Reset,
+        Fault::TruncatedBody,
+        Fault::Hang,
+    ];
+
+    /// A fake whose login POSTs meet `fault` (the next `times`, or all).
+    async fn fake_losing_posts(fault: Fault, times: Option<u32>) -> FakeXtu {
+        let fake = fake(Behaviour::Normal).await;
+        let rule = FaultRule::new(System::Sso, fault)
+            .method("POST")
+            .path("/cas/login");
+        fake.inject(match times {
+            Some(n) => rule.times(n),
+            None => rule,
+        });
+        fake
+    }
+
     #[tokio::test]
     async fn a_login_post_whose_outcome_is_lost_is_sent_once_more() {
-        for fault in [
-            Fault::BadGateway,
-            Fault::Reset,
-            Fault::TruncatedBody,
-            Fault::Hang,
-        ] {
-            let fake = fake(Behaviour::Normal).await;
-            fake.inject(
-                FaultRule::new(System::Sso, fault)
-                    .method("POST")
-                    .path("/cas/login")
-                    .times(1),
-            );
+        for fault in LOST_ANSWERS {
+            let fake = fake_losing_posts(fault, Some(1)).await;
             let client = impatient_client(&fake);
             let session = client.login(USER, PASSWORD).await;
             assert!(session.is_ok(), "{fault:?}: {session:?}");
@@ -348,18 +358,8 @@ mod faults {
 
     #[tokio::test]
     async fn never_more_than_two_login_posts() {
-        for fault in [
-            Fault::BadGateway,
-            Fault::Reset,
-            Fault::TruncatedBody,
-            Fault::Hang,
-        ] {
-            let fake = fake(Behaviour::Normal).await;
-            fake.inject(
-                FaultRule::new(System::Sso, fault)
-                    .method("POST")
-                    .path("/cas/login"),
-            );
+        for fault in LOST_ANSWERS {
+            let fake = fake_losing_posts(fault, None).await;
             let client = impatient_client(&fake);
             let error = client
                 .login(USER, PASSWORD)

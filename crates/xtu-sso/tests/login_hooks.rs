@@ -11,6 +11,13 @@ const USER: &str = "202205561111";
 const PASSWORD: &str = "Xtu@2025!";
 const ANSWER: &str = "ab12";
 
+/// `error` matches `pattern`, or the test fails showing it.
+macro_rules! assert_error {
+    ($error:expr, $pattern:pat) => {
+        assert!(matches!($error, $pattern), "{:?}", $error)
+    };
+}
+
 /// Hooks that record what they were asked.
 #[derive(Debug, Default)]
 struct Recorder {
@@ -86,10 +93,7 @@ async fn an_announced_captcha_is_asked_before_any_post() {
     let fake = announced().await;
     let mut hooks = answering(None);
     let error = failed_login(&fake, PASSWORD, &mut hooks).await;
-    assert!(
-        matches!(error, LoginError::CaptchaRequired { .. }),
-        "{error:?}"
-    );
+    assert_error!(error, LoginError::CaptchaRequired { .. });
     assert_eq!(posts(&fake), 0, "no password without an answer");
     assert_eq!(hooks.asked_to_post, 0);
     assert_eq!(hooks.images.len(), 1);
@@ -117,10 +121,7 @@ async fn a_captcha_revealed_by_the_post_is_asked_then_posted_once_more() {
     let fake = revealed().await;
     let mut hooks = answering(None);
     let error = failed_login(&fake, PASSWORD, &mut hooks).await;
-    assert!(
-        matches!(error, LoginError::CaptchaRequired { .. }),
-        "{error:?}"
-    );
+    assert_error!(error, LoginError::CaptchaRequired { .. });
     assert_eq!(posts(&fake), 1, "only the POST that revealed it");
     assert!(
         error.to_string().contains("验证码"),
@@ -144,7 +145,7 @@ async fn a_captcha_revealed_by_the_post_is_asked_then_posted_once_more() {
         ..answering(Some(ANSWER))
     };
     let error = failed_login(&fake, PASSWORD, &mut hooks).await;
-    assert!(matches!(error, LoginError::AttemptRefused), "{error:?}");
+    assert_error!(error, LoginError::AttemptRefused);
     assert_eq!(posts(&fake), 1);
 }
 
@@ -155,10 +156,7 @@ async fn login_without_hooks_never_answers_a_captcha() {
         .login(USER, PASSWORD)
         .await
         .expect_err("captcha");
-    assert!(
-        matches!(error, LoginError::CaptchaRequired { .. }),
-        "{error:?}"
-    );
+    assert_error!(error, LoginError::CaptchaRequired { .. });
     assert_eq!(posts(&fake), 1);
 
     let fake = announced().await;
@@ -166,10 +164,7 @@ async fn login_without_hooks_never_answers_a_captcha() {
         .login(USER, PASSWORD)
         .await
         .expect_err("captcha");
-    assert!(
-        matches!(error, LoginError::CaptchaRequired { .. }),
-        "{error:?}"
-    );
+    assert_error!(error, LoginError::CaptchaRequired { .. });
     assert_eq!(posts(&fake), 0);
 }
 
@@ -184,7 +179,7 @@ async fn a_refusing_guard_stops_before_the_first_post() {
         ..Recorder::default()
     };
     let error = failed_login(&fake, PASSWORD, &mut hooks).await;
-    assert!(matches!(error, LoginError::AttemptRefused), "{error:?}");
+    assert_error!(error, LoginError::AttemptRefused);
     assert!(!error.to_string().contains(PASSWORD), "{error}");
     assert_eq!(posts(&fake), 0);
 }
@@ -206,7 +201,7 @@ async fn an_unknown_outcome_is_retried_only_if_the_guard_allows() {
         ..Recorder::default()
     };
     let error = failed_login(&fake, PASSWORD, &mut hooks).await;
-    assert!(matches!(error, LoginError::AttemptRefused), "{error:?}");
+    assert_error!(error, LoginError::AttemptRefused);
     assert_eq!(posts(&fake), 1);
     assert_eq!(hooks.asked_to_post, 2);
 }
@@ -239,10 +234,7 @@ async fn answers_of_the_cas_are_never_retried() {
     // A wrong captcha answer is an answer too.
     let fake = announced().await;
     let error = failed_login(&fake, PASSWORD, &mut answering(Some("zzzz"))).await;
-    assert!(
-        matches!(error, LoginError::CaptchaIncorrect { .. }),
-        "{error:?}"
-    );
+    assert_error!(error, LoginError::CaptchaIncorrect { .. });
     assert_eq!(posts(&fake), 1);
 }
 
@@ -263,7 +255,7 @@ async fn the_cap_covers_a_stale_execution_and_a_lost_outcome_together() {
     // behind it); the second meets the stale execution: two POSTs, no third.
     let mut hooks = Recorder::default();
     let error = failed_login(&fake, PASSWORD, &mut hooks).await;
-    assert!(matches!(error, LoginError::StaleExecution), "{error:?}");
+    assert_error!(error, LoginError::StaleExecution);
     assert_eq!(posts(&fake), MAX_PASSWORD_POSTS as usize);
     assert_eq!(hooks.asked_to_post, MAX_PASSWORD_POSTS);
 }
