@@ -19,6 +19,8 @@ use crate::query::{self, ClassroomQuery, GpaQuery, QueryError, TermSpec};
 /// Default base URL of XTU's academic system.
 pub const DEFAULT_BASE_URL: &str = "https://jw.xtu.edu.cn";
 
+/// Where jwglxt opens its session in the hand-off.
+const TICKET_LOGIN_PATH: &str = "/jwglxt/ticketlogin";
 /// The page every successful hand-off lands on.
 const INDEX_PATH: &str = "/jwglxt/xtgl/index_initMenu.html";
 /// Where jwglxt sends requests without a valid session.
@@ -28,6 +30,9 @@ const SESSION_EXPIRED_STATUS: u16 = 901;
 /// The hand-off crosses EMS → CAS → EMS → jwglxt → index: five hops. Allow
 /// some slack for proxies, but stop a loop quickly.
 const MAX_REDIRECTS: usize = 10;
+/// Waits before the second and third tries of the hand-off (jittered).
+pub const HAND_OFF_BACKOFF: [Duration; 2] =
+    [Duration::from_millis(200), Duration::from_millis(600)];
 /// A bound on result pages, against a server that reports absurd page counts.
 const MAX_PAGES: u32 = 200;
 /// The ranking statistics take 10-60 s at XTU (xtu-protocol.md §5): that
@@ -119,9 +124,16 @@ impl EmsClientBuilder {
 
     /// Enters the academic system with a single sign-on session (the
     /// `zfiotlogin` hand-off). The returned client shares the session's jar.
+    ///
+    /// A transient failure (no answer, a timeout, 502-504) of a hop without
+    /// the ticket is retried in place like any GET; one of the ticket hop,
+    /// or a hand-off interrupted after `ticketlogin`, restarts the hand-off
+    /// from `zfiotlogin`, at most twice, after [`HAND_OFF_BACKOFF`]: the CAS
+    /// then issues a new ticket, so a ticket URL (single-use) is never
+    /// requested twice. An expired SSO session is never retried.
     pub async fn enter(self, sso: &SsoSession) -> Result<EmsClient, EmsError> {
         let client = self.with_jar(sso.jar().clone())?;
-        client.hand_off().await?;
+        http::retry(&HAND_OFF_BACKOFF, || client.hand_off(), is_transient).await?;
         Ok(client)
     }
 
@@ -358,8 +370,12 @@ impl EmsClient {
     /// Follows `{ems}/sso/zfiotlogin` through the CAS back to the jwglxt index.
     async fn hand_off(&self) -> Result<(), EmsError> {
         let mut url = http::join(&self.base, "/sso/zfiotlogin");
+        // Past `ticketlogin` the CAS has accepted the SSO session: landing
+        // anywhere but the index then is an interrupted hand-off.
+        let mut past_the_cas = false;
         for _ in 0..=MAX_REDIRECTS {
-            let response = http::send(self.client.get(url.clone())).await?;
+            past_the_cas |= url.path().ends_with(TICKET_LOGIN_PATH);
+            let response = self.hand_off_hop(&url).await?;
             if let Some(next) = http::location(&response) {
                 if !matches!(next.scheme(), "http" | "https") {
                     return Err(self.unexpected(&response));
@@ -372,7 +388,9 @@ impl EmsClient {
             }
             // Anywhere else, typically the CAS login page: the CAS did not
             // recognise the SSO cookies.
-            return if response.status().is_success()
+            return if past_the_cas && !http::is_gateway_error(response.status().as_u16()) {
+                Err(EmsError::HandOffInterrupted)
+            } else if response.status().is_success()
                 || response.status().as_u16() == SESSION_EXPIRED_STATUS
             {
                 Err(EmsError::SsoSessionExpired)
@@ -381,6 +399,29 @@ impl EmsClient {
             };
         }
         Err(EmsError::TooManyRedirects(MAX_REDIRECTS))
+    }
+
+    /// One hop of the hand-off. The hop that carries the CAS ticket is sent
+    /// once (a ticket is single-use): its failure restarts the whole
+    /// hand-off. The others
+    /// (`zfiotlogin`, the CAS's redirect, `ticketlogin`, the index) are
+    /// retried in place like any GET; a gateway error is then an error, so
+    /// that it is retried. A `ticketlogin` code spent by a request whose
+    /// answer was lost shows as [`EmsError::HandOffInterrupted`], which
+    /// restarts the hand-off.
+    async fn hand_off_hop(&self, url: &Url) -> Result<reqwest::Response, EmsError> {
+        let send_once = || async {
+            let response = http::send(self.client.get(url.clone())).await?;
+            if http::is_gateway_error(response.status().as_u16()) {
+                return Err(self.unexpected(&response));
+            }
+            Ok(response)
+        };
+        if url.query_pairs().any(|(key, _)| key == "ticket") {
+            send_once().await
+        } else {
+            http::retry_idempotent(send_once, is_transient).await
+        }
     }
 
     fn is_index(&self, url: &Url) -> bool {
@@ -471,6 +512,7 @@ fn now_ms() -> u128 {
 
 fn is_transient(error: &EmsError) -> bool {
     match error {
+        EmsError::HandOffInterrupted => true,
         EmsError::Transport(e) => e.is_transient(),
         EmsError::UnexpectedResponse { status, .. } => http::is_gateway_error(*status),
         _ => false,

@@ -18,6 +18,11 @@ pub enum EmsError {
     /// the SSO session is no longer valid.
     #[error("sso session expired: log in again")]
     SsoSessionExpired,
+    /// The hand-off got past the CAS but not into the academic system
+    /// (e.g. its one-time `uid` was spent by a request whose answer was
+    /// lost): worth starting again.
+    #[error("the hand-off to the academic system was interrupted; try again")]
+    HandOffInterrupted,
     /// The academic system's session is missing or expired (its login page,
     /// a redirect to it, or HTTP 901).
     #[error("ems session expired: enter the academic system again")]

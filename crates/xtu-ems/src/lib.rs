@@ -12,7 +12,9 @@ pub mod pages;
 mod query;
 pub mod scrub;
 
-pub use client::{DEFAULT_BASE_URL, EmsClient, EmsClientBuilder, RawRequest, SLOW_PAGE_TIMEOUT};
+pub use client::{
+    DEFAULT_BASE_URL, EmsClient, EmsClientBuilder, HAND_OFF_BACKOFF, RawRequest, SLOW_PAGE_TIMEOUT,
+};
 pub use error::{EmsError, MAX_KEPT_BODY_BYTES, UnreadablePage};
 pub use pages::{Page, ParseError, ParsedPage};
 pub use query::{

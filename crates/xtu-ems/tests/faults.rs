@@ -193,3 +193,148 @@ async fn a_gigantic_page_is_refused_at_the_size_cap() {
     );
     assert!(error.to_string().contains("larger than"), "{error}");
 }
+
+/// The steps of the hand-off, as (system, path, query that marks the step,
+/// whether the step carries the single-use ticket: its failure restarts the
+/// hand-off, where the others are retried in place).
+const HAND_OFF_STEPS: [(System, &str, Option<&str>, bool); 5] = [
+    (System::Ems, "/sso/zfiotlogin", None, false),
+    (System::Sso, "/cas/login", None, false),
+    (System::Ems, "/sso/zfiotlogin", Some("ticket="), true),
+    (System::Ems, "/jwglxt/ticketlogin", None, false),
+    (System::Ems, "/jwglxt/xtgl/index_initMenu.html", None, false),
+];
+
+async fn logged_in(fake: &FakeXtu) -> xtu_sso::SsoSession {
+    SsoClient::builder()
+        .base_url(fake.sso_base_url())
+        .build()
+        .expect("client")
+        .login(USER, PASSWORD)
+        .await
+        .expect("login")
+}
+
+async fn enter(fake: &FakeXtu, sso: &xtu_sso::SsoSession) -> Result<EmsClient, EmsError> {
+    EmsClient::builder()
+        .base_url(fake.ems_base_url())
+        .timeout(Duration::from_millis(500))
+        .enter(sso)
+        .await
+}
+
+/// Hand-offs begun: `zfiotlogin` without a ticket.
+fn hand_offs(fake: &FakeXtu) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.path == "/sso/zfiotlogin" && r.query.is_none())
+        .count()
+}
+
+/// Every ticket URL was requested at most once; how many there were.
+fn assert_no_ticket_reused(fake: &FakeXtu) -> usize {
+    let tickets: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.query.filter(|q| q.contains("ticket=")))
+        .collect();
+    let mut unique = tickets.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), tickets.len(), "a ticket URL was sent twice");
+    tickets.len()
+}
+
+#[tokio::test]
+async fn the_hand_off_restarts_on_a_transient_failure_at_any_step() {
+    let fake = fake().await;
+    let sso = logged_in(&fake).await;
+    for (system, path, query, carries_ticket) in HAND_OFF_STEPS {
+        for (fault, times) in [
+            (Fault::BadGateway, 1),
+            (Fault::Hang, 1),
+            (Fault::Reset, 1),
+            (Fault::BadGateway, 2),
+        ] {
+            fake.clear_requests();
+            let mut rule = FaultRule::new(system, fault)
+                .method("GET")
+                .path(path)
+                .times(times);
+            if let Some(query) = query {
+                rule = rule.query_contains(query);
+            }
+            fake.inject(rule);
+            let ems = enter(&fake, &sso).await;
+            let case = format!("{fault:?} x{times} at {path} {query:?}");
+            let ems = ems.unwrap_or_else(|e| panic!("{case}: {e}"));
+            let tries = times as usize + 1;
+            let tickets = assert_no_ticket_reused(&fake);
+            if carries_ticket {
+                assert_eq!(hand_offs(&fake), tries, "{case}: restarted");
+                assert_eq!(tickets, tries, "{case}: a new ticket each time");
+            } else {
+                assert_eq!(tickets, 1, "{case}: retried in place");
+                let step = fake
+                    .requests()
+                    .iter()
+                    .filter(|r| r.system == system && r.path == path)
+                    .filter(|r| !r.query.as_deref().unwrap_or_default().contains("ticket="))
+                    .count();
+                assert_eq!(step, tries, "{case}: retried in place");
+            }
+            ems.student_profile()
+                .await
+                .unwrap_or_else(|e| panic!("{case}: {e}"));
+            fake.clear_faults();
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_hand_off_is_tried_three_times_at_most() {
+    let fake = fake().await;
+    let sso = logged_in(&fake).await;
+    fake.clear_requests();
+    fake.inject(FaultRule::new(System::Ems, Fault::BadGateway).path("/jwglxt/ticketlogin"));
+    let started = Instant::now();
+    let error = enter(&fake, &sso).await.expect_err("always 502");
+    assert!(
+        matches!(error, EmsError::UnexpectedResponse { status: 502, .. }),
+        "{error:?}"
+    );
+    assert_eq!(hand_offs(&fake), 3);
+    assert_no_ticket_reused(&fake);
+    // 200 ms, then 600 ms, each lengthened by a jitter: a lower bound only.
+    assert!(started.elapsed() >= Duration::from_millis(800));
+}
+
+#[tokio::test]
+async fn a_spent_ticketlogin_code_restarts_the_hand_off() {
+    let fake = fake().await;
+    let sso = logged_in(&fake).await;
+    fake.clear_requests();
+    // The code is spent and the session opened, but the answer is lost: the
+    // same code again lands on jwglxt's login page.
+    fake.inject(
+        FaultRule::new(System::Ems, Fault::TruncatedBody)
+            .path("/jwglxt/ticketlogin")
+            .times(1),
+    );
+    let ems = enter(&fake, &sso).await.expect("restarted");
+    assert_eq!(hand_offs(&fake), 2);
+    assert_eq!(assert_no_ticket_reused(&fake), 2);
+    assert_eq!(fake.count(System::Ems, "GET", "/jwglxt/ticketlogin"), 3);
+    ems.student_profile().await.expect("a working session");
+}
+
+#[tokio::test]
+async fn an_expired_sso_session_is_not_retried() {
+    let fake = fake().await;
+    let sso = logged_in(&fake).await;
+    fake.expire_sso_sessions();
+    fake.clear_requests();
+    let error = enter(&fake, &sso).await.expect_err("expired");
+    assert!(matches!(error, EmsError::SsoSessionExpired), "{error:?}");
+    assert_eq!(hand_offs(&fake), 1);
+}

@@ -25,6 +25,9 @@ pub(crate) struct CasState {
     pub(crate) tgts: HashMap<String, String>,
     /// Service tickets → (username, service).
     pub(crate) tickets: HashMap<String, (String, String)>,
+    /// CAS sessions whose POST met an account flagged for a captcha: their
+    /// `getKaptchaStatus` says `true` from then on.
+    captcha_sessions: HashSet<String>,
     /// Round-robin over [`KEYS`]: keys rotate per request, as ZhengFang's do.
     next_key: usize,
     /// A login page served instead of the real one (a changed site).
@@ -158,12 +161,15 @@ async fn public_key(State(state): State<Arc<FakeState>>, headers: HeaderMap) -> 
     axum::Json(serde_json::json!({ "modulus": modulus, "exponent": "10001" })).into_response()
 }
 
-async fn captcha_status(State(state): State<Arc<FakeState>>) -> String {
-    let any = state
-        .accounts
-        .iter()
-        .any(|a| matches!(a.behaviour, Behaviour::CaptchaRequired { .. }));
-    any.to_string()
+/// `GET /cas/v2/getKaptchaStatus`: `true` when a captcha is on for every
+/// login ([`crate::FakeXtuBuilder::captcha`]), or for this CAS session after
+/// it posted for an account flagged with [`Behaviour::CaptchaRequired`];
+/// otherwise `false`, so such an account's captcha shows only in the answer
+/// to a POST, as for an account XTU flagged after failures.
+async fn captcha_status(State(state): State<Arc<FakeState>>, headers: HeaderMap) -> String {
+    let flagged = cookie(&headers, "JSESSIONID")
+        .is_some_and(|id| lock(&state.cas).captcha_sessions.contains(&id));
+    (state.captcha.is_some() || flagged).to_string()
 }
 
 /// A 1×1 PNG: enough for a client to save and show.
@@ -228,6 +234,12 @@ async fn login(
     let render = |error: &str, unlock: Option<&str>| {
         page_response(&state, &headers, StatusCode::OK, error, unlock)
     };
+    // A captcha on for everyone is checked before the credentials.
+    if let Some(error) =
+        (state.captcha.as_deref()).and_then(|a| captcha_error(field("authcode"), a))
+    {
+        return render(error, None);
+    }
     let password = key_index.and_then(|index| decrypt(index, field("password")));
     let Some(account) = state
         .accounts
@@ -246,12 +258,11 @@ async fn login(
         }
         Behaviour::Locked { message, unlock_at } => return render(message, unlock_at.as_deref()),
         Behaviour::CaptchaRequired { answer } => {
-            let given = field("authcode");
-            if given.is_empty() {
-                return render("请输入验证码", None);
+            if let Some(id) = cookie(&headers, "JSESSIONID") {
+                lock(&state.cas).captcha_sessions.insert(id);
             }
-            if !given.eq_ignore_ascii_case(answer) {
-                return render("验证码错误", None);
+            if let Some(error) = captcha_error(field("authcode"), answer) {
+                return render(error, None);
             }
         }
         Behaviour::Normal | Behaviour::MustChangePassword => {}
@@ -281,6 +292,17 @@ async fn login(
         &format!("iPlanetDirectoryPro={tgt}; Path=/; HttpOnly"),
     );
     response
+}
+
+/// The CAS's message for a missing or wrong captcha answer, if it is one.
+fn captcha_error(given: &str, answer: &str) -> Option<&'static str> {
+    if given.is_empty() {
+        Some("请输入验证码")
+    } else if !given.eq_ignore_ascii_case(answer) {
+        Some("验证码错误")
+    } else {
+        None
+    }
 }
 
 const LOGIN_PAGE: &str = r#"<!DOCTYPE html>

@@ -29,8 +29,6 @@ const PRACTICE_TERM: (&str, &str) = ("2024", "12");
 const EXAMS: &str = include_str!("../../../fixtures/ems/exams.json");
 const GRADES: &str = include_str!("../../../fixtures/ems/grades.json");
 const GPA_RANK: &str = include_str!("../../../fixtures/ems/gpa-rank.json");
-/// The term the fixtures of term-bound pages (timetable, exams) belong to.
-const FIXTURE_TERM: (&str, &str) = ("2025", "3");
 const LOGIN_PAGE: &str = include_str!("../../../fixtures/ems/student-info.session-expired.html");
 const ERROR_PAGE: &str = include_str!("../../../fixtures/ems/student-info.server-error.html");
 const INDEX_PAGE: &str = "<!DOCTYPE html><html><head><title>教学管理信息服务平台</title></head>\
@@ -88,11 +86,11 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
         .with_state(state)
 }
 
-fn html(body: &'static str) -> Response {
+fn html(body: impl IntoResponse) -> Response {
     ([(header::CONTENT_TYPE, "text/html;charset=UTF-8")], body).into_response()
 }
 
-fn json(body: &'static str) -> Response {
+fn json(body: impl IntoResponse) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
         body,
@@ -176,7 +174,7 @@ fn session_user(state: &FakeState, headers: &HeaderMap) -> Option<String> {
 }
 
 /// A page request: the page, the login redirect, or the error page.
-fn page(state: &FakeState, headers: &HeaderMap, body: fn() -> Response) -> Response {
+fn page(state: &FakeState, headers: &HeaderMap, body: impl FnOnce() -> Response) -> Response {
     if session_user(state, headers).is_none() {
         return redirect("/jwglxt/xtgl/login_slogin.html");
     }
@@ -208,7 +206,9 @@ async fn profile(State(state): State<Arc<FakeState>>, headers: HeaderMap) -> Res
 }
 
 async fn calendar(State(state): State<Arc<FakeState>>, headers: HeaderMap) -> Response {
-    page(&state, &headers, || html(CALENDAR))
+    page(&state, &headers, || {
+        html(state.term_dates.calendar(CALENDAR))
+    })
 }
 
 async fn buildings(State(state): State<Arc<FakeState>>, headers: HeaderMap) -> Response {
@@ -277,10 +277,13 @@ async fn timetable(
     if term.0.is_empty() || !matches!(term.1, "3" | "12" | "16") {
         return html(ERROR_PAGE);
     }
-    json(match term {
-        FIXTURE_TERM => TIMETABLE,
-        PRACTICE_TERM => TIMETABLE_PRACTICE,
-        _ => TIMETABLE_EMPTY,
+    let (xnm, xqm) = state.term_dates.term_codes();
+    json(if term == (xnm.as_str(), xqm) {
+        state.term_dates.json(TIMETABLE)
+    } else if term == PRACTICE_TERM {
+        TIMETABLE_PRACTICE.to_owned()
+    } else {
+        TIMETABLE_EMPTY.to_owned()
     })
 }
 
@@ -296,7 +299,11 @@ async fn exams(
     }
     let term = (field(&form, "xnm"), field(&form, "xqm"));
     let all = term == ("", "");
-    grid_page(&state, &form, EXAMS, |_| all || term == FIXTURE_TERM)
+    let (xnm, xqm) = state.term_dates.term_codes();
+    let current = term == (xnm.as_str(), xqm);
+    grid_page(&state, &form, &state.term_dates.json(EXAMS), |_| {
+        all || current
+    })
 }
 
 /// Grades of one term or of all; sorting by any column yields the error

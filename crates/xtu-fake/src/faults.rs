@@ -1,8 +1,11 @@
 //! Faults of the network and of the servers, injected in front of the fake's
 //! handlers: what the campus network and XTU's proxies do on a bad day.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -29,6 +32,48 @@ pub enum Fault {
     TruncatedBody,
     /// Redirect to the very same URL, forever.
     RedirectLoop,
+    /// Say nothing for this long, then drop the connection: a Wi-Fi link
+    /// that stalls and a middlebox that gives up on it.
+    Stall(Duration),
+}
+
+/// How long a stalled request of the [`FailureProfile`] hangs before its
+/// connection is dropped. Long enough to feel like a stall and to cost a
+/// client real time; shorter than any sensible client timeout (the CLI's is
+/// 30 s), so the client sees the connection reset, as campus Wi-Fi usually
+/// ends a stall, and a client with a shorter timeout sees a timeout.
+pub const STALL: Duration = Duration::from_secs(2);
+
+/// A flaky network in front of both systems: each request fails with
+/// probability `rate`, half of the failures a `502` from a gateway, half a
+/// [`Fault::Stall`] of [`STALL`]. Drawn from a seeded generator, so a run can
+/// be repeated (as far as the clients send the same requests in the same
+/// order).
+pub(crate) struct FailureProfile {
+    rate: f64,
+    rng: Mutex<StdRng>,
+}
+
+impl FailureProfile {
+    pub(crate) fn new(rate: f64, seed: u64) -> Self {
+        Self {
+            rate: rate.clamp(0.0, 1.0),
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+        }
+    }
+
+    /// The fault, if any, for the next request.
+    fn draw(&self) -> Option<Fault> {
+        let mut rng = lock(&self.rng);
+        if !rng.random_bool(self.rate) {
+            return None;
+        }
+        Some(if rng.random_bool(0.5) {
+            Fault::BadGateway
+        } else {
+            Fault::Stall(STALL)
+        })
+    }
 }
 
 /// Which requests a fault hits, and how many times.
@@ -38,6 +83,7 @@ pub struct FaultRule {
     fault: Fault,
     method: Option<String>,
     path: Option<String>,
+    query_contains: Option<String>,
     /// `None`: every matching request.
     times: Option<u32>,
 }
@@ -50,6 +96,7 @@ impl FaultRule {
             fault,
             method: None,
             path: None,
+            query_contains: None,
             times: None,
         }
     }
@@ -63,6 +110,12 @@ impl FaultRule {
     /// Only requests to this exact path (no query).
     pub fn path(mut self, path: &str) -> Self {
         self.path = Some(path.to_owned());
+        self
+    }
+
+    /// Only requests whose query string contains `text` (e.g. `ticket=`).
+    pub fn query_contains(mut self, text: &str) -> Self {
+        self.query_contains = Some(text.to_owned());
         self
     }
 
@@ -83,6 +136,10 @@ impl FaultRule {
                 .path
                 .as_deref()
                 .is_none_or(|p| request.uri().path() == p)
+            && self
+                .query_contains
+                .as_deref()
+                .is_none_or(|q| request.uri().query().is_some_and(|query| query.contains(q)))
     }
 }
 
@@ -120,7 +177,10 @@ pub(crate) async fn inject(
     request: Request,
     next: Next,
 ) -> Response {
-    let (delay, fault) = take_faults(&state, system, &request);
+    let (delay, mut fault) = take_faults(&state, system, &request);
+    if fault.is_none() {
+        fault = state.failures.as_ref().and_then(FailureProfile::draw);
+    }
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -128,6 +188,10 @@ pub(crate) async fn inject(
         None | Some(Fault::Latency(_)) => next.run(request).await,
         Some(Fault::Reset) => drop_connection(),
         Some(Fault::Hang) => std::future::pending().await,
+        Some(Fault::Stall(stall)) => {
+            tokio::time::sleep(stall).await;
+            drop_connection()
+        }
         Some(Fault::BadGateway) => (
             StatusCode::BAD_GATEWAY,
             [(header::CONTENT_TYPE, "text/html")],
@@ -187,5 +251,40 @@ impl crate::FakeXtu {
     /// Removes every fault rule.
     pub fn clear_faults(&self) {
         lock(&self.state().faults).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draws(rate: f64, seed: u64) -> Vec<Option<Fault>> {
+        let profile = FailureProfile::new(rate, seed);
+        (0..10_000).map(|_| profile.draw()).collect()
+    }
+
+    #[test]
+    fn the_profile_fails_its_share_half_and_half_repeatably() {
+        let draws = draws(0.2, 7);
+        let count = |fault: Fault| draws.iter().filter(|d| **d == Some(fault)).count();
+        let (gateway, stall) = (count(Fault::BadGateway), count(Fault::Stall(STALL)));
+        assert_eq!(
+            gateway + stall + draws.iter().filter(|d| d.is_none()).count(),
+            10_000
+        );
+        // Seeded: exact figures, so the bounds never flake.
+        assert!(
+            (1800..2200).contains(&(gateway + stall)),
+            "{gateway} + {stall}"
+        );
+        assert!(gateway.abs_diff(stall) < 200, "{gateway} vs {stall}");
+        assert_eq!(
+            draws,
+            self::draws(0.2, 7),
+            "the same seed, the same failures"
+        );
+        assert_ne!(draws, self::draws(0.2, 8));
+        assert!(self::draws(0.0, 1).iter().all(Option::is_none));
+        assert!(self::draws(1.0, 1).iter().all(Option::is_some));
     }
 }

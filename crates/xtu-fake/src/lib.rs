@@ -5,9 +5,13 @@
 //! It speaks the protocol of `xtu-protocol.md` closely enough for the clients
 //! to be tested end to end: real RSA keys bound to the CAS session, single-use
 //! `execution` tokens and service tickets, account behaviours (locked,
-//! disabled, captcha, must change password), session expiry, and a request
-//! log so tests can count requests. The academic-system pages it serves are
-//! the project's fixtures.
+//! disabled, captcha announced or revealed by a POST, must change password),
+//! session expiry, and a request log so tests can count requests. Faults are
+//! injected per rule ([`FaultRule`]) or as a flaky network
+//! ([`FakeXtuBuilder::fail_rate`]). The academic-system pages it serves are
+//! the project's fixtures, their term moved to today's when asked
+//! ([`FakeXtuBuilder::today`]). The `xtu-sandbox` binary serves it with demo
+//! accounts.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -25,8 +29,9 @@ mod cas;
 mod ems;
 mod faults;
 mod keys;
+mod term_dates;
 
-pub use faults::{Fault, FaultRule};
+pub use faults::{Fault, FaultRule, STALL};
 
 /// Which fake system a request reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,7 +72,9 @@ pub enum Behaviour {
     Disabled,
     /// The right password redirects to the change-password page.
     MustChangePassword,
-    /// A login needs this captcha answer in `authcode`.
+    /// A login needs this captcha answer in `authcode`. `getKaptchaStatus`
+    /// does not announce it: the answer to the first POST reveals it (and
+    /// flags the CAS session, whose status then says so).
     CaptchaRequired {
         /// The right answer.
         answer: String,
@@ -106,6 +113,9 @@ pub struct FakeXtuBuilder {
     stale_executions: u32,
     ems_requests_per_session: u64,
     listen: Option<(SocketAddr, SocketAddr)>,
+    failures: Option<(f64, u64)>,
+    captcha: Option<String>,
+    today: Option<chrono::NaiveDate>,
 }
 
 impl FakeXtuBuilder {
@@ -130,6 +140,32 @@ impl FakeXtuBuilder {
     /// Listen on these addresses instead of `127.0.0.1:0` (for the sandbox).
     pub fn listen(mut self, sso: SocketAddr, ems: SocketAddr) -> Self {
         self.listen = Some((sso, ems));
+        self
+    }
+
+    /// Moves the term-bound pages (teaching calendar, timetable, exams) from
+    /// the fixtures' term (2025-2026 term 1) to the term of `today`, which
+    /// then falls inside its teaching weeks; by default the fixtures are
+    /// served as they are. The sandbox passes today's date.
+    pub fn today(mut self, today: chrono::NaiveDate) -> Self {
+        self.today = Some(today);
+        self
+    }
+
+    /// A captcha on for every login, announced by `getKaptchaStatus`: every
+    /// POST needs `answer` in `authcode` (checked before the credentials).
+    pub fn captcha(mut self, answer: impl Into<String>) -> Self {
+        self.captcha = Some(answer.into());
+        self
+    }
+
+    /// A flaky network in front of both systems: each request fails with
+    /// probability `rate` (0 to 1), half of the failures a `502` from a
+    /// gateway, half a stall of [`STALL`] and then a dropped connection.
+    /// `seed` makes the sequence of failures repeatable. Fault rules added
+    /// with [`FakeXtu::inject`] take precedence.
+    pub fn fail_rate(mut self, rate: f64, seed: u64) -> Self {
+        self.failures = Some((rate, seed));
         self
     }
 
@@ -161,6 +197,14 @@ impl FakeXtuBuilder {
             ems: ems::EmsState::default(),
             log: Mutex::default(),
             faults: Mutex::default(),
+            captcha: self.captcha,
+            term_dates: self
+                .today
+                .map(term_dates::TermDates::around)
+                .unwrap_or_default(),
+            failures: self
+                .failures
+                .map(|(rate, seed)| faults::FailureProfile::new(rate, seed)),
         });
         state
             .ems
@@ -299,6 +343,9 @@ pub(crate) struct FakeState {
     pub(crate) ems: ems::EmsState,
     log: Mutex<Vec<RecordedRequest>>,
     faults: Mutex<Vec<FaultRule>>,
+    failures: Option<faults::FailureProfile>,
+    captcha: Option<String>,
+    pub(crate) term_dates: term_dates::TermDates,
 }
 
 impl FakeState {

@@ -96,6 +96,17 @@ impl TransportError {
         }
     }
 
+    /// A short name of the failure, without hosts or causes (for logs).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Timeout { .. } => "timeout",
+            Self::Connect { .. } => "connect",
+            Self::TooLarge { .. } => "too large",
+            Self::Other { .. } => "transport",
+            Self::Setup(_) => "setup",
+        }
+    }
+
     /// Whether retrying the same idempotent request could succeed.
     pub fn is_transient(&self) -> bool {
         matches!(
@@ -155,33 +166,76 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Idempotent requests (GETs) are tried this many times in all.
-pub const IDEMPOTENT_ATTEMPTS: u32 = 3;
-/// Wait before the first retry; doubles for each further one.
-pub const RETRY_BACKOFF: std::time::Duration = std::time::Duration::from_millis(200);
+/// Waits before each retry of an idempotent request (GETs): three tries in all.
+pub const IDEMPOTENT_BACKOFF: [Duration; 2] =
+    [Duration::from_millis(200), Duration::from_millis(400)];
 
-/// Runs an idempotent request, retrying it (at most
-/// [`IDEMPOTENT_ATTEMPTS`]` - 1` times, with exponential backoff from
-/// [`RETRY_BACKOFF`]) while `transient` says its failure may pass. Never use
-/// it for a request with effects, such as a login POST.
+/// Runs an idempotent request, retrying it after each wait of
+/// [`IDEMPOTENT_BACKOFF`] while `transient` says its failure may pass. Never
+/// use it for a request with effects, such as a login POST.
 pub async fn retry_idempotent<T, E, Fut>(
+    request: impl FnMut() -> Fut,
+    transient: impl Fn(&E) -> bool,
+) -> Result<T, E>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    retry(&IDEMPOTENT_BACKOFF, request, transient).await
+}
+
+/// Runs `request`, and again after each wait of `backoff` (each lengthened
+/// by a random part of up to half of it, so that clients failing together
+/// do not retry together) while `transient` says its failure may pass. The
+/// requests sent inside are logged with their attempt number.
+pub async fn retry<T, E, Fut>(
+    backoff: &[Duration],
     mut request: impl FnMut() -> Fut,
     transient: impl Fn(&E) -> bool,
 ) -> Result<T, E>
 where
     Fut: std::future::Future<Output = Result<T, E>>,
 {
-    let mut backoff = RETRY_BACKOFF;
-    for _ in 1..IDEMPOTENT_ATTEMPTS {
-        match request().await {
+    let mut attempt = 1;
+    for wait in backoff {
+        match with_attempt(attempt, request()).await {
             Err(e) if transient(&e) => {
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
+                tokio::time::sleep(jittered(*wait)).await;
+                attempt += 1;
             }
             other => return other,
         }
     }
-    request().await
+    with_attempt(attempt, request()).await
+}
+
+/// `wait` plus a random part of up to half of it.
+pub fn jittered(wait: Duration) -> Duration {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    // Each `RandomState` is seeded afresh: random enough for a jitter,
+    // without a dependency on a random number generator.
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let half_ms = u64::try_from(wait.as_millis() / 2).unwrap_or(u64::MAX);
+    wait + Duration::from_millis(random.checked_rem(half_ms + 1).unwrap_or(0))
+}
+
+tokio::task_local! {
+    /// The attempt number of the requests sent by the current task, set by
+    /// [`retry`] and by callers that retry a whole exchange themselves. The
+    /// innermost counts: a GET retried in place logs its own tries; a
+    /// request sent once within a retried exchange (the hand-off's ticket
+    /// hop, a login POST) logs the exchange's.
+    static ATTEMPT: u32;
+}
+
+/// Runs `future` with the requests it sends logged as attempt `attempt`.
+pub async fn with_attempt<F: std::future::Future>(attempt: u32, future: F) -> F::Output {
+    ATTEMPT.scope(attempt, future).await
+}
+
+fn current_attempt() -> u32 {
+    ATTEMPT.try_with(|attempt| *attempt).unwrap_or(1)
 }
 
 /// Statuses a proxy in front of XTU answers while XTU is down or restarting:
@@ -190,9 +244,54 @@ pub fn is_gateway_error(status: u16) -> bool {
     matches!(status, 502..=504)
 }
 
-/// Sends a request, converting errors.
+/// The `tracing` target of the one event logged per request.
+pub const LOG_TARGET: &str = "xtu::http";
+
+/// Sends a request, converting errors, and logs it: one `DEBUG` event on
+/// [`LOG_TARGET`] per request with its method, host, path, status (or
+/// error), milliseconds, attempt number and, for a redirect, the target's
+/// host and path. Never a query string, cookie, header or body: those carry
+/// tickets, tokens and passwords.
 pub async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, TransportError> {
-    request.send().await.map_err(TransportError::from_reqwest)
+    let (client, request) = request.build_split();
+    let request = request.map_err(TransportError::from_reqwest)?;
+    let method = request.method().clone();
+    let url = request.url().clone();
+    let started = std::time::Instant::now();
+    let result = client
+        .execute(request)
+        .await
+        .map_err(TransportError::from_reqwest);
+    let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let (host, path, attempt) = (host_of(&url), url.path(), current_attempt());
+    match &result {
+        Ok(response) => {
+            let redirect = location(response);
+            tracing::debug!(
+                target: LOG_TARGET,
+                %method,
+                host,
+                path,
+                status = response.status().as_u16(),
+                ms,
+                attempt,
+                redirect_host = redirect.as_ref().map(host_of),
+                redirect_path = redirect.as_ref().map(Url::path),
+                "http request"
+            );
+        }
+        Err(error) => tracing::debug!(
+            target: LOG_TARGET,
+            %method,
+            host,
+            path,
+            error = error.kind(),
+            ms,
+            attempt,
+            "http request failed"
+        ),
+    }
+    result
 }
 
 /// Reads a whole body, refusing more than `max` bytes without buffering them.

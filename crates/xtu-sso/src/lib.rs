@@ -15,7 +15,10 @@ mod session;
 mod token;
 
 pub use jar::CookieJar;
-pub use login::{DEFAULT_BASE_URL, LoginAttempt, LoginError, SsoClient, SsoClientBuilder};
+pub use login::{
+    DEFAULT_BASE_URL, LoginAttempt, LoginError, LoginHooks, MAX_PASSWORD_POSTS, NoCaptcha,
+    SsoClient, SsoClientBuilder,
+};
 pub use rsa::{EncryptError, PublicKey};
 pub use session::SsoSession;
 pub use token::{

@@ -18,6 +18,44 @@ use crate::session::SsoSession;
 /// Default base URL of XTU's single sign-on.
 pub const DEFAULT_BASE_URL: &str = "https://portal2020.xtu.edu.cn";
 
+/// A login sends at most this many password POSTs (a stale `execution`
+/// and an outcome lost to the network included): a retry after a wrong
+/// password counts towards XTU's 24-hour lockout.
+pub const MAX_PASSWORD_POSTS: u32 = 2;
+
+/// What a login asks of its caller ([`SsoClient::login_with`]).
+pub trait LoginHooks {
+    /// Called before each password POST; records the attempt (e.g. in a
+    /// lockout guard). `false` stops the login with
+    /// [`LoginError::AttemptRefused`], without a POST.
+    fn allow_password_post(&mut self) -> bool;
+
+    /// The CAS asks for a captcha: the image as it came (XTU's is a JPEG).
+    /// The answer, or `None` to stop with [`LoginError::CaptchaRequired`]
+    /// without a password POST.
+    fn captcha(&mut self, image: &[u8]) -> Option<String>;
+}
+
+/// Hooks that allow every password POST and answer no captcha (what
+/// [`SsoClient::login`] uses).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoCaptcha;
+
+impl LoginHooks for NoCaptcha {
+    fn allow_password_post(&mut self) -> bool {
+        true
+    }
+
+    fn captcha(&mut self, _image: &[u8]) -> Option<String> {
+        None
+    }
+}
+
+/// The message of a captcha demand found before any POST.
+const CAPTCHA_ANNOUNCED: &str = "the login server asks for a captcha (no password was sent)";
+/// Wait before a POST whose outcome was lost is sent again (jittered).
+const UNKNOWN_OUTCOME_BACKOFF: Duration = Duration::from_millis(300);
+
 /// Why a login did not give a session. Messages carry the site's own text
 /// where there is one, and never a password, token, cookie or ticket URL.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +99,10 @@ pub enum LoginError {
         /// The site's message.
         message: String,
     },
+    /// The caller's guard ([`LoginHooks::allow_password_post`]) allowed no
+    /// further password POST; none was sent.
+    #[error("login not attempted: too many recent login attempts for this account")]
+    AttemptRefused,
     /// The `execution` token was stale twice in a row.
     #[error(
         "the login server keeps rejecting its own login form (stale execution token); try again later"
@@ -162,10 +204,36 @@ impl SsoClient {
         &self.base
     }
 
-    /// Logs in without a captcha. A captcha demand is
-    /// [`LoginError::CaptchaRequired`]: answer it with [`Self::begin`].
+    /// Logs in without a captcha: a captcha demand is
+    /// [`LoginError::CaptchaRequired`] (answer it with [`Self::login_with`]).
     pub async fn login(&self, username: &str, password: &str) -> Result<SsoSession, LoginError> {
-        self.begin().await?.submit(username, password, None).await
+        self.login_with(username, password, &mut NoCaptcha).await
+    }
+
+    /// Logs in, asking `hooks` before each password POST and for any
+    /// captcha.
+    ///
+    /// Whether a captcha is on is asked (`getKaptchaStatus`) in the login
+    /// page's session before any POST; when it is, the image goes to
+    /// [`LoginHooks::captcha`] and no password is sent without an answer.
+    /// At most [`MAX_PASSWORD_POSTS`] password POSTs are sent, each only
+    /// after [`LoginHooks::allow_password_post`] agreed. After any answer
+    /// of the CAS (bad credentials, locked, disabled, wrong captcha) there
+    /// is no other POST, except with a fresh form when the answer was a
+    /// stale `execution`, or a captcha the status did not announce (then
+    /// the hooks are asked first). When the outcome of a POST is unknown
+    /// (no answer, a timeout, 502-504), it is sent once more with a fresh
+    /// login form and key.
+    pub async fn login_with(
+        &self,
+        username: &str,
+        password: &str,
+        hooks: &mut impl LoginHooks,
+    ) -> Result<SsoSession, LoginError> {
+        self.begin()
+            .await?
+            .run(username, password, None, hooks)
+            .await
     }
 
     /// Opens a CAS session: the login page (which sets the session cookie),
@@ -276,11 +344,7 @@ impl LoginAttempt {
                 }
                 Ok(http::read_body(response, max_bytes).await?)
             },
-            |error| match error {
-                LoginError::Transport(e) => e.is_transient(),
-                LoginError::UnexpectedResponse { status, .. } => http::is_gateway_error(*status),
-                _ => false,
-            },
+            is_transient,
         )
         .await
     }
@@ -320,45 +384,118 @@ impl LoginAttempt {
         self.get_ok(url, self.sso.http.max_body_bytes).await
     }
 
-    /// Sends the credentials (and captcha answer). Only a stale `execution`
-    /// is retried, once, with a fresh form: any other failure is final,
-    /// because a retry after a wrong password can lock the account.
+    /// Sends the credentials with a captcha answer to the image of this
+    /// attempt (if any), with the rules of [`SsoClient::login_with`]: the
+    /// answer is reused for a second POST, and a captcha demand without an
+    /// answer is [`LoginError::CaptchaRequired`].
     pub async fn submit(
-        mut self,
+        self,
         username: &str,
         password: &str,
         captcha: Option<&str>,
     ) -> Result<SsoSession, LoginError> {
-        for attempt in 0..2 {
-            if attempt > 0 {
-                self.refresh().await?;
-            }
-            let key = self.key.as_ref().ok_or(LoginError::InvalidPublicKey)?;
-            let encrypted = key.encrypt_password(password).map_err(|e| match e {
-                EncryptError::InvalidKey => LoginError::InvalidPublicKey,
-                other => LoginError::InvalidPassword(other),
-            })?;
-            let form = [
-                ("username", username),
-                ("password", encrypted.as_str()),
-                ("execution", self.execution.as_str()),
-                ("_eventId", "submit"),
-                ("authcode", captcha.unwrap_or_default()),
-                ("mobileCode", ""),
-            ];
-            let response = http::send(self.client.post(self.sso.login_url()).form(&form)).await?;
-            match self.outcome(response, captcha.is_some()).await? {
-                Outcome::Ticket(ticket_url) => {
-                    // Completes the login at the service, as a browser would;
-                    // its answer does not matter, its cookies do.
-                    let response = http::send(self.client.get(ticket_url)).await?;
-                    drop(response);
-                    return Ok(SsoSession::new(self.jar));
+        self.run(
+            username,
+            password,
+            captcha.map(str::to_owned),
+            &mut NoCaptcha,
+        )
+        .await
+    }
+
+    /// The login loop: at most [`MAX_PASSWORD_POSTS`] POSTs, each allowed
+    /// by `hooks`, each preceded by the captcha check unless `given`
+    /// already answers it.
+    async fn run(
+        mut self,
+        username: &str,
+        password: &str,
+        given: Option<String>,
+        hooks: &mut impl LoginHooks,
+    ) -> Result<SsoSession, LoginError> {
+        let mut posts = 0;
+        // The CAS's captcha demand that a POST met, when the status had not
+        // announced one.
+        let mut revealed: Option<LoginError> = None;
+        loop {
+            let answer = match &given {
+                Some(answer) => Some(answer.clone()),
+                None if revealed.is_some() || self.captcha_required().await? => {
+                    let image = self.captcha_image().await?;
+                    let Some(answer) = hooks.captcha(&image) else {
+                        return Err(revealed.unwrap_or_else(|| LoginError::CaptchaRequired {
+                            message: CAPTCHA_ANNOUNCED.to_owned(),
+                        }));
+                    };
+                    Some(answer)
                 }
-                Outcome::StaleExecution => continue,
+                None => None,
+            };
+            if !hooks.allow_password_post() {
+                return Err(LoginError::AttemptRefused);
             }
+            posts += 1;
+            let sent = self.post(username, password, answer.as_deref());
+            let error = match http::with_attempt(posts, sent).await {
+                Ok(Outcome::Ticket(ticket_url)) => return Ok(self.follow_ticket(ticket_url).await),
+                Ok(Outcome::StaleExecution) => LoginError::StaleExecution,
+                Err(error) => error,
+            };
+            let outcome_unknown = is_transient(&error);
+            let captcha_demand =
+                matches!(error, LoginError::CaptchaRequired { .. }) && answer.is_none();
+            let again =
+                outcome_unknown || captcha_demand || matches!(error, LoginError::StaleExecution);
+            if !again || posts >= MAX_PASSWORD_POSTS {
+                return Err(error);
+            }
+            if captcha_demand {
+                revealed = Some(error);
+            }
+            if outcome_unknown {
+                tokio::time::sleep(http::jittered(UNKNOWN_OUTCOME_BACKOFF)).await;
+            }
+            self.refresh().await?;
         }
-        Err(LoginError::StaleExecution)
+    }
+
+    /// One password POST and what the CAS answered.
+    async fn post(
+        &self,
+        username: &str,
+        password: &str,
+        captcha: Option<&str>,
+    ) -> Result<Outcome, LoginError> {
+        let key = self.key.as_ref().ok_or(LoginError::InvalidPublicKey)?;
+        let encrypted = key.encrypt_password(password).map_err(|e| match e {
+            EncryptError::InvalidKey => LoginError::InvalidPublicKey,
+            other => LoginError::InvalidPassword(other),
+        })?;
+        let form = [
+            ("username", username),
+            ("password", encrypted.as_str()),
+            ("execution", self.execution.as_str()),
+            ("_eventId", "submit"),
+            ("authcode", captcha.unwrap_or_default()),
+            ("mobileCode", ""),
+        ];
+        let response = http::send(self.client.post(self.sso.login_url()).form(&form)).await?;
+        self.outcome(response, captcha.is_some()).await
+    }
+
+    /// Completes the login at the service, as a browser would. Its answer
+    /// does not matter, its cookies might; the CAS cookies that make the
+    /// session came with the POST's answer, so a failure here does not fail
+    /// the login (and a ticket is single-use: it is never sent again).
+    async fn follow_ticket(self, ticket_url: Url) -> SsoSession {
+        if let Err(error) = http::send(self.client.get(ticket_url)).await {
+            tracing::debug!(
+                target: http::LOG_TARGET,
+                error = error.kind(),
+                "the service ticket could not be delivered; the CAS session stands"
+            );
+        }
+        SsoSession::new(self.jar)
     }
 
     async fn outcome(
@@ -392,6 +529,16 @@ impl LoginAttempt {
         let body = http::read_body(response, self.sso.http.max_body_bytes).await?;
         let page = read_login_page(&String::from_utf8_lossy(&body));
         Err(classify(page, answered_captcha))
+    }
+}
+
+/// A failure that may pass: no answer, or a gateway's instead of the CAS's.
+/// For a POST it means its outcome is unknown.
+fn is_transient(error: &LoginError) -> bool {
+    match error {
+        LoginError::Transport(e) => e.is_transient(),
+        LoginError::UnexpectedResponse { status, .. } => http::is_gateway_error(*status),
+        _ => false,
     }
 }
 

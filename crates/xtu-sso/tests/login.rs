@@ -23,6 +23,15 @@ fn client(fake: &FakeXtu) -> SsoClient {
         .expect("valid client")
 }
 
+/// A client that gives up on a hanging request quickly.
+fn impatient_client(fake: &FakeXtu) -> SsoClient {
+    SsoClient::builder()
+        .base_url(fake.sso_base_url())
+        .timeout(Duration::from_millis(500))
+        .build()
+        .expect("valid client")
+}
+
 fn posts(fake: &FakeXtu) -> usize {
     fake.count(System::Sso, "POST", "/cas/login")
 }
@@ -46,7 +55,7 @@ async fn success_costs_the_protocol_minimum_and_yields_the_cas_cookies() {
     assert!(session.jar().contains("CASTGC"));
     assert!(session.jar().contains("iPlanetDirectoryPro"));
     assert!(session.jar().contains("JSESSIONID"));
-    // Login page, public key, POST, ticket follow: nothing else.
+    // Login page, public key, captcha status, POST, ticket follow: nothing else.
     let requests: Vec<(String, String)> = fake
         .requests()
         .into_iter()
@@ -55,6 +64,7 @@ async fn success_costs_the_protocol_minimum_and_yields_the_cas_cookies() {
     let expected = [
         ("GET", "/cas/login"),
         ("GET", "/cas/v2/getPubKey"),
+        ("GET", "/cas/v2/getKaptchaStatus"),
         ("POST", "/cas/login"),
         ("GET", "/application-center"),
     ];
@@ -112,10 +122,11 @@ async fn a_locked_account_reports_its_unlock_time() {
 
 #[tokio::test]
 async fn a_captcha_is_required_then_answered() {
-    let fake = fake(Behaviour::CaptchaRequired {
-        answer: "ab12".into(),
-    })
-    .await;
+    let fake = FakeXtu::builder()
+        .account(Account::new(USER, PASSWORD))
+        .captcha("ab12")
+        .start()
+        .await;
     let sso = client(&fake);
     let error = sso
         .login(USER, PASSWORD)
@@ -125,6 +136,7 @@ async fn a_captcha_is_required_then_answered() {
         matches!(error, LoginError::CaptchaRequired { .. }),
         "{error:?}"
     );
+    assert_eq!(posts(&fake), 0, "announced: no password sent");
 
     let attempt = sso.begin().await.expect("login page");
     assert!(attempt.captcha_required().await.expect("status"));
@@ -307,31 +319,53 @@ mod faults {
         assert_eq!(posts(&fake), 1);
     }
 
+    /// Every way a POST's answer can be lost.
+    const LOST_ANSWERS: [Fault; 4] = [
+        Fault::BadGateway,
+        Fault::Reset,
+        Fault::TruncatedBody,
+        Fault::Hang,
+    ];
+
+    /// A fake whose login POSTs meet `fault` (the next `times`, or all).
+    async fn fake_losing_posts(fault: Fault, times: Option<u32>) -> FakeXtu {
+        let fake = fake(Behaviour::Normal).await;
+        let rule = FaultRule::new(System::Sso, fault)
+            .method("POST")
+            .path("/cas/login");
+        fake.inject(match times {
+            Some(n) => rule.times(n),
+            None => rule,
+        });
+        fake
+    }
+
     #[tokio::test]
-    async fn the_login_post_is_never_retried() {
-        for fault in [
-            Fault::BadGateway,
-            Fault::Reset,
-            Fault::TruncatedBody,
-            Fault::Hang,
-        ] {
-            let fake = fake(Behaviour::Normal).await;
-            fake.inject(
-                FaultRule::new(System::Sso, fault)
-                    .method("POST")
-                    .path("/cas/login")
-                    .times(1),
+    async fn a_login_post_whose_outcome_is_lost_is_sent_once_more() {
+        for fault in LOST_ANSWERS {
+            let fake = fake_losing_posts(fault, Some(1)).await;
+            let client = impatient_client(&fake);
+            let session = client.login(USER, PASSWORD).await;
+            assert!(session.is_ok(), "{fault:?}: {session:?}");
+            assert_eq!(posts(&fake), 2, "{fault:?}");
+            assert_eq!(
+                fake.count(System::Sso, "GET", "/cas/login"),
+                2,
+                "{fault:?}: a fresh login page for the second POST"
             );
-            let client = SsoClient::builder()
-                .base_url(fake.sso_base_url())
-                .timeout(Duration::from_millis(500))
-                .build()
-                .expect("valid client");
+        }
+    }
+
+    #[tokio::test]
+    async fn never_more_than_two_login_posts() {
+        for fault in LOST_ANSWERS {
+            let fake = fake_losing_posts(fault, None).await;
+            let client = impatient_client(&fake);
             let error = client
                 .login(USER, PASSWORD)
                 .await
                 .expect_err("the POST failed");
-            assert_eq!(posts(&fake), 1, "{fault:?}: {error:?}");
+            assert_eq!(posts(&fake), 2, "{fault:?}: {error:?}");
             assert_no_secrets(&error);
             let expected = match fault {
                 Fault::BadGateway => {

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# How `xtu` fares on a flaky network: campus Wi-Fi at peak hours, where a
+# share of requests fail (half a 502 from a gateway, half a 2-second stall
+# and then a dropped connection). Loopback only.
+#
+#   scripts/flaky-network.sh
+#
+# Builds release `xtu` and `xtu-sandbox`, starts the sandbox with
+# `--fail-rate $RATE --seed $SEED`, then runs `xtu login` $RUNS times (each
+# in a fresh state directory) and `xtu info` $RUNS times on one stored
+# session (warm queries). Prints the successes of each and their median wall
+# time. A benchmark, not a test: the figures go in the notes.
+#
+# Tunables: RATE (0.2), SEED (7), RUNS (30), PORT (18700; the academic
+# system listens on PORT+1), XTU_TIMEOUT (seconds per request, xtu's default).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RATE=${RATE:-0.2}
+SEED=${SEED:-7}
+RUNS=${RUNS:-30}
+PORT=${PORT:-18700}
+USERNAME=202205561111
+
+cd "$ROOT"
+CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2} cargo build --release --locked \
+    -p xtu-cli --bin xtu -p xtu-fake --bin xtu-sandbox
+XTU="$ROOT/target/release/xtu"
+SANDBOX="$ROOT/target/release/xtu-sandbox"
+
+WORK=$(mktemp -d)
+SANDBOX_PID=
+cleanup() {
+    if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"$SANDBOX" --listen "127.0.0.1:$PORT" --fail-rate "$RATE" --seed "$SEED" 2>"$WORK/sandbox.log" &
+SANDBOX_PID=$!
+for _ in $(seq 50); do
+    if (echo >"/dev/tcp/127.0.0.1/$((PORT + 1))") 2>/dev/null; then break; fi
+    sleep 0.1
+done
+
+export XTU_SSO_BASE_URL="http://127.0.0.1:$PORT"
+export XTU_EMS_BASE_URL="http://127.0.0.1:$((PORT + 1))"
+export XTU_PASSWORD=sandbox
+# No keyring, no user configuration: only what the runs store.
+unset XTU_TOKEN XTU_USER
+
+# measure OUT fresh|warm CMD...: runs CMD $RUNS times, each in a fresh state
+# directory or all in the warm one; appends "ok|fail SECONDS" lines to OUT.
+measure() {
+    local out=$1 fresh=$2
+    shift 2
+    for run in $(seq "$RUNS"); do
+        local state="$WORK/warm"
+        if [ "$fresh" = fresh ]; then state="$WORK/login-$run"; fi
+        local start end status=ok
+        start=$(date +%s.%N)
+        XTU_STATE_DIR="$state" "$@" >/dev/null 2>>"$WORK/errors.log" || status=fail
+        end=$(date +%s.%N)
+        awk -v s="$start" -v e="$end" -v st="$status" 'BEGIN {printf "%s %.3f\n", st, e - s}' >>"$out"
+    done
+}
+
+summary() {
+    local name=$1 file=$2
+    local ok median
+    ok=$(grep -c '^ok' "$file" || true)
+    median=$(awk '{print $2}' "$file" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m}')
+    printf '%-6s %2d/%d succeeded, median %s s\n' "$name" "$ok" "$RUNS" "$median"
+}
+
+measure "$WORK/login.txt" fresh "$XTU" login --username "$USERNAME"
+
+# One stored session for the warm queries; logging in may take a few tries
+# on this network.
+for _ in $(seq 10); do
+    if XTU_STATE_DIR="$WORK/warm" "$XTU" login --username "$USERNAME" >/dev/null 2>&1; then break; fi
+done
+measure "$WORK/warm.txt" warm "$XTU" info
+
+echo "fail rate $RATE, seed $SEED, $RUNS runs each ($(git rev-parse --short HEAD))"
+summary login "$WORK/login.txt"
+summary warm "$WORK/warm.txt"
+if [ -s "$WORK/errors.log" ]; then
+    echo "errors (by message):"
+    sort "$WORK/errors.log" | uniq -c | sort -rn | head -10
+fi
