@@ -3,7 +3,7 @@
 //! they live here so that every front end (the CLI, the MCP server, another
 //! program) classifies a failure the same way.
 
-use xtu_ems::{EmsError, ParseError};
+use xtu_ems::EmsError;
 use xtu_sso::{LoginError, TokenError};
 
 /// Stable exit codes.
@@ -86,7 +86,15 @@ fn login_exit_code(error: &LoginError) -> ExitCode {
         LoginError::MustChangePassword => ExitCode::MustChangePassword,
         LoginError::AccountDisabled => ExitCode::AccountDisabled,
         LoginError::Transport(_) => ExitCode::Network,
-        LoginError::InvalidPassword(_) | LoginError::InvalidBaseUrl(_) => ExitCode::Usage,
+        LoginError::UnexpectedResponse { status, .. }
+            if xtu_sso::http::is_gateway_error(*status) =>
+        {
+            ExitCode::Network
+        }
+        // The lockout guard stopped a second password: the message says why.
+        LoginError::InvalidPassword(_)
+        | LoginError::InvalidBaseUrl(_)
+        | LoginError::AttemptRefused => ExitCode::Usage,
         _ => ExitCode::UnexpectedPage,
     }
 }
@@ -95,9 +103,13 @@ fn ems_exit_code(error: &EmsError) -> ExitCode {
     match error {
         EmsError::SsoSessionExpired | EmsError::SessionExpired => ExitCode::SessionExpired,
         EmsError::ServerError { .. } => ExitCode::ServerError,
-        EmsError::Transport(_) => ExitCode::Network,
+        // A gateway's 502-504 and a hand-off cut short pass with time: the
+        // network's fault, not a changed site.
+        EmsError::Transport(_) | EmsError::HandOffInterrupted => ExitCode::Network,
+        EmsError::UnexpectedResponse { status, .. } if xtu_sso::http::is_gateway_error(*status) => {
+            ExitCode::Network
+        }
         EmsError::Query(_) | EmsError::Token(_) | EmsError::BaseUrl(_) => ExitCode::Usage,
-        EmsError::Parse(ParseError::SessionExpired) => ExitCode::SessionExpired,
         _ => ExitCode::UnexpectedPage,
     }
 }

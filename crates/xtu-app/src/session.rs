@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use xtu_ems::{EmsClient, EmsClientBuilder, EmsError};
-use xtu_sso::{LoginError, SsoClient, SsoSession, TokenFormat};
+use xtu_sso::{LoginError, LoginHooks, SsoClient, SsoSession, TokenFormat};
 
 use crate::error::Error;
 use crate::store::{Guard, MAX_MANUAL_FAILURES, Store, StoreDir, StoredSession};
@@ -51,6 +51,41 @@ pub struct LoginOptions {
     pub remember: bool,
     /// Consent to remembering it in a 0600 file instead of the OS keyring.
     pub insecure_store: bool,
+}
+
+/// The lockout guard as the login's hooks: each password POST after the
+/// first counts as a failure before it is sent (the first one's outcome may
+/// have been a failure nobody saw), and none is sent once the guard is full
+/// unless forced. A success clears the guard afterwards.
+struct GuardedLogin<'a, 'c> {
+    store: &'a Store,
+    username: &'a str,
+    force: bool,
+    posts: usize,
+    captcha: &'c mut (dyn FnMut(&[u8]) -> Option<String> + Send),
+}
+
+impl LoginHooks for GuardedLogin<'_, '_> {
+    fn allow_password_post(&mut self) -> bool {
+        if self.posts > 0 {
+            let Ok(mut guard) = self.store.guard(self.username) else {
+                return false;
+            };
+            guard.manual_failures.push(now());
+            if self.store.save_guard(self.username, &guard).is_err() {
+                return false;
+            }
+            if guard.recent_failures(now()) >= MAX_MANUAL_FAILURES && !self.force {
+                return false;
+            }
+        }
+        self.posts += 1;
+        true
+    }
+
+    fn captcha(&mut self, image: &[u8]) -> Option<String> {
+        (self.captcha)(image)
+    }
 }
 
 /// What `whoami` reports.
@@ -175,12 +210,16 @@ impl Xtu {
 
     /// A manual login, guarded against locking the account: after
     /// [`MAX_MANUAL_FAILURES`] failures within 24 hours it is refused unless
-    /// `options.force`. Stores both sessions and makes `username` current.
+    /// `options.force`, and every password sent counts (a second one, sent
+    /// when the first one's answer was lost, too). A captcha is asked of
+    /// `captcha` (the image; `None`: stop, no password sent). Stores both
+    /// sessions and makes `username` current.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
         options: LoginOptions,
+        captcha: &mut (dyn FnMut(&[u8]) -> Option<String> + Send),
     ) -> Result<(), Error> {
         if options.remember && !options.insecure_store {
             // A plain file needs the user's explicit consent: without a keyring,
@@ -191,8 +230,7 @@ impl Xtu {
         // Held for the whole login: a second login waits instead of sending
         // a second password at the same time.
         let _lock = store.lock()?;
-        let mut guard = store.guard(username)?;
-        let failures = guard.recent_failures(now());
+        let failures = store.guard(username)?.recent_failures(now());
         if failures >= MAX_MANUAL_FAILURES && !options.force {
             return Err(Error::Usage(format!(
                 "{failures} failed logins for {username} in the last 24 hours; XTU locks an account \
@@ -204,11 +242,32 @@ impl Xtu {
                 "{failures} failed logins in the last 24 hours: another failure may lock the account"
             );
         }
-        if let Err(error) = self.log_in_and_store(&store, username, password).await {
-            if matches!(error, Error::Login(LoginError::BadCredentials { .. })) {
+        let mut hooks = GuardedLogin {
+            store: &store,
+            username,
+            force: options.force,
+            posts: 0,
+            captcha,
+        };
+        if let Err(error) = self
+            .log_in_and_store(&store, username, password, &mut hooks)
+            .await
+        {
+            let refused = matches!(error, Error::Login(LoginError::BadCredentials { .. }));
+            // A password whose answer was lost may have been a failure too.
+            let unanswered = hooks.posts > 0 && error.exit_code() == crate::ExitCode::Network;
+            if refused || unanswered {
+                let mut guard = store.guard(username)?;
                 guard.manual_failures.push(now());
-                guard.auto_login_blocked = true;
+                guard.auto_login_blocked |= refused;
                 store.save_guard(username, &guard)?;
+            }
+            if matches!(error, Error::Login(LoginError::AttemptRefused)) {
+                return Err(Error::Usage(format!(
+                    "{MAX_MANUAL_FAILURES} failed or unanswered logins for {username} in the last \
+                     24 hours: no further password was sent (XTU locks an account for 24 hours \
+                     after too many). Check the password, then run again with --force"
+                )));
             }
             return Err(error);
         }
@@ -235,8 +294,12 @@ impl Xtu {
         store: &Store,
         username: &str,
         password: &str,
+        hooks: &mut GuardedLogin<'_, '_>,
     ) -> Result<EmsClient, Error> {
-        let session = self.sso_client()?.login(username, password).await?;
+        let session = self
+            .sso_client()?
+            .login_with(username, password, hooks)
+            .await?;
         let ems = self.ems_builder().enter(&session).await?;
         store.save(&StoredSession {
             username: username.to_owned(),
@@ -259,7 +322,19 @@ impl Xtu {
         let Some(password) = self.vault.load(username).or(store.load_password(username)?) else {
             return Err(expired());
         };
-        match self.log_in_and_store(store, username, &password).await {
+        // Nobody is there to answer a captcha: it ends the attempt (exit 5).
+        let mut no_captcha = |_: &[u8]| None;
+        let mut hooks = GuardedLogin {
+            store,
+            username,
+            force: false,
+            posts: 0,
+            captcha: &mut no_captcha,
+        };
+        match self
+            .log_in_and_store(store, username, &password, &mut hooks)
+            .await
+        {
             Err(Error::Login(LoginError::BadCredentials { message })) => {
                 guard.auto_login_blocked = true;
                 store.save_guard(username, &guard)?;

@@ -41,7 +41,7 @@ async fn a_login_is_stored_privately_and_queries_need_no_token() {
     let fake = fake().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let xtu = xtu(&fake, &dir);
-    xtu.login(USER, PASSWORD, LoginOptions::default())
+    xtu.login(USER, PASSWORD, LoginOptions::default(), &mut |_| None)
         .await
         .expect("login");
     #[cfg(unix)]
@@ -78,7 +78,7 @@ async fn an_expired_academic_session_is_re_entered_without_a_password() {
     let fake = fake().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let xtu = xtu(&fake, &dir);
-    xtu.login(USER, PASSWORD, LoginOptions::default())
+    xtu.login(USER, PASSWORD, LoginOptions::default(), &mut |_| None)
         .await
         .expect("login");
     fake.expire_ems_sessions();
@@ -112,7 +112,9 @@ async fn a_remembered_password_logs_in_again_once() {
         insecure_store: true,
         ..LoginOptions::default()
     };
-    xtu.login(USER, PASSWORD, remember).await.expect("login");
+    xtu.login(USER, PASSWORD, remember, &mut |_| None)
+        .await
+        .expect("login");
     fake.expire_ems_sessions();
     fake.expire_sso_sessions();
     xtu.query(None, |ems| async move { ems.student_profile().await })
@@ -130,7 +132,7 @@ async fn without_a_keyring_remember_is_refused_before_any_request() {
         remember: true,
         ..LoginOptions::default()
     };
-    let refused = xtu.login(USER, PASSWORD, remember).await;
+    let refused = xtu.login(USER, PASSWORD, remember, &mut |_| None).await;
     assert!(matches!(refused, Err(Error::Usage(m)) if m.contains("--insecure-store")));
     assert!(fake.requests().is_empty());
 }
@@ -141,19 +143,25 @@ async fn three_failures_in_a_day_stop_the_next_login_before_it_is_sent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let xtu = xtu(&fake, &dir);
     for _ in 0..3 {
-        let failed = xtu.login(USER, "wrong", LoginOptions::default()).await;
+        let failed = xtu
+            .login(USER, "wrong", LoginOptions::default(), &mut |_| None)
+            .await;
         assert_eq!(failed.expect_err("refused").exit_code() as u8, 3);
     }
-    let refused = xtu.login(USER, PASSWORD, LoginOptions::default()).await;
+    let refused = xtu
+        .login(USER, PASSWORD, LoginOptions::default(), &mut |_| None)
+        .await;
     assert!(matches!(refused, Err(Error::Usage(m)) if m.contains("--force")));
     assert_eq!(posts(&fake), 3);
     let forced = LoginOptions {
         force: true,
         ..LoginOptions::default()
     };
-    xtu.login(USER, PASSWORD, forced).await.expect("forced");
+    xtu.login(USER, PASSWORD, forced, &mut |_| None)
+        .await
+        .expect("forced");
     // A success lifts the guard.
-    xtu.login(USER, PASSWORD, LoginOptions::default())
+    xtu.login(USER, PASSWORD, LoginOptions::default(), &mut |_| None)
         .await
         .expect("again");
 }
@@ -163,7 +171,7 @@ async fn free_rooms_at_a_time_plan_week_day_and_the_rest_of_the_block() {
     let fake = fake().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let xtu = xtu(&fake, &dir);
-    xtu.login(USER, PASSWORD, LoginOptions::default())
+    xtu.login(USER, PASSWORD, LoginOptions::default(), &mut |_| None)
         .await
         .expect("login");
     let at = xtu_app::parse_at("2025-11-03 14:20").expect("time");
@@ -204,7 +212,7 @@ async fn grade_watch_reports_changes_once_saved() {
     let fake = fake().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let xtu = xtu(&fake, &dir);
-    xtu.login(USER, PASSWORD, LoginOptions::default())
+    xtu.login(USER, PASSWORD, LoginOptions::default(), &mut |_| None)
         .await
         .expect("login");
     let first = xtu.watch_grades(None).await.expect("watch");
@@ -223,7 +231,7 @@ async fn gpa_and_calendar_export_come_from_the_same_session() {
     let fake = fake().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let xtu = xtu(&fake, &dir);
-    xtu.login(USER, PASSWORD, LoginOptions::default())
+    xtu.login(USER, PASSWORD, LoginOptions::default(), &mut |_| None)
         .await
         .expect("login");
     let report = xtu

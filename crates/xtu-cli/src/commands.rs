@@ -1,8 +1,6 @@
 //! One function per command: turn the flags into the library's typed inputs,
 //! call it, print the result.
 
-use std::io::IsTerminal as _;
-use std::io::Write as _;
 use std::str::FromStr as _;
 
 use xtu_app::{
@@ -10,7 +8,7 @@ use xtu_app::{
     exam_schedule, term_or_all, term_or_current,
 };
 use xtu_ems::{ClassroomQuery, Page, ParsedPage, TermSpec};
-use xtu_sso::{LoginError, SsoSession, TokenFormat};
+use xtu_sso::{SsoSession, TokenFormat};
 
 use crate::args::{
     ClassroomArgs, Cli, Command, CompatTermArgs, ExportCommand, GpaArgs, GradesArgs, IcsArgs,
@@ -107,7 +105,8 @@ async fn login(xtu: &Xtu, args: LoginArgs) -> Result<(), Error> {
         remember: args.remember,
         insecure_store: args.insecure_store,
     };
-    xtu.login(&username, &password, options).await?;
+    xtu.login(&username, &password, options, &mut secrets::ask_captcha)
+        .await?;
     eprintln!("logged in as {username}");
     Ok(())
 }
@@ -122,53 +121,25 @@ fn format(compressed: bool) -> TokenFormat {
 
 async fn sso_login(xtu: &Xtu, args: SsoLoginArgs) -> Result<(), Error> {
     let password = secrets::password(args.password, args.password_stdin)?;
-    let client = xtu.sso_client()?;
-    let session = match client.login(&args.username, &password).await {
-        Err(LoginError::CaptchaRequired { .. }) if std::io::stdin().is_terminal() => {
-            login_with_captcha(&client, &args.username, &password).await?
-        }
-        other => other?,
-    };
+    let session = xtu
+        .sso_client()?
+        .login_with(&args.username, &password, &mut TerminalCaptcha)
+        .await?;
     print_line(&session.to_token(format(args.compressed)))
 }
 
-/// The CAS wants a captcha: show the image to the person at the terminal and
-/// send their answer with a fresh login attempt.
-async fn login_with_captcha(
-    client: &xtu_sso::SsoClient,
-    username: &str,
-    password: &str,
-) -> Result<SsoSession, Error> {
-    let attempt = client.begin().await?;
-    let image = attempt.captcha_image().await?;
-    // XTU's kaptcha sends JPEG; name the file after what actually came, so
-    // image viewers open it.
-    let suffix = if image.starts_with(b"\x89PNG") {
-        ".png"
-    } else {
-        ".jpg"
-    };
-    let file = tempfile::Builder::new()
-        .prefix("xtu-captcha-")
-        .suffix(suffix)
-        .tempfile()
-        .map_err(Error::io("could not create a file for the captcha image"))?;
-    std::fs::write(file.path(), &image).map_err(Error::io("could not save the captcha image"))?;
-    // Keep the file after exit: the person may still be looking at it.
-    let (_, path) = file
-        .keep()
-        .map_err(|e| Error::io("could not keep the captcha image")(e.error))?;
-    eprint!(
-        "the login server asks for a captcha; the image is at {}\ncaptcha: ",
-        path.display()
-    );
-    let _ = std::io::stderr().flush();
-    let answer = secrets::read_stdin_line("captcha answer")?;
-    let session = attempt
-        .submit(username, password, Some(answer.trim()))
-        .await;
-    let _ = std::fs::remove_file(&path);
-    Ok(session?)
+/// `sso-login` keeps no guard (it stores nothing); a captcha is asked at the
+/// terminal.
+struct TerminalCaptcha;
+
+impl xtu_sso::LoginHooks for TerminalCaptcha {
+    fn allow_password_post(&mut self) -> bool {
+        true
+    }
+
+    fn captcha(&mut self, image: &[u8]) -> Option<String> {
+        secrets::ask_captcha(image)
+    }
 }
 
 async fn ems_auth(xtu: &Xtu, args: TokenArgs) -> Result<(), Error> {

@@ -1,6 +1,6 @@
 //! Reading passwords and tokens without exposing them.
 
-use std::io::{BufRead as _, IsTerminal as _};
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::Path;
 
 use xtu_app::Error;
@@ -63,4 +63,44 @@ pub fn read_input(path: &Path) -> Result<String, Error> {
             std::fs::read(path).map_err(Error::io(format!("could not read {}", path.display())))?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
+}
+
+/// The login server wants a captcha: on a terminal, the image goes to a file
+/// whose path is shown, and the answer is read from the prompt; elsewhere
+/// there is nobody to ask (`None`: no password is sent, exit 5).
+pub fn ask_captcha(image: &[u8]) -> Option<String> {
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    match show_and_ask(image) {
+        Ok(answer) => Some(answer),
+        Err(e) => {
+            eprintln!("warning: {}", crate::output::one_line(&e));
+            None
+        }
+    }
+}
+
+fn show_and_ask(image: &[u8]) -> Result<String, Error> {
+    // XTU's kaptcha sends JPEG; name the file after what actually came, so
+    // image viewers open it.
+    let suffix = if image.starts_with(b"\x89PNG") {
+        ".png"
+    } else {
+        ".jpg"
+    };
+    let file = tempfile::Builder::new()
+        .prefix("xtu-captcha-")
+        .suffix(suffix)
+        .tempfile()
+        .map_err(Error::io("could not create a file for the captcha image"))?;
+    std::fs::write(file.path(), image).map_err(Error::io("could not save the captcha image"))?;
+    // Kept while the person looks at it; removed once answered.
+    eprint!(
+        "the login server asks for a captcha; the image is at {}\ncaptcha: ",
+        file.path().display()
+    );
+    let _ = std::io::stderr().flush();
+    let answer = read_stdin_line("captcha answer")?;
+    Ok(answer.trim().to_owned())
 }

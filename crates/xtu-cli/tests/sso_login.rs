@@ -207,58 +207,21 @@ async fn a_stale_execution_is_retried_once_then_succeeds() {
 }
 
 /// On a terminal the captcha is shown as a file and answered at a prompt.
-/// `script` gives the binary a pseudo-terminal.
+/// The account is flagged: only the first POST's answer reveals the captcha.
 #[tokio::test]
 async fn on_a_terminal_the_captcha_is_answered_at_a_prompt() {
-    // util-linux is part of every Debian system (and .ci/run's machine):
-    // without it this test fails rather than passing untested.
-    std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .expect("`script` from util-linux gives xtu a terminal");
     let fake = fake_with(Behaviour::CaptchaRequired {
         answer: "ab12".into(),
     })
     .await;
-    let command = format!("{} sso-login --username {USER}", env!("CARGO_BIN_EXE_xtu"));
-    let mut child = tokio::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env("XTU_SSO_BASE_URL", fake.sso_base_url())
-        .env("XTU_PASSWORD", PASSWORD)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("script starts");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut stdout = child.stdout.take().expect("stdout");
-    // Answer when the prompt is on screen, as a person would.
-    let mut seen = Vec::new();
-    let mut buffer = [0u8; 4096];
-    while !String::from_utf8_lossy(&seen).contains("captcha: ") {
-        let n = tokio::time::timeout(
-            std::time::Duration::from_secs(20),
-            tokio::io::AsyncReadExt::read(&mut stdout, &mut buffer),
-        )
-        .await
-        .expect("the prompt appears")
-        .expect("read");
-        assert!(
-            n > 0,
-            "xtu ended before asking: {}",
-            String::from_utf8_lossy(&seen)
-        );
-        seen.extend_from_slice(&buffer[..n]);
-    }
-    tokio::io::AsyncWriteExt::write_all(&mut stdin, b"ab12\r")
-        .await
-        .expect("answer");
-    tokio::io::AsyncReadExt::read_to_end(&mut stdout, &mut seen)
-        .await
-        .expect("read the rest");
-    let status = child.wait().await.expect("runs");
-    let text = String::from_utf8_lossy(&seen);
+    let (status, text) = common::on_terminal(
+        &fake,
+        &["sso-login", "--username", USER],
+        &[("XTU_PASSWORD", PASSWORD)],
+        "captcha: ",
+        "ab12",
+    )
+    .await;
     assert!(status.success(), "{text}");
     let path = text
         .split("the image is at ")

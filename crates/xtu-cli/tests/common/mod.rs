@@ -91,3 +91,66 @@ pub async fn xtu(fake: &FakeXtu, args: &[&str], env: &[(&str, &str)], stdin: Opt
         stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
     }
 }
+
+/// Runs `xtu args...` on a pseudo-terminal (`script` from util-linux, part
+/// of every Debian system and of CI's machine), typing `answer` when `prompt`
+/// appears, as a person would. Returns the exit status and everything the
+/// terminal showed.
+pub async fn on_terminal(
+    fake: &FakeXtu,
+    args: &[&str],
+    env: &[(&str, &str)],
+    prompt: &str,
+    answer: &str,
+) -> (std::process::ExitStatus, String) {
+    use tokio::io::AsyncReadExt as _;
+    let mut command = env!("CARGO_BIN_EXE_xtu").to_owned();
+    for arg in args {
+        command.push(' ');
+        command.push_str(arg);
+    }
+    let mut script = tokio::process::Command::new("script");
+    script
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("XTU_TOKEN")
+        .env_remove("XTU_PASSWORD")
+        .env("XTU_KEYRING", "none")
+        .env("XTU_SSO_BASE_URL", fake.sso_base_url())
+        .env("XTU_EMS_BASE_URL", fake.ems_base_url())
+        .env("XTU_TIMEOUT", "10")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (key, value) in env {
+        script.env(key, value);
+    }
+    let mut child = script
+        .spawn()
+        .expect("`script` from util-linux gives xtu a terminal");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains(prompt) {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(20), stdout.read(&mut buffer))
+            .await
+            .expect("the prompt appears")
+            .expect("read");
+        if n == 0 {
+            // Ended without asking: the caller's assertions say whether
+            // that was right.
+            break;
+        }
+        seen.extend_from_slice(&buffer[..n]);
+    }
+    if String::from_utf8_lossy(&seen).contains(prompt) {
+        stdin
+            .write_all(format!("{answer}\r").as_bytes())
+            .await
+            .expect("answer");
+    }
+    stdout.read_to_end(&mut seen).await.expect("read the rest");
+    let status = child.wait().await.expect("runs");
+    (status, String::from_utf8_lossy(&seen).into_owned())
+}
