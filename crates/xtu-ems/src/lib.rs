@@ -9,6 +9,7 @@ mod client;
 mod error;
 pub mod pages;
 mod query;
+pub mod transcript;
 
 pub use client::{DEFAULT_BASE_URL, EmsClient, EmsClientBuilder, RawRequest, SLOW_PAGE_TIMEOUT};
 pub use error::EmsError;
@@ -16,3 +17,4 @@ pub use pages::{Page, ParseError};
 pub use query::{
     ClassroomQuery, CourseScope, GpaQuery, MAX_SECTION, MAX_WEEK, QueryError, TermSpec,
 };
+pub use transcript::TranscriptError;

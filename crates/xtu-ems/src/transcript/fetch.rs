@@ -1,0 +1,1 @@
+//! Fetching the transcript.

@@ -1,0 +1,436 @@
+//! From glyphs and ruling lines to the transcript: the table rebuilt from
+//! its ruling lines, then read as the protocol describes it.
+//!
+//! Cells are indexed like pdfplumber's `extract_table`, which the upstream
+//! reads and whose column numbers the summary rows are known by: every
+//! distinct vertical ruling is a column boundary, and a cell merged across
+//! columns sits at its first column, the columns it covers being `None`.
+
+use xtu_model::{CreditPair, Transcript, TranscriptCourse};
+
+use super::TranscriptError;
+use super::text::{Glyph, PageText, Segment};
+
+/// Rulings closer than this (points) are one boundary.
+const SNAP: f32 = 1.0;
+/// A gap wider than this share of the font size between two glyphs is a space.
+const SPACE_GAP: f32 = 0.3;
+
+/// A table row: the text of each cell at its first column, `None` for the
+/// columns a merged cell covers.
+type Row = Vec<Option<String>>;
+
+/// What one page holds: the text lines outside the table, top to bottom,
+/// and the table's rows, top to bottom.
+#[derive(Debug, Default)]
+struct PageLayout {
+    lines: Vec<String>,
+    rows: Vec<Row>,
+}
+
+/// The column boundaries of the table and of each of its rows.
+struct Grid {
+    /// Row boundaries, top to bottom.
+    ys: Vec<f32>,
+    /// Column boundaries, left to right.
+    xs: Vec<f32>,
+    /// For each row, the first column of each of its cells.
+    starts: Vec<Vec<usize>>,
+}
+
+/// Reads the transcript from the pages' text.
+pub fn transcript(pages: &[PageText]) -> Result<Transcript, TranscriptError> {
+    let mut layouts: Vec<PageLayout> = pages.iter().map(page_layout).collect();
+    repair_mojibake(&mut layouts)?;
+
+    let header_page = layouts
+        .iter()
+        .position(|layout| header_row(&layout.rows).is_some());
+    let Some(first_table) = header_page else {
+        let what = if layouts.iter().all(|l| l.rows.is_empty()) {
+            "no ruled table found"
+        } else {
+            "no table header with 课程名称 found"
+        };
+        return Err(TranscriptError::Unreadable(what.into()));
+    };
+
+    let mut transcript = identity(&layouts);
+    let summary_page = layouts
+        .iter()
+        .rposition(|l| summary_start(&l.rows).is_some());
+    let mut term = 0;
+    let mut blocks: Vec<Block> = Vec::new();
+    for (index, layout) in layouts.iter().enumerate().skip(first_table) {
+        let (body_start, page_blocks) = match header_row(&layout.rows) {
+            Some(header) => (header + 1, blocks_of(&layout.rows[header])),
+            // A continuation page without its own header reads like the last one.
+            None => (0, blocks.clone()),
+        };
+        blocks = page_blocks;
+        let body_end = if Some(index) == summary_page {
+            summary_start(&layout.rows).unwrap_or(layout.rows.len())
+        } else {
+            layout.rows.len()
+        };
+        let body = layout.rows.get(body_start..body_end).unwrap_or_default();
+        for block in &blocks {
+            read_block(body, block, &mut term, &mut transcript.courses);
+        }
+    }
+    if let Some(rows) = summary_page.map(|i| &layouts[i].rows)
+        && let Some(start) = summary_start(rows)
+    {
+        let average = &rows[start];
+        let credits = &rows[rows.len() - 1];
+        transcript.average_score = cell(average, 2);
+        transcript.gpa = cell(average, 16);
+        let pair = |required, earned| CreditPair {
+            required: cell(credits, required),
+            earned: cell(credits, earned),
+        };
+        transcript.total_credit = pair(0, 1);
+        transcript.compulsory_credit = pair(4, 8);
+        transcript.elective_credit = pair(9, 12);
+        transcript.cross_course_credit = pair(15, 17);
+    }
+    Ok(transcript)
+}
+
+/// The columns of one block of the header: 课程名称, 课程性质, 学分, 成绩.
+#[derive(Debug, Clone)]
+struct Block {
+    name: usize,
+    course_type: usize,
+    credit: usize,
+    score: usize,
+}
+
+/// Labels compare without their inner whitespace (`学 分`).
+fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn header_row(rows: &[Row]) -> Option<usize> {
+    rows.iter()
+        .position(|row| row.iter().flatten().any(|text| squeeze(text) == "课程名称"))
+}
+
+/// Blocks run from one 课程名称 column to the next; a block missing one of
+/// the four labels is skipped, as the upstream does.
+fn blocks_of(header: &Row) -> Vec<Block> {
+    let label = |i: usize| header.get(i).cloned().flatten().map(|t| squeeze(&t));
+    let names: Vec<usize> = (0..header.len())
+        .filter(|&i| label(i).as_deref() == Some("课程名称"))
+        .collect();
+    names
+        .iter()
+        .enumerate()
+        .filter_map(|(k, &name)| {
+            let end = names.get(k + 1).copied().unwrap_or(header.len());
+            let find = |wanted: &str| (name..end).find(|&i| label(i).as_deref() == Some(wanted));
+            Some(Block {
+                name,
+                course_type: find("课程性质")?,
+                credit: find("学分")?,
+                score: find("成绩")?,
+            })
+        })
+        .collect()
+}
+
+/// Reads one block of body rows, top to bottom, until its name column runs
+/// out (an empty cell or `以 下 空 白`).
+fn read_block(body: &[Row], block: &Block, term: &mut u32, courses: &mut Vec<TranscriptCourse>) {
+    for row in body {
+        let Some(name) = cell(row, block.name) else {
+            break;
+        };
+        if squeeze(&name) == "以下空白" {
+            break;
+        }
+        let course_type = cell(row, block.course_type);
+        let credit = cell(row, block.credit);
+        let score = cell(row, block.score);
+        // A term header holds only its label; a course may be named with
+        // 学期 too (小学期专业实训) but has the other cells.
+        if name.contains("学期") && course_type.is_none() && credit.is_none() && score.is_none() {
+            *term += 1;
+            continue;
+        }
+        courses.push(TranscriptCourse {
+            name,
+            course_type,
+            credit,
+            score,
+            term: *term,
+        });
+    }
+}
+
+/// Where the three summary rows start: the last three rows, when the first
+/// of them is the averages row (it names 平均 or 绩点 somewhere).
+fn summary_start(rows: &[Row]) -> Option<usize> {
+    let header = header_row(rows).map_or(0, |h| h + 1);
+    let start = rows.len().checked_sub(3)?;
+    (start >= header
+        && rows[start]
+            .iter()
+            .flatten()
+            .any(|text| text.contains("平均") || text.contains("绩点")))
+    .then_some(start)
+}
+
+/// A cell's text, `None` when it is empty, covered by a merged cell or
+/// beyond the row.
+fn cell(row: &Row, index: usize) -> Option<String> {
+    row.get(index)
+        .cloned()
+        .flatten()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+/// Identity from the line holding `学院: X 专业: Y 学号: Z 姓名: W`.
+fn identity(layouts: &[PageLayout]) -> Transcript {
+    let line = layouts
+        .iter()
+        .flat_map(|l| &l.lines)
+        .map(|line| line.replace('：', ":"))
+        .find(|line| line.contains("学号:") || line.contains("姓名:"))
+        .unwrap_or_default();
+    let segment = |start: &str, end: Option<&str>| {
+        let (_, rest) = line.split_once(start)?;
+        let value = match end.and_then(|end| rest.split_once(end)) {
+            Some((value, _)) => value,
+            None => rest,
+        };
+        Some(value.trim().to_owned()).filter(|v| !v.is_empty())
+    };
+    Transcript {
+        college: segment("学院:", Some("专业:")),
+        major: segment("专业:", Some("学号:")),
+        student_id: segment("学号:", Some("姓名:")),
+        name: segment("姓名:", None),
+        ..Transcript::default()
+    }
+}
+
+/// The text UTF-8 bytes show when read as GBK.
+fn as_mojibake(text: &str) -> String {
+    encoding_rs::GBK
+        .decode_without_bom_handling(text.as_bytes())
+        .0
+        .into_owned()
+}
+
+/// Undoes [`as_mojibake`], when the text survived it whole.
+fn repaired(text: &str) -> Option<String> {
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+    if unmappable {
+        return None;
+    }
+    String::from_utf8(bytes.into_owned()).ok()
+}
+
+/// Some producers' text reads as UTF-8 taken for GBK (`课程名称` shows as
+/// `璇剧▼鍚嶇О`). Such a transcript is recognised by its header label and
+/// repaired whole, or refused when a text cannot be repaired exactly.
+fn repair_mojibake(layouts: &mut [PageLayout]) -> Result<(), TranscriptError> {
+    let label = as_mojibake("课程名称");
+    let texts = |layout: &PageLayout| {
+        layout
+            .lines
+            .iter()
+            .chain(layout.rows.iter().flatten().flatten())
+            .any(|t| squeeze(t).contains(&label))
+    };
+    if !layouts.iter().any(texts) {
+        return Ok(());
+    }
+    let fix = |text: &mut String| -> Result<(), TranscriptError> {
+        *text = repaired(text).ok_or_else(|| {
+            TranscriptError::Unreadable(
+                "its text is UTF-8 read as GBK (mojibake) and cannot be repaired exactly".into(),
+            )
+        })?;
+        Ok(())
+    };
+    for layout in layouts {
+        for line in &mut layout.lines {
+            fix(line)?;
+        }
+        for text in layout.rows.iter_mut().flatten().flatten() {
+            fix(text)?;
+        }
+    }
+    Ok(())
+}
+
+/// Sorts numbers that may not be NaN (positions are finite by construction;
+/// a NaN would sort last).
+fn total(a: f32, b: f32) -> std::cmp::Ordering {
+    a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal)
+}
+
+/// Merges values closer than [`SNAP`] (input sorted).
+fn snap(mut values: Vec<f32>) -> Vec<f32> {
+    values.retain(|v| v.is_finite());
+    values.sort_by(|a, b| total(*a, *b));
+    let mut merged: Vec<f32> = Vec::new();
+    for v in values {
+        match merged.last() {
+            Some(&last) if v - last <= SNAP => {}
+            _ => merged.push(v),
+        }
+    }
+    merged
+}
+
+/// The table's grid from its rulings: the vertical rulings set its extent,
+/// so lines elsewhere on the page (an underlined title) are not rows.
+fn grid(segments: &[Segment]) -> Option<Grid> {
+    let verticals: Vec<(f32, f32, f32)> = segments
+        .iter()
+        .filter_map(|s| match *s {
+            Segment::Vertical { x, y0, y1 } => Some((x, y0, y1)),
+            Segment::Horizontal { .. } => None,
+        })
+        .collect();
+    let bottom = verticals.iter().map(|v| v.1).fold(f32::INFINITY, f32::min);
+    let top = verticals
+        .iter()
+        .map(|v| v.2)
+        .fold(f32::NEG_INFINITY, f32::max);
+    let left = verticals.iter().map(|v| v.0).fold(f32::INFINITY, f32::min);
+    let right = verticals
+        .iter()
+        .map(|v| v.0)
+        .fold(f32::NEG_INFINITY, f32::max);
+    let horizontals: Vec<f32> = segments
+        .iter()
+        .filter_map(|s| match *s {
+            Segment::Horizontal { y, x0, x1 }
+                if y >= bottom - SNAP && y <= top + SNAP && x1 > left && x0 < right =>
+            {
+                Some(y)
+            }
+            _ => None,
+        })
+        .collect();
+    let mut ys = snap(horizontals);
+    ys.reverse();
+    let xs = snap(verticals.iter().map(|v| v.0).collect());
+    if ys.len() < 2 || xs.len() < 2 {
+        return None;
+    }
+    let starts = ys
+        .windows(2)
+        .map(|band| {
+            let middle = (band[0] + band[1]) / 2.0;
+            let mut starts = vec![0];
+            starts.extend((1..xs.len() - 1).filter(|&c| {
+                verticals.iter().any(|&(x, y0, y1)| {
+                    (x - xs[c]).abs() <= SNAP && y0 - SNAP <= middle && middle <= y1 + SNAP
+                })
+            }));
+            starts
+        })
+        .collect();
+    Some(Grid { ys, xs, starts })
+}
+
+impl Grid {
+    /// The (row, first column) of the cell holding a point.
+    fn locate(&self, x: f32, y: f32) -> Option<(usize, usize)> {
+        let row = self.ys.windows(2).position(|b| y <= b[0] && y > b[1])?;
+        let column = self.xs.windows(2).position(|b| x >= b[0] && x < b[1])?;
+        let starts = &self.starts[row];
+        let start = starts[starts.partition_point(|&s| s <= column) - 1];
+        Some((row, start))
+    }
+}
+
+fn page_layout(page: &PageText) -> PageLayout {
+    let Some(grid) = grid(&page.segments) else {
+        return PageLayout {
+            lines: lines(page.glyphs.iter().collect()),
+            rows: Vec::new(),
+        };
+    };
+    let columns = grid.xs.len() - 1;
+    let mut cells: Vec<Vec<Vec<&Glyph>>> = grid
+        .starts
+        .iter()
+        .map(|_| vec![Vec::new(); columns])
+        .collect();
+    let mut outside = Vec::new();
+    for glyph in &page.glyphs {
+        if glyph.text.is_empty() {
+            continue;
+        }
+        let x = (glyph.x0 + glyph.x1) / 2.0;
+        let y = glyph.y + glyph.size * 0.35;
+        match grid.locate(x, y) {
+            Some((row, column)) => cells[row][column].push(glyph),
+            None => outside.push(glyph),
+        }
+    }
+    let rows = cells
+        .into_iter()
+        .zip(&grid.starts)
+        .map(|(row, starts)| {
+            row.into_iter()
+                .enumerate()
+                .map(|(column, glyphs)| {
+                    // Wrapped lines of one cell are one text: no separator.
+                    starts
+                        .binary_search(&column)
+                        .is_ok()
+                        .then(|| lines(glyphs).concat())
+                })
+                .collect()
+        })
+        .collect();
+    PageLayout {
+        lines: lines(outside),
+        rows,
+    }
+}
+
+/// Glyphs grouped into text lines, top to bottom, each read left to right
+/// with a space where the gap between glyphs is wide.
+fn lines(mut glyphs: Vec<&Glyph>) -> Vec<String> {
+    glyphs.retain(|g| !g.text.is_empty());
+    glyphs.sort_by(|a, b| total(b.y, a.y));
+    let mut lines: Vec<Vec<&Glyph>> = Vec::new();
+    for glyph in glyphs {
+        match lines.last_mut() {
+            Some(line) if (line[0].y - glyph.y).abs() <= line[0].size.max(glyph.size) * 0.5 => {
+                line.push(glyph);
+            }
+            _ => lines.push(vec![glyph]),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|mut line| {
+            line.sort_by(|a, b| total(a.x0, b.x0));
+            let mut text = String::new();
+            let mut previous: Option<&Glyph> = None;
+            for glyph in line {
+                if let Some(previous) = previous
+                    && glyph.x0 - previous.x1 > glyph.size.max(previous.size) * SPACE_GAP
+                    && !text.ends_with(' ')
+                    && glyph.text != " "
+                {
+                    text.push(' ');
+                }
+                text.push_str(&glyph.text);
+                previous = Some(glyph);
+            }
+            text.trim().to_owned()
+        })
+        .filter(|line| !line.is_empty())
+        .collect()
+}
