@@ -37,10 +37,12 @@ pub struct Pdf {
 }
 
 /// Drops object streams before lopdf expands them (see the module doc).
+/// lopdf keeps its own copy of an object the filter accepts in one loading
+/// path and the returned one in another, so the object is returned as a copy.
 fn without_object_streams(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
     match object {
         Object::Stream(stream) if stream.dict.has_type(b"ObjStm") => None,
-        _ => Some((id, std::mem::replace(object, Object::Null))),
+        _ => Some((id, object.clone())),
     }
 }
 
