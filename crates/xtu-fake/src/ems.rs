@@ -79,10 +79,11 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
             "/jwglxt/cjpmtj/cjpmtj_cxPjxfjdpmtjIndex.html",
             post(gpa_rank),
         )
+        .merge(crate::transcript::routes())
         .with_state(state)
 }
 
-fn html(body: &'static str) -> Response {
+pub(crate) fn html(body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, "text/html;charset=UTF-8")], body).into_response()
 }
 
@@ -170,7 +171,7 @@ fn session_user(state: &FakeState, headers: &HeaderMap) -> Option<String> {
 }
 
 /// A page request: the page, the login redirect, or the error page.
-fn page(state: &FakeState, headers: &HeaderMap, body: fn() -> Response) -> Response {
+pub(crate) fn page(state: &FakeState, headers: &HeaderMap, body: fn() -> Response) -> Response {
     if session_user(state, headers).is_none() {
         return redirect("/jwglxt/xtgl/login_slogin.html");
     }
@@ -211,7 +212,7 @@ async fn buildings(State(state): State<Arc<FakeState>>, headers: HeaderMap) -> R
 
 /// The checks every XHR page shares: 901 without a session (as jwglxt
 /// answers XHRs), the error page when told to fail; records the form.
-fn xhr(
+pub(crate) fn xhr(
     state: &FakeState,
     headers: &HeaderMap,
     name: &'static str,

@@ -25,6 +25,7 @@ mod cas;
 mod ems;
 mod faults;
 mod keys;
+mod transcript;
 
 pub use faults::{Fault, FaultRule};
 
@@ -159,6 +160,7 @@ impl FakeXtuBuilder {
             stale_executions: AtomicU32::new(self.stale_executions),
             cas: Mutex::default(),
             ems: ems::EmsState::default(),
+            transcript: transcript::TranscriptState::default(),
             log: Mutex::default(),
             faults: Mutex::default(),
         });
@@ -297,6 +299,7 @@ pub(crate) struct FakeState {
     stale_executions: AtomicU32,
     cas: Mutex<cas::CasState>,
     pub(crate) ems: ems::EmsState,
+    pub(crate) transcript: transcript::TranscriptState,
     log: Mutex<Vec<RecordedRequest>>,
     faults: Mutex<Vec<FaultRule>>,
 }
