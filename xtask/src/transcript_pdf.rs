@@ -520,7 +520,9 @@ fn wrap(text: &str, width: f32, size: f32) -> Vec<String> {
             used = 0.0;
         }
         used += w;
-        lines.last_mut().map(|line| line.push(c));
+        if let Some(line) = lines.last_mut() {
+            line.push(c);
+        }
     }
     lines.retain(|line| !line.is_empty());
     lines
@@ -808,14 +810,14 @@ fn transcript_pdf(entries: &[Entry], summary: &Summary, style: &Style) -> anyhow
     let mut offsets = Vec::new();
     for (k, body) in objects.iter().enumerate() {
         offsets.push(pdf.len());
-        write!(pdf, "{} 0 obj\n", k + 1)?;
+        writeln!(pdf, "{} 0 obj", k + 1)?;
         pdf.extend_from_slice(body);
         pdf.extend_from_slice(b"\nendobj\n");
     }
     let xref = pdf.len();
     write!(pdf, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1)?;
     for offset in offsets {
-        write!(pdf, "{offset:010} 00000 n \n")?;
+        writeln!(pdf, "{offset:010} 00000 n ")?;
     }
     write!(
         pdf,

@@ -1,8 +1,6 @@
 //! Every transcript fixture through `transcript::parse`, snapshotting the
 //! `Result` (errors' wording is pinned too) and the upstream JSON of it.
 
-use std::path::Path;
-
 use serde::Serialize;
 use xtu_ems::transcript;
 use xtu_model::{Transcript, UpstreamTranscript};
@@ -12,20 +10,20 @@ use xtu_model::{Transcript, UpstreamTranscript};
 enum Outcome<'a> {
     Ok {
         parsed: &'a Transcript,
-        upstream: UpstreamTranscript<'a>,
+        upstream: Box<UpstreamTranscript<'a>>,
     },
     Error(String),
 }
 
 #[test]
 fn every_fixture() {
-    insta::glob!("../../../fixtures/transcript", "*.*", |path: &Path| {
+    insta::glob!("../../../fixtures/transcript", "*.*", |path| {
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let result = transcript::parse(&bytes);
         let outcome = match &result {
             Ok(parsed) => Outcome::Ok {
                 parsed,
-                upstream: parsed.upstream(),
+                upstream: Box::new(parsed.upstream()),
             },
             Err(error) => Outcome::Error(error.to_string()),
         };

@@ -188,11 +188,8 @@ fn run(
         let operands = &operation.operands;
         let n = |i: usize| operands.get(i).map_or(0.0, number);
         match operation.operator.as_str() {
-            "q" => {
-                if saved.len() < MAX_SAVED_STATES {
-                    saved.push(state.clone());
-                }
-            }
+            // Deeper saves are ignored (and their restores then pop early).
+            "q" if saved.len() < MAX_SAVED_STATES => saved.push(state.clone()),
             "Q" => {
                 if let Some(previous) = saved.pop() {
                     state = previous;
