@@ -318,18 +318,31 @@ fn fixtures() -> Vec<(&'static str, Vec<Entry>, Summary, Style)> {
     ]
 }
 
-/// Entry point of `cargo xtask transcript-fixtures`.
-pub fn main() -> anyhow::Result<()> {
-    let dir = crate::project_root().join("fixtures").join("transcript");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+/// Every fixture file: its name and its bytes.
+pub fn files() -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
+    let mut files = Vec::new();
     for (file, entries, summary, style) in fixtures() {
-        let pdf = transcript_pdf(&entries, &summary, &style)?;
-        write(&dir.join(file), &pdf)?;
+        files.push((file, transcript_pdf(&entries, &summary, &style)?));
     }
     // What jwglxt sends instead of the PDF once the session is gone.
     let login = "<!DOCTYPE html>\n<html><head><title>教学管理信息服务平台</title></head>\n\
                  <body><h5>用户登录</h5><form action=\"/jwglxt/xtgl/login_slogin.html\"></form></body></html>\n";
-    write(&dir.join("transcript.not-pdf.html"), login.as_bytes())?;
+    files.push(("transcript.not-pdf.html", login.as_bytes().to_vec()));
+    Ok(files)
+}
+
+/// Where the fixtures live.
+pub fn fixture_dir() -> std::path::PathBuf {
+    crate::project_root().join("fixtures").join("transcript")
+}
+
+/// Entry point of `cargo xtask transcript-fixtures`.
+pub fn main() -> anyhow::Result<()> {
+    let dir = fixture_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (file, bytes) in files()? {
+        write(&dir.join(file), &bytes)?;
+    }
     println!("wrote the transcript fixtures to {}", dir.display());
     Ok(())
 }
@@ -912,4 +925,20 @@ fn to_unicode(entries: &[(u32, usize, char)], bytes: usize) -> String {
     }
     cmap.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
     cmap
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_fixtures_are_what_the_generator_writes() {
+        for (file, bytes) in files().expect("fixtures build") {
+            let committed = std::fs::read(fixture_dir().join(file)).expect(file);
+            assert!(
+                committed == bytes,
+                "fixtures/transcript/{file} differs from the generator's: run `cargo xtask transcript-fixtures`"
+            );
+        }
+    }
 }

@@ -128,3 +128,43 @@ impl Transcript {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(required: &str, earned: Option<&str>) -> CreditPair {
+        CreditPair {
+            required: Some(required.into()),
+            earned: earned.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn upstream_json_has_the_upstream_keys_in_order_and_no_invented_values() {
+        let transcript = Transcript {
+            college: Some("示例学院".into()),
+            major: None,
+            student_id: Some("202200000000".into()),
+            name: Some("张三".into()),
+            courses: vec![TranscriptCourse {
+                name: "高等数学".into(),
+                course_type: Some("必修".into()),
+                credit: Some("5.0".into()),
+                score: None,
+                term: 1,
+            }],
+            average_score: None,
+            gpa: Some("3.42".into()),
+            total_credit: pair("160.0", Some("5.0")),
+            compulsory_credit: pair("120.0", None),
+            elective_credit: CreditPair::default(),
+            cross_course_credit: pair("8.0", Some("0")),
+        };
+        let json = serde_json::to_string(&transcript.upstream()).expect("serializes");
+        assert_eq!(
+            json,
+            r#"{"college":"示例学院","major":"","student_id":"202200000000","name":"张三","scores":[{"name":"高等数学","type":"必修","credit":"5.0","score":"","term":1}],"average_score":null,"gpa":"3.42","total_credit":["160.0","5.0"],"compulsory_credit":["120.0",null],"elective_credit":[null,null],"cross_course_credit":["8.0","0"]}"#
+        );
+    }
+}
