@@ -73,6 +73,8 @@ struct Summary {
 enum FontKind {
     /// STSong-Light, UniGB-UCS2-H, not embedded, no ToUnicode.
     Ucs2,
+    /// STSong-Light, GBK-EUC-H (GBK codes: ASCII one byte), not embedded.
+    GbkEuc,
     /// Identity-H CID font, codes are glyph ids, ToUnicode.
     IdentityH,
     /// One-byte subset TrueType fonts, ToUnicode each.
@@ -268,6 +270,15 @@ fn fixtures() -> Vec<(&'static str, Vec<Entry>, Summary, Style)> {
             },
         ),
         (
+            "transcript.gbk-euc.pdf",
+            four_terms(),
+            full.clone(),
+            Style {
+                fonts: FontKind::GbkEuc,
+                ..Style::default()
+            },
+        ),
+        (
             "transcript.two-pages.pdf",
             eight_terms(),
             summary("84.17", "3.42", ["160.0", "120.0", "32.0", "8.0"]),
@@ -455,6 +466,12 @@ impl Painter<'_> {
         match self.style.fonts {
             FontKind::Ucs2 => {
                 let hex = Self::hex(text.encode_utf16().flat_map(u16::to_be_bytes));
+                let _ = writeln!(self.ops, "BT /F0 {size} Tf {x:.2} {ty:.2} Td {hex} Tj ET");
+            }
+            FontKind::GbkEuc => {
+                let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
+                anyhow::ensure!(!unmappable, "{text:?} is not all in GBK");
+                let hex = Self::hex(bytes.iter().copied());
                 let _ = writeln!(self.ops, "BT /F0 {size} Tf {x:.2} {ty:.2} Td {hex} Tj ET");
             }
             FontKind::IdentityH => {
@@ -711,12 +728,17 @@ fn transcript_pdf(entries: &[Entry], summary: &Summary, style: &Style) -> anyhow
     let mut objects: Vec<Vec<u8>> = vec![Vec::new(), Vec::new()];
     let mut font_refs = String::new();
     match style.fonts {
-        FontKind::Ucs2 => {
+        FontKind::Ucs2 | FontKind::GbkEuc => {
+            let encoding = if style.fonts == FontKind::Ucs2 {
+                "UniGB-UCS2-H"
+            } else {
+                "GBK-EUC-H"
+            };
             let widths: Vec<String> = (0..95).map(|_| "500".to_owned()).collect();
             let id = objects.len() + 1;
             objects.push(
                 format!(
-                    "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [{} 0 R] >>",
+                    "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /{encoding} /DescendantFonts [{} 0 R] >>",
                     id + 1
                 )
                 .into_bytes(),

@@ -193,9 +193,18 @@ fn cell(row: &Row, index: usize) -> Option<String> {
 
 /// Identity from the line holding `学院: X 专业: Y 学号: Z 姓名: W`.
 fn identity(layouts: &[PageLayout]) -> Transcript {
+    // Above the table as a rule; in a row of it with some producers.
+    let rows = layouts.iter().flat_map(|l| &l.rows).map(|row| {
+        row.iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
     let line = layouts
         .iter()
-        .flat_map(|l| &l.lines)
+        .flat_map(|l| l.lines.iter().cloned())
+        .chain(rows)
         .map(|line| line.replace('：', ":"))
         .find(|line| line.contains("学号:") || line.contains("姓名:"))
         .unwrap_or_default();
@@ -233,27 +242,46 @@ fn repaired(text: &str) -> Option<String> {
     String::from_utf8(bytes.into_owned()).ok()
 }
 
+/// Labels whose mojibake gives such a transcript away.
+const LABELS: [&str; 4] = ["课程名称", "学院:", "学号:", "姓名:"];
+
 /// Some producers' text reads as UTF-8 taken for GBK (`课程名称` shows as
-/// `璇剧▼鍚嶇О`). Such a transcript is recognised by its header label and
-/// repaired whole, or refused when a text cannot be repaired exactly.
+/// `璇剧▼鍚嶇О`), in the labels only or everywhere. Once a label gives it
+/// away, every word that survives the way back (GBK, then UTF-8) exactly is
+/// repaired and the others are kept (they were right already); a word that
+/// lost bytes on the way (a U+FFFD in it) cannot be repaired, and the
+/// transcript is refused rather than read wrong.
 fn repair_mojibake(layouts: &mut [PageLayout]) -> Result<(), TranscriptError> {
-    let label = as_mojibake("课程名称");
+    let garbled: Vec<String> = LABELS.iter().map(|label| as_mojibake(label)).collect();
     let texts = |layout: &PageLayout| {
         layout
             .lines
             .iter()
             .chain(layout.rows.iter().flatten().flatten())
-            .any(|t| squeeze(t).contains(&label))
+            .any(|t| {
+                let t = squeeze(t);
+                garbled.iter().any(|label| t.contains(label.as_str()))
+            })
     };
     if !layouts.iter().any(texts) {
         return Ok(());
     }
+    // Word by word: a line may hold garbled labels and right values.
     let fix = |text: &mut String| -> Result<(), TranscriptError> {
-        *text = repaired(text).ok_or_else(|| {
-            TranscriptError::Unreadable(
-                "its text is UTF-8 read as GBK (mojibake) and cannot be repaired exactly".into(),
-            )
-        })?;
+        let mut words = Vec::new();
+        for word in text.split(' ') {
+            match repaired(word) {
+                Some(fixed) => words.push(fixed),
+                None if word.contains(char::REPLACEMENT_CHARACTER) => {
+                    return Err(TranscriptError::Unreadable(
+                        "its text is UTF-8 read as GBK (mojibake) and cannot be repaired exactly"
+                            .into(),
+                    ));
+                }
+                None => words.push(word.to_owned()),
+            }
+        }
+        *text = words.join(" ");
         Ok(())
     };
     for layout in layouts {
@@ -433,4 +461,69 @@ fn lines(mut glyphs: Vec<&Glyph>) -> Vec<String> {
         })
         .filter(|line| !line.is_empty())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Option<String> {
+        Some(s.to_owned())
+    }
+
+    #[test]
+    fn mojibake_labels_are_repaired_and_right_text_kept() {
+        let mut layouts = vec![PageLayout {
+            lines: vec![format!("{} 示例学院", as_mojibake("学院:"))],
+            rows: vec![vec![text(&as_mojibake("课程名称")), text("高等数学"), None]],
+        }];
+        repair_mojibake(&mut layouts).expect("repairable");
+        assert_eq!(layouts[0].lines, ["学院: 示例学院"]);
+        assert_eq!(
+            layouts[0].rows[0],
+            [text("课程名称"), text("高等数学"), None]
+        );
+    }
+
+    #[test]
+    fn mojibake_that_lost_bytes_is_refused() {
+        let mut layouts = vec![PageLayout {
+            lines: Vec::new(),
+            rows: vec![vec![
+                text(&as_mojibake("课程名称")),
+                text(&as_mojibake("不及格")),
+            ]],
+        }];
+        assert!(matches!(
+            repair_mojibake(&mut layouts),
+            Err(TranscriptError::Unreadable(_))
+        ));
+    }
+
+    #[test]
+    fn a_term_header_holds_only_its_label() {
+        let block = Block {
+            name: 0,
+            course_type: 1,
+            credit: 2,
+            score: 3,
+        };
+        let body = vec![
+            vec![text("2023-2024学年第一学期"), None, None, None],
+            vec![
+                text("小学期专业实训"),
+                text("必修"),
+                text("2.0"),
+                text("良好"),
+            ],
+            vec![text("以 下 空 白"), None, None, None],
+            vec![text("never read"), text("必修"), text("1.0"), text("90")],
+        ];
+        let (mut term, mut courses) = (0, Vec::new());
+        read_block(&body, &block, &mut term, &mut courses);
+        assert_eq!(term, 1);
+        assert_eq!(courses.len(), 1);
+        assert_eq!(courses[0].name, "小学期专业实训");
+        assert_eq!(courses[0].term, 1);
+    }
 }

@@ -225,6 +225,9 @@ enum Decoding {
     Ucs2,
     /// Two-byte codes through a ToUnicode map (Identity-H with ToUnicode).
     TwoByteMap(HashMap<u32, String>),
+    /// GBK codes, one byte below 0x81 and two from there (GBK-EUC-H,
+    /// GBpc-EUC-H, GB-EUC-H), through ToUnicode when the font has one.
+    Gbk(HashMap<u32, String>),
     /// One-byte codes through a ToUnicode map (simple subset fonts).
     OneByteMap(HashMap<u32, String>),
     /// One-byte codes read as Latin-1 (a simple font without a map).
@@ -287,7 +290,9 @@ impl Font {
                 .map(|w| cid_widths(pdf, w))
                 .unwrap_or_default();
             let unicode_cmap = encoding.starts_with(b"Uni");
+            let gbk = encoding.starts_with(b"GB") && !unicode_cmap;
             let decoding = match to_unicode {
+                _ if gbk => Decoding::Gbk(to_unicode.unwrap_or_default()),
                 Some(map) if !unicode_cmap => Decoding::TwoByteMap(map),
                 _ => Decoding::Ucs2,
             };
@@ -295,7 +300,8 @@ impl Font {
                 decoding,
                 widths,
                 default_width,
-                unicode_cmap,
+                // GBK-EUC-H also puts ASCII at CID 1-95.
+                unicode_cmap: unicode_cmap || gbk,
             }
         } else {
             let first = pdf
@@ -361,6 +367,26 @@ impl Font {
                         }
                     };
                     each(text, self.width(code), false);
+                }
+            }
+            Decoding::Gbk(map) => {
+                let mut rest = bytes;
+                while let Some(&first) = rest.first() {
+                    let len = if first < 0x81 { 1 } else { 2.min(rest.len()) };
+                    let (code_bytes, tail) = rest.split_at(len);
+                    rest = tail;
+                    let code = code_bytes
+                        .iter()
+                        .fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
+                    let decoded;
+                    let text = match map.get(&code) {
+                        Some(text) => text.as_str(),
+                        None => {
+                            decoded = encoding_rs::GBK.decode_without_bom_handling(code_bytes).0;
+                            &decoded
+                        }
+                    };
+                    each(text, self.width(code), code == 32);
                 }
             }
             Decoding::OneByteMap(map) => {
