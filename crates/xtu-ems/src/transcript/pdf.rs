@@ -487,7 +487,9 @@ pub fn parse_cmap(data: &[u8]) -> HashMap<u32, String> {
                     let (low, high) = (code_of(low), code_of(high));
                     match tokens.get(i + 2) {
                         Some(CmapToken::Hex(start)) => {
-                            for (offset, code) in (low..=high.min(low + 0xFFFF)).enumerate() {
+                            for (offset, code) in
+                                (low..=high.min(low.saturating_add(0xFFFF))).enumerate()
+                            {
                                 if map.len() >= MAX_CMAP_ENTRIES {
                                     break;
                                 }
@@ -607,4 +609,35 @@ fn hex_bytes(hex: &[u8]) -> Vec<u8> {
         .chunks(2)
         .map(|pair| (pair[0] << 4) | pair.get(1).copied().unwrap_or(0))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn to_unicode_maps_read_bfchar_and_bfrange() {
+        let cmap = b"1 begincodespacerange <0000> <FFFF> endcodespacerange\n\
+            2 beginbfchar\n<0003> <8BFE>\n<0004> <D83DDE00>\nendbfchar\n\
+            2 beginbfrange\n<0010> <0012> <0041>\n<0020> <0021> [<5B66> <5206>]\nendbfrange\n\
+            1 beginbfrange\n<FFFFFFFF> <FFFFFFFF> <0042>\nendbfrange";
+        let map = parse_cmap(cmap);
+        assert_eq!(map[&3], "课");
+        assert_eq!(map[&4], "😀");
+        assert_eq!(map[&0x12], "C");
+        assert_eq!(map[&0x21], "分");
+        assert_eq!(map[&0xFFFF_FFFF], "B");
+    }
+
+    #[test]
+    fn inflation_stops_at_the_budget() {
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut encoder, &[0u8; 10_000]).expect("compress");
+        let data = encoder.finish().expect("compress");
+        assert_eq!(inflate(&data, 10_000).map(|d| d.len()), Ok(10_000));
+        assert!(matches!(
+            inflate(&data, 9_999),
+            Err(TranscriptError::TooMuchData { .. })
+        ));
+    }
 }
