@@ -40,7 +40,11 @@ struct Grid {
 
 /// Reads the transcript from the pages' text.
 pub fn transcript(pages: &[PageText]) -> Result<Transcript, TranscriptError> {
-    let mut layouts: Vec<PageLayout> = pages.iter().map(page_layout).collect();
+    read(pages.iter().map(page_layout).collect())
+}
+
+/// Reads the transcript from the pages' lines and table rows.
+fn read(mut layouts: Vec<PageLayout>) -> Result<Transcript, TranscriptError> {
     repair_mojibake(&mut layouts)?;
 
     let header_page = layouts
@@ -68,11 +72,14 @@ pub fn transcript(pages: &[PageText]) -> Result<Transcript, TranscriptError> {
             None => (0, blocks.clone()),
         };
         blocks = page_blocks;
-        let body_end = if Some(index) == summary_page {
-            summary_start(&layout.rows).unwrap_or(layout.rows.len())
-        } else {
-            layout.rows.len()
-        };
+        if blocks.is_empty() {
+            return Err(TranscriptError::Unreadable(format!(
+                "the table header on page {} lacks 课程性质, 学分 or 成绩 beside 课程名称",
+                index + 1
+            )));
+        }
+        // Summary rows are never courses, on whichever page they repeat.
+        let body_end = summary_start(&layout.rows).unwrap_or(layout.rows.len());
         let body = layout.rows.get(body_start..body_end).unwrap_or_default();
         for block in &blocks {
             read_block(body, block, &mut term, &mut transcript.courses);
@@ -498,6 +505,64 @@ mod tests {
             repair_mojibake(&mut layouts),
             Err(TranscriptError::Unreadable(_))
         ));
+    }
+
+    fn row(cells: &[&str]) -> Row {
+        cells
+            .iter()
+            .map(|c| (*c != "-").then(|| (*c).to_owned()))
+            .collect()
+    }
+
+    /// One block's header, padded to the 17 columns the summary reaches.
+    fn header() -> Row {
+        let mut cells = vec!["课程名称", "课程性质", "学 分", "成 绩"];
+        cells.resize(18, "");
+        row(&cells)
+    }
+
+    fn summary() -> Vec<Row> {
+        let mut average = vec!["平均成绩", "-", "80.5"];
+        average.resize(16, "-");
+        average.push("3.10");
+        let mut credits = vec!["160", "20"];
+        credits.resize(18, "");
+        vec![row(&average), row(&["学分"]), row(&credits)]
+    }
+
+    #[test]
+    fn a_summary_repeated_on_each_page_is_never_a_course() {
+        let course = |name: &str| row(&[name, "必修", "2.0", "90"]);
+        let page = |name: &str| {
+            let mut rows = vec![header(), course(name)];
+            rows.extend(summary());
+            PageLayout {
+                lines: vec!["学院: 示例学院 专业: 示例专业 学号: 1 姓名: 张三".into()],
+                rows,
+            }
+        };
+        let transcript = read(vec![page("高等数学"), page("大学英语")]).expect("reads");
+        let names: Vec<&str> = transcript.courses.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["高等数学", "大学英语"]);
+        assert_eq!(transcript.average_score.as_deref(), Some("80.5"));
+        assert_eq!(transcript.gpa.as_deref(), Some("3.10"));
+        assert_eq!(transcript.total_credit.earned.as_deref(), Some("20"));
+        assert_eq!(transcript.compulsory_credit.required, None);
+        assert_eq!(transcript.name.as_deref(), Some("张三"));
+    }
+
+    #[test]
+    fn a_header_without_its_labels_is_an_error_not_an_empty_transcript() {
+        let layouts = vec![PageLayout {
+            lines: Vec::new(),
+            rows: vec![row(&["课程名称", "类别", "学分数", "分数"])],
+        }];
+        assert!(matches!(read(layouts), Err(TranscriptError::Unreadable(_))));
+        let no_table = vec![PageLayout::default()];
+        assert_eq!(
+            read(no_table),
+            Err(TranscriptError::Unreadable("no ruled table found".into()))
+        );
     }
 
     #[test]
