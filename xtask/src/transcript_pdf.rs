@@ -508,6 +508,18 @@ impl Painter<'_> {
         Ok(())
     }
 
+    /// A cell's border as one stroked rectangle.
+    fn cell_box(&mut self, x0: f32, y0: f32, x1: f32, y1: f32) {
+        let (y0, y1) = (self.y(y0), self.y(y1));
+        let _ = writeln!(
+            self.ops,
+            "{x0:.2} {:.2} {:.2} {:.2} re S",
+            y0.min(y1),
+            x1 - x0,
+            (y1 - y0).abs()
+        );
+    }
+
     /// A ruling line, drawn the way the style's producer does.
     fn line(&mut self, x0: f32, y0: f32, x1: f32, y1: f32) {
         let (y0, y1) = (self.y(y0), self.y(y1));
@@ -636,7 +648,10 @@ fn page_content(painter: &mut Painter<'_>, rows: &[DrawRow]) -> anyhow::Result<(
     let xs = column_xs();
     let right = xs[21];
     let mut top = TABLE_TOP;
-    painter.line(TABLE_LEFT, top, right, top);
+    let boxes = painter.style.fonts == FontKind::Simple;
+    if !boxes {
+        painter.line(TABLE_LEFT, top, right, top);
+    }
     for (index, row) in rows.iter().enumerate() {
         let lines = row.iter().map(|cell| cell.1.len()).max().unwrap_or(1);
         let height = match (index, lines) {
@@ -646,9 +661,15 @@ fn page_content(painter: &mut Painter<'_>, rows: &[DrawRow]) -> anyhow::Result<(
         };
         let bottom = top - height;
         let size = if index == 0 { HEADER_SIZE } else { BODY_SIZE };
-        for (first, texts) in row {
+        for (k, (first, texts)) in row.iter().enumerate() {
             let first = *first;
-            painter.line(xs[first], top, xs[first], bottom);
+            if boxes {
+                // Each cell's own border, as report engines draw them.
+                let end = row.get(k + 1).map_or(right, |next| xs[next.0]);
+                painter.cell_box(xs[first], bottom, end, top);
+            } else {
+                painter.line(xs[first], top, xs[first], bottom);
+            }
             for (k, text) in texts.iter().enumerate() {
                 let baseline = if texts.len() == 1 {
                     bottom + (height - size) / 2.0 + 0.6
@@ -658,8 +679,10 @@ fn page_content(painter: &mut Painter<'_>, rows: &[DrawRow]) -> anyhow::Result<(
                 painter.text(xs[first] + PADDING, baseline, size, text)?;
             }
         }
-        painter.line(right, top, right, bottom);
-        painter.line(TABLE_LEFT, bottom, right, bottom);
+        if !boxes {
+            painter.line(right, top, right, bottom);
+            painter.line(TABLE_LEFT, bottom, right, bottom);
+        }
         top = bottom;
     }
     Ok(())
