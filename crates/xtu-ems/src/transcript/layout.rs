@@ -405,8 +405,7 @@ fn page_layout(page: &PageText) -> PageLayout {
             continue;
         }
         let x = (glyph.x0 + glyph.x1) / 2.0;
-        let y = glyph.y + glyph.size * 0.35;
-        match grid.locate(x, y) {
+        match grid.locate(x, glyph.middle) {
             Some((row, column)) => cells[row][column].push(glyph),
             None => outside.push(glyph),
         }

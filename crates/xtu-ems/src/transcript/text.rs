@@ -40,6 +40,9 @@ pub struct Glyph {
     pub y: f32,
     /// Font size on the page.
     pub size: f32,
+    /// A height inside the glyph's body, whichever way up it is drawn:
+    /// what places it in a table row.
+    pub middle: f32,
 }
 
 /// A horizontal or vertical ruling line.
@@ -350,6 +353,7 @@ fn show(
                 x1: x0.max(x1),
                 y,
                 size: (top - y).abs(),
+                middle: y + (top - y) * 0.35,
             });
         }
         let spacing = state.char_spacing + if is_space { state.word_spacing } else { 0.0 };
