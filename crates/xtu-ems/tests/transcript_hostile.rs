@@ -161,7 +161,7 @@ fn object_streams_are_not_expanded() {
         objstm,
     ]));
     assert!(
-        matches!(result, Err(TranscriptError::Unreadable(_))),
+        matches!(result, Err(TranscriptError::Malformed(_))),
         "{result:?}"
     );
 }

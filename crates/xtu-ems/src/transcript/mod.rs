@@ -45,8 +45,14 @@ pub enum TranscriptError {
 /// operations are all capped, so any input returns (an error, at worst).
 pub fn parse(pdf: &[u8]) -> Result<Transcript, TranscriptError> {
     let mut document = pdf::Pdf::load(pdf)?;
+    let page_ids = document.pages();
+    if page_ids.is_empty() {
+        return Err(TranscriptError::Malformed(
+            "no pages found (objects inside compressed object streams are not read)".into(),
+        ));
+    }
     let mut pages = Vec::new();
-    for page in document.pages() {
+    for page in page_ids {
         pages.push(text::read_page(&mut document, page)?);
     }
     layout::transcript(&pages)
