@@ -2,14 +2,19 @@
 # Regenerates the seed files derived from the repository's fixtures:
 #   corpus/ems_pages/seed-<fixture>     one byte selecting the page, then the fixture
 #   corpus/token_decode/seed-vector-*   every token of fixtures/vectors/token_vectors.json
+#   corpus/transcript/seed-<fixture>    every file of fixtures/transcript/ as it is
 # The hand-written seeds (seed-*.txt etc.) of the other targets are kept as they are.
 # Needs python3 (to read the token vectors).
 set -euo pipefail
 cd "$(dirname "$0")"
 root=..
 
-mkdir -p corpus/ems_pages corpus/token_decode
-rm -f corpus/ems_pages/seed-* corpus/token_decode/seed-vector-*
+mkdir -p corpus/ems_pages corpus/token_decode corpus/transcript
+rm -f corpus/ems_pages/seed-* corpus/token_decode/seed-vector-* corpus/transcript/seed-*
+
+for fixture in "$root"/fixtures/transcript/*; do
+  cp "$fixture" "corpus/transcript/seed-$(basename "$fixture")"
+done
 
 # The order of xtu_ems::Page::ALL: the fuzz target picks the page with the
 # first byte modulo the number of pages.

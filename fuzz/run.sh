@@ -21,7 +21,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked || exit 1
 fi
 
-all=(ems_pages token_decode weeks status_csv status_batch status_http)
+all=(ems_pages token_decode weeks status_csv status_batch status_http transcript)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 
@@ -30,6 +30,7 @@ targets=("$@")
 max_len() {
   case $1 in
     ems_pages) echo 32768 ;;
+    transcript) echo 65536 ;;
     weeks) echo 256 ;;
     *) echo 4096 ;;
   esac

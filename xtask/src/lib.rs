@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod fixtures;
+pub mod transcript_pdf;
 
 use std::path::PathBuf;
 

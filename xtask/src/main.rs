@@ -11,13 +11,17 @@ tasks:
              fixtures/ems/ (honours XTU_SSO_BASE_URL / XTU_EMS_BASE_URL)
   bench      build the release `xtu` and measure it against the local fake:
              requests and wall time per command with 0 and 30 ms latency,
-             start-up, peak memory, binary size (RUNS=10 repetitions)";
+             start-up, peak memory, binary size (RUNS=10 repetitions)
+  transcript-fixtures
+             write the constructed transcript PDFs of fixtures/transcript/
+             (placeholder data; every font kind and layout case)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("fixtures") => xtask::fixtures::main(),
         Some("bench") => xtask::bench::main(),
+        Some("transcript-fixtures") => xtask::transcript_pdf::main(),
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -160,11 +160,11 @@ impl EmsClientBuilder {
 /// A session with XTU's academic system (ZhengFang jwglxt). Cheap to clone.
 #[derive(Clone)]
 pub struct EmsClient {
-    base: Url,
+    pub(crate) base: Url,
     jar: CookieJar,
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
     max_body_bytes: usize,
-    timeout: Duration,
+    pub(crate) timeout: Duration,
 }
 
 impl fmt::Debug for EmsClient {
@@ -444,7 +444,7 @@ impl EmsClient {
         .await
     }
 
-    async fn post_form(
+    pub(crate) async fn post_form(
         &self,
         path: &str,
         form: &[(&'static str, String)],
@@ -468,6 +468,16 @@ impl EmsClient {
 
     /// Turns a page response into its body, or the error its status means.
     async fn read(&self, response: reqwest::Response) -> Result<String, EmsError> {
+        let (body, content_type) = self.read_bytes(response).await?;
+        Ok(http::decode_body(&body, content_type.as_deref()))
+    }
+
+    /// [`Self::read`] without decoding the body, for binary answers (the
+    /// transcript PDF): the body's bytes and its declared content type.
+    pub(crate) async fn read_bytes(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<(Vec<u8>, Option<String>), EmsError> {
         let status = response.status();
         if status.as_u16() == SESSION_EXPIRED_STATUS {
             return Err(EmsError::SessionExpired);
@@ -483,15 +493,19 @@ impl EmsClient {
         let unexpected = (!status.is_success()).then(|| self.unexpected(&response));
         let content_type = http::content_type(&response);
         let body = http::read_body(response, self.max_body_bytes).await?;
-        let body = http::decode_body(&body, content_type.as_deref());
         match unexpected {
-            None => Ok(body),
+            None => Ok((body.to_vec(), content_type)),
             // A failing status may still carry ZhengFang's error page, which
             // says more than the status does.
-            Some(error) => match pages::recognize_error_page(&body) {
-                Some(page_error) => Err(page_error.into()),
-                None => Err(error),
-            },
+            Some(error) => {
+                match pages::recognize_error_page(&http::decode_body(
+                    &body,
+                    content_type.as_deref(),
+                )) {
+                    Some(page_error) => Err(page_error.into()),
+                    None => Err(error),
+                }
+            }
         }
     }
 
@@ -510,7 +524,7 @@ fn now_ms() -> u128 {
         .map_or(0, |d| d.as_millis())
 }
 
-fn is_transient(error: &EmsError) -> bool {
+pub(crate) fn is_transient(error: &EmsError) -> bool {
     match error {
         EmsError::HandOffInterrupted => true,
         EmsError::Transport(e) => e.is_transient(),

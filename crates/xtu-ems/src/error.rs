@@ -61,6 +61,9 @@ pub enum EmsError {
     /// An unreadable EMS token.
     #[error("invalid ems token: {0}")]
     Token(#[from] TokenError),
+    /// The transcript PDF could not be read (or was not a PDF).
+    #[error(transparent)]
+    Transcript(#[from] crate::transcript::TranscriptError),
     /// A failure inside this library (a task that panicked).
     #[error("internal error: {0}")]
     Internal(String),

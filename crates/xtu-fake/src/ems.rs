@@ -83,10 +83,11 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
             "/jwglxt/cjpmtj/cjpmtj_cxPjxfjdpmtjIndex.html",
             post(gpa_rank),
         )
+        .merge(crate::transcript::routes())
         .with_state(state)
 }
 
-fn html(body: impl IntoResponse) -> Response {
+pub(crate) fn html(body: impl IntoResponse) -> Response {
     ([(header::CONTENT_TYPE, "text/html;charset=UTF-8")], body).into_response()
 }
 
@@ -174,7 +175,11 @@ fn session_user(state: &FakeState, headers: &HeaderMap) -> Option<String> {
 }
 
 /// A page request: the page, the login redirect, or the error page.
-fn page(state: &FakeState, headers: &HeaderMap, body: impl FnOnce() -> Response) -> Response {
+pub(crate) fn page(
+    state: &FakeState,
+    headers: &HeaderMap,
+    body: impl FnOnce() -> Response,
+) -> Response {
     if session_user(state, headers).is_none() {
         return redirect("/jwglxt/xtgl/login_slogin.html");
     }
@@ -217,7 +222,7 @@ async fn buildings(State(state): State<Arc<FakeState>>, headers: HeaderMap) -> R
 
 /// The checks every XHR page shares: 901 without a session (as jwglxt
 /// answers XHRs), the error page when told to fail; records the form.
-fn xhr(
+pub(crate) fn xhr(
     state: &FakeState,
     headers: &HeaderMap,
     name: &'static str,

@@ -30,6 +30,7 @@ mod ems;
 mod faults;
 mod keys;
 mod term_dates;
+mod transcript;
 
 pub use faults::{Fault, FaultRule, STALL};
 
@@ -195,6 +196,7 @@ impl FakeXtuBuilder {
             stale_executions: AtomicU32::new(self.stale_executions),
             cas: Mutex::default(),
             ems: ems::EmsState::default(),
+            transcript: transcript::TranscriptState::default(),
             log: Mutex::default(),
             faults: Mutex::default(),
             captcha: self.captcha,
@@ -341,6 +343,7 @@ pub(crate) struct FakeState {
     stale_executions: AtomicU32,
     cas: Mutex<cas::CasState>,
     pub(crate) ems: ems::EmsState,
+    pub(crate) transcript: transcript::TranscriptState,
     log: Mutex<Vec<RecordedRequest>>,
     faults: Mutex<Vec<FaultRule>>,
     failures: Option<faults::FailureProfile>,

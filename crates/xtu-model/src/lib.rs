@@ -13,6 +13,7 @@ mod grades;
 mod profile;
 pub mod sections;
 mod timetable;
+mod transcript;
 pub mod weeks;
 
 pub use calendar::{
@@ -23,3 +24,6 @@ pub use exams::{Exam, parse_exam_time};
 pub use grades::{GPA_FORMULA, GpaRank, Grade, WeightedGpa, credit_weighted_gpa};
 pub use profile::StudentProfile;
 pub use timetable::{Course, PracticeCourse, Timetable};
+pub use transcript::{
+    CreditPair, Transcript, TranscriptCourse, UpstreamCourse, UpstreamTranscript,
+};

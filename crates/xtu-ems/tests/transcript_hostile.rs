@@ -1,0 +1,214 @@
+//! Hostile transcript PDFs: every answer is an error or a transcript, never
+//! a panic, a stack overflow or an unbounded allocation.
+
+use std::io::Write as _;
+
+use xtu_ems::TranscriptError;
+use xtu_ems::transcript::{self, MAX_PDF_BYTES};
+
+const FIXTURE: &[u8] = include_bytes!("../../../fixtures/transcript/transcript.pdf");
+
+/// A PDF of the given object bodies (object 1 must be the catalog).
+fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (k, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        writeln!(out, "{} 0 obj", k + 1).unwrap();
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).unwrap();
+    for offset in offsets {
+        writeln!(out, "{offset:010} 00000 n ").unwrap();
+    }
+    write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    )
+    .unwrap();
+    out
+}
+
+fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut body = format!("<< /Length {} {dict} >>\nstream\n", data.len()).into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(b"\nendstream");
+    body
+}
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// One page whose content stream is `content` (raw bytes, `dict` extra keys).
+fn one_page(content: Vec<u8>) -> Vec<u8> {
+    pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_vec(),
+        content,
+    ])
+}
+
+/// Runs the parse on a small stack: recursion must stay bounded.
+fn parse_on_small_stack(bytes: Vec<u8>) -> Result<xtu_model::Transcript, TranscriptError> {
+    std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(move || transcript::parse(&bytes))
+        .expect("thread")
+        .join()
+        .expect("no panic, no stack overflow")
+}
+
+#[test]
+fn every_truncation_is_an_answer() {
+    for end in (0..FIXTURE.len()).step_by(97) {
+        let _ = parse_on_small_stack(FIXTURE[..end].to_vec());
+    }
+}
+
+#[test]
+fn flipped_bytes_are_an_answer() {
+    let mut bytes = FIXTURE.to_vec();
+    for i in (9..bytes.len()).step_by(131) {
+        bytes[i] ^= 0x5A;
+        let _ = parse_on_small_stack(bytes.clone());
+    }
+}
+
+#[test]
+fn a_stream_inflating_past_the_budget_is_refused() {
+    // 64 MiB of zeros compress to about 64 KiB.
+    let bomb = zlib(&vec![0u8; 64 * 1024 * 1024]);
+    let result = parse_on_small_stack(one_page(stream("/Filter /FlateDecode", &bomb)));
+    assert_eq!(
+        result,
+        Err(TranscriptError::TooMuchData {
+            limit: transcript::MAX_INFLATED_BYTES
+        })
+    );
+}
+
+#[test]
+fn many_small_streams_share_one_budget() {
+    // Each stream alone is under the budget; together they are not.
+    let bomb = zlib(&vec![b' '; 3 * 1024 * 1024]);
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /Contents [4 0 R 5 0 R 6 0 R 7 0 R] >>".to_vec(),
+    ];
+    for _ in 0..4 {
+        objects.push(stream("/Filter /FlateDecode", &bomb));
+    }
+    assert!(matches!(
+        parse_on_small_stack(pdf(&objects)),
+        Err(TranscriptError::TooMuchData { .. })
+    ));
+}
+
+#[test]
+fn deep_nesting_is_bounded() {
+    let deep = |open: &str, close: &str| {
+        let mut content = open.repeat(200_000).into_bytes();
+        content.extend_from_slice(close.repeat(200_000).as_bytes());
+        content
+    };
+    for content in [
+        deep("[", "]"),
+        deep("<<", ">>"),
+        deep("(", ")"),
+        deep("q ", "Q "),
+    ] {
+        let result = parse_on_small_stack(one_page(stream("", &content)));
+        assert!(result.is_err());
+    }
+    // Nesting in the objects themselves.
+    let mut catalog = b"<< /Type /Catalog /Pages 2 0 R /X ".to_vec();
+    catalog.extend(std::iter::repeat_n(b'[', 100_000));
+    let result = parse_on_small_stack(pdf(&[
+        catalog,
+        b"<< /Type /Pages /Kids [] /Count 0 >>".to_vec(),
+    ]));
+    assert!(result.is_err());
+}
+
+#[test]
+fn object_streams_are_not_expanded() {
+    // An object stream whose every header entry points at one large array:
+    // expanding it would parse the array once per entry.
+    let mut header = String::new();
+    for id in 10..60_010 {
+        header.push_str(&format!("{id} 0 "));
+    }
+    let array = format!("[{}]", "0 ".repeat(200_000));
+    let data = format!("{header}{array}");
+    let objstm = stream(
+        &format!(
+            "/Type /ObjStm /N 60000 /First {} /Filter /FlateDecode",
+            header.len()
+        ),
+        &zlib(data.as_bytes()),
+    );
+    let result = parse_on_small_stack(pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [] /Count 0 >>".to_vec(),
+        objstm,
+    ]));
+    assert!(
+        matches!(result, Err(TranscriptError::Malformed(_))),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn object_counts_and_sizes_are_capped() {
+    let mut many = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [] /Count 0 >>".to_vec(),
+    ];
+    many.extend(std::iter::repeat_n(b"null".to_vec(), 30_000));
+    assert!(matches!(
+        parse_on_small_stack(pdf(&many)),
+        Err(TranscriptError::Malformed(_))
+    ));
+    let mut huge = FIXTURE.to_vec();
+    huge.resize(MAX_PDF_BYTES + 1, b' ');
+    assert_eq!(
+        transcript::parse(&huge),
+        Err(TranscriptError::TooLarge {
+            limit: MAX_PDF_BYTES
+        })
+    );
+}
+
+#[test]
+fn a_page_tree_cycle_ends() {
+    let result = parse_on_small_stack(pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>".to_vec(),
+        b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>".to_vec(),
+    ]));
+    assert!(result.is_err());
+}
+
+#[test]
+fn encrypted_and_non_pdf_inputs_are_typed_errors() {
+    let mut encrypted = FIXTURE.to_vec();
+    let at = encrypted.len() - 40;
+    encrypted.splice(at..at, b"/Encrypt 9 0 R".iter().copied());
+    assert_eq!(
+        transcript::parse(&encrypted),
+        Err(TranscriptError::Encrypted)
+    );
+    assert_eq!(transcript::parse(b""), Err(TranscriptError::NotPdf));
+    assert_eq!(
+        transcript::parse(b"<html>login</html>"),
+        Err(TranscriptError::NotPdf)
+    );
+}

@@ -1,0 +1,989 @@
+//! `cargo xtask transcript-fixtures`: writes the transcript PDFs of
+//! `fixtures/transcript/`, built object by object after the layout the
+//! protocol documents (title, identity line, one ruled table of three
+//! blocks × seven columns, three summary rows), with placeholder data.
+//!
+//! Each font kind a transcript may use is covered: a non-embedded CJK font
+//! with the predefined CMap UniGB-UCS2-H and no ToUnicode, an Identity-H CID
+//! font whose codes are glyph ids read through ToUnicode, and simple one-byte
+//! subset fonts with ToUnicode. Font programs are not embedded: no reader of
+//! text needs them (text comes from codes and ToUnicode, widths from /W and
+//! /Widths), and they would make the files large.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+
+/// A4 portrait, in points.
+const PAGE_WIDTH: f32 = 595.0;
+const PAGE_HEIGHT: f32 = 842.0;
+/// Left edge of the table.
+const TABLE_LEFT: f32 = 30.5;
+/// Top edge of the table.
+const TABLE_TOP: f32 = 752.0;
+/// Widths of the seven columns of a block.
+const BLOCK_COLUMNS: [f32; 7] = [66.0, 24.0, 16.0, 20.0, 16.0, 24.0, 12.0];
+/// Labels of the seven columns of a block.
+const BLOCK_LABELS: [&str; 7] = [
+    "课程名称",
+    "课程性质",
+    "学 分",
+    "成 绩",
+    "绩点",
+    "取得学期",
+    "备注",
+];
+/// Body text size; a text wider than its cell wraps onto a second line.
+const BODY_SIZE: f32 = 6.0;
+/// Header text size.
+const HEADER_SIZE: f32 = 5.0;
+/// Space between a cell's left ruling and its text, and on its right.
+const PADDING: f32 = 1.5;
+const ROW_HEIGHT: f32 = 10.0;
+const WRAPPED_ROW_HEIGHT: f32 = 17.0;
+const HEADER_HEIGHT: f32 = 12.0;
+
+/// A row of a block.
+#[derive(Debug, Clone)]
+enum Entry {
+    Term(String),
+    Course {
+        name: String,
+        course_type: String,
+        credit: String,
+        score: String,
+        grade_point: String,
+    },
+    End,
+}
+
+/// The values of the three summary rows.
+#[derive(Debug, Clone)]
+struct Summary {
+    average: String,
+    gpa: String,
+    /// total, compulsory, elective, cross-discipline: (required, earned).
+    credits: [(String, String); 4],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum FontKind {
+    /// STSong-Light, UniGB-UCS2-H, not embedded, no ToUnicode.
+    Ucs2,
+    /// STSong-Light, GBK-EUC-H (GBK codes: ASCII one byte), not embedded.
+    GbkEuc,
+    /// Identity-H CID font, codes are glyph ids, ToUnicode.
+    IdentityH,
+    /// One-byte subset TrueType fonts, ToUnicode each.
+    Simple,
+}
+
+/// How a fixture is drawn.
+#[derive(Debug, Clone)]
+struct Style {
+    fonts: FontKind,
+    /// Top-down coordinates (`1 0 0 -1 0 842 cm`), as Java2D-based producers write.
+    flipped: bool,
+    /// FlateDecode the content streams.
+    compress: bool,
+    /// Rows per block on a page.
+    rows_per_block: usize,
+    /// Texts read as UTF-8 taken for GBK.
+    mojibake: bool,
+    /// Every mojibake text must survive the way back (GBK, then UTF-8).
+    repairable: bool,
+    /// Labels spaced out (`学 分`, `以 下 空 白`); unspaced in the mojibake
+    /// fixtures, where a lone CJK character would not survive the round trip.
+    spaced: bool,
+    /// The college on the identity line.
+    college: &'static str,
+    /// Scales text sizes: mojibake takes half as many characters again,
+    /// and must stay inside its cells.
+    text_scale: f32,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Self {
+            fonts: FontKind::Ucs2,
+            flipped: false,
+            compress: false,
+            rows_per_block: 12,
+            mojibake: false,
+            repairable: true,
+            spaced: true,
+            college: "示例学院●示例系",
+            text_scale: 1.0,
+        }
+    }
+}
+
+/// Placeholder identity (the college comes from the style).
+const MAJOR: &str = "示例专业";
+const STUDENT_ID: &str = "202200000000";
+const NAME: &str = "张三";
+
+fn course(name: &str, course_type: &str, credit: &str, score: &str) -> Entry {
+    let grade_point = match score.trim_end_matches('△').parse::<f32>() {
+        Ok(n) if n >= 60.0 => format!("{:.1}", (n - 50.0) / 10.0),
+        Ok(_) => "0.0".into(),
+        Err(_) => String::new(),
+    };
+    Entry::Course {
+        name: name.into(),
+        course_type: course_type.into(),
+        credit: credit.into(),
+        score: score.into(),
+        grade_point,
+    }
+}
+
+/// Four terms, thirty courses: every kind of score and name the layout knows.
+fn four_terms() -> Vec<Entry> {
+    let c = course;
+    vec![
+        Entry::Term("2022-2023学年第一学期".into()),
+        c("高等数学A(一)", "必修", "5.0", "92"),
+        c("大学英语(一)", "必修", "3.0", "85"),
+        c("程序设计基础", "必修", "4.0", "优秀"),
+        c("思想道德与法治", "必修", "3.0", "良好"),
+        c("体育(一)", "必修", "1.0", "合格"),
+        c("军事理论", "必修", "2.0", "中等"),
+        c("大学生心理健康教育", "选修", "1.0", "及格"),
+        c("形势与政策(一)", "必修", "0.5", "不及格"),
+        Entry::Term("2022-2023学年第二学期".into()),
+        c("高等数学A(二)", "必修", "5.0", "61△"),
+        c("大学物理(一)", "必修", "4.0", "78"),
+        c("线性代数", "必修", "3.0", "缓考"),
+        c("离散数学", "必修", "3.0", "88"),
+        c("大学英语(二)", "必修", "3.0", "免修"),
+        c("中国近现代史纲要", "必修", "3.0", "90"),
+        c("体育(二)", "必修", "1.0", "合格"),
+        Entry::Term("2023-2024学年第一学期".into()),
+        c("数据结构与算法", "必修", "4.0", "95"),
+        c("计算机组成原理与接口技术实验", "必修", "3.5", "82"),
+        c("概率论与数理统计", "必修", "3.0", "76"),
+        c("小学期专业实训", "必修", "2.0", "良好"),
+        c("艺术鉴赏", "跨学科选修", "2.0", "87"),
+        c("大学物理(二)", "必修", "4.0", "69"),
+        c("马克思主义基本原理", "必修", "3.0", "84"),
+        Entry::Term("2023-2024学年第二学期".into()),
+        c("操作系统", "必修", "4.0", "91"),
+        c("计算机网络", "必修", "3.5", "80"),
+        c("数据库系统原理", "必修", "3.5", "86"),
+        c("软件工程导论", "选修", "2.0", "优秀"),
+        c("人工智能导论", "选修", "2.0", "93"),
+        c(
+            "毛泽东思想和中国特色社会主义理论体系概论",
+            "必修",
+            "5.0",
+            "88",
+        ),
+        c("创新创业基础", "跨学科选修", "1.0", "合格"),
+        c("体育(三)", "必修", "1.0", "合格"),
+    ]
+}
+
+/// Eight terms: the four above, then four more, over two pages.
+fn eight_terms() -> Vec<Entry> {
+    let mut entries = four_terms();
+    let later = four_terms().into_iter().map(|entry| match entry {
+        Entry::Term(label) => Entry::Term(
+            label
+                .replace("2022-2023", "2024-2025")
+                .replace("2023-2024", "2025-2026"),
+        ),
+        Entry::Course {
+            name,
+            course_type,
+            credit,
+            score,
+            grade_point,
+        } => Entry::Course {
+            name: format!("{name}Ⅱ"),
+            course_type,
+            credit,
+            score,
+            grade_point,
+        },
+        Entry::End => Entry::End,
+    });
+    entries.extend(later);
+    entries
+}
+
+/// Only courses whose text survives being read as GBK and back.
+fn even_terms() -> Vec<Entry> {
+    let c = course;
+    vec![
+        Entry::Term("2022-2023学年第一学期".into()),
+        c("高等数学", "必修", "5.0", "92"),
+        c("大学英语", "必修", "3.0", "优秀"),
+        c("大学物理", "选修", "3.0", "78"),
+        Entry::Term("2022-2023学年第二学期".into()),
+        c("程序设计基础", "必修", "4.0", "免修"),
+        c("离散数学", "必修", "3.0", "合格"),
+    ]
+}
+
+fn summary(average: &str, gpa: &str, earned: [&str; 4]) -> Summary {
+    let required = ["160.0", "120.0", "32.0", "8.0"];
+    Summary {
+        average: average.into(),
+        gpa: gpa.into(),
+        credits: std::array::from_fn(|i| (required[i].to_owned(), earned[i].to_owned())),
+    }
+}
+
+/// The fixtures: file name, entries, summary, style.
+fn fixtures() -> Vec<(&'static str, Vec<Entry>, Summary, Style)> {
+    let full = summary("84.17", "3.42", ["88.5", "76.5", "9.0", "3.0"]);
+    vec![
+        (
+            "transcript.pdf",
+            four_terms(),
+            full.clone(),
+            Style::default(),
+        ),
+        (
+            "transcript.identity-h.pdf",
+            four_terms(),
+            full.clone(),
+            Style {
+                fonts: FontKind::IdentityH,
+                flipped: true,
+                compress: true,
+                ..Style::default()
+            },
+        ),
+        (
+            "transcript.simple-fonts.pdf",
+            four_terms(),
+            full.clone(),
+            Style {
+                fonts: FontKind::Simple,
+                compress: true,
+                ..Style::default()
+            },
+        ),
+        (
+            "transcript.gbk-euc.pdf",
+            four_terms(),
+            full.clone(),
+            Style {
+                fonts: FontKind::GbkEuc,
+                ..Style::default()
+            },
+        ),
+        (
+            "transcript.two-pages.pdf",
+            eight_terms(),
+            summary("84.17", "3.42", ["160.0", "120.0", "32.0", "8.0"]),
+            Style {
+                rows_per_block: 14,
+                ..Style::default()
+            },
+        ),
+        (
+            "transcript.empty.pdf",
+            Vec::new(),
+            summary("", "", ["0", "0", "0", "0"]),
+            Style {
+                rows_per_block: 3,
+                ..Style::default()
+            },
+        ),
+        (
+            "transcript.mojibake.pdf",
+            even_terms(),
+            summary("86.50", "3.65", ["18.0", "15.0", "3.0", "0"]),
+            Style {
+                rows_per_block: 4,
+                mojibake: true,
+                spaced: false,
+                college: "示例学院",
+                text_scale: 0.7,
+                ..Style::default()
+            },
+        ),
+        (
+            "transcript.mojibake-unrepairable.pdf",
+            vec![
+                Entry::Term("2022-2023学年第一学期".into()),
+                course("大学物理", "必修", "4.0", "不及格"),
+            ],
+            summary("55.00", "0.50", ["4.0", "0", "0", "0"]),
+            Style {
+                rows_per_block: 3,
+                mojibake: true,
+                repairable: false,
+                spaced: false,
+                college: "示例学院",
+                text_scale: 0.7,
+                ..Style::default()
+            },
+        ),
+    ]
+}
+
+/// Every fixture file: its name and its bytes.
+pub fn files() -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
+    let mut files = Vec::new();
+    for (file, entries, summary, style) in fixtures() {
+        files.push((file, transcript_pdf(&entries, &summary, &style)?));
+    }
+    // What jwglxt sends instead of the PDF once the session is gone.
+    let login = "<!DOCTYPE html>\n<html><head><title>教学管理信息服务平台</title></head>\n\
+                 <body><h5>用户登录</h5><form action=\"/jwglxt/xtgl/login_slogin.html\"></form></body></html>\n";
+    files.push(("transcript.not-pdf.html", login.as_bytes().to_vec()));
+    Ok(files)
+}
+
+/// Where the fixtures live.
+pub fn fixture_dir() -> std::path::PathBuf {
+    crate::project_root().join("fixtures").join("transcript")
+}
+
+/// Entry point of `cargo xtask transcript-fixtures`.
+pub fn main() -> anyhow::Result<()> {
+    let dir = fixture_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (file, bytes) in files()? {
+        write(&dir.join(file), &bytes)?;
+    }
+    println!("wrote the transcript fixtures to {}", dir.display());
+    Ok(())
+}
+
+fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+/// The text UTF-8 bytes show when read as GBK.
+fn mojibake(text: &str) -> String {
+    encoding_rs::GBK
+        .decode_without_bom_handling(text.as_bytes())
+        .0
+        .into_owned()
+}
+
+/// Characters to codes, for the font kinds whose codes are not Unicode.
+#[derive(Default)]
+struct Encoder {
+    /// Identity-H: character → glyph id.
+    glyph_ids: HashMap<char, u16>,
+    glyph_order: Vec<char>,
+    /// Simple fonts: character → (subset, code).
+    simple: HashMap<char, (usize, u8)>,
+    subsets: Vec<Vec<char>>,
+}
+
+impl Encoder {
+    fn glyph_id(&mut self, c: char) -> u16 {
+        if let Some(&id) = self.glyph_ids.get(&c) {
+            return id;
+        }
+        // Glyph ids of a subset: arbitrary, never the character's code.
+        let id = 3 + self.glyph_order.len() as u16;
+        self.glyph_ids.insert(c, id);
+        self.glyph_order.push(c);
+        id
+    }
+
+    fn simple_code(&mut self, c: char) -> (usize, u8) {
+        if let Some(&code) = self.simple.get(&c) {
+            return code;
+        }
+        if self.subsets.last().is_none_or(|s| s.len() >= 200) {
+            self.subsets.push(Vec::new());
+        }
+        let subset = self.subsets.len() - 1;
+        let chars = &mut self.subsets[subset];
+        // The space keeps code 32 in every subset, so word spacing applies to it.
+        let code = if c == ' ' { 32 } else { 33 + chars.len() as u8 };
+        if c != ' ' {
+            chars.push(c);
+        }
+        self.simple.insert(c, (subset, code));
+        (subset, code)
+    }
+}
+
+fn char_width(c: char) -> u16 {
+    if c.is_ascii() { 500 } else { 1000 }
+}
+
+/// One page's content stream under construction.
+struct Painter<'a> {
+    ops: String,
+    style: &'a Style,
+    encoder: &'a mut Encoder,
+}
+
+impl Painter<'_> {
+    fn y(&self, y: f32) -> f32 {
+        if self.style.flipped {
+            PAGE_HEIGHT - y
+        } else {
+            y
+        }
+    }
+
+    fn hex(bytes: impl IntoIterator<Item = u8>) -> String {
+        let mut hex = String::from("<");
+        for b in bytes {
+            let _ = write!(hex, "{b:02X}");
+        }
+        hex.push('>');
+        hex
+    }
+
+    /// Text with its left end at `x` and baseline at `y` (y-up page space).
+    fn text(&mut self, x: f32, y: f32, size: f32, text: &str) -> anyhow::Result<()> {
+        let text = if self.style.mojibake {
+            let garbled = mojibake(text);
+            let (back, _, _) = encoding_rs::GBK.encode(&garbled);
+            if self.style.repairable && back.as_ref() != text.as_bytes() {
+                anyhow::bail!("{text:?} does not survive being read as GBK and back: pick another");
+            }
+            garbled
+        } else {
+            text.to_owned()
+        };
+        let size = size * self.style.text_scale;
+        if text.is_empty() {
+            return Ok(());
+        }
+        let matrix = if self.style.flipped {
+            "1 0 0 -1"
+        } else {
+            "1 0 0 1"
+        };
+        let ty = self.y(y);
+        match self.style.fonts {
+            FontKind::Ucs2 => {
+                let hex = Self::hex(text.encode_utf16().flat_map(u16::to_be_bytes));
+                let _ = writeln!(self.ops, "BT /F0 {size} Tf {x:.2} {ty:.2} Td {hex} Tj ET");
+            }
+            FontKind::GbkEuc => {
+                let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
+                anyhow::ensure!(!unmappable, "{text:?} is not all in GBK");
+                let hex = Self::hex(bytes.iter().copied());
+                let _ = writeln!(self.ops, "BT /F0 {size} Tf {x:.2} {ty:.2} Td {hex} Tj ET");
+            }
+            FontKind::IdentityH => {
+                let ids: Vec<u16> = text.chars().map(|c| self.encoder.glyph_id(c)).collect();
+                let hex = Self::hex(ids.iter().flat_map(|id| id.to_be_bytes()));
+                let _ = writeln!(
+                    self.ops,
+                    "BT /F0 {size} Tf {matrix} {x:.2} {ty:.2} Tm {hex} Tj ET"
+                );
+            }
+            FontKind::Simple => {
+                let _ = write!(self.ops, "BT {matrix} {x:.2} {ty:.2} Tm");
+                // One run per subset font; TJ with a zero kern, as producers write.
+                let mut runs: Vec<(usize, Vec<u8>)> = Vec::new();
+                for c in text.chars() {
+                    let (subset, code) = self.encoder.simple_code(c);
+                    match runs.last_mut() {
+                        Some((s, codes)) if *s == subset || c == ' ' => codes.push(code),
+                        _ => runs.push((subset, vec![code])),
+                    }
+                }
+                for (subset, codes) in runs {
+                    let (a, b) = codes.split_at(codes.len() / 2);
+                    let _ = write!(
+                        self.ops,
+                        " /F{subset} {size} Tf [{} 0 {}] TJ",
+                        Self::hex(a.iter().copied()),
+                        Self::hex(b.iter().copied())
+                    );
+                }
+                self.ops.push_str(" ET\n");
+            }
+        }
+        Ok(())
+    }
+
+    /// A cell's border as one stroked rectangle.
+    fn cell_box(&mut self, x0: f32, y0: f32, x1: f32, y1: f32) {
+        let (y0, y1) = (self.y(y0), self.y(y1));
+        let _ = writeln!(
+            self.ops,
+            "{x0:.2} {:.2} {:.2} {:.2} re S",
+            y0.min(y1),
+            x1 - x0,
+            (y1 - y0).abs()
+        );
+    }
+
+    /// A ruling line, drawn the way the style's producer does.
+    fn line(&mut self, x0: f32, y0: f32, x1: f32, y1: f32) {
+        let (y0, y1) = (self.y(y0), self.y(y1));
+        match self.style.fonts {
+            // Thin filled rectangles.
+            FontKind::IdentityH => {
+                let (w, h) = if (y0 - y1).abs() < 0.01 {
+                    (x1 - x0, 0.6)
+                } else {
+                    (0.6, y1 - y0)
+                };
+                let _ = writeln!(self.ops, "{x0:.2} {y0:.2} {w:.2} {h:.2} re f");
+            }
+            _ => {
+                let _ = writeln!(self.ops, "{x0:.2} {y0:.2} m {x1:.2} {y1:.2} l S");
+            }
+        }
+    }
+}
+
+/// The x of each of the 21 column boundaries (22 values).
+fn column_xs() -> Vec<f32> {
+    let mut xs = vec![TABLE_LEFT];
+    for _ in 0..3 {
+        for w in BLOCK_COLUMNS {
+            xs.push(xs.last().copied().unwrap_or(TABLE_LEFT) + w);
+        }
+    }
+    xs
+}
+
+/// A text cut into the lines that fit `width` at `size` (CJK one em, ASCII half).
+fn wrap(text: &str, width: f32, size: f32) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    let mut used = 0.0;
+    for c in text.chars() {
+        let w = f32::from(char_width(c)) / 1000.0 * size;
+        if used + w > width - 2.0 * PADDING && used > 0.0 {
+            lines.push(String::new());
+            used = 0.0;
+        }
+        used += w;
+        if let Some(line) = lines.last_mut() {
+            line.push(c);
+        }
+    }
+    lines.retain(|line| !line.is_empty());
+    lines
+}
+
+/// One table row: cells as (first column, lines of text); a cell runs to
+/// the next cell's first column.
+type DrawRow = Vec<(usize, Vec<String>)>;
+
+fn entry_cells(entry: Option<&Entry>, block: usize, spaced: bool) -> DrawRow {
+    let first = block * 7;
+    let wrap = |column: usize, text: &str| wrap(text, BLOCK_COLUMNS[column], BODY_SIZE);
+    match entry {
+        Some(Entry::Term(label)) => vec![(first, vec![label.clone()])],
+        Some(Entry::Course {
+            name,
+            course_type,
+            credit,
+            score,
+            grade_point,
+        }) => vec![
+            (first, wrap(0, name)),
+            (first + 1, wrap(1, course_type)),
+            (first + 2, wrap(2, credit)),
+            (first + 3, wrap(3, score)),
+            (first + 4, wrap(4, grade_point)),
+            (first + 5, Vec::new()),
+            (first + 6, Vec::new()),
+        ],
+        Some(Entry::End) => {
+            let end = if spaced {
+                "以 下 空 白"
+            } else {
+                "以下空白"
+            };
+            vec![(first, vec![end.to_owned()])]
+        }
+        None => (first..first + 7).map(|c| (c, Vec::new())).collect(),
+    }
+}
+
+fn summary_rows(summary: &Summary) -> Vec<DrawRow> {
+    let s = |t: &str| vec![t.to_owned()];
+    let [total, compulsory, elective, cross] = &summary.credits;
+    vec![
+        vec![
+            (0, s("平均成绩")),
+            (2, s(&summary.average)),
+            (14, s("平均学分绩点")),
+            (16, s(&summary.gpa)),
+        ],
+        vec![
+            (0, s("学分总计(应修/已获)")),
+            (4, s("必修学分(应修/已获)")),
+            (9, s("选修学分(应修/已获)")),
+            (15, s("交叉学分(应修/已获)")),
+        ],
+        vec![
+            (0, s(&total.0)),
+            (1, s(&total.1)),
+            (2, Vec::new()),
+            (4, s(&compulsory.0)),
+            (8, s(&compulsory.1)),
+            (9, s(&elective.0)),
+            (12, s(&elective.1)),
+            (15, s(&cross.0)),
+            (17, s(&cross.1)),
+        ],
+    ]
+}
+
+/// Draws one page: title, identity line, the table's rows.
+fn page_content(painter: &mut Painter<'_>, rows: &[DrawRow]) -> anyhow::Result<()> {
+    painter.ops.push_str("0.5 w\n");
+    painter.text(222.0, 800.0, 15.0, "湘潭大学学生成绩总表")?;
+    let identity = format!(
+        "学院: {} 专业: {MAJOR} 学号: {STUDENT_ID} 姓名: {NAME}",
+        painter.style.college
+    );
+    painter.text(TABLE_LEFT, 770.0, 9.0, &identity)?;
+    let xs = column_xs();
+    let right = xs[21];
+    let mut top = TABLE_TOP;
+    let boxes = painter.style.fonts == FontKind::Simple;
+    if !boxes {
+        painter.line(TABLE_LEFT, top, right, top);
+    }
+    for (index, row) in rows.iter().enumerate() {
+        let lines = row.iter().map(|cell| cell.1.len()).max().unwrap_or(1);
+        let height = match (index, lines) {
+            (0, _) => HEADER_HEIGHT,
+            (_, 0 | 1) => ROW_HEIGHT,
+            _ => WRAPPED_ROW_HEIGHT,
+        };
+        let bottom = top - height;
+        let size = if index == 0 { HEADER_SIZE } else { BODY_SIZE };
+        for (k, (first, texts)) in row.iter().enumerate() {
+            let first = *first;
+            if boxes {
+                // Each cell's own border, as report engines draw them.
+                let end = row.get(k + 1).map_or(right, |next| xs[next.0]);
+                painter.cell_box(xs[first], bottom, end, top);
+            } else {
+                painter.line(xs[first], top, xs[first], bottom);
+            }
+            for (k, text) in texts.iter().enumerate() {
+                let baseline = if texts.len() == 1 {
+                    bottom + (height - size) / 2.0 + 0.6
+                } else {
+                    top - 1.5 - size - (k as f32) * (size + 1.5)
+                };
+                painter.text(xs[first] + PADDING, baseline, size, text)?;
+            }
+        }
+        if !boxes {
+            painter.line(right, top, right, bottom);
+            painter.line(TABLE_LEFT, bottom, right, bottom);
+        }
+        top = bottom;
+    }
+    Ok(())
+}
+
+/// Lays the entries out block by block, page by page.
+fn pages(entries: &[Entry], summary: &Summary, style: &Style) -> Vec<Vec<DrawRow>> {
+    let mut entries = entries.to_vec();
+    entries.push(Entry::End);
+    let per_page = style.rows_per_block * 3;
+    let chunks: Vec<&[Entry]> = entries.chunks(per_page).collect();
+    let header: DrawRow = (0..21)
+        .map(|c| {
+            let label = BLOCK_LABELS[c % 7];
+            let label = if style.spaced {
+                label.to_owned()
+            } else {
+                label.replace(' ', "")
+            };
+            (c, vec![label])
+        })
+        .collect();
+    let count = chunks.len();
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(page, chunk)| {
+            let mut rows = vec![header.clone()];
+            for r in 0..style.rows_per_block {
+                let mut row = Vec::new();
+                for block in 0..3 {
+                    row.extend(entry_cells(
+                        chunk.get(block * style.rows_per_block + r),
+                        block,
+                        style.spaced,
+                    ));
+                }
+                rows.push(row);
+            }
+            if page + 1 == count {
+                rows.extend(summary_rows(summary));
+            }
+            rows
+        })
+        .collect()
+}
+
+/// The whole PDF.
+fn transcript_pdf(entries: &[Entry], summary: &Summary, style: &Style) -> anyhow::Result<Vec<u8>> {
+    let mut encoder = Encoder::default();
+    let mut contents = Vec::new();
+    for rows in pages(entries, summary, style) {
+        let mut painter = Painter {
+            ops: String::new(),
+            style,
+            encoder: &mut encoder,
+        };
+        if style.flipped {
+            let _ = writeln!(painter.ops, "1 0 0 -1 0 {PAGE_HEIGHT} cm");
+        }
+        page_content(&mut painter, &rows)?;
+        contents.push(painter.ops);
+    }
+
+    // Objects: 1 catalog, 2 pages, then fonts, then per page: page, content.
+    let mut objects: Vec<Vec<u8>> = vec![Vec::new(), Vec::new()];
+    let mut font_refs = String::new();
+    match style.fonts {
+        FontKind::Ucs2 | FontKind::GbkEuc => {
+            let encoding = if style.fonts == FontKind::Ucs2 {
+                "UniGB-UCS2-H"
+            } else {
+                "GBK-EUC-H"
+            };
+            let widths: Vec<String> = (0..95).map(|_| "500".to_owned()).collect();
+            let id = objects.len() + 1;
+            objects.push(
+                format!(
+                    "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /{encoding} /DescendantFonts [{} 0 R] >>",
+                    id + 1
+                )
+                .into_bytes(),
+            );
+            objects.push(
+                format!(
+                    "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor {} 0 R /DW 1000 /W [1 [{}]] >>",
+                    id + 2,
+                    widths.join(" ")
+                )
+                .into_bytes(),
+            );
+            objects.push(font_descriptor("STSong-Light"));
+            let _ = write!(font_refs, "/F0 {id} 0 R");
+        }
+        FontKind::IdentityH => {
+            let id = objects.len() + 1;
+            let mut w = String::new();
+            let mut cmap_entries = Vec::new();
+            for (k, &c) in encoder.glyph_order.iter().enumerate() {
+                let gid = 3 + k as u16;
+                let _ = write!(w, "{gid} [{}] ", char_width(c));
+                cmap_entries.push((u32::from(gid), 2, c));
+            }
+            objects.push(
+                format!(
+                    "<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SimSun /Encoding /Identity-H /DescendantFonts [{} 0 R] /ToUnicode {} 0 R >>",
+                    id + 1,
+                    id + 3
+                )
+                .into_bytes(),
+            );
+            objects.push(
+                format!(
+                    "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEF+SimSun /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor {} 0 R /DW 1000 /W [{}] /CIDToGIDMap /Identity >>",
+                    id + 2,
+                    w.trim_end()
+                )
+                .into_bytes(),
+            );
+            objects.push(font_descriptor("ABCDEF+SimSun"));
+            objects.push(stream(&to_unicode(&cmap_entries, 2), style.compress)?);
+            let _ = write!(font_refs, "/F0 {id} 0 R");
+        }
+        FontKind::Simple => {
+            for (subset, chars) in encoder.subsets.iter().enumerate() {
+                let id = objects.len() + 1;
+                let name = format!("{}+SimSun", subset_tag(subset));
+                let last = 32 + chars.len();
+                let widths: Vec<String> = (32..=last)
+                    .map(|code| {
+                        if code == 32 {
+                            "500".to_owned()
+                        } else {
+                            char_width(chars[code - 33]).to_string()
+                        }
+                    })
+                    .collect();
+                objects.push(
+                    format!(
+                        "<< /Type /Font /Subtype /TrueType /BaseFont /{name} /FirstChar 32 /LastChar {last} /Widths [{}] /FontDescriptor {} 0 R /ToUnicode {} 0 R >>",
+                        widths.join(" "),
+                        id + 1,
+                        id + 2
+                    )
+                    .into_bytes(),
+                );
+                objects.push(font_descriptor(&name));
+                let mut cmap_entries = vec![(32, 1, ' ')];
+                cmap_entries.extend(
+                    chars
+                        .iter()
+                        .enumerate()
+                        .map(|(k, &c)| (33 + k as u32, 1, c)),
+                );
+                objects.push(stream(&to_unicode(&cmap_entries, 1), style.compress)?);
+                let _ = write!(font_refs, "/F{subset} {id} 0 R ");
+            }
+        }
+    }
+    let mut kids = Vec::new();
+    for content in &contents {
+        let page_id = objects.len() + 1;
+        kids.push(format!("{page_id} 0 R"));
+        objects.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] /Resources << /Font << {} >> >> /Contents {} 0 R >>",
+                font_refs.trim_end(),
+                page_id + 1
+            )
+            .into_bytes(),
+        );
+        objects.push(stream(content, style.compress)?);
+    }
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>".to_vec();
+    objects[1] = format!(
+        "<< /Type /Pages /Kids [{}] /Count {} >>",
+        kids.join(" "),
+        kids.len()
+    )
+    .into_bytes();
+
+    let mut pdf = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (k, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        writeln!(pdf, "{} 0 obj", k + 1)?;
+        pdf.extend_from_slice(body);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    write!(pdf, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1)?;
+    for offset in offsets {
+        writeln!(pdf, "{offset:010} 00000 n ")?;
+    }
+    write!(
+        pdf,
+        "trailer\n<< /Size {} /Root 1 0 R /Info << /Producer (xtask transcript-fixtures) >> >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    )?;
+    Ok(pdf)
+}
+
+fn subset_tag(subset: usize) -> String {
+    (0..6)
+        .map(|k| char::from(b'A' + ((subset + k) % 26) as u8))
+        .collect()
+}
+
+fn font_descriptor(name: &str) -> Vec<u8> {
+    format!(
+        "<< /Type /FontDescriptor /FontName /{name} /Flags 6 /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>"
+    )
+    .into_bytes()
+}
+
+/// A stream object, FlateDecoded when asked.
+fn stream(data: &str, compress: bool) -> anyhow::Result<Vec<u8>> {
+    let (body, filter) = if compress {
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(data.as_bytes())?;
+        (encoder.finish()?, " /Filter /FlateDecode")
+    } else {
+        (data.as_bytes().to_vec(), "")
+    };
+    let mut object = format!("<< /Length {}{filter} >>\nstream\n", body.len()).into_bytes();
+    object.extend_from_slice(&body);
+    object.extend_from_slice(b"\nendstream");
+    Ok(object)
+}
+
+/// A ToUnicode CMap: codes of `bytes` bytes to characters, as bfchar and,
+/// for runs of consecutive codes and characters, bfrange.
+fn to_unicode(entries: &[(u32, usize, char)], bytes: usize) -> String {
+    let code = |c: u32| format!("<{:0width$X}>", c, width = bytes * 2);
+    let unicode = |c: char| {
+        let mut hex = String::from("<");
+        for unit in c.encode_utf16(&mut [0; 2]) {
+            let _ = write!(hex, "{unit:04X}");
+        }
+        hex.push('>');
+        hex
+    };
+    let mut sorted = entries.to_vec();
+    sorted.sort_by_key(|e| e.0);
+    // Runs of consecutive codes mapping to consecutive characters.
+    let mut ranges: Vec<(u32, u32, char)> = Vec::new();
+    let mut singles: Vec<(u32, char)> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i;
+        while j + 1 < sorted.len()
+            && sorted[j + 1].0 == sorted[j].0 + 1
+            && u32::from(sorted[j + 1].2) == u32::from(sorted[j].2) + 1
+        {
+            j += 1;
+        }
+        if j > i {
+            ranges.push((sorted[i].0, sorted[j].0, sorted[i].2));
+        } else {
+            singles.push((sorted[i].0, sorted[i].2));
+        }
+        i = j + 1;
+    }
+    let mut cmap = String::from(
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n",
+    );
+    let (low, high) = (code(0), code(if bytes == 1 { 0xFF } else { 0xFFFF }));
+    let _ = writeln!(
+        cmap,
+        "1 begincodespacerange\n{low} {high}\nendcodespacerange"
+    );
+    for chunk in singles.chunks(100) {
+        let _ = writeln!(cmap, "{} beginbfchar", chunk.len());
+        for &(c, u) in chunk {
+            let _ = writeln!(cmap, "{} {}", code(c), unicode(u));
+        }
+        cmap.push_str("endbfchar\n");
+    }
+    for chunk in ranges.chunks(100) {
+        let _ = writeln!(cmap, "{} beginbfrange", chunk.len());
+        for &(a, b, u) in chunk {
+            let _ = writeln!(cmap, "{} {} {}", code(a), code(b), unicode(u));
+        }
+        cmap.push_str("endbfrange\n");
+    }
+    cmap.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+    cmap
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_fixtures_are_what_the_generator_writes() {
+        for (file, bytes) in files().expect("fixtures build") {
+            let committed = std::fs::read(fixture_dir().join(file)).expect(file);
+            assert!(
+                committed == bytes,
+                "fixtures/transcript/{file} differs from the generator's: run `cargo xtask transcript-fixtures`"
+            );
+        }
+    }
+}
