@@ -412,7 +412,12 @@ async fn health() -> Json<Value> {
 /// 200 `{"ready": true}` once the database answers and the own table's copy is loaded;
 /// 503 otherwise, so a load balancer sends no traffic to a server that would fail it.
 async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    state.inner.store.ready().await.map_err(ApiError::NotReady)?;
+    state
+        .inner
+        .store
+        .ready()
+        .await
+        .map_err(ApiError::NotReady)?;
     Ok(Json(serde_json::json!({"ready": true})))
 }
 

@@ -61,7 +61,10 @@ pub fn parse_csv(text: &str) -> Result<Vec<Record>, CsvError> {
             };
             problems.push((
                 1,
-                format!("header must be {CSV_HEADER:?}, found {:?}", truncate(&found)),
+                format!(
+                    "header must be {CSV_HEADER:?}, found {:?}",
+                    truncate(&found)
+                ),
             ));
         }
         Some(Err(e)) => problems.push((1, format!("unreadable header: {e}"))),
@@ -212,7 +215,10 @@ mod tests {
     #[test]
     fn an_open_quote_is_reported_on_its_line() {
         let e = parse_csv("gid,zjhm,ryzxztdm\n1,A,01\n2,\"B,02\n3,C,03\n").unwrap_err();
-        assert_eq!(e.problems, vec![(3, "unterminated quoted field".to_owned())]);
+        assert_eq!(
+            e.problems,
+            vec![(3, "unterminated quoted field".to_owned())]
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod auth;
 mod config;
 mod import;
 mod metrics;
+mod pg_coalesce;
 mod pg_copy;
 mod ratelimit;
 mod server;
@@ -37,7 +38,7 @@ pub use import::{CSV_HEADER, CsvError, generate_dataset, parse_csv};
 pub use metrics::{METRICS_PATH, metrics_app};
 pub use ratelimit::RateLimiter;
 pub use server::{
-    ServeError, reload_callers_from, reopen_audit_log, run, serve, serve_metrics,
-    shutdown_signal, spawn_reload_on_sighup, state_from_config,
+    ServeError, reload_callers_from, reopen_audit_log, run, serve, serve_metrics, shutdown_signal,
+    spawn_reload_on_sighup, state_from_config,
 };
 pub use store::{NotReady, Record, Store, StoreError, StoreOptions};

@@ -97,11 +97,6 @@ impl PgCopy {
             .map(|(_, v)| v)
     }
 
-    /// Whether lookups are (or were until the last import) served from a copy.
-    pub(crate) fn has_snapshot(&self) -> bool {
-        self.copy_info().is_some()
-    }
-
     /// Generation and size of the copy, if there is one.
     pub(crate) fn copy_info(&self) -> Option<CopyInfo> {
         self.slot.info()

@@ -11,10 +11,10 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use crate::app::{AppState, app};
-use crate::metrics::metrics_app;
 use crate::audit::AuditSink;
 use crate::auth::Callers;
 use crate::config::{Config, ConfigError};
+use crate::metrics::metrics_app;
 use crate::store::{Store, StoreError, StoreOptions};
 
 /// Why the server could not start.
@@ -178,7 +178,9 @@ pub fn spawn_reload_on_sighup(config_path: PathBuf, state: AppState) {
     tokio::spawn(async move {
         let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         else {
-            tracing::warn!("cannot install the SIGHUP handler: reload and log reopening need a restart");
+            tracing::warn!(
+                "cannot install the SIGHUP handler: reload and log reopening need a restart"
+            );
             return;
         };
         while hup.recv().await.is_some() {
@@ -198,7 +200,9 @@ pub fn reopen_audit_log(state: &AppState) {
     match state.audit().reopen() {
         Ok(Some(path)) => tracing::info!("audit log reopened: {}", path.display()),
         Ok(None) => {}
-        Err(e) => tracing::error!("cannot reopen the audit log, still writing to the old file: {e}"),
+        Err(e) => {
+            tracing::error!("cannot reopen the audit log, still writing to the old file: {e}")
+        }
     }
 }
 
@@ -218,10 +222,14 @@ pub async fn run(config_path: &Path) -> Result<(), ServeError> {
     })?;
     // Bound before serving anything, so a taken metrics port fails the start.
     let metrics = match config.metrics_listen {
-        Some(at) => Some(TcpListener::bind(at).await.map_err(|source| ServeError::Io {
-            what: format!("cannot listen for metrics on {at}"),
-            source,
-        })?),
+        Some(at) => Some(
+            TcpListener::bind(at)
+                .await
+                .map_err(|source| ServeError::Io {
+                    what: format!("cannot listen for metrics on {at}"),
+                    source,
+                })?,
+        ),
         None => None,
     };
     tracing::info!("listening on http://{addr}/doc/api/");

@@ -389,7 +389,12 @@ mod order_tests {
     fn zjhm_order_is_the_databases_rank() {
         // Ranks as a case-insensitive collation would give them: a < B < c < x.
         let mut b = Builder::default();
-        for (g, z, rank) in [("g1", "a", 0), ("g1", "B", 1), ("g1", "c", 2), ("G0", "x", 3)] {
+        for (g, z, rank) in [
+            ("g1", "a", 0),
+            ("g1", "B", 1),
+            ("g1", "c", 2),
+            ("G0", "x", 3),
+        ] {
             b.push(g, z, Some("1"), Some(rank)).expect("push");
         }
         let s = b.finish(1).expect("finish");

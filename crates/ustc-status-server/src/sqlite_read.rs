@@ -218,11 +218,6 @@ impl SqliteReader {
         Ok((now == snap.version).then_some(snap))
     }
 
-    /// Whether lookups are (or were until the last change) served from a snapshot.
-    pub(crate) fn has_snapshot(&self) -> bool {
-        self.copy_info().is_some()
-    }
-
     /// Generation and size of the snapshot, if there is one.
     pub(crate) fn copy_info(&self) -> Option<CopyInfo> {
         self.table.as_ref().and_then(|t| t.slot.info())
@@ -261,7 +256,8 @@ impl SqliteReader {
                 };
                 let (gid, zjhm) = (text(0)?.unwrap_or_default(), text(1)?.unwrap_or_default());
                 let code = text(2)?;
-                let rank = u32::try_from(row.get::<_, i64>(3)?).map_err(|_| StoreError::TooLarge)?;
+                let rank =
+                    u32::try_from(row.get::<_, i64>(3)?).map_err(|_| StoreError::TooLarge)?;
                 b.push(gid, zjhm, code, Some(rank))
                     .map_err(|_| StoreError::TooLarge)?;
             }

@@ -12,6 +12,7 @@ use sqlx::sqlite::{
 };
 
 use crate::config::Source;
+use crate::pg_coalesce::{Coalescer, Key};
 use crate::pg_copy::PgCopy;
 use crate::snapshot::{CopyInfo, Snapshot};
 use crate::sqlite_read::{IMPORT_SETTLE, READERS, SqliteReader};
@@ -45,6 +46,9 @@ pub enum StoreError {
     /// The own table does not fit the in-memory copy's 32-bit offsets (over 4 GiB of text).
     #[error("status table too large for the in-memory copy")]
     TooLarge,
+    /// One failure of a statement that answered several coalesced lookups.
+    #[error(transparent)]
+    Shared(Arc<StoreError>),
 }
 
 /// sqlx for writes and PostgreSQL; rusqlite for SQLite lookups (see `sqlite_read`).
@@ -116,6 +120,14 @@ pub struct Store {
     source: Source,
     /// PostgreSQL with the own table only.
     pg_copy: Option<Arc<PgCopy>>,
+    /// PostgreSQL: point lookups that reach the database, coalesced.
+    pg_lookups: Option<Arc<PgLookups>>,
+}
+
+#[derive(Debug)]
+struct PgLookups {
+    by_zjhm: Coalescer,
+    by_gid: Coalescer,
 }
 
 /// Why a store cannot serve yet (readiness).
@@ -227,11 +239,33 @@ impl Store {
         let queries = Queries::new(postgres, options.source);
         let pg_copy = (postgres && options.source == Source::Table)
             .then(|| Arc::new(PgCopy::new(queries.all.clone())));
+        let pg_lookups = match &pool {
+            Pool::Postgres(p) => {
+                let connections = p.options().get_max_connections() as usize;
+                Some(Arc::new(PgLookups {
+                    // The batch statements: a zjhm's row, a gid's rows in zjhm order.
+                    by_zjhm: Coalescer::new(
+                        p.clone(),
+                        queries.by_zjhms.clone(),
+                        Key::Zjhm,
+                        connections,
+                    ),
+                    by_gid: Coalescer::new(
+                        p.clone(),
+                        queries.by_gids.clone(),
+                        Key::Gid,
+                        connections,
+                    ),
+                }))
+            }
+            Pool::Sqlite(..) => None,
+        };
         let mut store = Store {
             pool,
             queries: Arc::new(queries),
             source: options.source,
             pg_copy,
+            pg_lookups,
         };
         if options.source == Source::Table {
             store.ensure_table().await?;
@@ -459,6 +493,9 @@ impl Store {
         if let Some(reader) = self.reader() {
             return reader.first(&self.queries.by_zjhm, zjhm);
         }
+        if let Some(lookups) = &self.pg_lookups {
+            return Ok(lookups.by_zjhm.lookup(zjhm).await?.into_iter().next());
+        }
         let q = self.queries.clone();
         Ok(self
             .fetch_one_key(&q.by_zjhm, zjhm)
@@ -474,6 +511,9 @@ impl Store {
         }
         if let Some(snap) = self.copy().await? {
             return Ok(snap.by_gid(gid));
+        }
+        if let Some(lookups) = &self.pg_lookups {
+            return lookups.by_gid.lookup(gid).await;
         }
         let q = self.queries.clone();
         self.fetch_one_key(&q.by_gid, gid).await

@@ -102,10 +102,11 @@ async fn by_zjhms_order_and_not_found(b: Backend) {
     assert_eq!(
         out,
         json!({
+            // Items by zjhm, as the reference's ORDER BY userid; not_found as asked.
             "items": [
-                {"gid": "G3", "zjhm": "Z3-c", "ryzxztdm": "99"},
                 {"gid": "2200600958", "zjhm": "P0529", "ryzxztdm": "10"},
-                {"gid": "G3", "zjhm": "Z3-a", "ryzxztdm": "01"}
+                {"gid": "G3", "zjhm": "Z3-a", "ryzxztdm": "01"},
+                {"gid": "G3", "zjhm": "Z3-c", "ryzxztdm": "99"}
             ],
             "not_found": ["zz", "aa"]
         })

@@ -571,7 +571,7 @@ async fn every_store_on_one_database_sees_each_import(b: Backend) {
             let ids: Vec<String> = (0..100).map(|i| format!("Z{i:04}")).collect();
             let m = s.by_zjhms(&ids).await.expect("batch");
             assert_eq!(m.len(), 100);
-            assert!(m.values().all(|r| r.ryzxztdm.as_deref() == Some(tag)));
+            assert!(m.iter().all(|r| r.ryzxztdm.as_deref() == Some(tag)));
             let gm = s
                 .by_gids(&["G001".into(), "nope".into()])
                 .await

@@ -14,7 +14,10 @@ use common::*;
 use serde_json::{Value, json};
 use ustc_status_server::{Source, Store};
 
-both_backends!(own_table_answers_in_reference_order, v_user_answers_in_reference_order);
+both_backends!(
+    own_table_answers_in_reference_order,
+    v_user_answers_in_reference_order
+);
 
 /// Several gids, several identities each; cases, accents, digits and punctuation make
 /// collation order differ from byte order. No two ids differ by case alone, so a
@@ -134,7 +137,12 @@ async fn has_icu(store: &Store) -> bool {
 
 /// The answers of by-zjhms, by-gids and by-gid for the asked ids, against the
 /// reference's queries on the same data.
-async fn check_against_reference(b: Backend, db: &TestDb, state: &ustc_status_server::AppState, rel: &Relation) {
+async fn check_against_reference(
+    b: Backend,
+    db: &TestDb,
+    state: &ustc_status_server::AppState,
+    rel: &Relation,
+) {
     let zjhms = asked_zjhms();
     let rows = reference_rows(db, b, rel, rel.zjhm, rel.zjhm, &zjhms).await;
     let found: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
@@ -144,7 +152,10 @@ async fn check_against_reference(b: Backend, db: &TestDb, state: &ustc_status_se
     });
     let (_, _, answer) = send(
         state,
-        post("/doc/api/status/by-zjhms", json!({"zjhms": zjhms}).to_string()),
+        post(
+            "/doc/api/status/by-zjhms",
+            json!({"zjhms": zjhms}).to_string(),
+        ),
     )
     .await;
     assert_eq!(answer, expected, "by-zjhms");
@@ -176,7 +187,11 @@ async fn check_against_reference(b: Backend, db: &TestDb, state: &ustc_status_se
     );
     for gid in ["G1", "G2", "h1"] {
         let (_, _, answer) = send(state, get(&format!("/doc/api/status/by-gid/{gid}"))).await;
-        assert_eq!(answer, json!({"gid": gid, "items": identities(gid)}), "by-gid {gid}");
+        assert_eq!(
+            answer,
+            json!({"gid": gid, "items": identities(gid)}),
+            "by-gid {gid}"
+        );
     }
 }
 
@@ -185,7 +200,10 @@ fn assert_not_byte_order(rows: &[Row]) {
     let zjhms: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
     let mut by_bytes = zjhms.clone();
     by_bytes.sort_unstable();
-    assert_ne!(zjhms, by_bytes, "the test data must tell collation from bytes");
+    assert_ne!(
+        zjhms, by_bytes,
+        "the test data must tell collation from bytes"
+    );
 }
 
 async fn own_table_answers_in_reference_order(b: Backend) {

@@ -69,9 +69,10 @@ struct BatchArgs {
     file: Option<PathBuf>,
     /// Up to 1,000 ids: send them in chunks of 100, one chunk after the other
     /// (waiting as long as a 429's Retry-After asks), merged in chunk order. More
-    /// than 1,000 is refused, in the provider's words: 超过 100 条的数据需求,
-    /// 请联系数据中心协商批量数据导出方案 (larger needs go through a bulk export
-    /// negotiated with the data center, not through this API).
+    /// than 1,000 is refused, in the provider's words:
+    /// 超过 100 条的数据需求,请联系数据中心协商批量数据导出方案
+    /// (larger needs go through a bulk export negotiated with the data center, not
+    /// through this API).
     #[arg(long)]
     chunk: bool,
 }

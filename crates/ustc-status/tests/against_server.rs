@@ -227,12 +227,21 @@ async fn chunked_calls_stop_at_1000_ids_with_the_providers_words() {
     let c = client(&s.base, TOKEN);
     let ids: Vec<String> = (0..1001).map(|i| format!("id{i}")).collect();
     let e = c.by_zjhms_chunked(&ids).await.expect_err("refused");
-    assert!(matches!(e, Error::BulkExportRequired { count: 1001 }), "{e:?}");
+    assert!(
+        matches!(e, Error::BulkExportRequired { count: 1001 }),
+        "{e:?}"
+    );
     let message = e.to_string();
-    assert!(message.contains(ustc_status::PROVIDER_BULK_RULE), "{message}");
+    assert!(
+        message.contains(ustc_status::PROVIDER_BULK_RULE),
+        "{message}"
+    );
     assert!(message.contains("data center"), "{message}");
     let e = c.by_gids_chunked(&ids).await.expect_err("refused");
-    assert!(matches!(e, Error::BulkExportRequired { count: 1001 }), "{e:?}");
+    assert!(
+        matches!(e, Error::BulkExportRequired { count: 1001 }),
+        "{e:?}"
+    );
     assert_eq!(s.audit.contents().lines().count(), 0, "nothing was sent");
     // 1,000 distinct (duplicates do not count) is allowed: ten chunks.
     let mut ok: Vec<String> = ids[..1000].to_vec();
@@ -296,8 +305,15 @@ async fn chunks_are_sequential_and_wait_for_retry_after() {
     let b = c.by_zjhms_chunked(&ids).await.expect("chunked");
     assert_eq!(b.not_found, ids, "merged in request order");
     assert_eq!(hits.load(Ordering::SeqCst), 4, "three chunks, one retried");
-    assert_eq!(most_in_flight.load(Ordering::SeqCst), 1, "one chunk at a time");
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited for Retry-After");
+    assert_eq!(
+        most_in_flight.load(Ordering::SeqCst),
+        1,
+        "one chunk at a time"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited for Retry-After"
+    );
 
     // A Retry-After longer than the client's longest wait: fail now, never retry early.
     let (base, hits) = scripted(vec![(429, Some("3600"))]).await;

@@ -86,10 +86,14 @@ fn start() -> Result<String, String> {
     }
     run(
         "initdb",
-        command("initdb")
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"]),
+        command("initdb").arg("-D").arg(&data).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ]),
     )?;
     let socket_dir = root.display().to_string();
     run(
@@ -106,7 +110,9 @@ fn start() -> Result<String, String> {
             .arg("start"),
     )?;
     spawn_watchdog(&command("pg_ctl"), &root)?;
-    Ok(format!("postgres://postgres@localhost/postgres?host={socket_dir}"))
+    Ok(format!(
+        "postgres://postgres@localhost/postgres?host={socket_dir}"
+    ))
 }
 
 /// A shell that waits for end-of-file on its stdin, then stops the server and removes
