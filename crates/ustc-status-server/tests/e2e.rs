@@ -3,15 +3,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::*;
 use serde_json::{Value, json};
-use ustc_status_server::{AppState, AuditSink, Callers, Config, Source, Store};
+use ustc_status_server::{AppState, AuditSink, Callers, Config, Source};
 
 both_backends!(
     reimport_is_atomic_for_concurrent_readers,
@@ -288,44 +287,9 @@ fn token_new_prints_token_and_digest() {
 #[tokio::test]
 async fn serve_binary_reloads_on_sighup_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = format!("sqlite://{}", dir.path().join("s.db").display());
-    let store = Store::open(&db, &Default::default()).await.expect("open");
-    store.replace_all(&seed_records()).await.expect("seed");
-    store.close().await;
-    let cfg = dir.path().join("status.toml");
-    let write_cfg = |token: &str| {
-        let digest = hex::encode(ustc_status_server::token_digest(token));
-        std::fs::write(
-            &cfg,
-            format!(
-                "listen = \"127.0.0.1:0\"\ndatabase = \"{db}\"\naudit_log = \"{}\"\n\n[[callers]]\nname = \"alpha\"\ntoken_sha256 = [\"{digest}\"]\nallowed_ips = [\"127.0.0.1/32\"]\ncontact = \"ops@example.invalid\"\n",
-                dir.path().join("audit.log").display()
-            ),
-        )
-        .expect("write config");
-    };
-    write_cfg(ALPHA);
-    let mut child = Command::new(bin())
-        .args(["serve", "--config"])
-        .arg(&cfg)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn server");
-    let stderr = child.stderr.take().expect("stderr");
-    let (line_tx, mut line_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let addr = loop {
-        let line = line_rx.recv().await.expect("server exited early");
-        if let Some(addr) = listening_address(&line) {
-            break addr;
-        }
-    };
+    let cfg = served_config(dir.path(), ALPHA).await;
+    let mut server = ServerProcess::start(&cfg).await;
+    let addr = server.addr.clone();
     let c = reqwest::Client::new();
     let status = |token: &'static str| {
         let c = c.clone();
@@ -342,34 +306,12 @@ async fn serve_binary_reloads_on_sighup_and_stops_on_sigterm() {
     };
     assert_eq!(status(ALPHA).await, 200);
     assert_eq!(status(ALPHA_NEW).await, 401);
-    write_cfg(ALPHA_NEW);
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
-    loop {
-        let line = line_rx.recv().await.expect("server exited early");
-        if line.contains("reloaded 1 caller(s)") {
-            break;
-        }
-    }
+    served_config(dir.path(), ALPHA_NEW).await;
+    server.signal("HUP");
+    server.wait_for("reloaded 1 caller(s)").await;
     assert_eq!(status(ALPHA_NEW).await, 200);
     assert_eq!(status(ALPHA).await, 401);
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
-    let exit = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .expect("join")
-        .expect("wait");
+    let exit = server.stop().await;
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
     let audit = std::fs::read_to_string(dir.path().join("audit.log")).expect("audit log");
     assert_eq!(audit.lines().count(), 4);

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -230,45 +228,11 @@ async fn metrics_are_off_by_default() {
 #[tokio::test]
 async fn audit_log_reopens_on_sighup_under_load() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = format!("sqlite://{}", dir.path().join("s.db").display());
-    let store = ustc_status_server::Store::open(&db, &Default::default())
-        .await
-        .expect("open");
-    store.replace_all(&seed_records()).await.expect("seed");
-    store.close().await;
+    let cfg = served_config(dir.path(), ALPHA).await;
     let log = dir.path().join("audit.log");
     let rotated = dir.path().join("audit.log.1");
-    let cfg = dir.path().join("status.toml");
-    let digest = hex::encode(ustc_status_server::token_digest(ALPHA));
-    std::fs::write(
-        &cfg,
-        format!(
-            "listen = \"127.0.0.1:0\"\ndatabase = \"{db}\"\naudit_log = \"{}\"\n\n[[callers]]\nname = \"alpha\"\ntoken_sha256 = [\"{digest}\"]\nallowed_ips = [\"127.0.0.1/32\"]\n",
-            log.display()
-        ),
-    )
-    .expect("config");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ustc-status-server"))
-        .args(["serve", "--config"])
-        .arg(&cfg)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn server");
-    let stderr = child.stderr.take().expect("stderr");
-    let (line_tx, mut line_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let addr = loop {
-        let line = line_rx.recv().await.expect("server exited early");
-        if let Some(addr) = listening_address(&line) {
-            break addr;
-        }
-    };
+    let mut server = ServerProcess::start(&cfg).await;
+    let addr = server.addr.clone();
 
     // Workers ask by-zjhm until told the log was reopened, by-gid after: a by-gid line
     // in the old file would be a request written to it after the signal was handled.
@@ -310,20 +274,8 @@ async fn audit_log_reopens_on_sighup_under_load() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     std::fs::rename(&log, &rotated).expect("rotate");
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
-    loop {
-        let line = line_rx.recv().await.expect("server exited early");
-        if line.contains("audit log reopened") {
-            break;
-        }
-    }
+    server.signal("HUP");
+    server.wait_for("audit log reopened").await;
     reopened.store(true, Ordering::SeqCst);
     while after.load(Ordering::SeqCst) < 200 {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -332,17 +284,7 @@ async fn audit_log_reopens_on_sighup_under_load() {
     while let Some(joined) = workers.join_next().await {
         joined.expect("worker");
     }
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
-    let exit = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .expect("join")
-        .expect("wait");
+    let exit = server.stop().await;
     assert!(exit.success(), "{exit:?}");
 
     let old = std::fs::read_to_string(&rotated).expect("old file");

@@ -225,11 +225,7 @@ impl Client {
         &self,
         gids: &[S],
     ) -> Result<Batch<GidStatus>, Error> {
-        let mut merged = Batch::default();
-        for chunk in checked_for_chunks(gids)?.chunks(MAX_BATCH) {
-            merged.append(self.post_gids(chunk.to_vec()).await?);
-        }
-        Ok(merged)
+        self.chunked(gids, |chunk| self.post_gids(chunk)).await
     }
 
     /// Like [`Client::by_zjhms`] for up to [`MAX_CHUNKED`] distinct ids: chunks of 100
@@ -239,9 +235,20 @@ impl Client {
         &self,
         zjhms: &[S],
     ) -> Result<Batch<ZjhmStatus>, Error> {
+        self.chunked(zjhms, |chunk| self.post_zjhms(chunk)).await
+    }
+
+    /// Checks the total, then sends the chunks one after the other: never in parallel,
+    /// so a modest list costs the provider what the same calls by hand would.
+    async fn chunked<S, T, F, Fut>(&self, ids: &[S], post: F) -> Result<Batch<T>, Error>
+    where
+        S: AsRef<str>,
+        F: Fn(Vec<String>) -> Fut,
+        Fut: Future<Output = Result<Batch<T>, Error>>,
+    {
         let mut merged = Batch::default();
-        for chunk in checked_for_chunks(zjhms)?.chunks(MAX_BATCH) {
-            merged.append(self.post_zjhms(chunk.to_vec()).await?);
+        for chunk in checked_for_chunks(ids)?.chunks(MAX_BATCH) {
+            merged.append(post(chunk.to_vec()).await?);
         }
         Ok(merged)
     }

@@ -100,6 +100,11 @@ async fn real_server() -> Server {
 }
 
 fn client(base: &str, token: &str) -> Client {
+    client_waiting_up_to(base, token, Duration::from_millis(50))
+}
+
+/// Three attempts, quick backoff, waits for a `Retry-After` of up to `max_delay`.
+fn client_waiting_up_to(base: &str, token: &str, max_delay: Duration) -> Client {
     Client::builder()
         .base_url(base)
         .token(Token::new(token))
@@ -107,7 +112,7 @@ fn client(base: &str, token: &str) -> Client {
         .retry(RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(50),
+            max_delay,
         })
         .build()
         .expect("client")
@@ -290,16 +295,7 @@ async fn chunks_are_sequential_and_wait_for_retry_after() {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let c = Client::builder()
-        .base_url(format!("http://{addr}/"))
-        .token(Token::new(TOKEN))
-        .retry(RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_secs(5),
-        })
-        .build()
-        .expect("client");
+    let c = client_waiting_up_to(&format!("http://{addr}/"), TOKEN, Duration::from_secs(5));
     let ids: Vec<String> = (0..250).map(|i| format!("z{i}")).collect();
     let started = std::time::Instant::now();
     let b = c.by_zjhms_chunked(&ids).await.expect("chunked");

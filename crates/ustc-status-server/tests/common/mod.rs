@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod pg;
+pub mod pg_bindir;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -349,7 +350,103 @@ pub async fn people_view(db: &TestDb, rows: &str) -> Store {
 }
 
 /// The address in the server's "listening on http://ADDR/doc/api/" log line.
-pub fn listening_address(line: &str) -> Option<String> {
+fn listening_address(line: &str) -> Option<String> {
     let rest = &line[line.find("listening on http://")? + "listening on http://".len()..];
     Some(rest.split('/').next()?.to_owned())
+}
+
+/// A SQLite database with the seed rows and a config for one caller `alpha` holding
+/// `token`, listening on port 0 and auditing to `<dir>/audit.log`.
+pub async fn served_config(dir: &std::path::Path, token: &str) -> std::path::PathBuf {
+    let db = format!("sqlite://{}", dir.join("s.db").display());
+    if !dir.join("s.db").exists() {
+        let store = Store::open(&db, &Default::default()).await.expect("open");
+        store.replace_all(&seed_records()).await.expect("seed");
+        store.close().await;
+    }
+    let cfg = dir.join("status.toml");
+    let digest = hex::encode(token_digest(token));
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndatabase = \"{db}\"\naudit_log = \"{}\"\n\n[[callers]]\nname = \"alpha\"\ntoken_sha256 = [\"{digest}\"]\nallowed_ips = [\"127.0.0.1/32\"]\ncontact = \"ops@example.invalid\"\n",
+            dir.join("audit.log").display()
+        ),
+    )
+    .expect("write config");
+    cfg
+}
+
+/// The real `ustc-status-server serve` binary, its stderr read line by line.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    /// `host:port` it listens on.
+    pub addr: String,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+impl ServerProcess {
+    /// Starts `serve --config cfg` and waits until it listens.
+    pub async fn start(cfg: &std::path::Path) -> ServerProcess {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ustc-status-server"))
+            .args(["serve", "--config"])
+            .arg(cfg)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn server");
+        let stderr = child.stderr.take().expect("stderr");
+        let (line_tx, lines) = tokio::sync::mpsc::unbounded_channel::<String>();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if line_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = ServerProcess {
+            child,
+            addr: String::new(),
+            lines,
+        };
+        server.addr = loop {
+            let line = server.lines.recv().await.expect("server exited early");
+            if let Some(addr) = listening_address(&line) {
+                break addr;
+            }
+        };
+        server
+    }
+
+    /// Waits for a log line containing `text`.
+    pub async fn wait_for(&mut self, text: &str) {
+        loop {
+            let line = self.lines.recv().await.expect("server exited early");
+            if line.contains(text) {
+                return;
+            }
+        }
+    }
+
+    /// Sends a signal (`HUP`, `TERM`) with kill(1).
+    pub fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -{name}");
+    }
+
+    /// SIGTERM, then the exit status.
+    pub async fn stop(mut self) -> std::process::ExitStatus {
+        self.signal("TERM");
+        tokio::task::spawn_blocking(move || self.child.wait())
+            .await
+            .expect("join")
+            .expect("wait")
+    }
 }

@@ -9,7 +9,7 @@
 
 use std::io::Write as _;
 use std::os::unix::fs::MetadataExt as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
@@ -30,20 +30,6 @@ pub fn url() -> String {
 /// Keeps the watchdog's pipe open for as long as the process lives.
 static WATCHDOG: Mutex<Option<Child>> = Mutex::new(None);
 
-/// Same search as `build.rs`.
-fn bindir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("STATUS_TEST_PG_BINDIR") {
-        return Some(PathBuf::from(dir)).filter(|d| d.join("initdb").is_file());
-    }
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
-        .filter(|bin| bin.join("initdb").is_file())
-        .collect();
-    found.sort();
-    found.pop()
-}
-
 fn run(what: &str, cmd: &mut Command) -> Result<(), String> {
     let out = cmd
         .stdin(Stdio::null())
@@ -62,7 +48,8 @@ fn run(what: &str, cmd: &mut Command) -> Result<(), String> {
 }
 
 fn start() -> Result<String, String> {
-    let bin = bindir().ok_or("no PostgreSQL server binaries (initdb) found")?;
+    let bin =
+        super::pg_bindir::pg_bindir().ok_or("no PostgreSQL server binaries (initdb) found")?;
     let root = tempfile::Builder::new()
         .prefix("status-test-pg-")
         .tempdir()
