@@ -222,7 +222,8 @@ fi
 if [ -n "$OHA" ]; then
     tool="oha $("$OHA" --version | awk '{print $2}')"
 else
-    tool="$("$WRK" -v 2>&1 | head -n 1 | awk '{print $1, $2}') (2 threads)"
+    # wrk -v exits 1 after printing its version.
+    tool="$({ "$WRK" -v 2>&1 || true; } | head -n 1 | awk '{print $1, $2}') (2 threads)"
 fi
 {
     echo "$tool, concurrency $CONCURRENCY, ${DURATION}s per run, $ROWS rows, $(nproc) cores"

@@ -73,11 +73,13 @@ enum TokenCommand {
 }
 
 /// Log lines go to stderr (the journal under systemd, which stamps them itself);
-/// `RUST_LOG` filters them, `info` by default.
+/// `RUST_LOG` filters them: by default `info`, and only warnings from sqlx (which logs
+/// every PostgreSQL notice, such as `DROP ... IF EXISTS` skipping, at info).
 fn init_logging() {
     use std::io::IsTerminal as _;
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -12,7 +12,7 @@ use sqlx::sqlite::{
 };
 
 use crate::config::Source;
-use crate::pg_coalesce::{Coalescer, Key};
+use crate::pg_coalesce::{Coalescer, IN_FLIGHT, Key};
 use crate::pg_copy::PgCopy;
 use crate::snapshot::{CopyInfo, Snapshot};
 use crate::sqlite_read::{IMPORT_SETTLE, READERS, SqliteReader};
@@ -229,6 +229,10 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections.unwrap_or(8))
                 .acquire_timeout(Duration::from_secs(5))
+                // sqlx pings every connection it hands out by default: one more round
+                // trip per lookup. A connection that broke meanwhile fails its
+                // statement instead (one 500) and is dropped by the pool.
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
             Pool::Postgres(pool)
@@ -241,21 +245,16 @@ impl Store {
             .then(|| Arc::new(PgCopy::new(queries.all.clone())));
         let pg_lookups = match &pool {
             Pool::Postgres(p) => {
-                let connections = p.options().get_max_connections() as usize;
+                let in_flight = (p.options().get_max_connections() as usize).min(IN_FLIGHT);
                 Some(Arc::new(PgLookups {
                     // The batch statements: a zjhm's row, a gid's rows in zjhm order.
                     by_zjhm: Coalescer::new(
                         p.clone(),
                         queries.by_zjhms.clone(),
                         Key::Zjhm,
-                        connections,
+                        in_flight,
                     ),
-                    by_gid: Coalescer::new(
-                        p.clone(),
-                        queries.by_gids.clone(),
-                        Key::Gid,
-                        connections,
-                    ),
+                    by_gid: Coalescer::new(p.clone(), queries.by_gids.clone(), Key::Gid, in_flight),
                 }))
             }
             Pool::Sqlite(..) => None,
