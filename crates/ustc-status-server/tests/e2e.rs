@@ -130,27 +130,15 @@ async fn v_user_view_source(b: Backend) {
     );
     let (addr, stop) = spawn(state).await;
     let c = reqwest::Client::new();
-    let get = |path: String| {
-        let c = c.clone();
-        async move {
-            let r = c
-                .get(format!("http://{addr}{path}"))
-                .bearer_auth(ALPHA)
-                .send()
-                .await
-                .expect("send");
-            (r.status().as_u16(), r.json::<Value>().await.expect("json"))
-        }
-    };
     assert_eq!(
-        get("/doc/api/status/by-zjhm/P0529".into()).await,
+        get_json(&c, addr, "/doc/api/status/by-zjhm/P0529").await,
         (
             200,
             json!({"gid": "2200600958", "zjhm": "P0529", "ryzxztdm": "10"})
         )
     );
     assert_eq!(
-        get("/doc/api/status/by-gid/G2".into()).await,
+        get_json(&c, addr, "/doc/api/status/by-gid/G2").await,
         (
             200,
             json!({"gid": "G2", "items": [{"zjhm": "U1", "ryzxztdm": "01"}, {"zjhm": "U2", "ryzxztdm": "11"}]})
@@ -316,16 +304,6 @@ async fn serve_binary_reloads_on_sighup_and_stops_on_sigterm() {
     let audit = std::fs::read_to_string(dir.path().join("audit.log")).expect("audit log");
     assert_eq!(audit.lines().count(), 4);
     assert!(!audit.contains(ALPHA) && !audit.contains(ALPHA_NEW) && !audit.contains("P0529"));
-}
-
-async fn get_json(c: &reqwest::Client, addr: SocketAddr, path: &str) -> (u16, Value) {
-    let r = c
-        .get(format!("http://{addr}{path}"))
-        .bearer_auth(ALPHA)
-        .send()
-        .await
-        .expect("send");
-    (r.status().as_u16(), r.json().await.expect("json"))
 }
 
 async fn post_json(c: &reqwest::Client, addr: SocketAddr, path: &str, body: Value) -> Value {

@@ -258,14 +258,7 @@ async fn audit_log_reopens_on_sighup_under_load() {
                 } else {
                     "/doc/api/status/by-zjhm/P0529"
                 };
-                let r = c
-                    .get(format!("http://{addr}{path}"))
-                    .bearer_auth(ALPHA)
-                    .send()
-                    .await
-                    .expect("send");
-                assert_eq!(r.status(), 200);
-                let _ = r.bytes().await.expect("body");
+                assert_eq!(get_json(&c, &addr, path).await.0, 200);
                 if late { &after } else { &before }.fetch_add(1, Ordering::SeqCst);
             }
         });

@@ -288,13 +288,7 @@ async fn chunks_are_sequential_and_wait_for_retry_after() {
             axum::Json(json!({"items": [], "not_found": asked["zjhms"]})).into_response()
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = serve_on_loopback(app).await;
     let c = client_waiting_up_to(&format!("http://{addr}/"), TOKEN, Duration::from_secs(5));
     let ids: Vec<String> = (0..250).map(|i| format!("z{i}")).collect();
     let started = std::time::Instant::now();
@@ -316,6 +310,18 @@ async fn chunks_are_sequential_and_wait_for_retry_after() {
     let e = client(&base, TOKEN).by_zjhm("z").await.expect_err("429");
     assert!(matches!(e, Error::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 3600));
     assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+/// Serves `app` on 127.0.0.1:0 for the rest of the test.
+async fn serve_on_loopback(app: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
 }
 
 /// A scripted server: answers with `statuses[n]` for the n-th request, 200 after.
@@ -349,13 +355,7 @@ async fn scripted(statuses: Vec<(u16, Option<&'static str>)>) -> (String, Arc<At
             }
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = serve_on_loopback(app).await;
     (format!("http://{addr}/"), hits)
 }
 
@@ -631,13 +631,7 @@ async fn a_gigantic_response_is_refused_not_buffered() {
             futures_util::stream::iter(std::iter::repeat_n(chunk, 64).map(Ok::<_, std::io::Error>));
         axum::body::Body::from_stream(stream)
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = serve_on_loopback(app).await;
     let e = client(&format!("http://{addr}/"), TOKEN)
         .by_zjhm("z")
         .await

@@ -450,3 +450,18 @@ impl ServerProcess {
             .expect("wait")
     }
 }
+
+/// GET `path` on a served `addr` with the ALPHA token: status and JSON body.
+pub async fn get_json(
+    c: &reqwest::Client,
+    addr: impl std::fmt::Display,
+    path: &str,
+) -> (u16, Value) {
+    let r = c
+        .get(format!("http://{addr}{path}"))
+        .bearer_auth(ALPHA)
+        .send()
+        .await
+        .expect("send");
+    (r.status().as_u16(), r.json().await.expect("json"))
+}
