@@ -3,6 +3,9 @@
 # local TCP and exports STATUS_TEST_POSTGRES_URL for the status server's test suite.
 #   source .ci/postgres.sh
 # Idempotent: if something already answers on the port, it is reused as is.
+# Without this, the tests start a private server of their own from the installed
+# binaries (crates/ustc-status-server/tests/common/pg.rs); this script also installs
+# the binaries when they are missing, and gives scripts/status-load.sh a TCP server.
 
 _status_pg_setup() {
     local port="${STATUS_PG_PORT:-5432}"

@@ -19,8 +19,9 @@ use serde_json::Value;
 
 use crate::audit::{AuditRecord, AuditSink};
 use crate::auth::{Caller, Callers, resolve_client_ip};
+use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
-use crate::store::{Record, Store, StoreError};
+use crate::store::{NotReady, Record, Store, StoreError};
 
 /// Most distinct ids one batch may hold.
 pub const MAX_BATCH: usize = 100;
@@ -32,6 +33,8 @@ pub const DETAIL_TOO_MANY: &str = "一次最多查询100条；超过100条请联
 pub const DETAIL_UNAUTHORIZED: &str = "missing or invalid bearer token";
 /// Detail for a caller outside its allowlist.
 pub const DETAIL_FORBIDDEN: &str = "source ip not allowed";
+/// Readiness probe for orchestrators (an extension; the reference has only `health`).
+pub const READY_PATH: &str = "/doc/api/ready";
 
 static OPENAPI: &str = include_str!("openapi.json");
 
@@ -40,6 +43,7 @@ static OPENAPI: &str = include_str!("openapi.json");
 pub struct AppState {
     inner: Arc<Inner>,
     timeouts: Timeouts,
+    metrics: Option<Arc<Metrics>>,
 }
 
 struct Inner {
@@ -90,7 +94,18 @@ impl AppState {
                 max_body: max_body_bytes,
             }),
             timeouts: Timeouts::default(),
+            metrics: None,
         }
+    }
+
+    /// The same state, counting requests for [`crate::metrics_app`] (before serving).
+    pub fn with_metrics(mut self) -> AppState {
+        self.metrics = Some(Arc::new(Metrics::new()));
+        self
+    }
+
+    pub(crate) fn metrics(&self) -> Option<&Metrics> {
+        self.metrics.as_deref()
     }
 
     /// The same state with other client timeouts (before serving).
@@ -126,6 +141,11 @@ impl AppState {
     pub fn store(&self) -> &Store {
         &self.inner.store
     }
+
+    /// The audit log (to reopen it after rotation).
+    pub fn audit(&self) -> &AuditSink {
+        &self.inner.audit
+    }
 }
 
 /// Every way a request can fail; rendered as `{"detail": "..."}`.
@@ -158,6 +178,12 @@ pub enum ApiError {
     /// 429.
     #[error("rate limit exceeded, retry after {0} s")]
     RateLimited(u64),
+    /// 503 from the readiness probe; a database cause goes to the audit log only.
+    #[error("not ready: {}", match .0 {
+        NotReady::Database(_) => "database unavailable",
+        _ => "status table loading",
+    })]
+    NotReady(NotReady),
     /// 500: the cause goes to the audit log, never to the caller.
     #[error("internal server error")]
     Internal(#[from] StoreError),
@@ -184,6 +210,7 @@ impl IntoResponse for ApiError {
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
         let detail = self.to_string();
         let mut resp = (status, Json(Detail { detail: &detail })).into_response();
@@ -196,7 +223,7 @@ impl IntoResponse for ApiError {
                 resp.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
-            ApiError::Internal(cause) => {
+            ApiError::Internal(cause) | ApiError::NotReady(NotReady::Database(cause)) => {
                 resp.extensions_mut()
                     .insert(InternalCause(cause.to_string()));
             }
@@ -218,6 +245,9 @@ struct AuditCaller(String);
 #[derive(Debug, Clone, Copy)]
 struct AuditIds(usize);
 
+/// What the audit log and the metrics call a request that matched no route.
+const UNMATCHED: &str = "<unmatched>";
+
 /// Route template that matched (response extension for the audit layer).
 #[derive(Debug, Clone)]
 struct AuditRoute(String);
@@ -233,6 +263,7 @@ pub fn app(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize));
     Router::new()
         .route("/doc/api/health", get(health))
+        .route(READY_PATH, get(ready))
         .route("/doc/api/openapi.json", get(openapi))
         .merge(protected)
         .route_layer(middleware::from_fn(tag_route))
@@ -302,20 +333,31 @@ async fn audit(State(state): State<AppState>, mut req: Request, next: Next) -> R
     req.extensions_mut().insert(ClientIp(ip));
     let method = req.method().as_str().to_owned();
     let resp = next.run(req).await;
+    let ext = resp.extensions();
+    let route = ext.get::<AuditRoute>().map_or(UNMATCHED, |r| r.0.as_str());
+    let caller = ext.get::<AuditCaller>().map(|c| c.0.as_str());
+    let cause = ext.get::<InternalCause>();
+    let elapsed = started.elapsed();
+    if let Some(metrics) = state.metrics() {
+        metrics.record(
+            route,
+            resp.status().as_u16(),
+            caller,
+            elapsed,
+            cause.is_some(),
+        );
+    }
     if state.inner.audit.is_enabled() {
-        let ext = resp.extensions();
         let record = AuditRecord {
             time: chrono::Utc::now(),
-            caller: ext.get::<AuditCaller>().map(|c| c.0.clone()),
+            caller: caller.map(str::to_owned),
             method,
-            route: ext
-                .get::<AuditRoute>()
-                .map_or_else(|| "<unmatched>".to_owned(), |r| r.0.clone()),
+            route: route.to_owned(),
             status: resp.status().as_u16(),
             ids: ext.get::<AuditIds>().map_or(0, |n| n.0),
-            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+            latency_ms: elapsed.as_secs_f64() * 1000.0,
             source_ip: ip,
-            error: ext.get::<InternalCause>().map(|c| c.0.clone()),
+            error: cause.map(|c| c.0.clone()),
         };
         state.inner.audit.write(&record);
     }
@@ -365,6 +407,18 @@ async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) 
 
 async fn health() -> Json<Value> {
     Json(serde_json::json!({"ok": true}))
+}
+
+/// 200 `{"ready": true}` once the database answers and the own table's copy is loaded;
+/// 503 otherwise, so a load balancer sends no traffic to a server that would fail it.
+async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    state
+        .inner
+        .store
+        .ready()
+        .await
+        .map_err(ApiError::NotReady)?;
+    Ok(Json(serde_json::json!({"ready": true})))
 }
 
 async fn openapi() -> Response {
@@ -555,19 +609,23 @@ async fn by_zjhms(
 ) -> Result<Response, ApiError> {
     let bytes = read_body(&state, &headers, body).await?;
     let zjhms = parse_batch(&bytes, "zjhms")?;
-    let mut found = state.inner.store.by_zjhms(&zjhms).await?;
-    let mut items = Vec::new();
-    let mut not_found = Vec::new();
+    // Items in the database's zjhm order, as the reference's `ORDER BY userid` gives
+    // them; `not_found` in request order.
+    let found = state.inner.store.by_zjhms(&zjhms).await?;
     let n = zjhms.len();
-    for zjhm in zjhms {
-        match found.remove(&zjhm) {
-            Some(r) => items.push(ZjhmStatus {
-                gid: r.gid,
-                zjhm: r.zjhm,
-                ryzxztdm: r.ryzxztdm,
-            }),
-            None => not_found.push(zjhm),
-        }
-    }
+    let found_keys: HashSet<&str> = found.iter().map(|r| r.zjhm.as_str()).collect();
+    let not_found: Vec<String> = zjhms
+        .iter()
+        .filter(|z| !found_keys.contains(z.as_str()))
+        .cloned()
+        .collect();
+    let items = found
+        .into_iter()
+        .map(|r| ZjhmStatus {
+            gid: r.gid,
+            zjhm: r.zjhm,
+            ryzxztdm: r.ryzxztdm,
+        })
+        .collect();
     Ok(with_ids(n, Json(Batch { items, not_found })))
 }

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -35,7 +36,20 @@ pub struct AuditRecord {
 /// Where audit lines go.
 #[derive(Clone)]
 pub struct AuditSink {
-    out: Option<Arc<Mutex<Box<dyn Write + Send>>>>,
+    out: Option<Arc<Mutex<Output>>>,
+}
+
+struct Output {
+    writer: Box<dyn Write + Send>,
+    /// The file the writer appends to, for [`AuditSink::reopen`].
+    path: Option<PathBuf>,
+}
+
+fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
 }
 
 impl std::fmt::Debug for AuditSink {
@@ -85,8 +99,12 @@ impl AuditSink {
 
     /// Writes to any writer.
     pub fn writer(w: impl Write + Send + 'static) -> AuditSink {
+        AuditSink::output(Box::new(w), None)
+    }
+
+    fn output(writer: Box<dyn Write + Send>, path: Option<PathBuf>) -> AuditSink {
         AuditSink {
-            out: Some(Arc::new(Mutex::new(Box::new(w)))),
+            out: Some(Arc::new(Mutex::new(Output { writer, path }))),
         }
     }
 
@@ -101,13 +119,31 @@ impl AuditSink {
         Ok(match target {
             AuditTarget::Off => AuditSink::off(),
             AuditTarget::Stderr => AuditSink::writer(std::io::stderr()),
-            AuditTarget::File(path) => AuditSink::writer(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)?,
-            ),
+            AuditTarget::File(path) => {
+                AuditSink::output(Box::new(open_append(path)?), Some(path.clone()))
+            }
         })
+    }
+
+    /// Opens the log file by its path again (after logrotate moved it away) and writes
+    /// there from now on; a no-op for other targets. Returns the path reopened.
+    ///
+    /// The swap happens under the lock every line is written under: a line is wholly
+    /// in the old file or wholly in the new one, and once this returns no line goes to
+    /// the old file. On error the old file stays in use.
+    pub fn reopen(&self) -> std::io::Result<Option<PathBuf>> {
+        let Some(out) = &self.out else {
+            return Ok(None);
+        };
+        let Some(path) = out.lock().unwrap_or_else(|p| p.into_inner()).path.clone() else {
+            return Ok(None);
+        };
+        // Opened before taking the lock, so requests never wait on the file system.
+        let file = open_append(&path)?;
+        let mut guard = out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = guard.writer.flush();
+        guard.writer = Box::new(file);
+        Ok(Some(path))
     }
 
     /// Whether records are written at all.
@@ -124,6 +160,6 @@ impl AuditSink {
         line.push(b'\n');
         let mut w = out.lock().unwrap_or_else(|p| p.into_inner());
         // One write call per line keeps lines whole when several processes append.
-        let _ = w.write_all(&line);
+        let _ = w.writer.write_all(&line);
     }
 }

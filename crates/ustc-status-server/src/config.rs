@@ -97,6 +97,10 @@ pub struct Config {
     /// Database connections kept open.
     #[serde(default)]
     pub max_connections: Option<u32>,
+    /// Where to serve Prometheus metrics (`GET /metrics`); off when absent. A port of
+    /// its own, never the API's, so scrapes stay off the network callers reach.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -127,6 +131,7 @@ impl Default for Config {
             clients_file: None,
             max_body_bytes: default_body_limit(),
             max_connections: None,
+            metrics_listen: None,
         }
     }
 }
@@ -158,6 +163,14 @@ pub enum ConfigError {
         /// Parser message.
         message: String,
     },
+    /// A setting that cannot work, e.g. metrics on the API port.
+    #[error("invalid config {path}: {message}")]
+    Setting {
+        /// File that failed.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A semantic error, e.g. a bad digest or CIDR.
     #[error("invalid caller {caller:?}: {message}")]
     Caller {
@@ -171,10 +184,22 @@ pub enum ConfigError {
 impl Config {
     /// Parses a config from TOML text; `origin` is used in messages only.
     pub fn from_toml(text: &str, origin: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Toml {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Toml {
             path: origin.to_owned(),
             message: e.to_string(),
-        })
+        })?;
+        if let Some(metrics) = config.metrics_listen
+            && metrics.port() != 0
+            && metrics.port() == config.listen.port()
+        {
+            return Err(ConfigError::Setting {
+                path: origin.to_owned(),
+                message: format!(
+                    "metrics_listen {metrics} uses the API's port: give metrics a port of their own"
+                ),
+            });
+        }
+        Ok(config)
     }
 
     /// Reads and parses a config file; a relative `clients_file` is resolved against its folder.

@@ -31,77 +31,63 @@ fn summary(problems: &[(usize, String)]) -> String {
     out
 }
 
-/// Splits one CSV line (RFC 4180 quoting, no embedded newlines).
-fn split_line(line: &str) -> Result<Vec<String>, String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    let mut at_start = true;
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    field.push('"');
-                } else {
-                    quoted = false;
-                }
-            } else {
-                field.push(c);
-            }
-        } else if c == '"' && at_start {
-            quoted = true;
-            at_start = false;
-        } else if c == ',' {
-            fields.push(std::mem::take(&mut field));
-            at_start = true;
-        } else {
-            field.push(c);
-            at_start = false;
-        }
-    }
-    if quoted {
-        return Err("unterminated quoted field".into());
-    }
-    fields.push(field);
-    Ok(fields)
-}
-
 /// Parses and validates a whole CSV text with header `gid,zjhm,ryzxztdm`.
 ///
 /// Every row is checked before anything is returned: three fields, non-empty gid and
 /// zjhm without control characters, zjhm unique. `ryzxztdm` is kept verbatim as text.
+/// Quoting follows RFC 4180, except that a quoted field may not span lines (the export
+/// never has line breaks in a field; one there is a quote left open).
 pub fn parse_csv(text: &str) -> Result<Vec<Record>, CsvError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut problems = Vec::new();
     let mut records = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut lines = text.split('\n').enumerate();
-    match lines.next() {
-        Some((_, header)) if header.trim_end_matches('\r').trim() == CSV_HEADER => {}
-        Some((_, header)) => problems.push((
-            1,
-            format!(
-                "header must be {CSV_HEADER:?}, found {:?}",
-                truncate(header.trim_end_matches('\r'))
-            ),
-        )),
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = reader.records();
+    let header_ok = |fields: &csv::StringRecord| {
+        let joined: Vec<&str> = fields.iter().collect();
+        joined.join(",").trim() == CSV_HEADER
+    };
+    match rows.next() {
+        Some(Ok(header)) if line_of(&header) == 1 && header_ok(&header) => {}
+        Some(Ok(header)) => {
+            let found = if line_of(&header) == 1 {
+                header.iter().collect::<Vec<_>>().join(",")
+            } else {
+                String::new()
+            };
+            problems.push((
+                1,
+                format!(
+                    "header must be {CSV_HEADER:?}, found {:?}",
+                    truncate(&found)
+                ),
+            ));
+        }
+        Some(Err(e)) => problems.push((1, format!("unreadable header: {e}"))),
         None => problems.push((1, "empty file".into())),
     }
-    for (idx, raw) in lines {
-        let lineno = idx + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let fields = match split_line(line) {
-            Ok(f) => f,
+    for row in rows {
+        let fields = match row {
+            Ok(fields) => fields,
             Err(e) => {
-                problems.push((lineno, e));
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                problems.push((line, format!("unreadable row: {e}")));
                 continue;
             }
         };
+        let lineno = line_of(&fields);
+        if fields.len() == 1 && fields[0].trim().is_empty() {
+            // A line of blanks, like the empty lines the reader skips itself.
+            continue;
+        }
+        if fields.iter().any(|f| f.contains(['\n', '\r'])) {
+            problems.push((lineno, "unterminated quoted field".into()));
+            continue;
+        }
         if fields.len() != 3 {
             problems.push((lineno, format!("expected 3 fields, found {}", fields.len())));
             continue;
@@ -131,7 +117,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<Record>, CsvError> {
         records.push(Record {
             gid: gid.to_owned(),
             zjhm: zjhm.to_owned(),
-            ryzxztdm: Some(code.clone()),
+            ryzxztdm: Some(code.to_owned()),
         });
     }
     if problems.is_empty() {
@@ -139,6 +125,11 @@ pub fn parse_csv(text: &str) -> Result<Vec<Record>, CsvError> {
     } else {
         Err(CsvError { problems })
     }
+}
+
+/// The 1-based line a record starts on, as editors count.
+fn line_of(record: &csv::StringRecord) -> usize {
+    record.position().map_or(0, |p| p.line() as usize)
 }
 
 fn check_key(name: &str, value: &str) -> Option<String> {
@@ -219,6 +210,21 @@ mod tests {
             e.to_string()
                 .contains("duplicate zjhm \"A\" (first on line 2)")
         );
+    }
+
+    #[test]
+    fn an_open_quote_is_reported_on_its_line() {
+        let e = parse_csv("gid,zjhm,ryzxztdm\n1,A,01\n2,\"B,02\n3,C,03\n").unwrap_err();
+        assert_eq!(
+            e.problems,
+            vec![(3, "unterminated quoted field".to_owned())]
+        );
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_and_lines_still_counted() {
+        let e = parse_csv("gid,zjhm,ryzxztdm\n\n   \n1,A,01\n,B,1\n").unwrap_err();
+        assert_eq!(e.problems, vec![(5, "gid is empty".to_owned())]);
     }
 
     #[test]

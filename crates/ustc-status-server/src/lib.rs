@@ -3,6 +3,9 @@
 //! [`app`] builds the axum router from an [`AppState`]; [`Store`] reads SQLite or
 //! PostgreSQL (own table or the reference's `v_user` view); [`Callers`] holds tokens
 //! only as SHA-256 digests. The binary `ustc-status-server` is glue over this crate.
+//!
+//! The library logs through `tracing` and installs no subscriber: the program that
+//! embeds it chooses where log lines go.
 #![deny(missing_docs)]
 
 mod app;
@@ -10,6 +13,8 @@ mod audit;
 mod auth;
 mod config;
 mod import;
+mod metrics;
+mod pg_coalesce;
 mod pg_copy;
 mod ratelimit;
 mod server;
@@ -19,7 +24,7 @@ mod store;
 
 pub use app::{
     ApiError, AppState, DETAIL_EMPTY, DETAIL_FORBIDDEN, DETAIL_TOO_MANY, DETAIL_UNAUTHORIZED,
-    InternalCause, MAX_BATCH, Timeouts, app, parse_batch,
+    InternalCause, MAX_BATCH, READY_PATH, Timeouts, app, parse_batch,
 };
 pub use audit::{AuditRecord, AuditSink, SharedBuffer};
 pub use auth::{
@@ -30,9 +35,10 @@ pub use config::{
     AuditTarget, CallerConfig, ClientEntry, ClientsFile, Config, ConfigError, Source,
 };
 pub use import::{CSV_HEADER, CsvError, generate_dataset, parse_csv};
+pub use metrics::{METRICS_PATH, metrics_app};
 pub use ratelimit::RateLimiter;
 pub use server::{
-    ServeError, reload_callers_from, run, serve, shutdown_signal, spawn_reload_on_sighup,
-    state_from_config,
+    ServeError, reload_callers_from, reopen_audit_log, run, serve, serve_metrics, shutdown_signal,
+    spawn_reload_on_sighup, state_from_config,
 };
-pub use store::{Record, Store, StoreError, StoreOptions};
+pub use store::{NotReady, Record, Store, StoreError, StoreOptions};

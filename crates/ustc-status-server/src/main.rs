@@ -26,7 +26,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API with a TOML config; SIGHUP reloads callers, SIGTERM/Ctrl-C stops.
+    /// Serve the API with a TOML config; SIGHUP reopens the audit log and reloads
+    /// callers, SIGTERM/Ctrl-C stops.
     Serve {
         /// Config file.
         #[arg(long)]
@@ -71,9 +72,30 @@ enum TokenCommand {
     New,
 }
 
+/// Log lines go to stderr (the journal under systemd, which stamps them itself);
+/// `RUST_LOG` filters them: by default `info`, and only warnings from sqlx (which logs
+/// every PostgreSQL notice, such as `DROP ... IF EXISTS` skipping, at info).
+fn init_logging() {
+    use std::io::IsTerminal as _;
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false);
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        builder.without_time().init();
+    } else {
+        builder.init();
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     match cli.command {
         Command::Serve { config } => match ustc_status_server::run(&config).await {
             Ok(()) => ExitCode::SUCCESS,

@@ -11,15 +11,14 @@
 //! Only imports are noticed: the table is written by `import` alone (the `v_user` view,
 //! which others write, is never copied).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::PgPool;
 
-use crate::snapshot::{Builder, Snapshot};
+use crate::snapshot::{Builder, CopyInfo, CopySlot, Snapshot};
 use crate::sqlite_read::CHECK_INTERVAL;
 use crate::store::StoreError;
 
@@ -31,8 +30,7 @@ const VERSION_SQL: &str = "SELECT (c.oid::bigint << 32) | c.xmin::text::bigint F
 pub(crate) struct PgCopy {
     /// Full-table read, ordered like `by_gid`; built from constants.
     load_sql: String,
-    current: RwLock<Option<Arc<Snapshot>>>,
-    reloading: AtomicBool,
+    slot: CopySlot,
     /// Origin of the instants in `seen`.
     base: Instant,
     /// The newest version answer: when its query was sent (after `base`) and what it said.
@@ -59,8 +57,7 @@ impl PgCopy {
     pub(crate) fn new(load_sql: String) -> PgCopy {
         PgCopy {
             load_sql,
-            current: RwLock::new(None),
-            reloading: AtomicBool::new(false),
+            slot: CopySlot::default(),
             base: Instant::now(),
             seen: Mutex::new(None),
             checking: tokio::sync::Mutex::new(()),
@@ -100,21 +97,14 @@ impl PgCopy {
             .map(|(_, v)| v)
     }
 
-    fn current(&self) -> Option<Arc<Snapshot>> {
-        self.current
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    /// Whether lookups are (or were until the last import) served from a copy.
-    pub(crate) fn has_snapshot(&self) -> bool {
-        self.current().is_some()
+    /// Generation and size of the copy, if there is one.
+    pub(crate) fn copy_info(&self) -> Option<CopyInfo> {
+        self.slot.info()
     }
 
     /// The copy if it is still the live table; `None` means "read the database".
     pub(crate) async fn fresh(&self, pool: &PgPool) -> Result<Option<Arc<Snapshot>>, StoreError> {
-        let Some(snap) = self.current() else {
+        let Some(snap) = self.slot.get() else {
             return Ok(None);
         };
         let live = self.recent_version(pool).await?;
@@ -123,16 +113,13 @@ impl PgCopy {
 
     /// Claims the one reload; `false` when one is already running.
     pub(crate) fn claim_reload(&self) -> bool {
-        !self.reloading.swap(true, Ordering::AcqRel)
+        self.slot.claim()
     }
 
     /// Reads the table into a new copy and swaps it in; releases the claim.
     pub(crate) async fn reload(self: Arc<Self>, pool: PgPool) -> Result<(), StoreError> {
-        let result = self.load(&pool).await;
-        self.reloading.store(false, Ordering::Release);
-        let snap = result?;
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(snap));
-        Ok(())
+        let loaded = self.load(&pool).await;
+        self.slot.finish(loaded)
     }
 
     async fn load(&self, pool: &PgPool) -> Result<Snapshot, StoreError> {
@@ -145,12 +132,13 @@ impl PgCopy {
         let mut b = Builder::default();
         {
             // Streamed: 300,000 decoded rows at once would double the copy's memory.
-            let mut rows = sqlx::query_as::<_, (String, String, Option<String>)>(AssertSqlSafe(
-                self.load_sql.clone(),
-            ))
+            let mut rows = sqlx::query_as::<_, (String, String, Option<String>, i64)>(
+                AssertSqlSafe(self.load_sql.clone()),
+            )
             .fetch(&mut *tx);
-            while let Some((gid, zjhm, code)) = rows.try_next().await? {
-                b.push(&gid, &zjhm, code.as_deref())
+            while let Some((gid, zjhm, code, rank)) = rows.try_next().await? {
+                let rank = u32::try_from(rank).map_err(|_| StoreError::TooLarge)?;
+                b.push(&gid, &zjhm, code.as_deref(), Some(rank))
                     .map_err(|_| StoreError::TooLarge)?;
             }
         }
@@ -163,7 +151,7 @@ impl PgCopy {
 
     /// Forgets the copy and the last version answer (the store is closing).
     pub(crate) fn clear(&self) {
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = None;
+        self.slot.clear();
         *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }

@@ -14,6 +14,7 @@ use crate::app::{AppState, app};
 use crate::audit::AuditSink;
 use crate::auth::Callers;
 use crate::config::{Config, ConfigError};
+use crate::metrics::metrics_app;
 use crate::store::{Store, StoreError, StoreOptions};
 
 /// Why the server could not start.
@@ -52,13 +53,18 @@ pub async fn state_from_config(config: &Config) -> Result<AppState, ServeError> 
         what: "cannot open audit log".into(),
         source,
     })?;
-    Ok(AppState::new(
+    let state = AppState::new(
         store,
         callers,
         config.trusted_proxies.clone(),
         audit,
         config.max_body_bytes,
-    ))
+    );
+    Ok(if config.metrics_listen.is_some() {
+        state.with_metrics()
+    } else {
+        state
+    })
 }
 
 /// Re-reads the config file and swaps in its callers (tokens, allowlists, limits).
@@ -83,12 +89,34 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let store = state.store().clone();
     let timeouts = state.timeouts();
-    let router = app(state);
+    serve_router(listener, app(state), timeouts.header_read, shutdown).await;
+    store.close().await;
+    Ok(())
+}
+
+/// Serves the metrics of `state` (built [`AppState::with_metrics`]) on `listener` until
+/// `shutdown` resolves.
+pub async fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let header_read = state.timeouts().header_read;
+    serve_router(listener, metrics_app(state), header_read, shutdown).await;
+}
+
+/// The accept loop shared by the API and the metrics listener.
+async fn serve_router(
+    listener: TcpListener,
+    router: axum::Router,
+    header_read: std::time::Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(timeouts.header_read);
+        .header_read_timeout(header_read);
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -99,7 +127,7 @@ pub async fn serve(
                 // Out of file descriptors and the like: back off instead of
                 // spinning; the connections in flight go on.
                 Err(e) => {
-                    eprintln!("warning: accept failed: {e}");
+                    tracing::warn!(error = %e, "accept failed");
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                     continue;
                 }
@@ -119,8 +147,6 @@ pub async fn serve(
     }
     drop(listener);
     graceful.shutdown().await;
-    store.close().await;
-    Ok(())
 }
 
 /// Resolves on SIGTERM or Ctrl-C.
@@ -145,24 +171,39 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Reloads callers from `config_path` on every SIGHUP; errors keep the old callers.
+/// On every SIGHUP: reopens the audit log file (log rotation), then reloads callers
+/// from `config_path`. Errors keep the old file or the old callers.
 pub fn spawn_reload_on_sighup(config_path: PathBuf, state: AppState) {
     #[cfg(unix)]
     tokio::spawn(async move {
         let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         else {
-            eprintln!("warning: cannot install sighup handler; reload needs a restart");
+            tracing::warn!(
+                "cannot install the SIGHUP handler: reload and log reopening need a restart"
+            );
             return;
         };
         while hup.recv().await.is_some() {
+            reopen_audit_log(&state);
             match reload_callers_from(&config_path, &state) {
-                Ok(n) => eprintln!("reloaded {n} caller(s) from {}", config_path.display()),
-                Err(e) => eprintln!("reload failed, keeping previous callers: {e}"),
+                Ok(n) => tracing::info!("reloaded {n} caller(s) from {}", config_path.display()),
+                Err(e) => tracing::error!("reload failed, keeping previous callers: {e}"),
             }
         }
     });
     #[cfg(not(unix))]
     let _ = (config_path, state);
+}
+
+/// Reopens the audit log file and says so; on failure the old file stays in use.
+pub fn reopen_audit_log(state: &AppState) {
+    match state.audit().reopen() {
+        Ok(Some(path)) => tracing::info!("audit log reopened: {}", path.display()),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!("cannot reopen the audit log, still writing to the old file: {e}")
+        }
+    }
 }
 
 /// `serve --config FILE`: the whole server lifecycle.
@@ -179,9 +220,38 @@ pub async fn run(config_path: &Path) -> Result<(), ServeError> {
         what: "cannot read listener address".into(),
         source,
     })?;
-    eprintln!("listening on http://{addr}/doc/api/");
+    // Bound before serving anything, so a taken metrics port fails the start.
+    let metrics = match config.metrics_listen {
+        Some(at) => Some(
+            TcpListener::bind(at)
+                .await
+                .map_err(|source| ServeError::Io {
+                    what: format!("cannot listen for metrics on {at}"),
+                    source,
+                })?,
+        ),
+        None => None,
+    };
+    tracing::info!("listening on http://{addr}/doc/api/");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    };
+    if let Some(listener) = metrics {
+        if let Ok(at) = listener.local_addr() {
+            tracing::info!("metrics on http://{at}{}", crate::metrics::METRICS_PATH);
+        }
+        tokio::spawn(serve_metrics(listener, state.clone(), stopped()));
+    }
     spawn_reload_on_sighup(config_path.to_owned(), state.clone());
-    serve(listener, state, shutdown_signal())
+    serve(listener, state, stopped())
         .await
         .map_err(|source| ServeError::Io {
             what: "server failed".into(),

@@ -17,12 +17,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rusqlite::{CachedStatement, Connection, OpenFlags, OptionalExtension};
 
-use crate::snapshot::{Builder, Snapshot};
+use crate::snapshot::{Builder, CopyInfo, CopySlot, Snapshot};
 use crate::store::{Record, StoreError};
 
 /// How many read connections a store keeps: lookups run on the runtime's worker threads
@@ -62,8 +62,7 @@ pub(crate) struct SqliteReader {
 struct TableCopy {
     /// Text of the full-table read; built from constants.
     load_sql: String,
-    current: RwLock<Option<Arc<Snapshot>>>,
-    reloading: AtomicBool,
+    slot: CopySlot,
 }
 
 impl std::fmt::Debug for SqliteReader {
@@ -133,8 +132,7 @@ impl SqliteReader {
             seen_version: AtomicI64::new(0),
             table: load_sql.map(|load_sql| TableCopy {
                 load_sql,
-                current: RwLock::new(None),
-                reloading: AtomicBool::new(false),
+                slot: CopySlot::default(),
             }),
         })
     }
@@ -168,7 +166,7 @@ impl SqliteReader {
                 // forget the answer and the copy it vouched for, then reconnect.
                 self.seen_at.store(0, Ordering::Release);
                 if let Some(t) = &self.table {
-                    *t.current.write().unwrap_or_else(|p| p.into_inner()) = None;
+                    t.slot.clear();
                 }
                 if !self.closed.load(Ordering::Acquire) {
                     *guard = Some(open(&self.path, 64)?);
@@ -211,12 +209,7 @@ impl SqliteReader {
         if self.closed.load(Ordering::Acquire) {
             return Err(StoreError::Closed);
         }
-        let snap = table
-            .current
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let Some(snap) = snap else {
+        let Some(snap) = table.slot.get() else {
             return Ok(None);
         };
         // Checked for every request (see `recent_data_version` for how often SQLite is
@@ -225,22 +218,15 @@ impl SqliteReader {
         Ok((now == snap.version).then_some(snap))
     }
 
-    /// Whether lookups are (or were until the last change) served from a snapshot.
-    pub(crate) fn has_snapshot(&self) -> bool {
-        self.table.as_ref().is_some_and(|t| {
-            t.current
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .is_some()
-        })
+    /// Generation and size of the snapshot, if there is one.
+    pub(crate) fn copy_info(&self) -> Option<CopyInfo> {
+        self.table.as_ref().and_then(|t| t.slot.info())
     }
 
     /// Claims the one background reload; `false` when there is nothing to reload or one
     /// is already running.
     pub(crate) fn claim_reload(&self) -> bool {
-        self.table
-            .as_ref()
-            .is_some_and(|t| !t.reloading.swap(true, Ordering::AcqRel))
+        self.table.as_ref().is_some_and(|t| t.slot.claim())
     }
 
     /// Reads the whole own table into a new snapshot and swaps it in (blocking; about
@@ -249,11 +235,7 @@ impl SqliteReader {
         let Some(table) = &self.table else {
             return Ok(());
         };
-        let result = self.load(table);
-        table.reloading.store(false, Ordering::Release);
-        let snap = result?;
-        *table.current.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(snap));
-        Ok(())
+        table.slot.finish(self.load(table))
     }
 
     fn load(&self, table: &TableCopy) -> Result<Snapshot, StoreError> {
@@ -274,7 +256,10 @@ impl SqliteReader {
                 };
                 let (gid, zjhm) = (text(0)?.unwrap_or_default(), text(1)?.unwrap_or_default());
                 let code = text(2)?;
-                b.push(gid, zjhm, code).map_err(|_| StoreError::TooLarge)?;
+                let rank =
+                    u32::try_from(row.get::<_, i64>(3)?).map_err(|_| StoreError::TooLarge)?;
+                b.push(gid, zjhm, code, Some(rank))
+                    .map_err(|_| StoreError::TooLarge)?;
             }
         }
         tx.commit()?;
@@ -343,7 +328,7 @@ impl SqliteReader {
         }
         *self.checker.lock().unwrap_or_else(|p| p.into_inner()) = None;
         if let Some(t) = &self.table {
-            *t.current.write().unwrap_or_else(|p| p.into_inner()) = None;
+            t.slot.clear();
         }
     }
 }

@@ -12,8 +12,9 @@ use sqlx::sqlite::{
 };
 
 use crate::config::Source;
+use crate::pg_coalesce::{Coalescer, IN_FLIGHT, Key};
 use crate::pg_copy::PgCopy;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{CopyInfo, Snapshot};
 use crate::sqlite_read::{IMPORT_SETTLE, READERS, SqliteReader};
 
 /// One identity of a person, as stored.
@@ -45,6 +46,9 @@ pub enum StoreError {
     /// The own table does not fit the in-memory copy's 32-bit offsets (over 4 GiB of text).
     #[error("status table too large for the in-memory copy")]
     TooLarge,
+    /// One failure of a statement that answered several coalesced lookups.
+    #[error(transparent)]
+    Shared(Arc<StoreError>),
 }
 
 /// sqlx for writes and PostgreSQL; rusqlite for SQLite lookups (see `sqlite_read`).
@@ -55,13 +59,21 @@ enum Pool {
 }
 
 /// Prepared query texts for one source; built from constants only, never from input.
+///
+/// Orders are the reference's: `ORDER BY userid` for zjhm lists and `ORDER BY gid,
+/// userid` for a gid's identities, on the relation's own columns, so the database's
+/// collation (or a number column's numeric order) decides exactly as it does for the
+/// reference.
 #[derive(Debug)]
 struct Queries {
     by_zjhm: Arc<str>,
     by_gid: Arc<str>,
     by_zjhms: Arc<str>,
     by_gids: Arc<str>,
-    /// Whole relation, ordered like `by_gid` orders a gid's rows (in-memory copy).
+    /// Cheapest statement that fails when the source relation cannot be read.
+    probe: String,
+    /// Whole relation ordered by gid, then zjhm, each row with its rank in zjhm order
+    /// (in-memory copy).
     all: String,
 }
 
@@ -73,15 +85,14 @@ impl Queries {
         };
         // The view's column types are the reference's business; casting makes any of
         // varchar/text/int decode as text without touching the WHERE side (indexes stay usable).
-        let select = if postgres {
-            format!(
-                "SELECT COALESCE({gid}::text, ''), COALESCE({zjhm}::text, ''), {code}::text FROM {rel}"
-            )
+        let columns = if postgres {
+            format!("COALESCE({gid}::text, ''), COALESCE({zjhm}::text, ''), {code}::text")
         } else {
             format!(
-                "SELECT COALESCE(CAST({gid} AS TEXT), ''), COALESCE(CAST({zjhm} AS TEXT), ''), CAST({code} AS TEXT) FROM {rel}"
+                "COALESCE(CAST({gid} AS TEXT), ''), COALESCE(CAST({zjhm} AS TEXT), ''), CAST({code} AS TEXT)"
             )
         };
+        let select = format!("SELECT {columns} FROM {rel}");
         let (one, many) = if postgres {
             ("$1", "= ANY($1)")
         } else {
@@ -90,10 +101,13 @@ impl Queries {
         };
         Queries {
             by_zjhm: format!("{select} WHERE {zjhm} = {one}").into(),
-            by_gid: format!("{select} WHERE {gid} = {one} ORDER BY 2").into(),
-            by_zjhms: format!("{select} WHERE {zjhm} {many}").into(),
-            by_gids: format!("{select} WHERE {gid} {many} ORDER BY 1, 2").into(),
-            all: format!("{select} ORDER BY 1, 2"),
+            by_gid: format!("{select} WHERE {gid} = {one} ORDER BY {zjhm}").into(),
+            by_zjhms: format!("{select} WHERE {zjhm} {many} ORDER BY {zjhm}").into(),
+            by_gids: format!("{select} WHERE {gid} {many} ORDER BY {gid}, {zjhm}").into(),
+            probe: format!("SELECT 1 FROM {rel} LIMIT 1"),
+            all: format!(
+                "SELECT {columns}, row_number() OVER (ORDER BY {zjhm}) FROM {rel} ORDER BY {gid}, {zjhm}"
+            ),
         }
     }
 }
@@ -103,8 +117,29 @@ impl Queries {
 pub struct Store {
     pool: Pool,
     queries: Arc<Queries>,
+    source: Source,
     /// PostgreSQL with the own table only.
     pg_copy: Option<Arc<PgCopy>>,
+    /// PostgreSQL: point lookups that reach the database, coalesced.
+    pg_lookups: Option<Arc<PgLookups>>,
+}
+
+#[derive(Debug)]
+struct PgLookups {
+    by_zjhm: Coalescer,
+    by_gid: Coalescer,
+}
+
+/// Why a store cannot serve yet (readiness).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotReady {
+    /// The database, or the source relation in it, cannot be read.
+    #[error("database unavailable: {0}")]
+    Database(#[from] StoreError),
+    /// The own table's in-memory copy is not loaded yet (a load has been started).
+    #[error("status table not loaded yet")]
+    Loading,
 }
 
 impl std::fmt::Debug for Store {
@@ -194,6 +229,10 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections.unwrap_or(8))
                 .acquire_timeout(Duration::from_secs(5))
+                // sqlx pings every connection it hands out by default: one more round
+                // trip per lookup. A connection that broke meanwhile fails its
+                // statement instead (one 500) and is dropped by the pool.
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
             Pool::Postgres(pool)
@@ -204,10 +243,28 @@ impl Store {
         let queries = Queries::new(postgres, options.source);
         let pg_copy = (postgres && options.source == Source::Table)
             .then(|| Arc::new(PgCopy::new(queries.all.clone())));
+        let pg_lookups = match &pool {
+            Pool::Postgres(p) => {
+                let in_flight = (p.options().get_max_connections() as usize).min(IN_FLIGHT);
+                Some(Arc::new(PgLookups {
+                    // The batch statements: a zjhm's row, a gid's rows in zjhm order.
+                    by_zjhm: Coalescer::new(
+                        p.clone(),
+                        queries.by_zjhms.clone(),
+                        Key::Zjhm,
+                        in_flight,
+                    ),
+                    by_gid: Coalescer::new(p.clone(), queries.by_gids.clone(), Key::Gid, in_flight),
+                }))
+            }
+            Pool::Sqlite(..) => None,
+        };
         let mut store = Store {
             pool,
             queries: Arc::new(queries),
+            source: options.source,
             pg_copy,
+            pg_lookups,
         };
         if options.source == Source::Table {
             store.ensure_table().await?;
@@ -245,8 +302,40 @@ impl Store {
 
     /// Whether lookups were being answered from an in-memory copy.
     fn has_copy(&self) -> bool {
-        self.reader().is_some_and(|r| r.has_snapshot())
-            || self.pg_copy.as_ref().is_some_and(|c| c.has_snapshot())
+        self.copy_info().is_some()
+    }
+
+    /// Generation and size of the own table's in-memory copy, if there is one.
+    pub(crate) fn copy_info(&self) -> Option<CopyInfo> {
+        match &self.pg_copy {
+            Some(copy) => copy.copy_info(),
+            None => self.reader().and_then(|r| r.copy_info()),
+        }
+    }
+
+    /// Whether the store can answer now: the source relation is readable and, for the
+    /// own table, its in-memory copy is loaded. A missing copy starts loading here, so a
+    /// server taken out of rotation gets ready again without traffic.
+    pub async fn ready(&self) -> Result<(), NotReady> {
+        match &self.pool {
+            Pool::Sqlite(p, _) => sqlx::query(AssertSqlSafe(self.queries.probe.clone()))
+                .execute(p)
+                .await
+                .map(drop)
+                .map_err(StoreError::from)?,
+            Pool::Postgres(p) => sqlx::query(AssertSqlSafe(self.queries.probe.clone()))
+                .execute(p)
+                .await
+                .map(drop)
+                .map_err(StoreError::from)?,
+        }
+        if self.source == Source::Table {
+            self.copy().await?;
+            if !self.has_copy() {
+                return Err(NotReady::Loading);
+            }
+        }
+        Ok(())
     }
 
     /// The in-memory copy of the own table if it is the live data; otherwise starts a
@@ -264,7 +353,7 @@ impl Store {
             tokio::spawn(async move {
                 if let Err(e) = copy.reload(pool).await {
                     // Requests keep reading the database; the next one retries.
-                    eprintln!("warning: reloading the status table into memory failed: {e}");
+                    tracing::warn!(error = %e, "reloading the status table into memory failed");
                 }
             });
         }
@@ -336,7 +425,7 @@ impl Store {
             tokio::task::spawn_blocking(move || {
                 if let Err(e) = bg.reload() {
                     // Requests keep reading the database; the next one retries.
-                    eprintln!("warning: reloading the status table into memory failed: {e}");
+                    tracing::warn!(error = %e, "reloading the status table into memory failed");
                 }
             });
         }
@@ -403,6 +492,9 @@ impl Store {
         if let Some(reader) = self.reader() {
             return reader.first(&self.queries.by_zjhm, zjhm);
         }
+        if let Some(lookups) = &self.pg_lookups {
+            return Ok(lookups.by_zjhm.lookup(zjhm).await?.into_iter().next());
+        }
         let q = self.queries.clone();
         Ok(self
             .fetch_one_key(&q.by_zjhm, zjhm)
@@ -419,24 +511,24 @@ impl Store {
         if let Some(snap) = self.copy().await? {
             return Ok(snap.by_gid(gid));
         }
+        if let Some(lookups) = &self.pg_lookups {
+            return lookups.by_gid.lookup(gid).await;
+        }
         let q = self.queries.clone();
         self.fetch_one_key(&q.by_gid, gid).await
     }
 
-    /// Identities for many zjhm (one copy or one query); result keyed by zjhm.
-    pub async fn by_zjhms(&self, zjhms: &[String]) -> Result<HashMap<String, Record>, StoreError> {
+    /// Identities for many zjhm (one copy or one query), ordered by zjhm in the
+    /// database's collation like the reference's `ORDER BY userid`.
+    pub async fn by_zjhms(&self, zjhms: &[String]) -> Result<Vec<Record>, StoreError> {
         let keys = zjhms.iter().filter(|k| storable(k));
         if let Some(snap) = self.copy().await? {
             // One snapshot for the whole batch: consistent like the single statement.
-            return Ok(keys
-                .filter_map(|k| snap.by_zjhm(k))
-                .map(|r| (r.zjhm.clone(), r))
-                .collect());
+            return Ok(snap.by_zjhms(keys.map(String::as_str)));
         }
         let keys: Vec<String> = keys.cloned().collect();
         let q = self.queries.clone();
-        let rows = self.fetch_many(&q.by_zjhms, &keys).await?;
-        Ok(rows.into_iter().map(|r| (r.zjhm.clone(), r)).collect())
+        self.fetch_many(&q.by_zjhms, &keys).await
     }
 
     /// Identities for many gids (one copy or one query); result keyed by gid, identities

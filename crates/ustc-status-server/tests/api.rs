@@ -31,14 +31,14 @@ both_backends!(
 );
 
 async fn health_needs_no_auth(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let (s, _, body) = send(&f.state, get("/doc/api/health").token(None)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body, json!({"ok": true}));
 }
 
 async fn by_zjhm_found_and_missing(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let (s, _, body) = send(&f.state, get("/doc/api/status/by-zjhm/P0529")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
@@ -51,7 +51,7 @@ async fn by_zjhm_found_and_missing(b: Backend) {
 }
 
 async fn by_gid_returns_all_identities(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let (s, _, body) = send(&f.state, get("/doc/api/status/by-gid/2200600958")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
@@ -74,7 +74,7 @@ async fn by_gid_returns_all_identities(b: Backend) {
 }
 
 async fn by_gids_order_and_normalisation(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let body = json!({"gids": ["  G3 ", "x1", "", "2200600958", "   ", "G3", "x0", "x1"]});
     let (s, _, out) = send(&f.state, post("/doc/api/status/by-gids", body.to_string())).await;
     assert_eq!(s, StatusCode::OK);
@@ -95,17 +95,18 @@ async fn by_gids_order_and_normalisation(b: Backend) {
 }
 
 async fn by_zjhms_order_and_not_found(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let body = json!({"zjhms": ["zz", "Z3-c", " P0529", "aa", "Z3-a", "zz"]});
     let (s, _, out) = send(&f.state, post("/doc/api/status/by-zjhms", body.to_string())).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         out,
         json!({
+            // Items by zjhm, as the reference's ORDER BY userid; not_found as asked.
             "items": [
-                {"gid": "G3", "zjhm": "Z3-c", "ryzxztdm": "99"},
                 {"gid": "2200600958", "zjhm": "P0529", "ryzxztdm": "10"},
-                {"gid": "G3", "zjhm": "Z3-a", "ryzxztdm": "01"}
+                {"gid": "G3", "zjhm": "Z3-a", "ryzxztdm": "01"},
+                {"gid": "G3", "zjhm": "Z3-c", "ryzxztdm": "99"}
             ],
             "not_found": ["zz", "aa"]
         })
@@ -113,7 +114,7 @@ async fn by_zjhms_order_and_not_found(b: Backend) {
 }
 
 async fn batch_size_limits(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let hundred: Vec<String> = (0..100).map(|i| format!("ZB{i:03}")).collect();
     let (s, _, out) = send(
         &f.state,
@@ -186,7 +187,7 @@ async fn batch_size_limits(b: Backend) {
 }
 
 async fn malformed_bodies_are_400(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let bodies: [&[u8]; 9] = [
         b"",
         b"not json",
@@ -209,7 +210,7 @@ async fn malformed_bodies_are_400(b: Backend) {
 }
 
 async fn every_auth_failure_is_the_same_401(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let url = "/doc/api/status/by-zjhm/P0529";
     let cases = [
         get(url).token(None),
@@ -239,7 +240,7 @@ async fn every_auth_failure_is_the_same_401(b: Backend) {
 }
 
 async fn order_of_checks(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let bad = b"{{{ not json".to_vec();
     let too_many =
         json!({"zjhms": (0..101).map(|i| format!("nope{i}")).collect::<Vec<_>>()}).to_string();
@@ -265,7 +266,7 @@ async fn order_of_checks(b: Backend) {
 }
 
 async fn ip_allowlist_and_mapped_peers(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let url = "/doc/api/status/by-zjhm/P0529";
     let cases = [
         ("127.0.0.1:5000", ALPHA, StatusCode::OK),
@@ -289,7 +290,7 @@ async fn ip_allowlist_and_mapped_peers(b: Backend) {
 }
 
 async fn trusted_proxy_handling(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let url = "/doc/api/status/by-zjhm/P0529";
     // Trusted proxies: 127.0.0.1/32 and 10.9.0.0/16. RANGED may call from 192.0.2.0/24.
     let cases: Vec<(&str, Vec<&str>, StatusCode)> = vec![
@@ -345,7 +346,7 @@ async fn trusted_proxy_handling(b: Backend) {
 }
 
 async fn body_limit_is_413_json(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let big = format!("{{\"gids\": [\"{}\"]}}", "x".repeat(70 * 1024));
     let (s, _, out) = send(&f.state, post("/doc/api/status/by-gids", big.clone())).await;
     assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
@@ -356,7 +357,7 @@ async fn body_limit_is_413_json(b: Backend) {
 }
 
 async fn hostile_path_ids(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let long = "A".repeat(10 * 1024);
     let ids = [
         "a%2Fb",
@@ -395,7 +396,7 @@ async fn hostile_path_ids(b: Backend) {
 }
 
 async fn unknown_routes_and_methods(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let (s, _, out) = send(&f.state, get("/nope").token(None)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(out, json!({"detail": "Not Found"}));
@@ -414,7 +415,7 @@ async fn unknown_routes_and_methods(b: Backend) {
 }
 
 async fn rate_limit_is_429_with_retry_after(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let url = "/doc/api/status/by-zjhm/P0529";
     // Burst of 2 for a 2/s caller; a third immediate request must wait. Sub-second
     // refill cannot make the third succeed unless the test stalls for 500 ms between calls,
@@ -442,7 +443,7 @@ async fn rate_limit_is_429_with_retry_after(b: Backend) {
 }
 
 async fn token_rotation_by_reload(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let url = "/doc/api/status/by-zjhm/P0529";
     assert_eq!(send(&f.state, get(url)).await.0, StatusCode::OK);
     assert_eq!(
@@ -458,7 +459,7 @@ async fn token_rotation_by_reload(b: Backend) {
 }
 
 async fn audit_log_never_holds_tokens_or_ids(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     send(&f.state, get("/doc/api/status/by-zjhm/P0529")).await;
     send(&f.state, get("/doc/api/status/by-gid/2200600958")).await;
     send(
@@ -526,13 +527,13 @@ async fn audit_log_never_holds_tokens_or_ids(b: Backend) {
 }
 
 async fn status_codes_stay_strings(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let (_, _, out) = send(&f.state, get("/doc/api/status/by-zjhm/P0530")).await;
     assert_eq!(out["ryzxztdm"], json!("01"));
 }
 
 async fn database_down_is_generic_500(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     f.state.store().close().await;
     for req in [
         get("/doc/api/status/by-zjhm/P0529"),
@@ -560,7 +561,7 @@ async fn database_down_is_generic_500(b: Backend) {
 }
 
 async fn openapi_document(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let (s, _, out) = send(&f.state, get("/doc/api/openapi.json").token(None)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(out["openapi"], "3.1.0");

@@ -3,15 +3,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::*;
 use serde_json::{Value, json};
-use ustc_status_server::{AppState, AuditSink, Callers, Config, Source, Store};
+use ustc_status_server::{AppState, AuditSink, Callers, Config, Source};
 
 both_backends!(
     reimport_is_atomic_for_concurrent_readers,
@@ -35,9 +34,7 @@ fn dataset(tag: &str) -> Vec<ustc_status_server::Record> {
 }
 
 async fn reimport_is_atomic_for_concurrent_readers(b: Backend) {
-    let Some(db) = TestDb::new(b).await else {
-        return;
-    };
+    let db = TestDb::new(b).await;
     let store = db.store(Source::Table).await;
     store.replace_all(&dataset("A")).await.expect("seed");
     store.warm().await.expect("warm");
@@ -114,9 +111,7 @@ async fn reimport_is_atomic_for_concurrent_readers(b: Backend) {
 }
 
 async fn v_user_view_source(b: Backend) {
-    let Some(db) = TestDb::new(b).await else {
-        return;
-    };
+    let db = TestDb::new(b).await;
     let setup = db.store(Source::VUser).await;
     setup
         .execute_script(
@@ -135,27 +130,15 @@ async fn v_user_view_source(b: Backend) {
     );
     let (addr, stop) = spawn(state).await;
     let c = reqwest::Client::new();
-    let get = |path: String| {
-        let c = c.clone();
-        async move {
-            let r = c
-                .get(format!("http://{addr}{path}"))
-                .bearer_auth(ALPHA)
-                .send()
-                .await
-                .expect("send");
-            (r.status().as_u16(), r.json::<Value>().await.expect("json"))
-        }
-    };
     assert_eq!(
-        get("/doc/api/status/by-zjhm/P0529".into()).await,
+        get_json(&c, addr, "/doc/api/status/by-zjhm/P0529").await,
         (
             200,
             json!({"gid": "2200600958", "zjhm": "P0529", "ryzxztdm": "10"})
         )
     );
     assert_eq!(
-        get("/doc/api/status/by-gid/G2".into()).await,
+        get_json(&c, addr, "/doc/api/status/by-gid/G2").await,
         (
             200,
             json!({"gid": "G2", "items": [{"zjhm": "U1", "ryzxztdm": "01"}, {"zjhm": "U2", "ryzxztdm": "11"}]})
@@ -177,7 +160,7 @@ async fn v_user_view_source(b: Backend) {
 }
 
 async fn clients_yml_is_loaded_and_hashed(b: Backend) {
-    let Some(f) = fixture(b).await else { return };
+    let f = fixture(b).await;
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(
         dir.path().join("clients.yml"),
@@ -214,9 +197,7 @@ fn bin() -> &'static str {
 }
 
 async fn import_binary_validates_then_swaps(b: Backend) {
-    let Some(db) = TestDb::new(b).await else {
-        return;
-    };
+    let db = TestDb::new(b).await;
     let url = db.config_url();
     let dir = tempfile::tempdir().expect("tempdir");
     let good = dir.path().join("good.csv");
@@ -294,44 +275,9 @@ fn token_new_prints_token_and_digest() {
 #[tokio::test]
 async fn serve_binary_reloads_on_sighup_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = format!("sqlite://{}", dir.path().join("s.db").display());
-    let store = Store::open(&db, &Default::default()).await.expect("open");
-    store.replace_all(&seed_records()).await.expect("seed");
-    store.close().await;
-    let cfg = dir.path().join("status.toml");
-    let write_cfg = |token: &str| {
-        let digest = hex::encode(ustc_status_server::token_digest(token));
-        std::fs::write(
-            &cfg,
-            format!(
-                "listen = \"127.0.0.1:0\"\ndatabase = \"{db}\"\naudit_log = \"{}\"\n\n[[callers]]\nname = \"alpha\"\ntoken_sha256 = [\"{digest}\"]\nallowed_ips = [\"127.0.0.1/32\"]\ncontact = \"ops@example.invalid\"\n",
-                dir.path().join("audit.log").display()
-            ),
-        )
-        .expect("write config");
-    };
-    write_cfg(ALPHA);
-    let mut child = Command::new(bin())
-        .args(["serve", "--config"])
-        .arg(&cfg)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn server");
-    let stderr = child.stderr.take().expect("stderr");
-    let (line_tx, mut line_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let addr = loop {
-        let line = line_rx.recv().await.expect("server exited early");
-        if let Some(rest) = line.strip_prefix("listening on http://") {
-            break rest.trim_end_matches("/doc/api/").to_owned();
-        }
-    };
+    let cfg = served_config(dir.path(), ALPHA).await;
+    let mut server = ServerProcess::start(&cfg).await;
+    let addr = server.addr.clone();
     let c = reqwest::Client::new();
     let status = |token: &'static str| {
         let c = c.clone();
@@ -348,48 +294,16 @@ async fn serve_binary_reloads_on_sighup_and_stops_on_sigterm() {
     };
     assert_eq!(status(ALPHA).await, 200);
     assert_eq!(status(ALPHA_NEW).await, 401);
-    write_cfg(ALPHA_NEW);
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
-    loop {
-        let line = line_rx.recv().await.expect("server exited early");
-        if line.starts_with("reloaded 1 caller(s)") {
-            break;
-        }
-    }
+    served_config(dir.path(), ALPHA_NEW).await;
+    server.signal("HUP");
+    server.wait_for("reloaded 1 caller(s)").await;
     assert_eq!(status(ALPHA_NEW).await, 200);
     assert_eq!(status(ALPHA).await, 401);
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
-    let exit = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .expect("join")
-        .expect("wait");
+    let exit = server.stop().await;
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
     let audit = std::fs::read_to_string(dir.path().join("audit.log")).expect("audit log");
     assert_eq!(audit.lines().count(), 4);
     assert!(!audit.contains(ALPHA) && !audit.contains(ALPHA_NEW) && !audit.contains("P0529"));
-}
-
-async fn get_json(c: &reqwest::Client, addr: SocketAddr, path: &str) -> (u16, Value) {
-    let r = c
-        .get(format!("http://{addr}{path}"))
-        .bearer_auth(ALPHA)
-        .send()
-        .await
-        .expect("send");
-    (r.status().as_u16(), r.json().await.expect("json"))
 }
 
 async fn post_json(c: &reqwest::Client, addr: SocketAddr, path: &str, body: Value) -> Value {
@@ -408,9 +322,7 @@ async fn post_json(c: &reqwest::Client, addr: SocketAddr, path: &str, body: Valu
 /// request after an `import` in another process has exited with the new rows, with no
 /// waiting in between: the copy is checked against the database on every request.
 async fn import_by_another_process_is_seen_by_the_next_request(b: Backend) {
-    let Some(db) = TestDb::new(b).await else {
-        return;
-    };
+    let db = TestDb::new(b).await;
     let store = db.store(Source::Table).await;
     store.replace_all(&seed_records()).await.expect("seed");
     store.warm().await.expect("warm");
@@ -497,9 +409,7 @@ async fn import_by_another_process_is_seen_by_the_next_request(b: Backend) {
 /// The `v_user` view belongs to someone else: a change to what it shows is visible to the
 /// next request, never hidden behind a copy.
 async fn v_user_changes_are_seen_at_once(b: Backend) {
-    let Some(db) = TestDb::new(b).await else {
-        return;
-    };
+    let db = TestDb::new(b).await;
     let store = people_view(&db, "('G1', 'U1', '10'), ('G1', 'U2', '11')").await;
     store.warm().await.expect("warm is a no-op for a view");
     // Another connection changes the data behind the view, as the view's owner would.
@@ -554,9 +464,7 @@ async fn v_user_changes_are_seen_at_once(b: Backend) {
 /// Two stores on one database stand for two server processes: each sees the other's
 /// import on its next lookup, before and after it has its own copy in memory.
 async fn every_store_on_one_database_sees_each_import(b: Backend) {
-    let Some(db) = TestDb::new(b).await else {
-        return;
-    };
+    let db = TestDb::new(b).await;
     let a = db.store(Source::Table).await;
     let other = db.store(Source::Table).await;
     a.replace_all(&dataset("A")).await.expect("seed");
@@ -583,7 +491,7 @@ async fn every_store_on_one_database_sees_each_import(b: Backend) {
             let ids: Vec<String> = (0..100).map(|i| format!("Z{i:04}")).collect();
             let m = s.by_zjhms(&ids).await.expect("batch");
             assert_eq!(m.len(), 100);
-            assert!(m.values().all(|r| r.ryzxztdm.as_deref() == Some(tag)));
+            assert!(m.iter().all(|r| r.ryzxztdm.as_deref() == Some(tag)));
             let gm = s
                 .by_gids(&["G001".into(), "nope".into()])
                 .await

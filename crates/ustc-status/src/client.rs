@@ -3,14 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::stream::{self, StreamExt, TryStreamExt};
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::error::{Error, MAX_BATCH};
+use crate::error::{Error, MAX_BATCH, MAX_CHUNKED};
 use crate::types::{
     Batch, ErrorBody, GidStatus, GidsRequest, ZjhmStatus, ZjhmsRequest, normalize_ids,
 };
@@ -42,7 +41,8 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// First backoff delay; doubles each retry.
     pub base_delay: Duration,
-    /// Upper bound for one wait, including a server's `Retry-After`.
+    /// Upper bound for one wait. A server's `Retry-After` is always honoured: when it
+    /// asks for longer than this, the call fails instead of retrying early.
     pub max_delay: Duration,
 }
 
@@ -64,7 +64,6 @@ pub struct ClientBuilder {
     user_agent: String,
     token: Option<Token>,
     retry: RetryPolicy,
-    chunk_concurrency: usize,
 }
 
 impl Default for ClientBuilder {
@@ -75,7 +74,6 @@ impl Default for ClientBuilder {
             user_agent: concat!("ustc-status/", env!("CARGO_PKG_VERSION")).to_owned(),
             token: None,
             retry: RetryPolicy::default(),
-            chunk_concurrency: 4,
         }
     }
 }
@@ -104,11 +102,6 @@ impl ClientBuilder {
     /// Retry policy.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
-        self
-    }
-    /// How many chunk requests run at once in the `*_chunked` calls (at least 1).
-    pub fn chunk_concurrency(mut self, n: usize) -> Self {
-        self.chunk_concurrency = n.max(1);
         self
     }
     /// Builds the client.
@@ -144,7 +137,6 @@ impl ClientBuilder {
                     max_attempts: self.retry.max_attempts.max(1),
                     ..self.retry
                 },
-                chunk_concurrency: self.chunk_concurrency,
             }),
         })
     }
@@ -163,7 +155,6 @@ struct Inner {
     token: Option<Token>,
     timeout: Duration,
     retry: RetryPolicy,
-    chunk_concurrency: usize,
 }
 
 enum Attempt<T> {
@@ -230,52 +221,37 @@ impl Client {
         self.post_zjhms(ids).await
     }
 
-    /// Like [`Client::by_gids`] but splits into chunks of 100 (bounded concurrency) and
-    /// merges items and `not_found` in request order.
+    /// Like [`Client::by_gids`] for up to [`MAX_CHUNKED`] distinct ids: chunks of 100
+    /// sent one after the other, items and `not_found` merged in chunk order. More ids
+    /// are refused before sending ([`Error::BulkExportRequired`]).
     pub async fn by_gids_chunked<S: AsRef<str>>(
         &self,
         gids: &[S],
     ) -> Result<Batch<GidStatus>, Error> {
-        let ids = normalize_ids(gids);
-        if ids.is_empty() {
-            return Err(Error::NoIds);
-        }
-        self.chunked(ids, |c, chunk| async move { c.post_gids(chunk).await })
-            .await
+        self.chunked(gids, |chunk| self.post_gids(chunk)).await
     }
 
-    /// Like [`Client::by_zjhms`] but splits into chunks of 100 and merges in request order.
+    /// Like [`Client::by_zjhms`] for up to [`MAX_CHUNKED`] distinct ids: chunks of 100
+    /// sent one after the other, merged in chunk order (within a chunk, items come in
+    /// the server's order). More ids are refused ([`Error::BulkExportRequired`]).
     pub async fn by_zjhms_chunked<S: AsRef<str>>(
         &self,
         zjhms: &[S],
     ) -> Result<Batch<ZjhmStatus>, Error> {
-        let ids = normalize_ids(zjhms);
-        if ids.is_empty() {
-            return Err(Error::NoIds);
-        }
-        self.chunked(ids, |c, chunk| async move { c.post_zjhms(chunk).await })
-            .await
+        self.chunked(zjhms, |chunk| self.post_zjhms(chunk)).await
     }
 
-    async fn chunked<T, F, Fut>(&self, ids: Vec<String>, call: F) -> Result<Batch<T>, Error>
+    /// Checks the total, then sends the chunks one after the other: never in parallel,
+    /// so a modest list costs the provider what the same calls by hand would.
+    async fn chunked<S, T, F, Fut>(&self, ids: &[S], post: F) -> Result<Batch<T>, Error>
     where
-        F: Fn(Client, Vec<String>) -> Fut,
+        S: AsRef<str>,
+        F: Fn(Vec<String>) -> Fut,
         Fut: Future<Output = Result<Batch<T>, Error>>,
     {
-        let chunks: Vec<Vec<String>> = ids.chunks(MAX_BATCH).map(<[String]>::to_vec).collect();
-        // `buffered` keeps results in chunk order however the requests finish.
-        let parts: Vec<Batch<T>> = stream::iter(chunks)
-            .map(|chunk| call(self.clone(), chunk))
-            .buffered(self.inner.chunk_concurrency)
-            .try_collect()
-            .await?;
-        let mut merged = Batch {
-            items: Vec::new(),
-            not_found: Vec::new(),
-        };
-        for part in parts {
-            merged.items.extend(part.items);
-            merged.not_found.extend(part.not_found);
+        let mut merged = Batch::default();
+        for chunk in checked_for_chunks(ids)?.chunks(MAX_BATCH) {
+            merged.append(post(chunk.to_vec()).await?);
         }
         Ok(merged)
     }
@@ -304,12 +280,17 @@ impl Client {
             match self.attempt(method.clone(), url.clone(), body).await {
                 Attempt::Done(result) => return result,
                 Attempt::Retry(err, _) if attempt >= policy.max_attempts => return Err(err),
+                // Retrying before the server's Retry-After would only be refused again
+                // and adds to the load it asked us to take away.
+                Attempt::Retry(err, Some(retry_after)) if retry_after > policy.max_delay => {
+                    return Err(err);
+                }
                 Attempt::Retry(_, retry_after) => {
                     let backoff = policy
                         .base_delay
-                        .saturating_mul(1u32 << (attempt - 1).min(16));
-                    let wait = retry_after.unwrap_or(backoff).min(policy.max_delay);
-                    tokio::time::sleep(wait).await;
+                        .saturating_mul(1u32 << (attempt - 1).min(16))
+                        .min(policy.max_delay);
+                    tokio::time::sleep(retry_after.unwrap_or(backoff)).await;
                     attempt += 1;
                 }
             }
@@ -425,6 +406,17 @@ impl Client {
             Error::Transport(e.without_url())
         }
     }
+}
+
+fn checked_for_chunks<S: AsRef<str>>(ids: &[S]) -> Result<Vec<String>, Error> {
+    let ids = normalize_ids(ids);
+    if ids.is_empty() {
+        return Err(Error::NoIds);
+    }
+    if ids.len() > MAX_CHUNKED {
+        return Err(Error::BulkExportRequired { count: ids.len() });
+    }
+    Ok(ids)
 }
 
 fn checked<S: AsRef<str>>(ids: &[S]) -> Result<Vec<String>, Error> {

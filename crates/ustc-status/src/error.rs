@@ -5,6 +5,15 @@ use std::time::Duration;
 /// Most distinct ids the server accepts in one batch.
 pub const MAX_BATCH: usize = 100;
 
+/// Most distinct ids one chunked call sends, in chunks of [`MAX_BATCH`] one after the
+/// other. The provider asks for larger needs to go through a negotiated bulk export,
+/// not through the API ([`PROVIDER_BULK_RULE`]).
+pub const MAX_CHUNKED: usize = 1_000;
+
+/// The published interface's words for needs beyond one batch: "needs of more than 100
+/// records: contact the data center to negotiate a bulk data export".
+pub const PROVIDER_BULK_RULE: &str = "超过 100 条的数据需求,请联系数据中心协商批量数据导出方案";
+
 /// Why a call failed. Never contains the token.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -79,9 +88,17 @@ pub enum Error {
     },
     /// More than 100 distinct ids and chunking not requested; nothing was sent.
     #[error(
-        "{count} distinct ids exceed the limit of {MAX_BATCH} per request: use chunking (--chunk) or ask the data center for an export"
+        "{count} distinct ids exceed the limit of {MAX_BATCH} per request: use chunking (--chunk, up to {MAX_CHUNKED} ids) or ask the data center for an export"
     )]
     TooManyIds {
+        /// Distinct ids after normalisation.
+        count: usize,
+    },
+    /// More than [`MAX_CHUNKED`] distinct ids for a chunked call; nothing was sent.
+    #[error(
+        "{count} distinct ids exceed the {MAX_CHUNKED} a chunked lookup may send: {PROVIDER_BULK_RULE} (needs beyond 100 ids go through a bulk export negotiated with the data center, not through this API)"
+    )]
+    BulkExportRequired {
         /// Distinct ids after normalisation.
         count: usize,
     },

@@ -4,7 +4,8 @@
 //! Output is pretty JSON on stdout; failures print one line on stderr.
 //!
 //! Exit codes: 0 ok, 2 usage (bad arguments, no token, no ids), 3 unauthorized (401),
-//! 4 forbidden (403), 5 bad request (400, 413, or more than 100 ids without `--chunk`),
+//! 4 forbidden (403), 5 bad request (400, 413, more than 100 ids without `--chunk`, or
+//! more than 1,000 with it),
 //! 6 not found (404), 7 rate limited (429), 8 network error or timeout, 9 server error
 //! (5xx), 10 unexpected response.
 
@@ -66,7 +67,12 @@ struct BatchArgs {
     /// Read ids from a file, one per line (`-` for stdin).
     #[arg(long)]
     file: Option<PathBuf>,
-    /// Split more than 100 ids into chunks of 100 instead of refusing.
+    /// Up to 1,000 ids: send them in chunks of 100, one chunk after the other
+    /// (waiting as long as a 429's Retry-After asks), merged in chunk order. More
+    /// than 1,000 is refused, in the provider's words:
+    /// 超过 100 条的数据需求,请联系数据中心协商批量数据导出方案
+    /// (larger needs go through a bulk export negotiated with the data center, not
+    /// through this API).
     #[arg(long)]
     chunk: bool,
 }
@@ -89,9 +95,10 @@ impl From<Error> for Failure {
         let code = match &e {
             Error::Unauthorized { .. } => 3,
             Error::Forbidden { .. } => 4,
-            Error::BadRequest { .. } | Error::PayloadTooLarge { .. } | Error::TooManyIds { .. } => {
-                5
-            }
+            Error::BadRequest { .. }
+            | Error::PayloadTooLarge { .. }
+            | Error::TooManyIds { .. }
+            | Error::BulkExportRequired { .. } => 5,
             Error::NotFound { .. } => 6,
             Error::RateLimited { .. } => 7,
             Error::Timeout(_) | Error::Transport(_) => 8,

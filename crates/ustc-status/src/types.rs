@@ -32,13 +32,34 @@ pub struct ZjhmStatus {
     pub ryzxztdm: Option<String>,
 }
 
-/// Answer of a batch endpoint: found items and unknown ids, both in request order.
+/// Answer of a batch endpoint: found items and unknown ids.
+///
+/// `not_found` is in request order. `items` are in the server's order: by-gids in
+/// request order, by-zjhms ordered by zjhm as the database sorts them (the reference's
+/// `ORDER BY userid`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Batch<T> {
     /// Found entries.
     pub items: Vec<T>,
     /// Ids with no entry.
     pub not_found: Vec<String>,
+}
+
+impl<T> Default for Batch<T> {
+    fn default() -> Self {
+        Batch {
+            items: Vec::new(),
+            not_found: Vec::new(),
+        }
+    }
+}
+
+impl<T> Batch<T> {
+    /// Adds the answer of the next chunk after this one's.
+    pub fn append(&mut self, next: Batch<T>) {
+        self.items.extend(next.items);
+        self.not_found.extend(next.not_found);
+    }
 }
 
 /// Body of `POST by-gids`.

@@ -100,6 +100,11 @@ async fn real_server() -> Server {
 }
 
 fn client(base: &str, token: &str) -> Client {
+    client_waiting_up_to(base, token, Duration::from_millis(50))
+}
+
+/// Three attempts, quick backoff, waits for a `Retry-After` of up to `max_delay`.
+fn client_waiting_up_to(base: &str, token: &str, max_delay: Duration) -> Client {
     Client::builder()
         .base_url(base)
         .token(Token::new(token))
@@ -107,7 +112,7 @@ fn client(base: &str, token: &str) -> Client {
         .retry(RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(50),
+            max_delay,
         })
         .build()
         .expect("client")
@@ -191,9 +196,18 @@ async fn batches_over_100_are_refused_or_chunked_in_order() {
         "refused before sending"
     );
     let b = c.by_zjhms_chunked(&ids).await.expect("chunked");
+    // Chunks in request order; within a chunk the server's zjhm order (bytes on SQLite).
     let expected_found: Vec<String> = ustc_status::normalize_ids(&ids)
-        .into_iter()
-        .filter(|i| !i.starts_with("missing"))
+        .chunks(100)
+        .flat_map(|chunk| {
+            let mut found: Vec<String> = chunk
+                .iter()
+                .filter(|i| !i.starts_with("missing"))
+                .cloned()
+                .collect();
+            found.sort();
+            found
+        })
         .collect();
     let expected_missing: Vec<String> = ustc_status::normalize_ids(&ids)
         .into_iter()
@@ -210,6 +224,104 @@ async fn batches_over_100_are_refused_or_chunked_in_order() {
     let hundred: Vec<String> = (0..100).chain(0..50).map(|i| format!("B{i:03}")).collect();
     assert_eq!(c.by_gids(&hundred).await.expect("100").items.len(), 100);
     assert!(matches!(c.by_gids(&["", " "]).await, Err(Error::NoIds)));
+}
+
+#[tokio::test]
+async fn chunked_calls_stop_at_1000_ids_with_the_providers_words() {
+    let s = real_server().await;
+    let c = client(&s.base, TOKEN);
+    let ids: Vec<String> = (0..1001).map(|i| format!("id{i}")).collect();
+    let e = c.by_zjhms_chunked(&ids).await.expect_err("refused");
+    assert!(
+        matches!(e, Error::BulkExportRequired { count: 1001 }),
+        "{e:?}"
+    );
+    let message = e.to_string();
+    assert!(
+        message.contains(ustc_status::PROVIDER_BULK_RULE),
+        "{message}"
+    );
+    assert!(message.contains("data center"), "{message}");
+    let e = c.by_gids_chunked(&ids).await.expect_err("refused");
+    assert!(
+        matches!(e, Error::BulkExportRequired { count: 1001 }),
+        "{e:?}"
+    );
+    assert_eq!(s.audit.contents().lines().count(), 0, "nothing was sent");
+    // 1,000 distinct (duplicates do not count) is allowed: ten chunks.
+    let mut ok: Vec<String> = ids[..1000].to_vec();
+    ok.extend(ids[..5].iter().cloned());
+    let b = c.by_gids_chunked(&ok).await.expect("1000 ids");
+    assert_eq!(b.not_found.len(), 1000);
+    assert_eq!(s.audit.contents().lines().count(), 10);
+}
+
+/// Chunks go one at a time, and a 429 holds the next attempt back for its Retry-After.
+#[tokio::test]
+async fn chunks_are_sequential_and_wait_for_retry_after() {
+    use axum::http::{HeaderValue, StatusCode};
+    use axum::response::IntoResponse;
+    let hits = Arc::new(AtomicUsize::new(0));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most_in_flight = Arc::new(AtomicUsize::new(0));
+    let (h, f, m) = (hits.clone(), in_flight.clone(), most_in_flight.clone());
+    let app = axum::Router::new().fallback(move |body: axum::body::Bytes| {
+        let (h, f, m) = (h.clone(), f.clone(), m.clone());
+        async move {
+            let n = h.fetch_add(1, Ordering::SeqCst);
+            let now = f.fetch_add(1, Ordering::SeqCst) + 1;
+            m.fetch_max(now, Ordering::SeqCst);
+            // Long enough for a concurrent chunk to overlap if one were sent.
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            f.fetch_sub(1, Ordering::SeqCst);
+            if n == 1 {
+                let mut r = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    axum::Json(json!({"detail": "rate limit exceeded, retry after 1 s"})),
+                )
+                    .into_response();
+                r.headers_mut()
+                    .insert("retry-after", HeaderValue::from_static("1"));
+                return r;
+            }
+            let asked: Value = serde_json::from_slice(&body).expect("json body");
+            axum::Json(json!({"items": [], "not_found": asked["zjhms"]})).into_response()
+        }
+    });
+    let addr = serve_on_loopback(app).await;
+    let c = client_waiting_up_to(&format!("http://{addr}/"), TOKEN, Duration::from_secs(5));
+    let ids: Vec<String> = (0..250).map(|i| format!("z{i}")).collect();
+    let started = std::time::Instant::now();
+    let b = c.by_zjhms_chunked(&ids).await.expect("chunked");
+    assert_eq!(b.not_found, ids, "merged in request order");
+    assert_eq!(hits.load(Ordering::SeqCst), 4, "three chunks, one retried");
+    assert_eq!(
+        most_in_flight.load(Ordering::SeqCst),
+        1,
+        "one chunk at a time"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited for Retry-After"
+    );
+
+    // A Retry-After longer than the client's longest wait: fail now, never retry early.
+    let (base, hits) = scripted(vec![(429, Some("3600"))]).await;
+    let e = client(&base, TOKEN).by_zjhm("z").await.expect_err("429");
+    assert!(matches!(e, Error::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 3600));
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+/// Serves `app` on 127.0.0.1:0 for the rest of the test.
+async fn serve_on_loopback(app: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
 }
 
 /// A scripted server: answers with `statuses[n]` for the n-th request, 200 after.
@@ -243,13 +355,7 @@ async fn scripted(statuses: Vec<(u16, Option<&'static str>)>) -> (String, Arc<At
             }
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = serve_on_loopback(app).await;
     (format!("http://{addr}/"), hits)
 }
 
@@ -525,13 +631,7 @@ async fn a_gigantic_response_is_refused_not_buffered() {
             futures_util::stream::iter(std::iter::repeat_n(chunk, 64).map(Ok::<_, std::io::Error>));
         axum::body::Body::from_stream(stream)
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = serve_on_loopback(app).await;
     let e = client(&format!("http://{addr}/"), TOKEN)
         .by_zjhm("z")
         .await

@@ -2,6 +2,9 @@
 //! a fixed set of callers, and request helpers for in-process calls.
 #![allow(dead_code)]
 
+pub mod pg;
+pub mod pg_bindir;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -36,24 +39,22 @@ pub struct TestDb {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 impl TestDb {
-    /// A fresh database for one test, or `None` (with a visible message) when the
-    /// PostgreSQL variant is requested but STATUS_TEST_POSTGRES_URL is unset.
-    pub async fn new(backend: Backend) -> Option<TestDb> {
+    /// A fresh database for one test: a SQLite file, or a schema of its own on the
+    /// test PostgreSQL (see `pg::url`; where there is none, the PostgreSQL variants are
+    /// compiled as ignored, never run as passing).
+    pub async fn new(backend: Backend) -> TestDb {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("tempdir");
                 let url = format!("sqlite://{}", dir.path().join("status.db").display());
-                Some(TestDb {
+                TestDb {
                     url,
                     schema: None,
                     _dir: Some(dir),
-                })
+                }
             }
             Backend::Postgres => {
-                let Ok(url) = std::env::var("STATUS_TEST_POSTGRES_URL") else {
-                    eprintln!("skipping: STATUS_TEST_POSTGRES_URL unset");
-                    return None;
-                };
+                let url = pg::url();
                 let n = COUNTER.fetch_add(1, Ordering::SeqCst);
                 let nanos = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -69,17 +70,17 @@ impl TestDb {
                     },
                 )
                 .await
-                .expect("connect to STATUS_TEST_POSTGRES_URL");
+                .expect("connect to the test PostgreSQL");
                 admin
                     .execute_script(&format!("CREATE SCHEMA {schema}"))
                     .await
                     .expect("create schema");
                 admin.close().await;
-                Some(TestDb {
+                TestDb {
                     url,
                     schema: Some(schema),
                     _dir: None,
-                })
+                }
             }
         }
     }
@@ -176,8 +177,8 @@ pub struct Fixture {
 }
 
 /// Seeded store + state; trusted proxies are 127.0.0.1 and 10.9.0.0/16.
-pub async fn fixture(backend: Backend) -> Option<Fixture> {
-    let db = TestDb::new(backend).await?;
+pub async fn fixture(backend: Backend) -> Fixture {
+    let db = TestDb::new(backend).await;
     let store = db.store(Source::Table).await;
     store.replace_all(&seed_records()).await.expect("seed");
     // Like a server: lookups are answered from the in-memory copy where there is one.
@@ -190,11 +191,11 @@ pub async fn fixture(backend: Backend) -> Option<Fixture> {
         audit,
         64 * 1024,
     );
-    Some(Fixture {
+    Fixture {
         db,
         state,
         audit: buf,
-    })
+    }
 }
 
 pub struct Req {
@@ -287,7 +288,10 @@ pub async fn send(state: &AppState, r: Req) -> (StatusCode, axum::http::HeaderMa
     (status, headers, json)
 }
 
-/// Runs an async test body against both backends: `<name>_sqlite` and `<name>_postgres`.
+/// Runs an async test body against both backends: `sqlite::<name>` and
+/// `postgres::<name>`. The PostgreSQL variants are `#[ignore]`d where build.rs found no
+/// PostgreSQL (no `STATUS_TEST_POSTGRES_URL`, no server binaries), so they show as not
+/// run instead of passing.
 #[macro_export]
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
@@ -302,6 +306,10 @@ macro_rules! both_backends {
         mod postgres {
             $(
                 #[tokio::test]
+                #[cfg_attr(
+                    not(status_postgres_tests),
+                    ignore = "no PostgreSQL: install its server binaries (initdb) or set STATUS_TEST_POSTGRES_URL"
+                )]
                 async fn $name() {
                     super::$name($crate::common::Backend::Postgres).await;
                 }
@@ -339,4 +347,121 @@ pub async fn people_view(db: &TestDb, rows: &str) -> Store {
         .await
         .expect("create view");
     store
+}
+
+/// The address in the server's "listening on http://ADDR/doc/api/" log line.
+fn listening_address(line: &str) -> Option<String> {
+    let rest = &line[line.find("listening on http://")? + "listening on http://".len()..];
+    Some(rest.split('/').next()?.to_owned())
+}
+
+/// A SQLite database with the seed rows and a config for one caller `alpha` holding
+/// `token`, listening on port 0 and auditing to `<dir>/audit.log`.
+pub async fn served_config(dir: &std::path::Path, token: &str) -> std::path::PathBuf {
+    let db = format!("sqlite://{}", dir.join("s.db").display());
+    if !dir.join("s.db").exists() {
+        let store = Store::open(&db, &Default::default()).await.expect("open");
+        store.replace_all(&seed_records()).await.expect("seed");
+        store.close().await;
+    }
+    let cfg = dir.join("status.toml");
+    let digest = hex::encode(token_digest(token));
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndatabase = \"{db}\"\naudit_log = \"{}\"\n\n[[callers]]\nname = \"alpha\"\ntoken_sha256 = [\"{digest}\"]\nallowed_ips = [\"127.0.0.1/32\"]\ncontact = \"ops@example.invalid\"\n",
+            dir.join("audit.log").display()
+        ),
+    )
+    .expect("write config");
+    cfg
+}
+
+/// The real `ustc-status-server serve` binary, its stderr read line by line.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    /// `host:port` it listens on.
+    pub addr: String,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+impl ServerProcess {
+    /// Starts `serve --config cfg` and waits until it listens.
+    pub async fn start(cfg: &std::path::Path) -> ServerProcess {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ustc-status-server"))
+            .args(["serve", "--config"])
+            .arg(cfg)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn server");
+        let stderr = child.stderr.take().expect("stderr");
+        let (line_tx, lines) = tokio::sync::mpsc::unbounded_channel::<String>();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if line_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = ServerProcess {
+            child,
+            addr: String::new(),
+            lines,
+        };
+        server.addr = loop {
+            let line = server.lines.recv().await.expect("server exited early");
+            if let Some(addr) = listening_address(&line) {
+                break addr;
+            }
+        };
+        server
+    }
+
+    /// Waits for a log line containing `text`.
+    pub async fn wait_for(&mut self, text: &str) {
+        loop {
+            let line = self.lines.recv().await.expect("server exited early");
+            if line.contains(text) {
+                return;
+            }
+        }
+    }
+
+    /// Sends a signal (`HUP`, `TERM`) with kill(1).
+    pub fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -{name}");
+    }
+
+    /// SIGTERM, then the exit status.
+    pub async fn stop(mut self) -> std::process::ExitStatus {
+        self.signal("TERM");
+        tokio::task::spawn_blocking(move || self.child.wait())
+            .await
+            .expect("join")
+            .expect("wait")
+    }
+}
+
+/// GET `path` on a served `addr` with the ALPHA token: status and JSON body.
+pub async fn get_json(
+    c: &reqwest::Client,
+    addr: impl std::fmt::Display,
+    path: &str,
+) -> (u16, Value) {
+    let r = c
+        .get(format!("http://{addr}{path}"))
+        .bearer_auth(ALPHA)
+        .send()
+        .await
+        .expect("send");
+    (r.status().as_u16(), r.json().await.expect("json"))
 }
