@@ -233,6 +233,25 @@ pub struct GpaReport {
 }
 
 impl Xtu {
+    /// Every grade from the printable transcript (成绩单 PDF), which the site
+    /// serves even while the grade page waits for the course evaluation. The
+    /// PDF is saved to `save_pdf` first (0600, atomically) when asked, so a
+    /// file that cannot be read is still there to look at.
+    pub async fn transcript(
+        &self,
+        token: Option<&str>,
+        save_pdf: Option<&std::path::Path>,
+    ) -> Result<xtu_model::Transcript, Error> {
+        let pdf = self
+            .query(token, |ems| async move { ems.transcript_pdf().await })
+            .await?;
+        if let Some(path) = save_pdf {
+            xtu_ems::scrub::write_private_atomically(path, &pdf)
+                .map_err(Error::io(format!("could not write {}", path.display())))?;
+        }
+        Ok(xtu_ems::transcript::parse(&pdf).map_err(xtu_ems::EmsError::from)?)
+    }
+
     /// Compares every term's grades with the previous watch of this account
     /// (with a `token`, the configured user names whose grades are saved).
     pub async fn watch_grades(&self, token: Option<&str>) -> Result<GradeWatch, Error> {

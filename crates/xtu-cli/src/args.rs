@@ -146,6 +146,20 @@ pub enum Command {
         xtu grades --watch-diff --format json || notify-send \"new grades\""
     )]
     Grades(GradesArgs),
+    /// Every grade from the printable transcript (成绩单 PDF), in the upstream
+    /// toolkit's JSON; works even while the grade page waits for the course
+    /// evaluation (评教).
+    ///
+    /// JSON keys: college, major, student_id, name, scores [{name, type,
+    /// credit, score, term}], average_score, gpa, total_credit,
+    /// compulsory_credit, elective_credit, cross_course_credit. A value the
+    /// PDF does not hold is null (the upstream invents 100 / 4.0 / 0). Prints
+    /// a table on a terminal, JSON otherwise.
+    #[command(
+        after_help = "Examples:\n  xtu transcript\n  xtu transcript --pdf transcript.pdf --format json\n  \
+        xtu transcript --token \"$EMS_TOKEN\" --compressed\n  xtu parse transcript transcript.pdf"
+    )]
+    Transcript(TranscriptArgs),
     /// GPA and rank from the academic system's ranking statistics, with a
     /// GPA computed locally from the grades as a cross-check.
     ///
@@ -301,6 +315,19 @@ pub struct GradesArgs {
     /// --watch-diff run (every term); exit 1 when there are any.
     #[arg(long, conflicts_with_all = ["year", "term", "all"])]
     pub watch_diff: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TranscriptArgs {
+    #[command(flatten)]
+    pub token: TokenArgs,
+    /// Also save the PDF to this file (readable only by you: it holds every
+    /// grade).
+    #[arg(long, value_name = "FILE")]
+    pub pdf: Option<PathBuf>,
+    /// Output format (default: table on a terminal, JSON otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
 }
 
 #[derive(Debug, Args)]
@@ -463,7 +490,7 @@ pub struct RoomsArgs {
 #[derive(Debug, Args)]
 pub struct ParseArgs {
     /// Page name: student-info, teaching-calendar, classroom-availability,
-    /// buildings, timetable, exams, grades, gpa-rank.
+    /// buildings, timetable, exams, grades, gpa-rank, or transcript (a PDF).
     pub page: String,
     /// The saved page; `-` reads standard input.
     pub file: PathBuf,

@@ -13,7 +13,7 @@ use xtu_sso::{SsoSession, TokenFormat};
 use crate::args::{
     ClassroomArgs, Cli, Command, CompatTermArgs, ExportCommand, GpaArgs, GradesArgs, IcsArgs,
     LoginArgs, OutputFormat, ParseArgs, RoomsArgs, SsoLoginArgs, TermListArgs, TermQueryArgs,
-    TokenArgs,
+    TokenArgs, TranscriptArgs,
 };
 use crate::output::{format_or_default, print_json, print_line, print_text, with_progress};
 use crate::{secrets, tables};
@@ -72,6 +72,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Exams(args) => exams(xtu, args).await,
         Command::ExamSchedule(args) => compat_schedule(xtu, args, true).await,
         Command::Gpa(args) => gpa(xtu, args).await,
+        Command::Transcript(args) => transcript(xtu, args).await,
         Command::Export(ExportCommand::Ics(args)) => export_ics(xtu, args).await,
         Command::Doctor { format } => return doctor(xtu, format).await,
         Command::Mcp => crate::mcp::serve(xtu.clone()).await,
@@ -308,9 +309,35 @@ async fn gpa(xtu: &Xtu, args: GpaArgs) -> Result<(), Error> {
     }
 }
 
+async fn transcript(xtu: &Xtu, args: TranscriptArgs) -> Result<(), Error> {
+    let token = token(&args.token.token)?;
+    let transcript = with_progress(
+        "downloading the transcript",
+        xtu.transcript(token.as_deref(), args.pdf.as_deref()),
+    )
+    .await?;
+    print_transcript(&transcript, args.format)
+}
+
+fn print_transcript(
+    transcript: &xtu_model::Transcript,
+    format: Option<OutputFormat>,
+) -> Result<(), Error> {
+    match format_or_default(format) {
+        OutputFormat::Json => print_json(&transcript.upstream()),
+        OutputFormat::Table => print_text(&tables::transcript(transcript)),
+    }
+}
+
 fn parse(args: ParseArgs) -> Result<(), Error> {
+    if args.page == "transcript" {
+        let pdf = secrets::read_bytes(&args.file, xtu_ems::transcript::MAX_PDF_BYTES)?;
+        let transcript = xtu_ems::transcript::parse(&pdf).map_err(xtu_ems::EmsError::from)?;
+        return print_transcript(&transcript, Some(OutputFormat::Json));
+    }
     let page = Page::from_str(&args.page).map_err(|_| {
-        let names: Vec<&str> = Page::ALL.iter().map(|p| p.name()).collect();
+        let mut names: Vec<&str> = Page::ALL.iter().map(|p| p.name()).collect();
+        names.push("transcript");
         Error::Usage(format!(
             "unknown page {:?}: expected one of {}",
             args.page,

@@ -250,6 +250,21 @@ impl XtuTools {
     }
 
     #[tool(
+        description = "Every grade from the printable transcript (成绩单 PDF), even while the grade \
+        page waits for the course evaluation: college, major, student_id, name, scores [{name, type, \
+        credit, score, term}], average_score, gpa and credit pairs [required, earned] (same JSON as \
+        `xtu transcript`; null where the PDF holds no value).",
+        output_schema = schema_for_output::<xtu_model::UpstreamTranscript<'static>>(),
+        annotations(read_only_hint = true, open_world_hint = true)
+    )]
+    async fn transcript(&self) -> Result<CallToolResult, ErrorData> {
+        match self.xtu.transcript(None, None).await {
+            Ok(transcript) => answer(Ok(transcript.upstream())),
+            Err(failure) => answer::<()>(Err(failure)),
+        }
+    }
+
+    #[tool(
         description = "Names of the classrooms free in every given week, on the given day, in every \
         given section (same as the seed's classroom_availability.py).",
         output_schema = schema_for_output::<RoomNames>(),

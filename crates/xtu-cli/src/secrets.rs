@@ -51,6 +51,34 @@ pub fn read_stdin_line(what: &str) -> Result<String, Error> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
+/// Reads at most `limit` bytes of a file, or of standard input for `-`; a
+/// larger input is refused rather than read.
+pub fn read_bytes(path: &Path, limit: usize) -> Result<Vec<u8>, Error> {
+    use std::io::Read as _;
+    let what = if path == Path::new("-") {
+        "standard input".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let reader: Box<dyn std::io::Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(Error::io(format!("could not read {what}")))?)
+    };
+    let mut bytes = Vec::new();
+    reader
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Error::io(format!("could not read {what}")))?;
+    if bytes.len() > limit {
+        return Err(Error::Usage(format!(
+            "{what} is larger than {} MiB: not a transcript",
+            limit / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Reads a file, or standard input for `-`.
 pub fn read_input(path: &Path) -> Result<String, Error> {
     if path == Path::new("-") {

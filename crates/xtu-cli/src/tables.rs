@@ -231,6 +231,50 @@ pub fn doctor(report: &xtu_sso::doctor::DoctorReport) -> String {
     out
 }
 
+/// `xtu transcript`: who, every course by term, the summary.
+pub fn transcript(transcript: &xtu_model::Transcript) -> String {
+    let text = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".into());
+    let mut out = format!(
+        "{} {} {} {}\n",
+        text(&transcript.student_id),
+        text(&transcript.name),
+        text(&transcript.college),
+        text(&transcript.major)
+    );
+    let rows: Vec<Vec<String>> = transcript
+        .courses
+        .iter()
+        .map(|c| {
+            vec![
+                c.term.to_string(),
+                c.name.clone(),
+                text(&c.course_type),
+                text(&c.credit),
+                text(&c.score),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &["term", "course", "type", "credits", "score"],
+        &rows,
+        3,
+    ));
+    let pair = |p: &xtu_model::CreditPair| format!("{}/{}", text(&p.earned), text(&p.required));
+    out.push_str(&format!(
+        "{} course{}; average score {}, GPA {}\n\
+         credits earned/required: total {}, compulsory {}, elective {}, cross-discipline {}\n",
+        transcript.courses.len(),
+        plural(transcript.courses.len()),
+        text(&transcript.average_score),
+        text(&transcript.gpa),
+        pair(&transcript.total_credit),
+        pair(&transcript.compulsory_credit),
+        pair(&transcript.elective_credit),
+        pair(&transcript.cross_course_credit),
+    ));
+    out
+}
+
 /// `xtu rooms`, with a count.
 pub fn rooms(rooms: &[Classroom]) -> String {
     let n = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());

@@ -128,7 +128,8 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
             "grades",
             "student_info",
             "teaching_calendar",
-            "timetable"
+            "timetable",
+            "transcript"
         ]
     );
     let classroom = list["result"]["tools"]
@@ -225,6 +226,14 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
             .as_str()
             .is_some_and(|t| t.contains("invalid term range")),
         "{backwards}"
+    );
+
+    let transcript = client.call(13, "transcript", json!({})).await;
+    let transcript = text_json(&transcript);
+    assert_eq!(
+        transcript["scores"].as_array().map(Vec::len),
+        Some(30),
+        "{transcript}"
     );
 
     fake.expire_ems_sessions();

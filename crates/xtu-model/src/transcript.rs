@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// (scores like `61△`, credits like `3.0`); a value the PDF does not hold is
 /// `None`, never a default.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Transcript {
     /// College (学院), as printed; may contain `●`.
     pub college: Option<String>,
@@ -34,6 +35,7 @@ pub struct Transcript {
 
 /// One course row of the transcript.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TranscriptCourse {
     /// Course name; a name wrapped onto two lines in its cell is joined.
     pub name: String,
@@ -50,6 +52,7 @@ pub struct TranscriptCourse {
 
 /// Credits required and earned, as printed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreditPair {
     /// Credits required (应修).
     pub required: Option<String>,
@@ -68,6 +71,7 @@ pub struct CreditPair {
 /// `null`; identity fields and scores it reads as `""` when empty are `""`
 /// here too (the cell's real text).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UpstreamTranscript<'a> {
     college: &'a str,
     major: &'a str,
@@ -84,6 +88,7 @@ pub struct UpstreamTranscript<'a> {
 
 /// One entry of [`UpstreamTranscript`]'s `scores`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UpstreamCourse<'a> {
     name: &'a str,
     #[serde(rename = "type")]
