@@ -46,7 +46,7 @@ async fn reimport_is_atomic_for_concurrent_readers(b: Backend) {
         64 * 1024,
     );
     let (addr, stop) = spawn(state).await;
-    let client = reqwest::Client::new();
+    let client = http_client();
     let done = Arc::new(AtomicBool::new(false));
     let mut readers = Vec::new();
     for r in 0..4 {
@@ -129,7 +129,7 @@ async fn v_user_view_source(b: Backend) {
         64 * 1024,
     );
     let (addr, stop) = spawn(state).await;
-    let c = reqwest::Client::new();
+    let c = http_client();
     assert_eq!(
         get_json(&c, addr, "/doc/api/status/by-zjhm/P0529").await,
         (
@@ -278,7 +278,7 @@ async fn serve_binary_reloads_on_sighup_and_stops_on_sigterm() {
     let cfg = served_config(dir.path(), ALPHA).await;
     let mut server = ServerProcess::start(&cfg).await;
     let addr = server.addr.clone();
-    let c = reqwest::Client::new();
+    let c = http_client();
     let status = |token: &'static str| {
         let c = c.clone();
         let url = format!("http://{addr}/doc/api/status/by-zjhm/P0529");
@@ -334,7 +334,7 @@ async fn import_by_another_process_is_seen_by_the_next_request(b: Backend) {
         64 * 1024,
     );
     let (addr, stop) = spawn(state).await;
-    let c = reqwest::Client::new();
+    let c = http_client();
     assert_eq!(
         get_json(&c, addr, "/doc/api/status/by-zjhm/P0529").await,
         (
@@ -422,7 +422,7 @@ async fn v_user_changes_are_seen_at_once(b: Backend) {
         64 * 1024,
     );
     let (addr, stop) = spawn(state).await;
-    let c = reqwest::Client::new();
+    let c = http_client();
     for (i, code) in ["01", "02", "03"].into_iter().enumerate() {
         owner
             .execute_script(&format!(

@@ -109,7 +109,7 @@ async fn token_reload_under_load_never_mixes_or_fails(b: Backend) {
     for worker in 0..8usize {
         let (done, ok) = (done.clone(), ok.clone());
         tasks.spawn(async move {
-            let client = reqwest::Client::new();
+            let client = http_client();
             let mut n = 0usize;
             while !done.load(Ordering::SeqCst) || n < 3 {
                 n += 1;

@@ -106,7 +106,7 @@ async fn metrics_are_scraped_on_their_own_port_without_ids_or_tokens(b: Backend)
         let _ = stopped.await;
     }));
 
-    let c = reqwest::Client::new();
+    let c = http_client();
     let call = |path: &str, token: &str| {
         c.get(format!("http://{api}{path}"))
             .bearer_auth(token)
@@ -250,7 +250,7 @@ async fn audit_log_reopens_on_sighup_under_load() {
         );
         let addr = addr.clone();
         workers.spawn(async move {
-            let c = reqwest::Client::new();
+            let c = http_client();
             while !done.load(Ordering::SeqCst) {
                 let late = reopened.load(Ordering::SeqCst);
                 let path = if late {

@@ -465,3 +465,10 @@ pub async fn get_json(
         .expect("send");
     (r.status().as_u16(), r.json().await.expect("json"))
 }
+
+/// A plain HTTP client for the tests (reqwest's rustls needs a process-wide
+/// crypto provider, as in the programs).
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
