@@ -87,7 +87,9 @@ async fn a_copy_not_loaded_is_not_ready_until_the_probe_loads_it(b: Backend) {
 }
 
 async fn scrape(addr: std::net::SocketAddr) -> (u16, String) {
-    let r = reqwest::get(format!("http://{addr}/metrics"))
+    let r = http_client()
+        .get(format!("http://{addr}/metrics"))
+        .send()
         .await
         .expect("scrape");
     (r.status().as_u16(), r.text().await.expect("text"))

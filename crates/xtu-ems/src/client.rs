@@ -35,7 +35,7 @@ pub const HAND_OFF_BACKOFF: [Duration; 2] =
     [Duration::from_millis(200), Duration::from_millis(600)];
 /// A bound on result pages, against a server that reports absurd page counts.
 const MAX_PAGES: u32 = 200;
-/// The ranking statistics take 10-60 s at XTU (xtu-protocol.md §5): that
+/// The ranking statistics take 10-60 s at XTU (docs/protocol.md §5.10): that
 /// request waits at least this long, whatever the usual timeout.
 pub const SLOW_PAGE_TIMEOUT: Duration = Duration::from_secs(120);
 

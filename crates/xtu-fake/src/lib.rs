@@ -2,7 +2,7 @@
 //! (single sign-on) and jwglxt (the academic system), each on its own
 //! listener on `127.0.0.1:0`, like the real separate hosts.
 //!
-//! It speaks the protocol of `xtu-protocol.md` closely enough for the clients
+//! It speaks the protocol of `docs/protocol.md` closely enough for the clients
 //! to be tested end to end: real RSA keys bound to the CAS session, single-use
 //! `execution` tokens and service tickets, account behaviours (locked,
 //! disabled, captcha announced or revealed by a POST, must change password),

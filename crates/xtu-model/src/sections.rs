@@ -1,5 +1,5 @@
 //! XTU's daily timetable: 11 sections of 45 minutes, with summer and winter
-//! afternoon/evening times (xtu-protocol.md §4).
+//! afternoon/evening times (docs/protocol.md §7).
 
 use chrono::{Datelike as _, NaiveDate, NaiveTime};
 
@@ -14,7 +14,7 @@ pub enum Season {
 
 impl Season {
     /// The timetable of a date. XTU switches on 1 May and 1 October, like
-    /// most universities in Hunan; the protocol doc gives the times, not the
+    /// most universities in Hunan; docs/protocol.md §7 gives the times, not the
     /// switch dates, so this is the documented assumption.
     pub fn of(date: NaiveDate) -> Self {
         if (5..=9).contains(&date.month()) {

@@ -1,7 +1,7 @@
 //! A single-pass HTML token scanner for the fast paths of the HTML parsers.
 //!
 //! Building html5ever's tree costs ~50x more than reading the few values the
-//! pages need, and the values sit in markup the protocol doc is sure about.
+//! pages need, and the values sit in markup docs/protocol.md is sure about.
 //! The scanner reads that markup directly; whenever it meets something a
 //! browser might interpret differently from a naive reading (an unusual
 //! entity, a CDATA section, a block element inside a `p`...), the caller gets
