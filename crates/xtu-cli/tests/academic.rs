@@ -414,3 +414,43 @@ async fn the_ics_export_reads_back_with_real_dates_and_stable_uids() {
     assert_eq!(exam_uids.len(), 3);
     assert!(exam_uids.iter().all(|uid| uids.contains(uid.as_str())));
 }
+
+/// Practice courses as ZhengFang V9 sends them (teachers in `jsxm`, weeks in
+/// `qsjsz` or after the `/` of the description, `(共16周)` a count) and a
+/// header without the term's name, through the built binary.
+#[tokio::test]
+async fn practice_courses_read_as_the_real_site_writes_them() {
+    let fake = fake().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().to_string_lossy().into_owned();
+    let env = [("XTU_STATE_DIR", state.as_str())];
+    let login = xtu(
+        &fake,
+        &["login", "--username", USER],
+        &[("XTU_STATE_DIR", &state), ("XTU_PASSWORD", PASSWORD)],
+        None,
+    )
+    .await;
+    assert_eq!(login.code, 0, "{login:#?}");
+    let run = xtu(
+        &fake,
+        &["timetable", "--year", "2024", "--term", "2", "--format", "json"],
+        &env,
+        None,
+    )
+    .await;
+    let timetable: Value = serde_json::from_str(run.ok()).expect("JSON");
+    assert_eq!(timetable["term"], "2024-2025-2", "{timetable}");
+    let design = timetable["practice"]
+        .as_array()
+        .and_then(|p| p.iter().find(|c| c["name"] == "课程设计（数据库）"))
+        .expect("the design course");
+    assert_eq!(design["teacher"], "教师卯,教师辰", "{design}");
+    let weeks: Vec<u64> = design["weeks"]
+        .as_array()
+        .expect("weeks")
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert_eq!(weeks, (1..=16).collect::<Vec<u64>>(), "1-16, not week 16");
+}

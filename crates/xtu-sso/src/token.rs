@@ -37,7 +37,8 @@ pub enum TokenFormat {
 }
 
 /// One cookie as the token carries it.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TokenCookie {
     /// Cookie name.
     pub key: String,
@@ -159,42 +160,21 @@ fn parse_cookies(bytes: &[u8]) -> Result<Vec<TokenCookie>, TokenError> {
             line: e.line(),
             column: e.column(),
         })?;
-    let serde_json::Value::Array(items) = value else {
-        return Err(TokenError::WrongShape("expected a JSON array".into()));
-    };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| {
-            let serde_json::Value::Object(mut object) = item else {
-                return Err(TokenError::WrongShape(format!(
-                    "cookie #{index} is not an object"
-                )));
-            };
-            let mut field = |name: &str| match object.remove(name) {
-                Some(serde_json::Value::String(s)) => Ok(s),
-                Some(_) => Err(TokenError::WrongShape(format!(
-                    "cookie #{index}: `{name}` is not a string"
-                ))),
-                None => Err(TokenError::WrongShape(format!(
-                    "cookie #{index} has no `{name}`"
-                ))),
-            };
-            let cookie = TokenCookie {
-                key: field("key")?,
-                value: field("value")?,
-                host: field("host")?,
-                path: field("path")?,
-            };
-            if !object.is_empty() {
-                return Err(TokenError::WrongShape(format!(
-                    "cookie #{index} has keys other than {}",
-                    KEYS.join(", ")
-                )));
-            }
-            Ok(cookie)
-        })
-        .collect()
+    serde_json::from_value(value).map_err(|e| {
+        // serde's message for a wrong type quotes the value, which may be part
+        // of a credential: only field names (missing or unknown) are repeated.
+        let message = e.to_string();
+        let detail = if message.starts_with("missing field") || message.starts_with("unknown field")
+        {
+            message
+        } else {
+            "a cookie or one of its fields has the wrong type".to_owned()
+        };
+        TokenError::WrongShape(format!(
+            "expected a list of {{{}}} string objects: {detail}",
+            KEYS.join(", ")
+        ))
+    })
 }
 
 /// `json.dumps(cookies)` with Python's defaults: `", "` and `": "`
@@ -258,6 +238,20 @@ mod tests {
             host: "jw.xtu.edu.cn".into(),
             path: "/".into(),
         }
+    }
+
+    #[test]
+    fn a_malformed_cookie_list_is_refused_without_repeating_its_values() {
+        let wrong_type = r#"[{"key": "JSESSIONID", "value": 987654321, "host": "h", "path": "/"}]"#;
+        let message = decode(wrong_type).expect_err("refused").to_string();
+        assert!(message.contains("wrong type"), "{message}");
+        assert!(!message.contains("987654321"), "{message}");
+        let missing = r#"[{"key": "k", "host": "h", "path": "/"}]"#;
+        let message = decode(missing).expect_err("refused").to_string();
+        assert!(message.contains("missing field `value`"), "{message}");
+        let extra = r#"[{"key": "k", "value": "v", "host": "h", "path": "/", "x": 1}]"#;
+        assert!(decode(extra).is_err());
+        assert!(decode(r#"{"key": "k"}"#).is_err());
     }
 
     #[test]
