@@ -5,7 +5,7 @@
 #
 #   scripts/flaky-network.sh
 #
-# Builds release `xtu` and `xtu-sandbox`, starts the sandbox with
+# Builds `xtu` (dist profile) and `xtu-sandbox`, starts the sandbox with
 # `--fail-rate $RATE --seed $SEED`, then runs `xtu login` $RUNS times (each
 # in a fresh state directory) and `xtu info` $RUNS times on one stored
 # session (warm queries). Prints the successes of each and their median wall
@@ -23,9 +23,10 @@ PORT=${PORT:-18700}
 USERNAME=202205561111
 
 cd "$ROOT"
-CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2} cargo build --release --locked \
-    -p xtu-cli --bin xtu -p xtu-fake --bin xtu-sandbox
-XTU="$ROOT/target/release/xtu"
+# `xtu` as users install it (the dist profile); the sandbox as a release build.
+CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2} cargo build --profile dist --locked -p xtu-cli --bin xtu
+CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2} cargo build --release --locked -p xtu-sandbox --bin xtu-sandbox
+XTU="$ROOT/target/dist/xtu"
 SANDBOX="$ROOT/target/release/xtu-sandbox"
 
 WORK=$(mktemp -d)

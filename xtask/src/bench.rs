@@ -1,4 +1,4 @@
-//! `cargo xtask bench`: the `xtu` release binary end to end against the fake
+//! `cargo xtask bench`: the `xtu` binary as installed (`dist` profile) end to end against the fake
 //! XTU, with and without added latency: requests per command, wall time,
 //! start-up time, peak memory and binary size. Prints a markdown report and
 //! writes it to `.bench/xtu/results.md`.
@@ -24,14 +24,15 @@ pub fn main() -> anyhow::Result<()> {
         .max(1);
     let root = crate::project_root();
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--release", "--locked", "-p", "xtu-cli"])
+        .args(["build", "--profile", "dist", "--locked", "-p", "xtu-cli"])
         .current_dir(&root)
         .status()
         .context("running cargo build")?;
     if !status.success() {
-        bail!("cargo build --release -p xtu-cli failed");
+        bail!("cargo build --profile dist -p xtu-cli failed");
     }
-    let binary = root.join("target/release/xtu");
+    // What users install (`cargo install --profile dist`).
+    let binary = root.join("target/dist/xtu");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -241,7 +242,7 @@ async fn report(binary: &Path, runs: usize) -> anyhow::Result<String> {
         "\n| measure | value |\n| --- | ---: |\n\
          | `xtu --version` start-up, median of {} | {} ms |\n\
          | peak RSS of a warm `xtu info` | {:.1} MB |\n\
-         | release binary size | {:.1} MB |\n",
+         | binary size (`dist` profile) | {:.1} MiB |\n",
         startups.len(),
         ms(median(startups)),
         peak as f64 / 1024.0,

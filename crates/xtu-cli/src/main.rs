@@ -17,20 +17,35 @@ use clap::Parser as _;
 use crate::args::Cli;
 
 /// Diagnostics go to standard error: warnings always; with `-v` or
-/// `XTU_LOG=debug`, one line per HTTP request. `XTU_LOG` takes any tracing
-/// filter (`XTU_LOG=xtu::http=debug`).
+/// `XTU_LOG=debug`, one line per HTTP request. `XTU_LOG` takes a list of
+/// targets and levels (`XTU_LOG=xtu::http=debug`, `XTU_LOG=warn,xtu_app=debug`).
 fn init_logging(verbose: bool) {
-    use tracing_subscriber::EnvFilter;
-    let filter = match std::env::var("XTU_LOG") {
-        Ok(spec) if !spec.trim().is_empty() => EnvFilter::new(spec),
-        _ if verbose => EnvFilter::new("warn,xtu=debug,xtu_sso=debug,xtu_ems=debug,xtu_app=debug"),
-        _ => EnvFilter::new("warn"),
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    const VERBOSE: &str = "warn,xtu=debug,xtu_sso=debug,xtu_ems=debug,xtu_app=debug";
+    let spec = std::env::var("XTU_LOG")
+        .ok()
+        .filter(|spec| !spec.trim().is_empty());
+    let filter = match spec.as_deref().map(str::parse::<Targets>) {
+        Some(Ok(filter)) => filter,
+        Some(Err(e)) => {
+            eprintln!(
+                "warning: XTU_LOG is not a list of target=level ({e}); showing warnings only"
+            );
+            Targets::new().with_default(tracing::Level::WARN)
+        }
+        None if verbose => VERBOSE.parse().unwrap_or_default(),
+        None => Targets::new().with_default(tracing::Level::WARN),
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .event_format(Plain)
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(false)
+                .event_format(Plain),
+        )
+        .with(filter)
         .init();
 }
 

@@ -434,7 +434,15 @@ async fn practice_courses_read_as_the_real_site_writes_them() {
     assert_eq!(login.code, 0, "{login:#?}");
     let run = xtu(
         &fake,
-        &["timetable", "--year", "2024", "--term", "2", "--format", "json"],
+        &[
+            "timetable",
+            "--year",
+            "2024",
+            "--term",
+            "2",
+            "--format",
+            "json",
+        ],
         &env,
         None,
     )
