@@ -32,6 +32,15 @@ fn xtu(fake: &FakeXtu, dir: &tempfile::TempDir) -> Xtu {
     )
 }
 
+/// The toolkit on `dir`, logged in as the fake's account.
+async fn logged_in(fake: &FakeXtu, dir: &tempfile::TempDir) -> Xtu {
+    let xtu = xtu(fake, dir);
+    xtu.login(USER, PASSWORD, LoginOptions::default(), &mut |_| None)
+        .await
+        .expect("login");
+    xtu
+}
+
 fn posts(fake: &FakeXtu) -> usize {
     fake.count(System::Sso, "POST", "/cas/login")
 }
@@ -40,10 +49,7 @@ fn posts(fake: &FakeXtu) -> usize {
 async fn a_login_is_stored_privately_and_queries_need_no_token() {
     let fake = fake().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let xtu = xtu(&fake, &dir);
-    xtu.login(USER, PASSWORD, LoginOptions::default(), &mut |_| None)
-        .await
-        .expect("login");
+    let xtu = logged_in(&fake, &dir).await;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -77,10 +83,7 @@ async fn a_login_is_stored_privately_and_queries_need_no_token() {
 async fn an_expired_academic_session_is_re_entered_without_a_password() {
     let fake = fake().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let xtu = xtu(&fake, &dir);
-    xtu.login(USER, PASSWORD, LoginOptions::default(), &mut |_| None)
-        .await
-        .expect("login");
+    let xtu = logged_in(&fake, &dir).await;
     fake.expire_ems_sessions();
     let calendar = xtu
         .query(None, |ems| async move { ems.teaching_calendar().await })
@@ -170,10 +173,7 @@ async fn three_failures_in_a_day_stop_the_next_login_before_it_is_sent() {
 async fn free_rooms_at_a_time_plan_week_day_and_the_rest_of_the_block() {
     let fake = fake().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let xtu = xtu(&fake, &dir);
-    xtu.login(USER, PASSWORD, LoginOptions::default(), &mut |_| None)
-        .await
-        .expect("login");
+    let xtu = logged_in(&fake, &dir).await;
     let at = xtu_app::parse_at("2025-11-03 14:20").expect("time");
     let found = xtu
         .free_rooms(&RoomQuery::new(RoomTime::At(at)), None)
@@ -211,10 +211,7 @@ async fn free_rooms_at_a_time_plan_week_day_and_the_rest_of_the_block() {
 async fn grade_watch_reports_changes_once_saved() {
     let fake = fake().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let xtu = xtu(&fake, &dir);
-    xtu.login(USER, PASSWORD, LoginOptions::default(), &mut |_| None)
-        .await
-        .expect("login");
+    let xtu = logged_in(&fake, &dir).await;
     let first = xtu.watch_grades(None).await.expect("watch");
     assert!(!first.changes.is_empty());
     assert!(first.changes.iter().all(|c| c.change == "new"));
@@ -230,10 +227,7 @@ async fn grade_watch_reports_changes_once_saved() {
 async fn gpa_and_calendar_export_come_from_the_same_session() {
     let fake = fake().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let xtu = xtu(&fake, &dir);
-    xtu.login(USER, PASSWORD, LoginOptions::default(), &mut |_| None)
-        .await
-        .expect("login");
+    let xtu = logged_in(&fake, &dir).await;
     let report = xtu
         .gpa(&GpaRequest::default(), None)
         .await

@@ -1,10 +1,11 @@
 //! A page the site changed, end to end: the error keeps the body, which is
 //! saved scrubbed and reproduces the same error offline.
 
+mod common;
+
 use xtu_ems::scrub::{self, Secrets};
-use xtu_ems::{EmsClient, Page, pages};
+use xtu_ems::{Page, pages};
 use xtu_fake::{Account, FakeXtu};
-use xtu_sso::SsoClient;
 
 const USER: &str = "201905001234";
 const PASSWORD: &str = "Xtu@2025!";
@@ -28,18 +29,7 @@ async fn a_changed_page_is_kept_saved_scrubbed_and_reproducible() {
     .replace("[ID-NUMBER]", "430102200106151234")
     .replace("[ADDRESS]", "湖南省湘潭市雨湖区羊牯塘27号");
     fake.serve_profile(changed.clone());
-    let sso = SsoClient::builder()
-        .base_url(fake.sso_base_url())
-        .build()
-        .expect("client")
-        .login(USER, PASSWORD)
-        .await
-        .expect("login");
-    let ems = EmsClient::builder()
-        .base_url(fake.ems_base_url())
-        .enter(&sso)
-        .await
-        .expect("hand-off");
+    let ems = common::entered(&fake, USER, PASSWORD, std::time::Duration::from_secs(10)).await;
 
     let error = ems.student_profile().await.expect_err("the page changed");
     let failed = error.unreadable_page().expect("the body is kept");

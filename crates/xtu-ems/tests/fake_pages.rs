@@ -1,9 +1,10 @@
 //! Pages as public ZhengFang V9 captures write them, read over real HTTP
 //! from the fake XTU: the fake serves them for 2024-2025-2.
 
-use xtu_ems::{EmsClient, TermSpec};
+mod common;
+
+use xtu_ems::TermSpec;
 use xtu_fake::{Account, FakeXtu};
-use xtu_sso::SsoClient;
 
 const USER: &str = "202205561111";
 const PASSWORD: &str = "Xtu@2025!";
@@ -14,18 +15,7 @@ async fn practice_courses_and_a_header_without_a_term_name() {
         .account(Account::new(USER, PASSWORD))
         .start()
         .await;
-    let sso = SsoClient::builder()
-        .base_url(fake.sso_base_url())
-        .build()
-        .expect("client")
-        .login(USER, PASSWORD)
-        .await
-        .expect("login");
-    let ems = EmsClient::builder()
-        .base_url(fake.ems_base_url())
-        .enter(&sso)
-        .await
-        .expect("hand-off");
+    let ems = common::entered(&fake, USER, PASSWORD, std::time::Duration::from_secs(10)).await;
     let term = TermSpec::new(2024, 2).expect("term");
     let timetable = ems.timetable(term).await.expect("timetable");
     assert_eq!(timetable.term, "2024-2025-2");

@@ -1,6 +1,8 @@
 //! The academic-system client on a bad network: resets, hangs, gateway
 //! errors, cut bodies and redirect loops from the fake XTU.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use xtu_ems::{ClassroomQuery, EmsClient, EmsError, TermSpec};
@@ -21,20 +23,7 @@ async fn fake() -> FakeXtu {
 }
 
 async fn entered(fake: &FakeXtu, timeout: Duration) -> EmsClient {
-    let sso = SsoClient::builder()
-        .base_url(fake.sso_base_url())
-        .timeout(timeout)
-        .build()
-        .expect("client")
-        .login(USER, PASSWORD)
-        .await
-        .expect("login");
-    EmsClient::builder()
-        .base_url(fake.ems_base_url())
-        .timeout(timeout)
-        .enter(&sso)
-        .await
-        .expect("hand-off")
+    common::entered(fake, USER, PASSWORD, timeout).await
 }
 
 fn profile_gets(fake: &FakeXtu) -> usize {

@@ -1,11 +1,12 @@
 //! The transcript through `EmsClient` against the fake XTU: both POSTs, the
 //! PDF, session expiry at each step, and a body that is not a PDF.
 
+mod common;
+
 use std::time::Duration;
 
 use xtu_ems::{EmsClient, EmsError, TranscriptError, transcript};
 use xtu_fake::{Account, FakeXtu, System};
-use xtu_sso::SsoClient;
 
 const USER: &str = "202205561111";
 const PASSWORD: &str = "Xtu@2025!";
@@ -19,20 +20,7 @@ async fn entered() -> (FakeXtu, EmsClient) {
         .account(Account::new(USER, PASSWORD))
         .start()
         .await;
-    let sso = SsoClient::builder()
-        .base_url(fake.sso_base_url())
-        .timeout(Duration::from_secs(5))
-        .build()
-        .expect("client")
-        .login(USER, PASSWORD)
-        .await
-        .expect("login");
-    let ems = EmsClient::builder()
-        .base_url(fake.ems_base_url())
-        .timeout(Duration::from_secs(5))
-        .enter(&sso)
-        .await
-        .expect("hand-off");
+    let ems = common::entered(&fake, USER, PASSWORD, Duration::from_secs(5)).await;
     (fake, ems)
 }
 
