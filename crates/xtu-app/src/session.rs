@@ -126,6 +126,15 @@ fn expired() -> Error {
     Error::SessionExpired("session expired: run 'xtu login'".into())
 }
 
+/// The lockout guard is full: nothing more is sent without `--force`.
+fn guard_full(failures: usize, username: &str) -> Error {
+    Error::Usage(format!(
+        "{failures} failed or unanswered logins for {username} in the last 24 hours: no (further) \
+         password was sent, as XTU locks an account for 24 hours after too many. Check the \
+         password, then run again with --force"
+    ))
+}
+
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -232,10 +241,7 @@ impl Xtu {
         let _lock = store.lock()?;
         let failures = store.guard(username)?.recent_failures(now());
         if failures >= MAX_MANUAL_FAILURES && !options.force {
-            return Err(Error::Usage(format!(
-                "{failures} failed logins for {username} in the last 24 hours; XTU locks an account \
-                 for 24 hours after too many. Check the password, then run again with --force"
-            )));
+            return Err(guard_full(failures, username));
         }
         if failures >= MAX_MANUAL_FAILURES {
             tracing::warn!(
@@ -254,8 +260,11 @@ impl Xtu {
             .await
         {
             let refused = matches!(error, Error::Login(LoginError::BadCredentials { .. }));
-            // A password whose answer was lost may have been a failure too.
-            let unanswered = hooks.posts > 0 && error.exit_code() == crate::ExitCode::Network;
+            // A password whose answer was lost may have been a failure too
+            // (a network failure after the login, in the hand-off, is not).
+            let unanswered = hooks.posts > 0
+                && matches!(error, Error::Login(_))
+                && error.exit_code() == crate::ExitCode::Network;
             if refused || unanswered {
                 let mut guard = store.guard(username)?;
                 guard.manual_failures.push(now());
@@ -263,11 +272,7 @@ impl Xtu {
                 store.save_guard(username, &guard)?;
             }
             if matches!(error, Error::Login(LoginError::AttemptRefused)) {
-                return Err(Error::Usage(format!(
-                    "{MAX_MANUAL_FAILURES} failed or unanswered logins for {username} in the last \
-                     24 hours: no further password was sent (XTU locks an account for 24 hours \
-                     after too many). Check the password, then run again with --force"
-                )));
+                return Err(guard_full(MAX_MANUAL_FAILURES, username));
             }
             return Err(error);
         }
