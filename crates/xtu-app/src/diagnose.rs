@@ -72,7 +72,10 @@ impl Xtu {
                 }
             }
         }
-        let dir = self.store_dir().path().join("failed-pages");
+        let dir = match self.store_dir().path() {
+            Ok(state) => state.join("failed-pages"),
+            Err(e) => return Some(Err(e)),
+        };
         Some(
             scrub::save_failed_page(&dir, unreadable.page, &unreadable.body, &secrets)
                 .map(|path| SavedPage {

@@ -76,45 +76,42 @@ impl Guard {
 }
 
 /// Where the store lives: `$XTU_STATE_DIR`, else `$XDG_STATE_HOME/xtu`, else
-/// `~/.local/state/xtu`. Naming it opens nothing: commands given a token
-/// never touch the disk.
+/// `~/.local/state/xtu`. Naming it opens nothing, and a machine without any of
+/// these is only an error for the actions that need the store: commands given
+/// a token never touch the disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreDir(PathBuf);
+pub struct StoreDir(Option<PathBuf>);
 
 impl StoreDir {
     /// A store in `path`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self(path.into())
+        Self(Some(path.into()))
     }
 
     /// The default state directory for this user, from the environment.
-    pub fn from_env() -> Result<Self, Error> {
+    pub fn from_env() -> Self {
         let var = |name| {
             std::env::var_os(name)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         };
-        if let Some(dir) = var("XTU_STATE_DIR") {
-            return Ok(Self(dir));
-        }
-        if let Some(state) = var("XDG_STATE_HOME") {
-            return Ok(Self(state.join("xtu")));
-        }
-        var("HOME")
-            .map(|home| Self(home.join(".local").join("state").join("xtu")))
-            .ok_or_else(|| {
-                Error::Usage("cannot find a state directory: set XTU_STATE_DIR or HOME".into())
-            })
+        Self(
+            var("XTU_STATE_DIR")
+                .or_else(|| var("XDG_STATE_HOME").map(|state| state.join("xtu")))
+                .or_else(|| var("HOME").map(|home| home.join(".local").join("state").join("xtu"))),
+        )
     }
 
-    /// The directory.
-    pub fn path(&self) -> &Path {
-        &self.0
+    /// The directory, when there is one.
+    pub fn path(&self) -> Result<&Path, Error> {
+        self.0.as_deref().ok_or_else(|| {
+            Error::Usage("cannot find a state directory: set XTU_STATE_DIR or HOME".into())
+        })
     }
 
     /// Opens the store, creating its directories (mode 0700).
     pub fn open(&self) -> Result<Store, Error> {
-        Store::open(self.0.clone())
+        Store::open(self.path()?.to_path_buf())
     }
 }
 

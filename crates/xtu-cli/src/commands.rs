@@ -33,7 +33,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
     let global = &cli.global;
     let xtu = Xtu::new(
         global.config(),
-        xtu_app::StoreDir::from_env()?,
+        xtu_app::StoreDir::from_env(),
         xtu_app::Vault::from_env(),
     );
     let xtu = &xtu;

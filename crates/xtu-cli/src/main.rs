@@ -106,10 +106,11 @@ fn main() -> ProcessExit {
 /// A page that could not be read is kept (scrubbed) for a bug report, with
 /// the command that reproduces the error offline.
 fn report_failed_page(config: xtu_app::Config, failure: &xtu_app::Error) {
-    let Ok(store) = xtu_app::StoreDir::from_env() else {
-        return;
-    };
-    let xtu = xtu_app::Xtu::new(config, store, xtu_app::Vault::none());
+    let xtu = xtu_app::Xtu::new(
+        config,
+        xtu_app::StoreDir::from_env(),
+        xtu_app::Vault::none(),
+    );
     match xtu.save_failed_page(failure) {
         Some(Ok(saved)) => eprintln!(
             "the page was saved with personal data removed: {}\n\

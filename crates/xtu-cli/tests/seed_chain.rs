@@ -219,3 +219,28 @@ async fn parse_prints_what_the_command_prints() {
     .await;
     run.fails_with(10);
 }
+
+/// Commands that need no stored session work on a machine without a state
+/// directory (no HOME, no XTU_STATE_DIR); the others say what to set.
+#[test]
+fn without_a_state_directory_only_the_store_is_missing() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/ems/student-info.html"
+    );
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_xtu"))
+            .args(args)
+            .env_remove("HOME")
+            .env_remove("XDG_STATE_HOME")
+            .env_remove("XTU_STATE_DIR")
+            .env_remove("XTU_TOKEN")
+            .output()
+            .expect("xtu runs")
+    };
+    let parsed = run(&["parse", "student-info", fixture]);
+    assert!(parsed.status.success(), "{parsed:?}");
+    let whoami = run(&["whoami"]);
+    assert_eq!(whoami.status.code(), Some(2), "{whoami:?}");
+    assert!(String::from_utf8_lossy(&whoami.stderr).contains("XTU_STATE_DIR"));
+}
