@@ -145,3 +145,34 @@ async fn parse_reads_every_fixture_offline() {
     assert_eq!(read("transcript.identity-h.pdf").await, plain);
     assert_eq!(read("transcript.simple-fonts.pdf").await, plain);
 }
+
+#[tokio::test]
+async fn a_token_plain_or_compressed_works_like_the_stored_session() {
+    let fake = fake().await;
+    let sso = xtu(
+        &fake,
+        &["sso-login", "--username", USER, "--compressed"],
+        &[("XTU_PASSWORD", PASSWORD)],
+        None,
+    )
+    .await;
+    let sso_token = sso.ok().trim().to_owned();
+    for compressed in [false, true] {
+        let mut args = vec!["ems-auth"];
+        if compressed {
+            args.push("--compressed");
+        }
+        let ems = xtu(&fake, &args, &[("XTU_TOKEN", &sso_token)], None).await;
+        let ems_token = ems.ok().trim().to_owned();
+        assert_eq!(ems_token.starts_with('['), !compressed);
+        let run = xtu(
+            &fake,
+            &["transcript", "--token", "-", "--format", "json"],
+            &[],
+            Some(&format!("{ems_token}\n")),
+        )
+        .await;
+        let json: Value = serde_json::from_str(run.ok()).expect("JSON");
+        assert_eq!(json["scores"].as_array().map(Vec::len), Some(30));
+    }
+}
