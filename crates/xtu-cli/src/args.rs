@@ -12,7 +12,7 @@ Exit codes: 0 ok, 2 usage, 3 bad credentials, 4 account locked, 5 captcha requir
 
 /// Xiangtan University's web systems from a terminal: single sign-on and the
 /// academic system (profile, calendar, free classrooms, timetable, exams,
-/// grades, GPA, calendar export).
+/// grades, GPA, transcript, calendar export).
 #[derive(Debug, Parser)]
 #[command(name = "xtu", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
@@ -208,8 +208,10 @@ pub enum Command {
     /// Serve the queries as Model Context Protocol tools on stdio (for AI agents).
     ///
     /// Tools: student_info, teaching_calendar, classroom_availability,
-    /// free_rooms, timetable, exams, grades, gpa. They use the session stored by `xtu login`; errors are
-    /// tool errors with the same messages as the commands.
+    /// free_rooms, timetable, exams, grades, gpa, transcript: read-only, with
+    /// output schemas and structured results. They use the session stored by
+    /// `xtu login`; errors are tool errors with the same messages as the
+    /// commands.
     #[command(
         after_help = "Example (an MCP client configuration):\n  {\"command\": \"xtu\", \"args\": [\"mcp\"]}"
     )]
