@@ -13,7 +13,6 @@
 //! killed process leaves the old file or the new one, never half of either.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -310,24 +309,8 @@ fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Error> {
 
 /// Writes `bytes` to `path` through a 0600 temporary file and a rename.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".tmp-");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        builder.permissions(fs::Permissions::from_mode(0o600));
-    }
-    let mut tmp = builder.tempfile_in(dir).map_err(Error::io(format!(
-        "could not create a file in {}",
-        dir.display()
-    )))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(Error::io(format!("could not write {}", path.display())))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io(format!("could not replace {}", path.display()))(e.error))?;
-    Ok(())
+    xtu_ems::scrub::write_private_atomically(path, bytes)
+        .map_err(Error::io(format!("could not write {}", path.display())))
 }
 
 fn create_private_dir(path: &Path) -> Result<(), Error> {

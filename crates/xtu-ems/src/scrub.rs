@@ -284,31 +284,25 @@ fn placeholder_of(table: &[(&str, &'static str)], key: &str) -> Option<&'static 
         .map(|(_, placeholder)| *placeholder)
 }
 
-/// Writes `contents` to `path` through a temporary file in the same
-/// directory and a rename, so that an interrupted run never leaves a
-/// half-written file; on Unix the file is readable by its owner only (0600)
-/// from its creation on.
+/// Writes `contents` to `path` through a uniquely named temporary file in the
+/// same directory and a rename, so that an interrupted run never leaves a
+/// half-written file and two writers never share a temporary file; on Unix
+/// the file is readable by its owner only (0600) from its creation on. The
+/// one private writer of the toolkit: fixtures, saved pages, the session store.
 pub fn write_private_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(fs::Permissions::from_mode(0o600));
     }
-    result
+    let mut tmp = builder.tempfile_in(dir)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Saves the body of a page that could not be read, scrubbed, as
