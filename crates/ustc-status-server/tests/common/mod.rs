@@ -67,6 +67,7 @@ impl TestDb {
                         source: Source::VUser,
                         max_connections: Some(1),
                         pg_schema: None,
+                        read_url: None,
                     },
                 )
                 .await
@@ -92,6 +93,7 @@ impl TestDb {
                 source,
                 max_connections: Some(4),
                 pg_schema: self.schema.clone(),
+                read_url: None,
             },
         )
         .await
