@@ -679,8 +679,21 @@ async fn the_image_serves_the_conformance_answers() {
     // This VM lets a container lower its limits but not set them again, and its
     // hybrid cgroups need runc: the flags say so; the image is run unchanged.
     let (ok, out) = podman(&[
-        "run", "-d", "--name", &name, "--network", "host", "--ulimit", "nofile=1024:1024",
-        "--ulimit", "nproc=1024:1024", "--env-file", &env_path, "-v", &mount, &image,
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        "host",
+        "--ulimit",
+        "nofile=1024:1024",
+        "--ulimit",
+        "nproc=1024:1024",
+        "--env-file",
+        &env_path,
+        "-v",
+        &mount,
+        &image,
     ]);
     assert!(ok, "podman run: {out}");
     let addr = format!("127.0.0.1:{port}");
@@ -702,7 +715,12 @@ async fn the_image_serves_the_conformance_answers() {
     check_conformance_answers(&addr).await;
     // The image's HEALTHCHECK, run as the engine runs it.
     let (healthy, out) = podman(&["healthcheck", "run", &name]);
-    let (_, user) = podman(&["exec", &name, "/usr/local/bin/ustc-status-server", "--version"]);
+    let (_, user) = podman(&[
+        "exec",
+        &name,
+        "/usr/local/bin/ustc-status-server",
+        "--version",
+    ]);
     let (_, inspect) = podman(&["inspect", "--format", "{{.Config.User}}", &name]);
     let logs = podman(&["logs", &name]).1;
     let _ = podman(&["stop", "-t", "10", &name]);
