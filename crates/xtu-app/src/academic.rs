@@ -52,15 +52,16 @@ pub fn term_or_all(
     Ok(None)
 }
 
-/// The upstream's course entry: the site's texts passed through.
+/// The upstream's course entry (`course_schedule.py`): weeks and sections
+/// as sorted lists of integers.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CompatCourse<'a> {
     name: &'a str,
     teacher: &'a str,
     location: &'a str,
-    weeks: &'a str,
+    weeks: &'a [u8],
     day_of_week: u8,
-    sections: String,
+    sections: &'a [u8],
 }
 
 /// `1-2` for a block, `1,3` otherwise (ZhengFang's `jcs`).
@@ -88,33 +89,38 @@ pub fn course_schedule(timetable: &Timetable) -> Vec<CompatCourse<'_>> {
             name: &course.name,
             teacher: &course.teacher,
             location: &course.location,
-            weeks: &course.weeks_text,
+            weeks: &course.weeks,
             day_of_week: course.day_of_week,
-            sections: section_text(&course.sections),
+            sections: &course.sections,
         })
         .collect()
 }
 
-/// The upstream's exam entry.
+/// The upstream's exam entry (`exam_schedule.py`).
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CompatExam<'a> {
     name: &'a str,
-    start_time: Option<String>,
-    end_time: Option<String>,
+    start_time: String,
+    end_time: String,
     location: &'a str,
     #[serde(rename = "type")]
     kind: &'a str,
 }
 
-/// Exams in the upstream's `exam_schedule` JSON.
+/// What the upstream calls an exam whose assessment kind (`khfs`) is absent.
+const UPSTREAM_DEFAULT_KIND: &str = "考试";
+
+/// Exams in the upstream's `exam_schedule` JSON: times `YYYY-MM-DD HH:MM`,
+/// or the site's time text unchanged when it is not a date and two times
+/// (`""` when the site gives none, as the upstream prints); `type` is the
+/// assessment kind (考试/考查).
 pub fn exam_schedule(exams: &[Exam]) -> Vec<CompatExam<'_>> {
     exams
         .iter()
         .map(|exam| {
-            let at = |time: Option<chrono::NaiveTime>| {
-                exam.date
-                    .zip(time)
-                    .map(|(date, time)| format!("{date} {}", time.format("%H:%M")))
+            let at = |time: Option<chrono::NaiveTime>| match exam.date.zip(time) {
+                Some((date, time)) => format!("{date} {}", time.format("%H:%M")),
+                None => exam.time_text.trim().to_owned(),
             };
             CompatExam {
                 name: &exam.course,
@@ -122,13 +128,84 @@ pub fn exam_schedule(exams: &[Exam]) -> Vec<CompatExam<'_>> {
                 end_time: at(exam.end),
                 location: exam.location.as_deref().unwrap_or_default(),
                 kind: if exam.assessment.is_empty() {
-                    &exam.method
+                    UPSTREAM_DEFAULT_KIND
                 } else {
                     &exam.assessment
                 },
             }
         })
         .collect()
+}
+
+/// The upstream's `gpa.py` query: a range of terms and the courses counted,
+/// with its defaults (2001-1 to 2030-2, every course).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompatGpaRequest {
+    /// First term.
+    pub from: Term,
+    /// Last term.
+    pub to: Term,
+    /// Courses counted.
+    pub scope: CourseScope,
+}
+
+impl Default for CompatGpaRequest {
+    fn default() -> Self {
+        Self {
+            from: Term {
+                start_year: 2001,
+                term: 1,
+            },
+            to: Term {
+                start_year: 2030,
+                term: 2,
+            },
+            scope: CourseScope::All,
+        }
+    }
+}
+
+impl CompatGpaRequest {
+    /// `2001-2002-1 ~ 2030-2031-2`: the upstream's `terms`.
+    pub fn terms(&self) -> String {
+        format!("{} ~ {}", self.from, self.to)
+    }
+}
+
+/// The upstream's GPA answer (`gpa.py`): the site's texts unchanged. Every
+/// key is absent (`{}`) when the site has no statistics for the range, as
+/// in the upstream.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct CompatGpa {
+    /// 平均成绩 (`pjcj`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub average_score: Option<String>,
+    /// 平均学分绩点 (`pjxfjd`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub average_gpa: Option<String>,
+    /// Rank in the class by GPA (`jdbjpm`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class_rank: Option<String>,
+    /// Rank in the year's major by GPA (`jdnjzypm`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade_rank: Option<String>,
+    /// The range asked for, `2001-2002-1 ~ 2030-2031-2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terms: Option<String>,
+}
+
+/// The ranking in the upstream's `gpa.py` JSON.
+pub fn compat_gpa(request: &CompatGpaRequest, ranking: Option<&GpaRank>) -> CompatGpa {
+    let Some(rank) = ranking else {
+        return CompatGpa::default();
+    };
+    CompatGpa {
+        average_score: Some(rank.texts.average_score.clone()),
+        average_gpa: Some(rank.texts.gpa.clone()),
+        class_rank: Some(rank.texts.class_rank.clone()),
+        grade_rank: Some(rank.texts.major_rank.clone()),
+        terms: Some(request.terms()),
+    }
 }
 
 /// One entry of a grade watch.
@@ -275,6 +352,25 @@ impl Xtu {
             username,
             store,
         })
+    }
+
+    /// The site's GPA statistics of a range in the upstream's `gpa.py` JSON
+    /// (one request, no grades).
+    pub async fn compat_gpa(
+        &self,
+        request: &CompatGpaRequest,
+        token: Option<&str>,
+    ) -> Result<CompatGpa, Error> {
+        let spec = |t: Term| TermSpec::new(t.start_year, t.term);
+        let query = &GpaQuery::new(
+            Some(spec(request.from)?),
+            Some(spec(request.to)?),
+            request.scope,
+        )?;
+        let ranking = self
+            .query(token, |ems| async move { ems.gpa_rank(query).await })
+            .await?;
+        Ok(compat_gpa(request, ranking.as_ref()))
     }
 
     /// The site's GPA ranking of a range and the GPA computed from the grades

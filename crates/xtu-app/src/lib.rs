@@ -10,7 +10,7 @@
 //!   a file lock), re-enter the academic system silently, the lockout guard,
 //!   remembered passwords in the OS keyring ([`Vault`]);
 //! - free-room planning from now or a time ([`Xtu::free_rooms`]);
-//! - the upstream toolkit's JSON shapes ([`course_schedule`], [`exam_schedule`]);
+//! - the upstream toolkit's JSON shapes ([`course_schedule`], [`exam_schedule`], [`Xtu::compat_gpa`]);
 //! - grade watching ([`Xtu::watch_grades`]), the GPA report ([`Xtu::gpa`]);
 //! - iCalendar export ([`Xtu::export_ics`]);
 //! - diagnostics: [`Xtu::doctor`] and [`Xtu::save_failed_page`].
@@ -26,8 +26,9 @@ mod store;
 mod vault;
 
 pub use academic::{
-    CompatCourse, CompatExam, GpaReport, GpaRequest, GradeChange, GradeWatch, course_schedule,
-    current_term, exam_schedule, grade_changes, section_text, term_or_all, term_or_current,
+    CompatCourse, CompatExam, CompatGpa, CompatGpaRequest, GpaReport, GpaRequest, GradeChange,
+    GradeWatch, compat_gpa, course_schedule, current_term, exam_schedule, grade_changes,
+    section_text, term_or_all, term_or_current,
 };
 pub use diagnose::{SavedPage, doctor_exit_code};
 pub use error::{Error, ExitCode};

@@ -125,8 +125,8 @@ pub enum Command {
     /// The timetable in the upstream toolkit's JSON: [{name, teacher,
     /// location, weeks, day_of_week, sections}].
     ///
-    /// `weeks` is the site's week text (1-8周,10-16周(双)) and `sections` its
-    /// section text (1-2), as the upstream passes them through.
+    /// `weeks` and `sections` are sorted lists of integers, as the upstream
+    /// prints them (1-8周,10-16周(双) is [1, 2, ..., 8, 10, 12, 14, 16]).
     #[command(
         after_help = "Example:\n  xtu course-schedule --token \"$EMS_TOKEN\" --compressed --year 2025 --term 1"
     )]
@@ -139,8 +139,9 @@ pub enum Command {
     /// Exams in the upstream toolkit's JSON: [{name, start_time, end_time,
     /// location, type}].
     ///
-    /// Times are "YYYY-MM-DD HH:MM" Beijing time (null when the site has not
-    /// fixed them); `type` is the assessment kind (考试/考查). Unlike the
+    /// Times are "YYYY-MM-DD HH:MM" Beijing time (the site's text, "" when
+    /// none, while it has not fixed them); `type` is the assessment kind
+    /// (考试/考查; 考试 when the site gives none). Unlike the
     /// upstream, the term is sent as ZhengFang's code (3/12), so a term's
     /// exams are actually found.
     #[command(
@@ -179,6 +180,18 @@ pub enum Command {
     /// a terminal and the request waits up to 120 s.
     #[command(after_help = GPA_HELP)]
     Gpa(GpaArgs),
+    /// The site's GPA statistics in the upstream toolkit's JSON (its
+    /// `gpa.py`, `xtu-gpa`): {average_score, average_gpa, class_rank,
+    /// grade_rank, terms}.
+    ///
+    /// Values are the site's texts unchanged; `{}` when the site has no
+    /// statistics for the range. Defaults as the upstream: 2001-1 to 2030-2,
+    /// every course. Slow at XTU (10-60 s).
+    #[command(
+        after_help = "Example:\n  xtu gpa-rank --token \"$EMS_TOKEN\" --compressed \\\n    \
+        --start-year 2022 --start-term 1 --end-year 2025 --end-term 2 --filter Mandatory"
+    )]
+    GpaRank(CompatGpaArgs),
     /// Export to other tools.
     #[command(subcommand)]
     Export(ExportCommand),
@@ -361,6 +374,52 @@ pub struct GpaArgs {
     /// A token instead of the stored session.
     #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+}
+
+/// `gpa.py`'s flags.
+#[derive(Debug, Args)]
+pub struct CompatGpaArgs {
+    #[command(flatten)]
+    pub token: TokenArgs,
+    /// First academic year counted, by its first calendar year.
+    #[arg(long, default_value_t = 2001)]
+    pub start_year: u16,
+    /// Last academic year counted, by its first calendar year.
+    #[arg(long, default_value_t = 2030)]
+    pub end_year: u16,
+    /// Term of the first year: 1 (autumn) or 2 (spring).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub start_term: u8,
+    /// Term of the last year: 1 (autumn) or 2 (spring).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub end_term: u8,
+    /// Courses counted.
+    #[arg(long, value_enum, default_value_t = CourseFilter::All)]
+    pub filter: CourseFilter,
+}
+
+/// `gpa.py`'s `--filter`, spelled as the upstream spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CourseFilter {
+    /// Compulsory courses (必修) only.
+    #[value(name = "Mandatory")]
+    Mandatory,
+    /// Elective courses (选修) only.
+    #[value(name = "Elective")]
+    Elective,
+    /// Every course.
+    #[value(name = "All")]
+    All,
+}
+
+impl From<CourseFilter> for xtu_ems::CourseScope {
+    fn from(filter: CourseFilter) -> Self {
+        match filter {
+            CourseFilter::Mandatory => Self::Compulsory,
+            CourseFilter::Elective => Self::Elective,
+            CourseFilter::All => Self::All,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

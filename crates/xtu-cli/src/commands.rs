@@ -4,16 +4,16 @@
 use std::str::FromStr as _;
 
 use xtu_app::{
-    Error, GpaRequest, IcsRequest, LoginOptions, RoomQuery, RoomTime, Xtu, course_schedule,
-    exam_schedule, term_or_all, term_or_current,
+    CompatGpaRequest, Error, GpaRequest, IcsRequest, LoginOptions, RoomQuery, RoomTime, Xtu,
+    course_schedule, exam_schedule, term_or_all, term_or_current,
 };
 use xtu_ems::{ClassroomQuery, Page, ParsedPage, TermSpec};
 use xtu_sso::{SsoSession, TokenFormat};
 
 use crate::args::{
-    ClassroomArgs, Cli, Command, CompatTermArgs, ExportCommand, GpaArgs, GradesArgs, IcsArgs,
-    LoginArgs, OutputFormat, ParseArgs, RoomsArgs, SsoLoginArgs, TermListArgs, TermQueryArgs,
-    TokenArgs, TranscriptArgs,
+    ClassroomArgs, Cli, Command, CompatGpaArgs, CompatTermArgs, ExportCommand, GpaArgs, GradesArgs,
+    IcsArgs, LoginArgs, OutputFormat, ParseArgs, RoomsArgs, SsoLoginArgs, TermListArgs,
+    TermQueryArgs, TokenArgs, TranscriptArgs,
 };
 use crate::output::{format_or_default, print_json, print_line, print_text, with_progress};
 use crate::{secrets, tables};
@@ -72,6 +72,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Exams(args) => exams(xtu, args).await,
         Command::ExamSchedule(args) => compat_schedule(xtu, args, true).await,
         Command::Gpa(args) => gpa(xtu, args).await,
+        Command::GpaRank(args) => compat_gpa(xtu, args).await,
         Command::Transcript(args) => transcript(xtu, args).await,
         Command::Export(ExportCommand::Ics(args)) => export_ics(xtu, args).await,
         Command::Doctor { format } => return doctor(xtu, format).await,
@@ -307,6 +308,28 @@ async fn gpa(xtu: &Xtu, args: GpaArgs) -> Result<(), Error> {
         OutputFormat::Json => print_json(&report),
         OutputFormat::Table => print_text(&tables::gpa(&report)),
     }
+}
+
+/// `xtu gpa-rank`: the upstream's `gpa.py`.
+async fn compat_gpa(xtu: &Xtu, args: CompatGpaArgs) -> Result<(), Error> {
+    let request = CompatGpaRequest {
+        from: xtu_model::Term {
+            start_year: args.start_year,
+            term: args.start_term,
+        },
+        to: xtu_model::Term {
+            start_year: args.end_year,
+            term: args.end_term,
+        },
+        scope: args.filter.into(),
+    };
+    let token = token(&args.token.token)?;
+    let report = with_progress(
+        "asking the academic system for the GPA ranking (slow at XTU)",
+        xtu.compat_gpa(&request, token.as_deref()),
+    )
+    .await?;
+    print_json(&report)
 }
 
 async fn transcript(xtu: &Xtu, args: TranscriptArgs) -> Result<(), Error> {

@@ -47,6 +47,8 @@ pub(crate) struct EmsState {
     pub(crate) error_pages: AtomicBool,
     /// A profile page to serve instead of the fixture: body and content type.
     profile_override: std::sync::Mutex<Option<(Vec<u8>, &'static str)>>,
+    /// Answers to serve instead of an XHR page's own (by page name).
+    xhr_overrides: std::sync::Mutex<HashMap<&'static str, String>>,
     /// Forms of the XHR queries received, in order, with the route's page name.
     forms: std::sync::Mutex<Vec<(&'static str, HashMap<String, String>)>>,
     /// Largest jqGrid page served for exams and grades (0 = as asked).
@@ -238,7 +240,7 @@ pub(crate) fn xhr(
     if state.ems.error_pages.load(Ordering::Relaxed) {
         return Some(html(ERROR_PAGE));
     }
-    None
+    lock(&state.ems.xhr_overrides).get(name).cloned().map(json)
 }
 
 fn field<'a>(form: &'a HashMap<String, String>, key: &str) -> &'a str {
@@ -431,6 +433,13 @@ impl crate::FakeXtu {
         let (bytes, _, _) = encoding_rs::GBK.encode(PROFILE);
         *lock(&self.state().ems.profile_override) =
             Some((bytes.into_owned(), "text/html;charset=GBK"));
+    }
+
+    /// Answers one XHR page (`classroom-availability`, `timetable`, `exams`,
+    /// `grades`, `gpa-rank`) with this JSON, whatever the query (e.g. a
+    /// fixture's other case, `fixtures/ems/exams.undated.json`).
+    pub fn serve_xhr(&self, page: &'static str, json: impl Into<String>) {
+        lock(&self.state().ems.xhr_overrides).insert(page, json.into());
     }
 
     /// The forms of the free-classroom queries received so far.

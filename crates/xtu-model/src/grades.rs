@@ -45,6 +45,23 @@ pub struct GpaRank {
     pub class_rank: Option<String>,
     /// Rank in the year's major by GPA (`jdnjzypm`).
     pub major_rank: Option<String>,
+    /// The same four values as the site wrote them, for the upstream
+    /// toolkit's shape (which prints them unchanged, `85.20` not `85.2`).
+    #[serde(skip)]
+    pub texts: GpaRankTexts,
+}
+
+/// The site's texts of a [`GpaRank`] (trimmed; empty when absent).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GpaRankTexts {
+    /// `pjxfjd`.
+    pub gpa: String,
+    /// `pjcj`.
+    pub average_score: String,
+    /// `jdbjpm`.
+    pub class_rank: String,
+    /// `jdnjzypm`.
+    pub major_rank: String,
 }
 
 /// A GPA computed from the grades themselves.

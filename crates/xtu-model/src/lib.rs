@@ -21,7 +21,7 @@ pub use calendar::{
 };
 pub use classroom::{Building, Classroom, ClassroomPage};
 pub use exams::{Exam, parse_exam_time};
-pub use grades::{GPA_FORMULA, GpaRank, Grade, WeightedGpa, credit_weighted_gpa};
+pub use grades::{GPA_FORMULA, GpaRank, GpaRankTexts, Grade, WeightedGpa, credit_weighted_gpa};
 pub use profile::StudentProfile;
 pub use timetable::{Course, PracticeCourse, Timetable};
 pub use transcript::{

@@ -2,7 +2,7 @@
 //! jqGrid JSON whose first item holds the GPA and ranks.
 
 use serde::Deserialize;
-use xtu_model::GpaRank;
+use xtu_model::{GpaRank, GpaRankTexts};
 
 use super::jqgrid::{Grid, Scalar};
 use super::{Page, ParseError, json_answer};
@@ -31,6 +31,12 @@ pub fn parse(body: &str) -> Result<Option<GpaRank>, ParseError> {
             average_score: item.pjcj.decimal(),
             class_rank: item.jdbjpm.non_blank(),
             major_rank: item.jdnjzypm.non_blank(),
+            texts: GpaRankTexts {
+                gpa: item.pjxfjd.text(),
+                average_score: item.pjcj.text(),
+                class_rank: item.jdbjpm.text(),
+                major_rank: item.jdnjzypm.text(),
+            },
         })
     })?;
     Ok(page.items.into_iter().next())
@@ -49,6 +55,9 @@ mod tests {
         assert_eq!(rank.average_score, Some(85.2));
         assert_eq!(rank.class_rank.as_deref(), Some("5"));
         assert_eq!(rank.major_rank, None);
+        assert_eq!(rank.texts.gpa, "3.45");
+        assert_eq!(rank.texts.average_score, "85.2");
+        assert_eq!(rank.texts.major_rank, "");
         assert_eq!(parse(r#"{"items":[]}"#), Ok(None));
         assert!(parse(r#"{"rows":[]}"#).is_err());
     }
