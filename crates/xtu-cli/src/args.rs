@@ -118,10 +118,17 @@ pub enum Command {
     /// Without --year/--term: the current term (February-July is the spring
     /// term of the previous year's academic year; August-January the autumn
     /// term). Prints a table on a terminal, JSON otherwise.
+    ///
+    /// --week [N]: one teaching week as a grid of days × sections (N
+    /// defaults to this week, from the teaching calendar), today's column
+    /// marked, practice and unscheduled courses listed under it. The grid
+    /// is printed piped too (at $COLUMNS or 80 columns); --format json gives
+    /// the week's meetings as JSON.
     #[command(
-        after_help = "Examples:\n  xtu timetable\n  xtu timetable --year 2025 --term 1 --format json"
+        after_help = "Examples:\n  xtu timetable\n  xtu timetable --week\n  xtu timetable --week 9\n  \
+        xtu timetable --year 2025 --term 1 --format json"
     )]
-    Timetable(TermQueryArgs),
+    Timetable(TimetableArgs),
     /// The timetable in the upstream toolkit's JSON: [{name, teacher,
     /// location, weeks, day_of_week, sections}].
     ///
@@ -315,6 +322,16 @@ pub struct TermQueryArgs {
     /// A token instead of the stored session.
     #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TimetableArgs {
+    #[command(flatten)]
+    pub query: TermQueryArgs,
+    /// One teaching week as a grid; without N, this week.
+    #[arg(long, value_name = "N", num_args = 0..=1,
+          value_parser = clap::value_parser!(u8).range(1..=30))]
+    pub week: Option<Option<u8>>,
 }
 
 #[derive(Debug, Args)]
