@@ -8,7 +8,8 @@ usage: cargo xtask <task>
 tasks:
   fixtures   log in to XTU with XTU_USERNAME / XTU_PASSWORD, record every
              academic-system page once, scrub personal data and write them to
-             fixtures/ems/ (honours XTU_SSO_BASE_URL / XTU_EMS_BASE_URL)
+             fixtures/ems/ (honours XTU_SSO_BASE_URL / XTU_EMS_BASE_URL, and
+             XTU_PROXY or the standard proxy variables, as xtu does)
   bench      build the release `xtu` and measure it against the local fake:
              requests and wall time per command with 0 and 30 ms latency,
              start-up, peak memory, binary size (RUNS=10 repetitions)

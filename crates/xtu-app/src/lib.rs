@@ -24,6 +24,7 @@ mod rooms;
 mod session;
 mod store;
 mod vault;
+mod week;
 
 pub use academic::{
     CompatCourse, CompatExam, CompatGpa, CompatGpaRequest, GpaReport, GpaRequest, GradeChange,
@@ -39,3 +40,5 @@ pub use store::{
     FAILURE_WINDOW_SECS, Guard, MAX_MANUAL_FAILURES, Store, StoreDir, StoreLock, StoredSession,
 };
 pub use vault::Vault;
+pub use week::{WeekView, week_view};
+pub use xtu_sso::{ProxyError, ProxySetting, ProxyUrl};

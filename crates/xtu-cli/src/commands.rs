@@ -13,7 +13,7 @@ use xtu_sso::{SsoSession, TokenFormat};
 use crate::args::{
     ClassroomArgs, Cli, Command, CompatGpaArgs, CompatTermArgs, ExportCommand, GpaArgs, GradesArgs,
     IcsArgs, LoginArgs, OutputFormat, ParseArgs, RoomsArgs, SsoLoginArgs, TermListArgs,
-    TermQueryArgs, TokenArgs, TranscriptArgs,
+    TimetableArgs, TokenArgs, TranscriptArgs,
 };
 use crate::output::{format_or_default, print_json, print_line, print_text, with_progress};
 use crate::{secrets, tables};
@@ -207,9 +207,18 @@ async fn rooms(xtu: &Xtu, args: RoomsArgs) -> Result<(), Error> {
     }
 }
 
-async fn timetable(xtu: &Xtu, args: TermQueryArgs) -> Result<(), Error> {
+async fn timetable(xtu: &Xtu, args: TimetableArgs) -> Result<(), Error> {
+    let TimetableArgs { query: args, week } = args;
     let term = term_or_current(args.term.year, args.term.term)?;
     let token = token(&args.token)?;
+    if let Some(week) = week {
+        // `--week` alone (`None` here) is this week.
+        let view = xtu.week(term, week, token.as_deref()).await?;
+        return match args.format {
+            Some(OutputFormat::Json) => print_json(&view),
+            _ => print_text(&tables::week_grid(&view, tables::grid_width())),
+        };
+    }
     let timetable = xtu
         .query(
             token.as_deref(),

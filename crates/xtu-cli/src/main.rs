@@ -5,6 +5,7 @@
 
 mod args;
 mod commands;
+mod grid;
 mod mcp;
 mod output;
 mod secrets;

@@ -462,3 +462,74 @@ async fn practice_courses_read_as_the_real_site_writes_them() {
         .collect();
     assert_eq!(weeks, (1..=16).collect::<Vec<u64>>(), "1-16, not week 16");
 }
+
+#[tokio::test]
+async fn the_week_grid_piped_and_as_json_and_the_list_unchanged() {
+    let s = Session::new().await;
+    let term = ["--year", "2025", "--term", "1"];
+    // Piped, without --week: the JSON list as before.
+    let list = s
+        .json(&["timetable", term[0], term[1], term[2], term[3]])
+        .await;
+    assert!(list["courses"].is_array(), "{list:#}");
+    // Piped, with --week: the grid, at $COLUMNS (80 here).
+    let run = s
+        .run_with(
+            &[
+                "timetable",
+                "--week",
+                "3",
+                term[0],
+                term[1],
+                term[2],
+                term[3],
+            ],
+            None,
+        )
+        .await;
+    let grid = run.ok();
+    assert!(grid.contains("2025-2026-1 week 3"), "{grid}");
+    for line in grid.lines().filter(|l| l.contains('│')) {
+        assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
+    }
+    let week = s
+        .json(&[
+            "timetable",
+            "--week",
+            "3",
+            "--format",
+            "json",
+            term[0],
+            term[1],
+            term[2],
+            term[3],
+        ])
+        .await;
+    assert_eq!(week["week"], 3, "{week:#}");
+    let courses = week["courses"].as_array().expect("courses");
+    assert!(!courses.is_empty(), "{week:#}");
+    for course in courses {
+        let weeks = course["weeks"].as_array().expect("weeks");
+        assert!(weeks.contains(&Value::from(3)), "{course:#}");
+        let name = course["name"].as_str().expect("name");
+        let shown: String = name.chars().take(3).collect();
+        assert!(grid.contains(&shown), "{name} not in the grid:\n{grid}");
+    }
+    // Week 0 does not exist.
+    let run = s
+        .run_with(
+            &[
+                "timetable",
+                "--week",
+                "0",
+                term[0],
+                term[1],
+                term[2],
+                term[3],
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("--week"), "{run:#?}");
+}
