@@ -3,6 +3,8 @@
 pub mod bench;
 pub mod fixtures;
 pub mod transcript_pdf;
+pub mod transcript_variants;
+mod truetype;
 
 use std::path::PathBuf;
 

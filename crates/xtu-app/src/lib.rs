@@ -39,3 +39,4 @@ pub use store::{
     FAILURE_WINDOW_SECS, Guard, MAX_MANUAL_FAILURES, Store, StoreDir, StoreLock, StoredSession,
 };
 pub use vault::Vault;
+pub use xtu_sso::{ProxyError, ProxySetting, ProxyUrl};

@@ -41,7 +41,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "XTU_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
-    /// Log each HTTP request (method, host, path, status, time) on standard
+    /// Proxy for every request: http://, https://, socks5:// or socks5h://
+    /// (the school VPN client's local proxy, e.g. socks5h://127.0.0.1:1080;
+    /// credentials allowed), or `none`. Default: $XTU_PROXY, else
+    /// https_proxy/HTTPS_PROXY, http_proxy, all_proxy/ALL_PROXY and no_proxy
+    /// as curl reads them.
+    #[arg(long, global = true, value_name = "URL|none", value_parser = parse_proxy)]
+    pub proxy: Option<xtu_app::ProxySetting>,
+    /// Log each HTTP request (method, host, path, proxy, status, time) on standard
     /// error; XTU_LOG=debug (or a tracing filter) does the same.
     #[arg(short, long, global = true)]
     pub verbose: bool,
@@ -55,8 +62,13 @@ impl GlobalArgs {
             ems_base_url: self.ems_base_url.clone(),
             timeout: std::time::Duration::from_secs(self.timeout),
             user: self.user.clone(),
+            proxy: self.proxy.clone().unwrap_or_default(),
         }
     }
+}
+
+fn parse_proxy(text: &str) -> Result<xtu_app::ProxySetting, xtu_app::ProxyError> {
+    xtu_app::ProxySetting::parse(text)
 }
 
 #[derive(Debug, Subcommand)]
