@@ -15,8 +15,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use serde::Serialize;
 use xtu_app::{
-    CompatGpaRequest, Config, Error, ExitCode, GpaRequest, IcsRequest, LoginOptions, RoomQuery,
-    RoomTime, StoreDir, Vault, Xtu, course_schedule, exam_schedule, term_or_all, term_or_current,
+    CompatGpaRequest, Config, Error, ExitCode, GpaRequest, IcsRequest, LoginOptions, ProxySetting,
+    RoomQuery, RoomTime, StoreDir, Vault, Xtu, course_schedule, exam_schedule, term_or_all,
+    term_or_current,
 };
 use xtu_ems::{ClassroomQuery, CourseScope, TermSpec};
 use xtu_sso::{SsoSession, TokenFormat};
@@ -128,14 +129,19 @@ fn term(text: Option<&str>) -> PyResult<Option<xtu_model::Term>> {
 #[pymethods]
 impl Client {
     #[new]
-    #[pyo3(signature = (sso_base_url, ems_base_url, state_dir=None, timeout=30.0, user=None))]
+    #[pyo3(signature = (sso_base_url, ems_base_url, state_dir=None, timeout=30.0, user=None, proxy=None))]
     fn new(
         sso_base_url: String,
         ems_base_url: String,
         state_dir: Option<PathBuf>,
         timeout: f64,
         user: Option<String>,
+        proxy: Option<String>,
     ) -> PyResult<Self> {
+        let proxy = match proxy {
+            None => ProxySetting::FromEnvironment,
+            Some(text) => ProxySetting::parse(&text).map_err(|e| usage(e.to_string()))?,
+        };
         if !(timeout.is_finite() && (0.001..=600.0).contains(&timeout)) {
             return Err(usage(format!(
                 "invalid timeout {timeout}: expected seconds, more than 0 and at most 600"
@@ -151,6 +157,7 @@ impl Client {
             ems_base_url,
             timeout: Duration::from_secs_f64(timeout),
             user,
+            proxy,
         };
         let store = state_dir.map_or_else(StoreDir::from_env, StoreDir::new);
         Ok(Self {

@@ -151,9 +151,23 @@ def test_bad_input_is_refused_before_any_request(client: Client) -> None:
         Client(timeout=0)
 
 
-def test_proxy_is_refused_rather_than_ignored(env: Path) -> None:
-    with pytest.raises(UsageError, match="proxy"):
-        Client(proxy="http://127.0.0.1:3128")
+def test_the_proxy_is_honoured(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Through a proxy that is not there: the login fails on the network, so
+    # the requests went to it (direct, the same login succeeds).
+    with socket_closed() as url:
+        with pytest.raises(NetworkError) as raised:
+            Client(proxy=url, timeout=2).login(USER, PASSWORD)
+        assert raised.value.exit_code == 8
+        # XTU_PROXY is read when proxy= is not given; "none" overrides it.
+        monkeypatch.setenv("XTU_PROXY", url)
+        with pytest.raises(NetworkError):
+            Client(timeout=2).login(USER, PASSWORD)
+        Client(proxy="none").login(USER, PASSWORD)
+    with pytest.raises(UsageError):
+        Client(proxy="ftp://proxy.invalid")
+    with pytest.raises(UsageError) as raised:
+        Client(proxy="http://user:secret@127.0.0.1:3128:bad")
+    assert "secret" not in str(raised.value)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import os
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import _native
-from ._errors import UsageError, from_native
+from ._errors import from_native
 
 T = TypeVar("T")
 
@@ -34,7 +34,11 @@ class Client:
     :meth:`login` stores the session (default: ``XTU_STATE_DIR``, else the
     ``xtu`` command's state directory, so both share one login).
     ``timeout`` is per request, in seconds. ``user`` picks a stored account
-    (default: the last one logged in).
+    (default: the last one logged in). ``proxy`` is a proxy URL for every
+    request (``http://``, ``https://``, ``socks5://``, ``socks5h://``, with
+    credentials if needed) or ``"none"`` for none; default: ``XTU_PROXY``,
+    else the standard ``https_proxy``/``all_proxy``/``no_proxy`` variables,
+    as ``xtu --proxy`` reads them.
 
     Every query takes ``token=`` (an academic-system token from
     :meth:`ems_auth` or ``xtu ems-auth``) instead of the stored session.
@@ -50,13 +54,6 @@ class Client:
         proxy: Optional[str] = None,
         user: Optional[str] = None,
     ) -> None:
-        if proxy is not None:
-            # Never silently ignored: this build cannot send requests through
-            # a proxy yet.
-            raise UsageError(
-                "proxy= is not supported by this version of xtu-toolkit: "
-                "requests would go direct, so none is sent"
-            )
         self._native = native_call(
             _native.Client,
             sso_base_url or os.environ.get("XTU_SSO_BASE_URL") or _native.DEFAULT_SSO_BASE_URL,
@@ -64,6 +61,7 @@ class Client:
             os.fspath(state_dir) if state_dir is not None else None,
             float(timeout),
             user,
+            proxy,
         )
 
     def _json(self, method: str, *args: Any, **kwargs: Any) -> Any:

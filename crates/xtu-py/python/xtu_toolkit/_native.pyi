@@ -20,6 +20,7 @@ class Client:
         state_dir: Optional[str] = None,
         timeout: float = 30.0,
         user: Optional[str] = None,
+        proxy: Optional[str] = None,
     ) -> None: ...
     def login(
         self,
