@@ -624,3 +624,112 @@ async fn bad_variables_are_named_and_passwords_never_shown() {
     );
     assert!(!all.contains("hunter2"), "{all}");
 }
+
+/// The image built from packaging/Dockerfile, run by podman with the reference's
+/// variables and mount: `.ci/status.sh` builds it (its final stage, from a static
+/// binary built on the host: base images cannot be pulled here) and runs this test
+/// with `--ignored` and `STATUS_TEST_IMAGE` naming it.
+#[tokio::test]
+#[ignore = "needs the container image and podman: run by .ci/status.sh (STATUS_TEST_IMAGE)"]
+async fn the_image_serves_the_conformance_answers() {
+    let image = std::env::var("STATUS_TEST_IMAGE").expect("STATUS_TEST_IMAGE");
+    let at = pg_at(&pg::url());
+    assert!(
+        at.socket_dir.is_none(),
+        "the container reaches PostgreSQL over TCP: set STATUS_TEST_POSTGRES_URL (source .ci/postgres.sh)"
+    );
+    reference_database(&at).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config");
+    std::fs::create_dir(&config).expect("config");
+    std::fs::copy(fixture("clients.example.yml"), config.join("clients.yml")).expect("clients");
+    // compose's env_file: the reference's .env.example, the database host changed
+    // from compose's `postgres` service to the test's (the container shares the
+    // host's network); a free port for the image's 0.0.0.0:8000.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let mut env_file = String::new();
+    for (k, v) in env_lines(&fixture(".env.example")) {
+        let v = if k == "DATABASE_URL" {
+            v.replace("@postgres:5432/", &format!("@{}/", at.host_port))
+        } else {
+            v
+        };
+        env_file.push_str(&format!("{k}={v}\n"));
+    }
+    env_file.push_str(&format!("USTC_STATUS_LISTEN=0.0.0.0:{port}\n"));
+    std::fs::write(dir.path().join(".env"), env_file).expect(".env");
+    let name = format!("status-test-{}", std::process::id());
+    let podman = |args: &[&str]| {
+        let out = Command::new("podman")
+            .args(["--runtime", "runc"])
+            .args(args)
+            .output()
+            .expect("podman");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let mount = format!("{}:/app/config:ro", config.display());
+    let env_path = dir.path().join(".env").display().to_string();
+    // This VM lets a container lower its limits but not set them again, and its
+    // hybrid cgroups need runc: the flags say so; the image is run unchanged.
+    let (ok, out) = podman(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        "host",
+        "--ulimit",
+        "nofile=1024:1024",
+        "--ulimit",
+        "nproc=1024:1024",
+        "--env-file",
+        &env_path,
+        "-v",
+        &mount,
+        &image,
+    ]);
+    assert!(ok, "podman run: {out}");
+    let addr = format!("127.0.0.1:{port}");
+    let c = http_client();
+    let start = std::time::Instant::now();
+    while c
+        .get(format!("http://{addr}/doc/api/ready"))
+        .send()
+        .await
+        .map_or(true, |r| r.status() != 200)
+    {
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            let logs = podman(&["logs", &name]).1;
+            let _ = podman(&["rm", "-f", &name]);
+            panic!("the container did not get ready: {logs}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    check_conformance_answers(&addr).await;
+    // The image's HEALTHCHECK, run as the engine runs it.
+    let (healthy, out) = podman(&["healthcheck", "run", &name]);
+    let (_, user) = podman(&[
+        "exec",
+        &name,
+        "/usr/local/bin/ustc-status-server",
+        "--version",
+    ]);
+    let (_, inspect) = podman(&["inspect", "--format", "{{.Config.User}}", &name]);
+    let logs = podman(&["logs", &name]).1;
+    let _ = podman(&["stop", "-t", "10", &name]);
+    let (_, exit) = podman(&["inspect", "--format", "{{.State.ExitCode}}", &name]);
+    let _ = podman(&["rm", "-f", &name]);
+    assert!(healthy, "HEALTHCHECK: {out}");
+    assert!(user.contains("ustc-status-server"), "{user}");
+    assert_eq!(inspect.trim(), "65534:65534");
+    assert_eq!(exit.trim(), "0", "graceful stop: {logs}");
+    assert!(logs.contains("AUTO_IMPORT_INTERVAL_SECONDS"), "{logs}");
+    assert!(!logs.contains(REFERENCE_PASSWORD), "{logs}");
+}
