@@ -556,18 +556,7 @@ async fn the_wakeup_export_reads_back_with_every_class_block_and_names_what_it_l
         .iter()
         .map(str::to_owned)
         .collect();
-    assert_eq!(
-        header,
-        [
-            "课程名称",
-            "星期",
-            "开始节数",
-            "结束节数",
-            "老师",
-            "地点",
-            "周数"
-        ]
-    );
+    assert_eq!(header, xtu_app::WAKEUP_HEADER);
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
     let courses = timetable["courses"].as_array().expect("courses");
     assert_eq!(rows.len(), courses.len(), "{}", run.stdout);
