@@ -733,3 +733,46 @@ async fn the_image_serves_the_conformance_answers() {
     assert!(logs.contains("AUTO_IMPORT_INTERVAL_SECONDS"), "{logs}");
     assert!(!logs.contains(REFERENCE_PASSWORD), "{logs}");
 }
+
+#[tokio::test]
+async fn sighup_rereads_the_clients_file_named_by_the_variable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite://{}", dir.path().join("s.db").display());
+    let store = ustc_status_server::Store::open(&db, &Default::default())
+        .await
+        .expect("open");
+    store.replace_all(&seed_records()).await.expect("seed");
+    store.close().await;
+    let clients = dir.path().join("clients.yml");
+    let write = |token: &str| {
+        std::fs::write(
+            &clients,
+            format!("clients:\n  - name: alpha\n    tokens: [\"{token}\"]\n    allowed_ips: [\"127.0.0.1\"]\n"),
+        )
+        .expect("clients.yml")
+    };
+    write(ALPHA);
+    let mut cmd = server_command(dir.path(), &["serve"]);
+    cmd.env("DATABASE_URL", "sqlite:///s.db")
+        .env("USTC_STATUS_SOURCE", "table")
+        .env("CLIENTS_CONFIG_PATH", &clients)
+        .env("USTC_STATUS_LISTEN", "127.0.0.1:0");
+    let mut server = ServerProcess::spawn(cmd).await;
+    let c = http_client();
+    let path = "/doc/api/status/by-zjhm/P0529";
+    assert_eq!(get_json(&c, &server.addr, path).await.0, 200);
+    write(ALPHA_NEW);
+    server.signal("HUP");
+    server
+        .wait_for("reloaded 1 caller(s) from the environment")
+        .await;
+    assert_eq!(get_json(&c, &server.addr, path).await.0, 401);
+    let r = c
+        .get(format!("http://{}{path}", server.addr))
+        .bearer_auth(ALPHA_NEW)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+    assert!(server.stop().await.success());
+}
