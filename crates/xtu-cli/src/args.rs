@@ -282,6 +282,26 @@ pub enum ExportCommand {
         after_help = "Examples:\n  xtu export ics > xtu.ics\n  xtu export ics --exams --alarm 1h > exams.ics"
     )]
     Ics(IcsArgs),
+    /// The term's timetable as WakeUp课程表's CSV import template, on
+    /// standard output.
+    ///
+    /// One row per class block: 课程名称,星期,开始节数,结束节数,老师,地点,周数,
+    /// weeks as 1-8、10-16双. Practice courses and classes without a day or
+    /// sections have no row: standard error names them. In WakeUp: import
+    /// from the Excel/CSV template. Without --year/--term: the current term.
+    #[command(
+        after_help = "Examples:\n  xtu export wakeup > timetable.csv\n  xtu export wakeup --year 2025 --term 1 > timetable.csv"
+    )]
+    Wakeup(WakeupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WakeupArgs {
+    #[command(flatten)]
+    pub term: TermArgs,
+    /// A token instead of the stored session.
+    #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Args)]

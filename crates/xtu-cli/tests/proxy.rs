@@ -314,3 +314,38 @@ async fn doctor_checks_the_proxy_first_and_leaves_dns_to_a_socks5h_proxy() {
     );
     assert!(detail.contains("(from all_proxy)"), "{detail}");
 }
+
+#[tokio::test]
+async fn https_goes_through_a_connect_tunnel_and_a_tls_failure_in_it_is_not_the_proxys() {
+    // The fake speaks plain HTTP: an https:// base URL makes the TLS
+    // handshake inside the tunnel fail, after the proxy opened it.
+    let fake = named_fake().await;
+    let proxy = proxy::start(Kind::Http, &proxy::names_of(&fake), None).await;
+    let (sso, _) = proxy::names_of(&fake).remove(0);
+    let base = format!("https://{sso}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().to_string_lossy().into_owned();
+    let url = format!("http://{}", proxy.addr);
+    let run = xtu(
+        &fake,
+        &[
+            "--proxy",
+            &url,
+            "--sso-base-url",
+            &base,
+            "login",
+            "--username",
+            USER,
+        ],
+        &[("XTU_PASSWORD", PASSWORD), ("XTU_STATE_DIR", &state)],
+        None,
+    )
+    .await;
+    let line = run.fails_with(8);
+    assert!(
+        proxy.destinations().contains(&sso),
+        "{:?}",
+        proxy.destinations()
+    );
+    assert!(!line.contains("could not reach the proxy"), "{line}");
+}

@@ -154,9 +154,35 @@ impl TransportError {
                 ),
             };
         }
-        let unreachable = chain
+        // TLS with the host, inside a tunnel the proxy opened: the host's.
+        let tls = chain
             .iter()
-            .any(|e| e.downcast_ref::<std::io::Error>().is_some())
+            .any(|e| e.downcast_ref::<rustls::Error>().is_some());
+        if tls {
+            return Self::Connect {
+                host,
+                reason: format!("TLS through the proxy {proxy} failed: {reason}"),
+            };
+        }
+        use std::io::ErrorKind;
+        let connect_failed = chain.iter().any(|e| {
+            e.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    ErrorKind::ConnectionRefused
+                        | ErrorKind::TimedOut
+                        | ErrorKind::HostUnreachable
+                        | ErrorKind::NetworkUnreachable
+                        | ErrorKind::AddrNotAvailable
+                        | ErrorKind::ConnectionReset
+                        | ErrorKind::ConnectionAborted
+                )
+            })
+        });
+        // hyper-util's own words for its connection to the proxy.
+        let unreachable = connect_failed
+            || said("tcp connect error")
+            || said("dns error")
             || said("SOCKS error: failed to create underlying connection")
             || said("SOCKS error: io error");
         if unreachable {
