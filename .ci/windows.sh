@@ -31,6 +31,8 @@ x86_64-w64-mingw32-gcc -O2 -shared -s -Wl,--kill-at -o "$dll" \
 # insta finds the workspace with `cargo metadata`, which a process in wine
 # cannot run: name it.
 export INSTA_WORKSPACE_ROOT="$PWD"
+# Incremental files of the Windows test build would take gigabytes.
+export CARGO_INCREMENTAL=0
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
 crates=(-p xtu-model -p xtu-sso -p xtu-ems -p xtu-app -p xtu-cli)
 echo "-- test suites under wine"
