@@ -2,7 +2,8 @@
 # Regenerates the seed files derived from the repository's fixtures:
 #   corpus/ems_pages/seed-<fixture>     one byte selecting the page, then the fixture
 #   corpus/token_decode/seed-vector-*   every token of fixtures/vectors/token_vectors.json
-#   corpus/transcript/seed-<fixture>    every file of fixtures/transcript/ as it is
+#   corpus/transcript/seed-<fixture>    every file of fixtures/transcript/ and of its variants/
+#                                       (object streams, encryption, ASCII85...) as it is
 # The hand-written seeds (seed-*.txt etc.) of the other targets are kept as they are.
 # Needs python3 (to read the token vectors).
 set -euo pipefail
@@ -12,7 +13,8 @@ root=..
 mkdir -p corpus/ems_pages corpus/token_decode corpus/transcript
 rm -f corpus/ems_pages/seed-* corpus/token_decode/seed-vector-* corpus/transcript/seed-*
 
-for fixture in "$root"/fixtures/transcript/*; do
+for fixture in "$root"/fixtures/transcript/* "$root"/fixtures/transcript/variants/*; do
+  [ -f "$fixture" ] || continue
   cp "$fixture" "corpus/transcript/seed-$(basename "$fixture")"
 done
 

@@ -3,7 +3,8 @@
 of page 1 for the identity line, `extract_table()` of page 1 for the grades)
 on the same files as `cargo bench -p xtu-ems --bench transcript`.
 
-Needs: pip install pdfplumber
+Needs: pip install pdfplumber (its pdfminer.six reads the AES files through
+the `cryptography` package it depends on)
 Prints the median time per file over RUNS (default 30) readings.
 """
 import io
@@ -15,7 +16,15 @@ import time
 import pdfplumber
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "transcript"
-FILES = ["transcript.pdf", "transcript.two-pages.pdf"]
+# The same list as crates/xtu-ems/benches/transcript.rs: the plain file, the
+# two-page one, and the plain file stored with AES-256 and object streams
+# (and linearized), the way a school's post-processing may serve it.
+FILES = [
+    "transcript.pdf",
+    "transcript.two-pages.pdf",
+    "variants/transcript@objstm.pdf",
+    "variants/transcript@aes256-objstm-linearized.pdf",
+]
 
 
 def segment(source, start, end=None):
@@ -76,7 +85,7 @@ def main():
             result = read(data)
             times.append(time.perf_counter() - start)
         median = statistics.median(times)
-        print(f"{name:28} median {median * 1000:8.2f} ms  ({len(result['scores'])} courses read, {runs} runs)")
+        print(f"{name:50} median {median * 1000:8.2f} ms  ({len(result['scores'])} courses read, {runs} runs)")
 
 
 if __name__ == "__main__":

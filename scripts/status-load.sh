@@ -2,6 +2,7 @@
 # Load benchmark of ustc-status-server (loopback only, every run bounded in time).
 #
 #   scripts/status-load.sh [POSTGRES_URL]
+#   scripts/status-load.sh --replicas POSTGRES_URL
 #
 # Builds release, generates a 300,000-row dataset (~250,000 gids), imports it into
 # SQLite and drives the server at concurrency 32 for health, by-zjhm, by-gid and
@@ -13,12 +14,29 @@
 # by-zjhm as a share of the same backend's health) and writes it to
 # .bench/status/results.md.
 #
-# Load generator: oha when installed, else wrk (`apt-get install wrk`).
+# --replicas compares one server with two on the same PostgreSQL, in one run, as behind
+# a load balancer that spreads connections: the same two wrk processes (CONCURRENCY/2
+# connections each) drive either one server or one server each; the figures are the
+# sums. Servers are configured by the reference's variables (DATABASE_URL, ...), on the
+# reference's v_user view (every lookup a query) and on the own table (in-memory copy).
+# Results go to .bench/status/replicas.md.
+#
+# Load generator: oha when installed, else wrk (`apt-get install wrk`); --replicas
+# needs wrk.
 # Tunables: DURATION (10, seconds), CONCURRENCY (32), ROWS (300000).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPLICAS=""
+if [ "${1:-}" = "--replicas" ]; then
+    REPLICAS=1
+    shift
+fi
 PG_URL=${1:-${STATUS_BENCH_POSTGRES_URL:-}}
+if [ -n "$REPLICAS" ] && [ -z "$PG_URL" ]; then
+    echo "status-load.sh --replicas needs a PostgreSQL URL (source .ci/postgres.sh gives one)" >&2
+    exit 2
+fi
 DURATION=${DURATION:-10}
 DURATION=${DURATION%s}
 CONCURRENCY=${CONCURRENCY:-32}
@@ -195,14 +213,9 @@ PY
     RESULTS+=("| $backend | peak server RSS (VmHWM) | $hwm | | | |")
 }
 
-rm -f "$OUT"/bench.db*
-"$BIN" import --database "sqlite://$OUT/bench.db" "$OUT/data.csv"
-bench_backend sqlite "sqlite://$OUT/bench.db" table
-if [ -n "$PG_URL" ]; then
-    "$BIN" import --database "$PG_URL" "$OUT/data.csv"
-    bench_backend postgres "$PG_URL" table
-    # The reference's deployment: a view v_user(gid, userid, zxzt) over a people table
-    # keyed by userid, in a schema of its own put first on the search path.
+# The reference's deployment: a view v_user(gid, userid, zxzt) over a people table
+# keyed by userid, in a schema of its own put first on the search path.
+make_v_user() {
     psql -q -v ON_ERROR_STOP=1 "$PG_URL" <<'SQL'
 DROP SCHEMA IF EXISTS status_bench_vuser CASCADE;
 CREATE SCHEMA status_bench_vuser;
@@ -214,9 +227,99 @@ CREATE INDEX ON status_bench_vuser.people (gid);
 ANALYZE status_bench_vuser.people;
 CREATE VIEW status_bench_vuser.v_user AS SELECT gid, userid, zxzt FROM status_bench_vuser.people;
 SQL
-    sep='?'
+}
+v_user_url() {
+    local sep='?'
     case $PG_URL in *\?*) sep='&' ;; esac
-    bench_backend "postgres v_user" "${PG_URL}${sep}options=-c%20search_path%3Dstatus_bench_vuser" v_user
+    echo "${PG_URL}${sep}options=-c%20search_path%3Dstatus_bench_vuser"
+}
+
+if [ -n "$REPLICAS" ]; then
+    [ -n "$WRK" ] || { echo "status-load.sh --replicas needs wrk" >&2; exit 1; }
+    printf 'clients:\n  - name: bench\n    tokens: ["%s"]\n    allowed_ips: ["127.0.0.1/32"]\n' "$TOKEN" >"$OUT/clients.yml"
+    chmod 600 "$OUT/clients.yml"
+    PIDS=()
+    ADDRS=()
+    trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+    # start_server TAG DATABASE_URL SOURCE: a replica configured by variables only.
+    start_server() {
+        local tag=$1
+        : >"$OUT/$tag-audit.log"
+        env -i DATABASE_URL="$2" USTC_STATUS_SOURCE="$3" CLIENTS_CONFIG_PATH="$OUT/clients.yml" \
+            TRUSTED_PROXIES= USTC_STATUS_LISTEN=127.0.0.1:0 USTC_STATUS_AUDIT_LOG="$OUT/$tag-audit.log" \
+            "$BIN" serve 2>"$OUT/$tag-server.log" &
+        PIDS+=($!)
+        local addr=""
+        for _ in $(seq 1 300); do
+            addr=$(sed -n 's#.*listening on http://\([^/]*\)/doc/api/.*#\1#p' "$OUT/$tag-server.log")
+            [ -n "$addr" ] && break
+            sleep 0.1
+        done
+        [ -n "$addr" ] || { echo "server $tag did not start"; cat "$OUT/$tag-server.log"; exit 1; }
+        ADDRS+=("$addr")
+    }
+    # pair NAME KIND ADDR1 ADDR2: two wrk processes at once, half the connections each.
+    pair() {
+        local name=$1 kind=$2 half=$((CONCURRENCY / 2)) i=0 addr
+        local -a w=()
+        for addr in "$3" "$4"; do
+            i=$((i + 1))
+            BENCH_KIND=$kind BENCH_ROWS=$ROWS BENCH_GIDS=$GIDS BENCH_OUT="$OUT/$name.$i.json" \
+            BENCH_TOKEN=$TOKEN BENCH_BODIES="$OUT/bodies.txt" \
+                "$WRK" -t 1 -c "$half" -d "${DURATION}s" -s "$OUT/wrk.lua" "http://$addr" >"$OUT/$name.$i.wrk.txt" &
+            w+=($!)
+        done
+        wait "${w[@]}"
+        python3 - "$OUT/$name.1.json" "$OUT/$name.2.json" >"$OUT/$name.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+print(json.dumps({"rps": a["rps"] + b["rps"], "p50_ms": max(a["p50_ms"], b["p50_ms"]),
+                  "p99_ms": max(a["p99_ms"], b["p99_ms"]), "ok_pct": min(a["ok_pct"], b["ok_pct"])}))
+PY
+    }
+    "$BIN" import --database "$PG_URL" "$OUT/data.csv"
+    make_v_user
+    declare -a LINES=()
+    for source in v_user table; do
+        db=$PG_URL
+        [ "$source" = v_user ] && db=$(v_user_url)
+        PIDS=(); ADDRS=()
+        start_server "$source-a" "$db" "$source"
+        start_server "$source-b" "$db" "$source"
+        for kind in by-zjhm by-zjhms; do
+            pair "replicas-$source-$kind-1" "$kind" "${ADDRS[0]}" "${ADDRS[0]}"
+            pair "replicas-$source-$kind-2" "$kind" "${ADDRS[0]}" "${ADDRS[1]}"
+            LINES+=("$(python3 - "$source" "$kind" "$OUT/replicas-$source-$kind-1.json" "$OUT/replicas-$source-$kind-2.json" <<'PY'
+import json, sys
+source, kind = sys.argv[1:3]
+one, two = (json.load(open(p)) for p in sys.argv[3:5])
+print(f"| {source} | {kind} | {one['rps']:.0f} | {two['rps']:.0f} | {two['rps'] / one['rps']:.2f} | "
+      f"{one['p99_ms']:.2f} / {two['p99_ms']:.2f} | {min(one['ok_pct'], two['ok_pct']):.1f}% |")
+PY
+)")
+        done
+        kill -TERM "${PIDS[@]}"
+        wait "${PIDS[@]}" || true
+    done
+    trap - EXIT
+    {
+        echo "wrk, 2 processes x $((CONCURRENCY / 2)) connections, ${DURATION}s per run, $ROWS rows, $(nproc) cores; PostgreSQL, servers and load generator on one machine"
+        echo
+        echo "| source | endpoint | 1 replica req/s | 2 replicas req/s | ratio | p99 ms (1 / 2) | 2xx |"
+        echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+        printf '%s\n' "${LINES[@]}"
+    } | tee "$OUT/replicas.md"
+    exit 0
+fi
+
+rm -f "$OUT"/bench.db*
+"$BIN" import --database "sqlite://$OUT/bench.db" "$OUT/data.csv"
+bench_backend sqlite "sqlite://$OUT/bench.db" table
+if [ -n "$PG_URL" ]; then
+    "$BIN" import --database "$PG_URL" "$OUT/data.csv"
+    bench_backend postgres "$PG_URL" table
+    make_v_user
+    bench_backend "postgres v_user" "$(v_user_url)" v_user
 fi
 
 if [ -n "$OHA" ]; then

@@ -18,7 +18,7 @@ use anyhow::{Context as _, bail};
 use xtu_ems::scrub::{self, Secrets};
 use xtu_ems::{ClassroomQuery, EmsClient, EmsError, GpaQuery, Page, RawRequest, TermSpec};
 use xtu_model::Term;
-use xtu_sso::SsoClient;
+use xtu_sso::{ProxySetting, SsoClient};
 
 /// Pause between requests: one student's pages, fetched politely.
 const POLITE_DELAY: Duration = Duration::from_secs(1);
@@ -38,6 +38,9 @@ pub struct RecordConfig {
     pub out_dir: PathBuf,
     /// Pause between requests.
     pub delay: Duration,
+    /// The proxy (off campus: the VPN client's), taken as by `xtu`:
+    /// `XTU_PROXY`, else the standard variables.
+    pub proxy: ProxySetting,
 }
 
 impl RecordConfig {
@@ -58,6 +61,7 @@ impl RecordConfig {
             password,
             out_dir: crate::project_root().join("fixtures").join("ems"),
             delay: POLITE_DELAY,
+            proxy: ProxySetting::FromEnvironment,
         })
     }
 }
@@ -166,6 +170,7 @@ where
 pub async fn record(config: &RecordConfig) -> anyhow::Result<Recording> {
     let sso = SsoClient::builder()
         .base_url(&config.sso_base_url)
+        .proxy(config.proxy.clone())
         .build()
         .context("sso client")?
         .login(&config.username, &config.password)
@@ -173,6 +178,7 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Recording> {
         .context("logging in")?;
     let ems = EmsClient::builder()
         .base_url(&config.ems_base_url)
+        .proxy(config.proxy.clone())
         .enter(&sso)
         .await
         .context("entering the academic system")?;

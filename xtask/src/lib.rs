@@ -4,6 +4,8 @@ pub mod bench;
 pub mod dist;
 pub mod fixtures;
 pub mod transcript_pdf;
+pub mod transcript_variants;
+mod truetype;
 
 use std::path::PathBuf;
 

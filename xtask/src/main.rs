@@ -8,7 +8,8 @@ usage: cargo xtask <task>
 tasks:
   fixtures   log in to XTU with XTU_USERNAME / XTU_PASSWORD, record every
              academic-system page once, scrub personal data and write them to
-             fixtures/ems/ (honours XTU_SSO_BASE_URL / XTU_EMS_BASE_URL)
+             fixtures/ems/ (honours XTU_SSO_BASE_URL / XTU_EMS_BASE_URL, and
+             XTU_PROXY or the standard proxy variables, as xtu does)
   bench      build the release `xtu` and measure it against the local fake:
              requests and wall time per command with 0 and 30 ms latency,
              start-up, peak memory, binary size (RUNS=10 repetitions)
@@ -16,9 +17,12 @@ tasks:
              linux-musl x86_64 and aarch64, windows x86_64 and macOS
              universal2, SHA256SUMS; checks sizes (< 8 MB) and linked
              libraries, runs each (qemu for aarch64, wine for Windows)
-  transcript-fixtures
+  transcript-fixtures [--check]
              write the constructed transcript PDFs of fixtures/transcript/
-             (placeholder data; every font kind and layout case)";
+             (placeholder data; every font kind and layout case) and their
+             variants through qpdf (object streams, encryption, linearized)
+             and by hand (ASCII85, an incremental update, a broken xref);
+             --check compares the committed files instead (needs qpdf)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,7 +30,9 @@ fn main() -> ExitCode {
         Some("fixtures") => xtask::fixtures::main(),
         Some("bench") => xtask::bench::main(),
         Some("dist") => xtask::dist::main(),
-        Some("transcript-fixtures") => xtask::transcript_pdf::main(),
+        Some("transcript-fixtures") => {
+            xtask::transcript_pdf::main(args.get(1).map(String::as_str) == Some("--check"))
+        }
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

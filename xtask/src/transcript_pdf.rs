@@ -3,12 +3,19 @@
 //! protocol documents (title, identity line, one ruled table of three
 //! blocks × seven columns, three summary rows), with placeholder data.
 //!
-//! Each font kind a transcript may use is covered: a non-embedded CJK font
-//! with the predefined CMap UniGB-UCS2-H and no ToUnicode, an Identity-H CID
-//! font whose codes are glyph ids read through ToUnicode, and simple one-byte
-//! subset fonts with ToUnicode. Font programs are not embedded: no reader of
-//! text needs them (text comes from codes and ToUnicode, widths from /W and
-//! /Widths), and they would make the files large.
+//! Each font kind a transcript may use is covered: non-embedded CJK fonts
+//! with the predefined CMaps UniGB-UCS2-H, UniGB-UTF16-H, GBK-EUC-H and
+//! GBKp-EUC-H and no ToUnicode; an Identity-H CID font whose codes are glyph
+//! ids read through ToUnicode; the same font without ToUnicode, with its
+//! TrueType program embedded (a minimal one: its `cmap` tells the
+//! characters, its glyphs are empty); simple one-byte subset fonts with
+//! ToUnicode; and Type 1 subsets whose `/Differences` name every glyph
+//! (`uni8BFE`, `afii10018`, `zero`), without ToUnicode. Other programs are
+//! not embedded: no reader of text needs them (text comes from codes and
+//! ToUnicode, widths from /W and /Widths), and they would make the files large.
+//!
+//! [`variants`](super::transcript_variants) then stores every fixture the
+//! ways other producers and post-processors do (qpdf).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -73,12 +80,28 @@ struct Summary {
 enum FontKind {
     /// STSong-Light, UniGB-UCS2-H, not embedded, no ToUnicode.
     Ucs2,
+    /// STSong-Light, UniGB-UTF16-H (surrogate pairs beyond the BMP), not
+    /// embedded, no ToUnicode.
+    Utf16,
     /// STSong-Light, GBK-EUC-H (GBK codes: ASCII one byte), not embedded.
     GbkEuc,
+    /// STSong-Light, GBKp-EUC-H (the same codes, proportional ASCII).
+    GbkpEuc,
     /// Identity-H CID font, codes are glyph ids, ToUnicode.
     IdentityH,
+    /// Identity-H CID font with its TrueType program and no ToUnicode.
+    EmbeddedTrueType,
     /// One-byte subset TrueType fonts, ToUnicode each.
     Simple,
+    /// One-byte Type 1 subsets, `/Differences` glyph names, no ToUnicode.
+    Type1Differences,
+}
+
+impl FontKind {
+    /// One-byte codes of subset fonts.
+    fn one_byte(self) -> bool {
+        matches!(self, Self::Simple | Self::Type1Differences)
+    }
 }
 
 /// How a fixture is drawn.
@@ -89,6 +112,8 @@ struct Style {
     flipped: bool,
     /// FlateDecode the content streams.
     compress: bool,
+    /// ASCII85Decode on top of FlateDecode, as reportlab writes.
+    ascii85: bool,
     /// Rows per block on a page.
     rows_per_block: usize,
     /// Texts read as UTF-8 taken for GBK.
@@ -111,6 +136,7 @@ impl Default for Style {
             fonts: FontKind::Ucs2,
             flipped: false,
             compress: false,
+            ascii85: false,
             rows_per_block: 12,
             mojibake: false,
             repairable: true,
@@ -215,6 +241,20 @@ fn eight_terms() -> Vec<Entry> {
     entries
 }
 
+/// Names beyond the Basic Multilingual Plane (UTF-16 surrogate pairs) and
+/// in Cyrillic.
+fn beyond_the_bmp() -> Vec<Entry> {
+    let c = course;
+    vec![
+        Entry::Term("2022-2023学年第一学期".into()),
+        c("𠮷字研究", "必修", "3.0", "90"),
+        c("大学俄语(Б)", "必修", "3.0", "82"),
+        c("艺术鉴赏", "选修", "3.0", "86"),
+        Entry::Term("2022-2023学年第二学期".into()),
+        c("数理逻辑", "必修", "3.0", "良好"),
+    ]
+}
+
 /// Only courses whose text survives being read as GBK and back.
 fn even_terms() -> Vec<Entry> {
     let c = course;
@@ -275,6 +315,46 @@ fn fixtures() -> Vec<(&'static str, Vec<Entry>, Summary, Style)> {
             full.clone(),
             Style {
                 fonts: FontKind::GbkEuc,
+                ..Style::default()
+            },
+        ),
+        (
+            "transcript.gbkp-euc.pdf",
+            four_terms(),
+            full.clone(),
+            Style {
+                fonts: FontKind::GbkpEuc,
+                ..Style::default()
+            },
+        ),
+        (
+            "transcript.utf16.pdf",
+            beyond_the_bmp(),
+            summary("86.00", "3.60", ["12.0", "9.0", "3.0", "0"]),
+            Style {
+                fonts: FontKind::Utf16,
+                rows_per_block: 4,
+                ..Style::default()
+            },
+        ),
+        (
+            "transcript.truetype-cmap.pdf",
+            four_terms(),
+            full.clone(),
+            Style {
+                fonts: FontKind::EmbeddedTrueType,
+                compress: true,
+                ..Style::default()
+            },
+        ),
+        (
+            "transcript.type1-differences.pdf",
+            beyond_the_bmp(),
+            summary("86.00", "3.60", ["12.0", "9.0", "3.0", "0"]),
+            Style {
+                fonts: FontKind::Type1Differences,
+                compress: true,
+                rows_per_block: 4,
                 ..Style::default()
             },
         ),
@@ -347,18 +427,40 @@ pub fn fixture_dir() -> std::path::PathBuf {
     crate::project_root().join("fixtures").join("transcript")
 }
 
-/// Entry point of `cargo xtask transcript-fixtures`.
-pub fn main() -> anyhow::Result<()> {
+/// Entry point of `cargo xtask transcript-fixtures [--check]`: writes the
+/// generated fixtures and their variants, or checks that the committed ones
+/// are what would be written.
+pub fn main(check: bool) -> anyhow::Result<()> {
     let dir = fixture_dir();
+    if check {
+        let mut stale = Vec::new();
+        for (file, bytes) in files()? {
+            if std::fs::read(dir.join(file)).ok().as_deref() != Some(bytes.as_slice()) {
+                stale.push(file.to_owned());
+            }
+        }
+        stale.extend(super::transcript_variants::check(&dir)?);
+        anyhow::ensure!(
+            stale.is_empty(),
+            "these transcript fixtures differ from what `cargo xtask transcript-fixtures` writes:\n  {}",
+            stale.join("\n  ")
+        );
+        println!("the transcript fixtures and their variants are up to date");
+        return Ok(());
+    }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     for (file, bytes) in files()? {
         write(&dir.join(file), &bytes)?;
     }
-    println!("wrote the transcript fixtures to {}", dir.display());
+    let written = super::transcript_variants::write_all(&dir)?;
+    println!(
+        "wrote the transcript fixtures to {} ({written} variants)",
+        dir.display()
+    );
     Ok(())
 }
 
-fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
@@ -464,17 +566,23 @@ impl Painter<'_> {
         };
         let ty = self.y(y);
         match self.style.fonts {
-            FontKind::Ucs2 => {
+            FontKind::Ucs2 | FontKind::Utf16 => {
+                if self.style.fonts == FontKind::Ucs2 {
+                    anyhow::ensure!(
+                        text.chars().all(|c| c.len_utf16() == 1),
+                        "{text:?} is not all in UCS-2: draw it with UniGB-UTF16-H"
+                    );
+                }
                 let hex = Self::hex(text.encode_utf16().flat_map(u16::to_be_bytes));
                 let _ = writeln!(self.ops, "BT /F0 {size} Tf {x:.2} {ty:.2} Td {hex} Tj ET");
             }
-            FontKind::GbkEuc => {
+            FontKind::GbkEuc | FontKind::GbkpEuc => {
                 let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
                 anyhow::ensure!(!unmappable, "{text:?} is not all in GBK");
                 let hex = Self::hex(bytes.iter().copied());
                 let _ = writeln!(self.ops, "BT /F0 {size} Tf {x:.2} {ty:.2} Td {hex} Tj ET");
             }
-            FontKind::IdentityH => {
+            FontKind::IdentityH | FontKind::EmbeddedTrueType => {
                 let ids: Vec<u16> = text.chars().map(|c| self.encoder.glyph_id(c)).collect();
                 let hex = Self::hex(ids.iter().flat_map(|id| id.to_be_bytes()));
                 let _ = writeln!(
@@ -482,7 +590,7 @@ impl Painter<'_> {
                     "BT /F0 {size} Tf {matrix} {x:.2} {ty:.2} Tm {hex} Tj ET"
                 );
             }
-            FontKind::Simple => {
+            FontKind::Simple | FontKind::Type1Differences => {
                 let _ = write!(self.ops, "BT {matrix} {x:.2} {ty:.2} Tm");
                 // One run per subset font; TJ with a zero kern, as producers write.
                 let mut runs: Vec<(usize, Vec<u8>)> = Vec::new();
@@ -648,7 +756,7 @@ fn page_content(painter: &mut Painter<'_>, rows: &[DrawRow]) -> anyhow::Result<(
     let xs = column_xs();
     let right = xs[21];
     let mut top = TABLE_TOP;
-    let boxes = painter.style.fonts == FontKind::Simple;
+    let boxes = painter.style.fonts.one_byte();
     if !boxes {
         painter.line(TABLE_LEFT, top, right, top);
     }
@@ -732,6 +840,15 @@ fn pages(entries: &[Entry], summary: &Summary, style: &Style) -> Vec<Vec<DrawRow
 
 /// The whole PDF.
 fn transcript_pdf(entries: &[Entry], summary: &Summary, style: &Style) -> anyhow::Result<Vec<u8>> {
+    Ok(serialize(&transcript_objects(entries, summary, style)?))
+}
+
+/// The objects of the PDF, numbered from 1 (the catalog) in order.
+fn transcript_objects(
+    entries: &[Entry],
+    summary: &Summary,
+    style: &Style,
+) -> anyhow::Result<Vec<Vec<u8>>> {
     let mut encoder = Encoder::default();
     let mut contents = Vec::new();
     for rows in pages(entries, summary, style) {
@@ -751,11 +868,12 @@ fn transcript_pdf(entries: &[Entry], summary: &Summary, style: &Style) -> anyhow
     let mut objects: Vec<Vec<u8>> = vec![Vec::new(), Vec::new()];
     let mut font_refs = String::new();
     match style.fonts {
-        FontKind::Ucs2 | FontKind::GbkEuc => {
-            let encoding = if style.fonts == FontKind::Ucs2 {
-                "UniGB-UCS2-H"
-            } else {
-                "GBK-EUC-H"
+        FontKind::Ucs2 | FontKind::Utf16 | FontKind::GbkEuc | FontKind::GbkpEuc => {
+            let encoding = match style.fonts {
+                FontKind::Ucs2 => "UniGB-UCS2-H",
+                FontKind::Utf16 => "UniGB-UTF16-H",
+                FontKind::GbkEuc => "GBK-EUC-H",
+                _ => "GBKp-EUC-H",
             };
             let widths: Vec<String> = (0..95).map(|_| "500".to_owned()).collect();
             let id = objects.len() + 1;
@@ -774,10 +892,11 @@ fn transcript_pdf(entries: &[Entry], summary: &Summary, style: &Style) -> anyhow
                 )
                 .into_bytes(),
             );
-            objects.push(font_descriptor("STSong-Light"));
+            objects.push(font_descriptor("STSong-Light", ""));
             let _ = write!(font_refs, "/F0 {id} 0 R");
         }
-        FontKind::IdentityH => {
+        FontKind::IdentityH | FontKind::EmbeddedTrueType => {
+            let embedded = style.fonts == FontKind::EmbeddedTrueType;
             let id = objects.len() + 1;
             let mut w = String::new();
             let mut cmap_entries = Vec::new();
@@ -786,11 +905,15 @@ fn transcript_pdf(entries: &[Entry], summary: &Summary, style: &Style) -> anyhow
                 let _ = write!(w, "{gid} [{}] ", char_width(c));
                 cmap_entries.push((u32::from(gid), 2, c));
             }
+            let to_unicode = if embedded {
+                String::new()
+            } else {
+                format!(" /ToUnicode {} 0 R", id + 3)
+            };
             objects.push(
                 format!(
-                    "<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SimSun /Encoding /Identity-H /DescendantFonts [{} 0 R] /ToUnicode {} 0 R >>",
+                    "<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SimSun /Encoding /Identity-H /DescendantFonts [{} 0 R]{to_unicode} >>",
                     id + 1,
-                    id + 3
                 )
                 .into_bytes(),
             );
@@ -802,14 +925,29 @@ fn transcript_pdf(entries: &[Entry], summary: &Summary, style: &Style) -> anyhow
                 )
                 .into_bytes(),
             );
-            objects.push(font_descriptor("ABCDEF+SimSun"));
-            objects.push(stream(&to_unicode(&cmap_entries, 2), style.compress)?);
+            if embedded {
+                let glyphs: Vec<(char, u16)> = cmap_entries
+                    .iter()
+                    .map(|&(gid, _, c)| (c, gid as u16))
+                    .collect();
+                let program = super::truetype::font_program(&glyphs)?;
+                objects.push(font_descriptor(
+                    "ABCDEF+SimSun",
+                    &format!(" /FontFile2 {} 0 R", id + 3),
+                ));
+                objects.push(binary_stream(&program, style)?);
+            } else {
+                objects.push(font_descriptor("ABCDEF+SimSun", ""));
+                objects.push(stream(&to_unicode_cmap(&cmap_entries, 2), style)?);
+            }
             let _ = write!(font_refs, "/F0 {id} 0 R");
         }
-        FontKind::Simple => {
+        FontKind::Simple | FontKind::Type1Differences => {
+            let type1 = style.fonts == FontKind::Type1Differences;
             for (subset, chars) in encoder.subsets.iter().enumerate() {
                 let id = objects.len() + 1;
-                let name = format!("{}+SimSun", subset_tag(subset));
+                let family = if type1 { "STSongStd-Light" } else { "SimSun" };
+                let name = format!("{}+{family}", subset_tag(subset));
                 let last = 32 + chars.len();
                 let widths: Vec<String> = (32..=last)
                     .map(|code| {
@@ -820,24 +958,37 @@ fn transcript_pdf(entries: &[Entry], summary: &Summary, style: &Style) -> anyhow
                         }
                     })
                     .collect();
+                let (subtype, encoding) = if type1 {
+                    let names: Vec<String> = chars.iter().map(|&c| glyph_name(c)).collect();
+                    (
+                        "Type1",
+                        format!(
+                            " /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [33 /{}] >>",
+                            names.join(" /")
+                        ),
+                    )
+                } else {
+                    ("TrueType", format!(" /ToUnicode {} 0 R", id + 2))
+                };
                 objects.push(
                     format!(
-                        "<< /Type /Font /Subtype /TrueType /BaseFont /{name} /FirstChar 32 /LastChar {last} /Widths [{}] /FontDescriptor {} 0 R /ToUnicode {} 0 R >>",
+                        "<< /Type /Font /Subtype /{subtype} /BaseFont /{name} /FirstChar 32 /LastChar {last} /Widths [{}] /FontDescriptor {} 0 R{encoding} >>",
                         widths.join(" "),
                         id + 1,
-                        id + 2
                     )
                     .into_bytes(),
                 );
-                objects.push(font_descriptor(&name));
-                let mut cmap_entries = vec![(32, 1, ' ')];
-                cmap_entries.extend(
-                    chars
-                        .iter()
-                        .enumerate()
-                        .map(|(k, &c)| (33 + k as u32, 1, c)),
-                );
-                objects.push(stream(&to_unicode(&cmap_entries, 1), style.compress)?);
+                objects.push(font_descriptor(&name, ""));
+                if !type1 {
+                    let mut cmap_entries = vec![(32, 1, ' ')];
+                    cmap_entries.extend(
+                        chars
+                            .iter()
+                            .enumerate()
+                            .map(|(k, &c)| (33 + k as u32, 1, c)),
+                    );
+                    objects.push(stream(&to_unicode_cmap(&cmap_entries, 1), style)?);
+                }
                 let _ = write!(font_refs, "/F{subset} {id} 0 R ");
             }
         }
@@ -854,7 +1005,7 @@ fn transcript_pdf(entries: &[Entry], summary: &Summary, style: &Style) -> anyhow
             )
             .into_bytes(),
         );
-        objects.push(stream(content, style.compress)?);
+        objects.push(stream(content, style)?);
     }
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>".to_vec();
     objects[1] = format!(
@@ -863,26 +1014,207 @@ fn transcript_pdf(entries: &[Entry], summary: &Summary, style: &Style) -> anyhow
         kids.len()
     )
     .into_bytes();
+    Ok(objects)
+}
 
+/// The file of the objects: header, bodies, cross-reference table, trailer.
+fn serialize(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut pdf = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
     let mut offsets = Vec::new();
     for (k, body) in objects.iter().enumerate() {
         offsets.push(pdf.len());
-        writeln!(pdf, "{} 0 obj", k + 1)?;
+        let _ = writeln!(pdf, "{} 0 obj", k + 1);
         pdf.extend_from_slice(body);
         pdf.extend_from_slice(b"\nendobj\n");
     }
     let xref = pdf.len();
-    write!(pdf, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1)?;
+    let _ = write!(pdf, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
     for offset in offsets {
-        writeln!(pdf, "{offset:010} 00000 n ")?;
+        let _ = writeln!(pdf, "{offset:010} 00000 n ");
     }
-    write!(
+    let _ = write!(
         pdf,
         "trailer\n<< /Size {} /Root 1 0 R /Info << /Producer (xtask transcript-fixtures) >> >>\nstartxref\n{xref}\n%%EOF\n",
         objects.len() + 1
-    )?;
+    );
+    pdf
+}
+
+/// `transcript.pdf` saved with an incremental update, as signing or
+/// editing in a viewer saves it: the first revision's page shows a decoy
+/// (an empty table), the update replaces the page's content stream with the
+/// real one. Read right only if the update is read.
+pub fn incremental_update() -> anyhow::Result<Vec<u8>> {
+    let (_, entries, summary, style) = fixtures()
+        .into_iter()
+        .find(|f| f.0 == "transcript.pdf")
+        .context("transcript.pdf is a fixture")?;
+    let mut objects = transcript_objects(&entries, &summary, &style)?;
+    let content_id = objects.len();
+    let real = std::mem::replace(&mut objects[content_id - 1], stream("", &style)?);
+    let mut pdf = serialize(&objects);
+    let previous = memchr_last(&pdf, b"startxref\n").context("a startxref")? + 10;
+    let previous: usize = std::str::from_utf8(&pdf[previous..])?
+        .lines()
+        .next()
+        .context("the startxref offset")?
+        .parse()?;
+    let offset = pdf.len();
+    let _ = writeln!(pdf, "{content_id} 0 obj");
+    pdf.extend_from_slice(&real);
+    pdf.extend_from_slice(b"\nendobj\n");
+    let xref = pdf.len();
+    let _ = write!(
+        pdf,
+        "xref\n0 1\n0000000000 65535 f \n{content_id} 1\n{offset:010} 00000 n \ntrailer\n<< /Size {} /Root 1 0 R /Prev {previous} /Info << /Producer (xtask transcript-fixtures, updated) >> >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    );
     Ok(pdf)
+}
+
+/// `transcript.pdf` with its streams compressed and then ASCII85-encoded
+/// (`/Filter [/ASCII85Decode /FlateDecode]`), as reportlab writes them.
+pub fn ascii85_variant() -> anyhow::Result<Vec<u8>> {
+    let full = summary("84.17", "3.42", ["88.5", "76.5", "9.0", "3.0"]);
+    let style = Style {
+        compress: true,
+        ascii85: true,
+        ..Style::default()
+    };
+    transcript_pdf(&four_terms(), &full, &style)
+}
+
+/// `transcript.pdf` with its `startxref` pointing nowhere, as a truncated
+/// upload or a careless editor leaves a file: read by rebuilding the
+/// cross-reference table from the objects.
+pub fn broken_xref() -> anyhow::Result<Vec<u8>> {
+    let (_, entries, summary, style) = fixtures()
+        .into_iter()
+        .find(|f| f.0 == "transcript.pdf")
+        .context("transcript.pdf is a fixture")?;
+    let mut pdf = transcript_pdf(&entries, &summary, &style)?;
+    let at = memchr_last(&pdf, b"startxref\n").context("a startxref")? + 10;
+    let end = at
+        + pdf[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .context("its end")?;
+    pdf.splice(at..end, b"17".iter().copied());
+    Ok(pdf)
+}
+
+fn memchr_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// The AGL name of a character: its standard name for ASCII, `afii` names
+/// for Cyrillic capitals, `uniXXXX` in the BMP, `uXXXXX` beyond.
+fn glyph_name(c: char) -> String {
+    const ASCII: [&str; 95] = [
+        "space",
+        "exclam",
+        "quotedbl",
+        "numbersign",
+        "dollar",
+        "percent",
+        "ampersand",
+        "quotesingle",
+        "parenleft",
+        "parenright",
+        "asterisk",
+        "plus",
+        "comma",
+        "hyphen",
+        "period",
+        "slash",
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "colon",
+        "semicolon",
+        "less",
+        "equal",
+        "greater",
+        "question",
+        "at",
+        "A",
+        "B",
+        "C",
+        "D",
+        "E",
+        "F",
+        "G",
+        "H",
+        "I",
+        "J",
+        "K",
+        "L",
+        "M",
+        "N",
+        "O",
+        "P",
+        "Q",
+        "R",
+        "S",
+        "T",
+        "U",
+        "V",
+        "W",
+        "X",
+        "Y",
+        "Z",
+        "bracketleft",
+        "backslash",
+        "bracketright",
+        "asciicircum",
+        "underscore",
+        "grave",
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+        "f",
+        "g",
+        "h",
+        "i",
+        "j",
+        "k",
+        "l",
+        "m",
+        "n",
+        "o",
+        "p",
+        "q",
+        "r",
+        "s",
+        "t",
+        "u",
+        "v",
+        "w",
+        "x",
+        "y",
+        "z",
+        "braceleft",
+        "bar",
+        "braceright",
+        "asciitilde",
+    ];
+    match c {
+        ' '..='~' => ASCII[(c as usize) - 0x20].to_owned(),
+        // The AGL's names for А-Я (afii10017 onwards, Ё apart).
+        'А'..='Е' => format!("afii{}", 10017 + (c as u32 - 'А' as u32)),
+        'Ж'..='Я' => format!("afii{}", 10024 + (c as u32 - 'Ж' as u32)),
+        _ if c.len_utf16() == 1 => format!("uni{:04X}", c as u32),
+        _ => format!("u{:X}", c as u32),
+    }
 }
 
 fn subset_tag(subset: usize) -> String {
@@ -891,21 +1223,32 @@ fn subset_tag(subset: usize) -> String {
         .collect()
 }
 
-fn font_descriptor(name: &str) -> Vec<u8> {
+fn font_descriptor(name: &str, extra: &str) -> Vec<u8> {
     format!(
-        "<< /Type /FontDescriptor /FontName /{name} /Flags 6 /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>"
+        "<< /Type /FontDescriptor /FontName /{name} /Flags 6 /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93{extra} >>"
     )
     .into_bytes()
 }
 
-/// A stream object, FlateDecoded when asked.
-fn stream(data: &str, compress: bool) -> anyhow::Result<Vec<u8>> {
-    let (body, filter) = if compress {
+/// A stream object of text, filtered as the style says.
+fn stream(data: &str, style: &Style) -> anyhow::Result<Vec<u8>> {
+    binary_stream(data.as_bytes(), style)
+}
+
+/// A stream object, FlateDecoded (and ASCII85-encoded on top) when the
+/// style says so.
+fn binary_stream(data: &[u8], style: &Style) -> anyhow::Result<Vec<u8>> {
+    let (body, filter) = if style.compress {
         let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        encoder.write_all(data.as_bytes())?;
-        (encoder.finish()?, " /Filter /FlateDecode")
+        encoder.write_all(data)?;
+        let deflated = encoder.finish()?;
+        if style.ascii85 {
+            (ascii85(&deflated), " /Filter [/ASCII85Decode /FlateDecode]")
+        } else {
+            (deflated, " /Filter /FlateDecode")
+        }
     } else {
-        (data.as_bytes().to_vec(), "")
+        (data.to_vec(), "")
     };
     let mut object = format!("<< /Length {}{filter} >>\nstream\n", body.len()).into_bytes();
     object.extend_from_slice(&body);
@@ -913,9 +1256,44 @@ fn stream(data: &str, compress: bool) -> anyhow::Result<Vec<u8>> {
     Ok(object)
 }
 
+/// ASCII base-85 (PDF's `ASCII85Decode` input): `z` for four zero bytes,
+/// lines of 75 characters, `~>` at the end.
+fn ascii85(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut line = 0;
+    let mut push = |out: &mut Vec<u8>, byte: u8| {
+        out.push(byte);
+        line += 1;
+        if line == 75 {
+            out.push(b'\n');
+            line = 0;
+        }
+    };
+    for chunk in data.chunks(4) {
+        let mut group = [0u8; 4];
+        group[..chunk.len()].copy_from_slice(chunk);
+        let value = u32::from_be_bytes(group);
+        if value == 0 && chunk.len() == 4 {
+            push(&mut out, b'z');
+            continue;
+        }
+        let mut digits = [0u8; 5];
+        let mut rest = value;
+        for digit in digits.iter_mut().rev() {
+            *digit = (rest % 85) as u8 + b'!';
+            rest /= 85;
+        }
+        for &digit in &digits[..=chunk.len()] {
+            push(&mut out, digit);
+        }
+    }
+    out.extend_from_slice(b"~>");
+    out
+}
+
 /// A ToUnicode CMap: codes of `bytes` bytes to characters, as bfchar and,
 /// for runs of consecutive codes and characters, bfrange.
-fn to_unicode(entries: &[(u32, usize, char)], bytes: usize) -> String {
+fn to_unicode_cmap(entries: &[(u32, usize, char)], bytes: usize) -> String {
     let code = |c: u32| format!("<{:0width$X}>", c, width = bytes * 2);
     let unicode = |c: char| {
         let mut hex = String::from("<");
@@ -978,7 +1356,13 @@ mod tests {
 
     #[test]
     fn the_committed_fixtures_are_what_the_generator_writes() {
-        for (file, bytes) in files().expect("fixtures build") {
+        let hand_made = crate::transcript_variants::hand_made().expect("variants build");
+        let variants = hand_made
+            .into_iter()
+            .map(|(file, bytes)| (format!("variants/{file}"), bytes));
+        let generated = files().expect("fixtures build").into_iter();
+        for (file, bytes) in generated.map(|(f, b)| (f.to_owned(), b)).chain(variants) {
+            let file = file.as_str();
             let committed = std::fs::read(fixture_dir().join(file)).expect(file);
             assert!(
                 committed == bytes,

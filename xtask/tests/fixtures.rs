@@ -13,6 +13,7 @@ fn config(fake: &FakeXtu, out_dir: &std::path::Path) -> RecordConfig {
         password: "Xtu@2025!".into(),
         out_dir: out_dir.to_path_buf(),
         delay: Duration::ZERO,
+        proxy: xtu_sso::ProxySetting::Direct,
     }
 }
 

@@ -73,9 +73,13 @@ pub struct Config {
     /// Address to listen on.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
-    /// `sqlite://PATH` or `postgres://...`.
+    /// `sqlite://PATH` or `postgres://...`: the primary, where imports write.
     #[serde(default = "default_database")]
     pub database: String,
+    /// A PostgreSQL read replica (`postgres://...`) that lookups and readiness use;
+    /// `None`: they use `database`.
+    #[serde(default)]
+    pub read_database: Option<String>,
     /// Which relation lookups read.
     #[serde(default)]
     pub source: Source,
@@ -124,6 +128,7 @@ impl Default for Config {
         Config {
             listen: default_listen(),
             database: default_database(),
+            read_database: None,
             source: Source::Table,
             trusted_proxies: default_trusted(),
             audit_log: default_audit(),
@@ -171,6 +176,14 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// A variable (environment or `.env`) that cannot be used.
+    #[error("{var}: {message}")]
+    Env {
+        /// Variable name, e.g. `DATABASE_URL`.
+        var: String,
+        /// What is wrong; never the value of a URL.
+        message: String,
+    },
     /// A semantic error, e.g. a bad digest or CIDR.
     #[error("invalid caller {caller:?}: {message}")]
     Caller {
@@ -188,18 +201,34 @@ impl Config {
             path: origin.to_owned(),
             message: e.to_string(),
         })?;
-        if let Some(metrics) = config.metrics_listen
-            && metrics.port() != 0
-            && metrics.port() == config.listen.port()
-        {
-            return Err(ConfigError::Setting {
-                path: origin.to_owned(),
-                message: format!(
-                    "metrics_listen {metrics} uses the API's port: give metrics a port of their own"
-                ),
-            });
-        }
+        config.check().map_err(|message| ConfigError::Setting {
+            path: origin.to_owned(),
+            message,
+        })?;
         Ok(config)
+    }
+
+    /// Settings that cannot work together, whichever way they were given.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        if let Some(metrics) = self.metrics_listen
+            && metrics.port() != 0
+            && metrics.port() == self.listen.port()
+        {
+            return Err(format!(
+                "metrics_listen {metrics} uses the API's port: give metrics a port of their own"
+            ));
+        }
+        if let Some(read) = &self.read_database {
+            if !(read.starts_with("postgres://") || read.starts_with("postgresql://")) {
+                return Err("read_database must be a postgres:// URL (a read replica)".to_owned());
+            }
+            if !(self.database.starts_with("postgres://")
+                || self.database.starts_with("postgresql://"))
+            {
+                return Err("read_database needs PostgreSQL in database".to_owned());
+            }
+        }
+        Ok(())
     }
 
     /// Reads and parses a config file; a relative `clients_file` is resolved against its folder.

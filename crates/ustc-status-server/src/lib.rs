@@ -16,8 +16,10 @@ mod import;
 mod metrics;
 mod pg_coalesce;
 mod pg_copy;
+mod probe;
 mod ratelimit;
 mod server;
+pub mod settings;
 mod snapshot;
 mod sqlite_read;
 mod store;
@@ -36,9 +38,11 @@ pub use config::{
 };
 pub use import::{CSV_HEADER, CsvError, generate_dataset, parse_csv};
 pub use metrics::{METRICS_PATH, metrics_app};
+pub use probe::{ProbeError, local_address, probe_ready};
 pub use ratelimit::RateLimiter;
 pub use server::{
-    ServeError, reload_callers_from, reopen_audit_log, run, serve, serve_metrics, shutdown_signal,
-    spawn_reload_on_sighup, state_from_config,
+    ConfigSource, ServeError, reload_callers, reload_callers_from, reopen_audit_log, run, serve,
+    serve_metrics, shutdown_signal, spawn_reload, spawn_reload_on_sighup, state_from_config,
 };
+pub use settings::{FromVariables, Variables};
 pub use store::{NotReady, Record, Store, StoreError, StoreOptions};

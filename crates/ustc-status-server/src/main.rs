@@ -1,4 +1,4 @@
-//! `ustc-status-server`: serve, import, token, demo, gen-dataset.
+//! `ustc-status-server`: serve, healthcheck, import, token, demo, gen-dataset.
 //!
 //! Exit codes: 0 success, 1 runtime failure (database, listener), 2 usage or invalid
 //! config, 3 invalid CSV (nothing loaded).
@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ustc_status_server::{
-    AppState, AuditSink, Caller, Callers, Record, Store, StoreOptions, new_token, parse_csv,
-    parse_ranges, serve, shutdown_signal, token_digest,
+    AppState, AuditSink, Caller, Callers, Config, ConfigError, ConfigSource, Record, Store,
+    StoreOptions, Variables, local_address, new_token, parse_csv, parse_ranges, probe_ready, serve,
+    shutdown_signal, token_digest,
 };
 
 #[derive(Parser)]
@@ -26,18 +27,35 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API with a TOML config; SIGHUP reopens the audit log and reloads
-    /// callers, SIGTERM/Ctrl-C stops.
+    /// Serve the API. Without --config, from the reference's variables (DATABASE_URL,
+    /// CLIENTS_CONFIG_PATH, TRUSTED_PROXIES, USTC_STATUS_*) in the environment and
+    /// ./.env. SIGHUP reopens the audit log and reloads callers, SIGTERM/Ctrl-C stops.
     Serve {
-        /// Config file.
+        /// TOML config file; when given, it wins over the variables.
         #[arg(long)]
-        config: PathBuf,
+        config: Option<PathBuf>,
+    },
+    /// Exit 0 when the server on this host is ready (GET /doc/api/ready answers 200),
+    /// else 1: a container HEALTHCHECK that needs no curl.
+    Healthcheck {
+        /// The server's listen address; default: --config's `listen`, else
+        /// USTC_STATUS_LISTEN (environment, ./.env), else 127.0.0.1:8000. A wildcard
+        /// address (0.0.0.0) is probed on loopback.
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+        /// TOML config file to take `listen` from.
+        #[arg(long, conflicts_with = "addr")]
+        config: Option<PathBuf>,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
     },
     /// Validate a CSV (gid,zjhm,ryzxztdm) and replace the table atomically.
     Import {
-        /// sqlite://PATH or postgres://...
+        /// sqlite://PATH or postgres://... (the primary); default: DATABASE_URL from
+        /// the environment or ./.env, in the reference's SQLAlchemy form.
         #[arg(long)]
-        database: String,
+        database: Option<String>,
         /// CSV file with header gid,zjhm,ryzxztdm.
         file: PathBuf,
     },
@@ -97,12 +115,34 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     match cli.command {
-        Command::Serve { config } => match ustc_status_server::run(&config).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e @ ustc_status_server::ServeError::Config(_)) => fail(2, &e),
-            Err(e) => fail(1, &e),
-        },
-        Command::Import { database, file } => import(&database, &file).await,
+        Command::Serve { config } => {
+            let source = match config {
+                Some(path) => ConfigSource::File(path),
+                None => ConfigSource::Variables {
+                    dir: std::env::current_dir().unwrap_or_default(),
+                },
+            };
+            match ustc_status_server::run(source).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e @ ustc_status_server::ServeError::Config(_)) => fail(2, &e),
+                Err(e) => fail(1, &e),
+            }
+        }
+        Command::Healthcheck {
+            addr,
+            config,
+            timeout,
+        } => healthcheck(addr, config, timeout).await,
+        Command::Import { database, file } => {
+            let database = match database {
+                Some(d) => d,
+                None => match database_from_variables() {
+                    Ok(d) => d,
+                    Err(e) => return fail(2, &e),
+                },
+            };
+            import(&database, &file).await
+        }
         Command::Token {
             command: TokenCommand::New,
         } => match new_token() {
@@ -133,6 +173,38 @@ async fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// DATABASE_URL as `serve` reads it, for `import` without `--database`.
+fn database_from_variables() -> Result<String, ConfigError> {
+    Variables::load(&std::env::current_dir().unwrap_or_default())?.database_url()
+}
+
+async fn healthcheck(addr: Option<SocketAddr>, config: Option<PathBuf>, timeout: u64) -> ExitCode {
+    let listen = match (addr, config) {
+        (Some(addr), _) => addr,
+        (None, Some(path)) => match Config::load(&path) {
+            Ok(c) => c.listen,
+            Err(e) => return fail(2, &e),
+        },
+        (None, None) => match listen_from_variables() {
+            Ok(l) => l,
+            Err(e) => return fail(2, &e),
+        },
+    };
+    let target = local_address(listen);
+    match probe_ready(target, std::time::Duration::from_secs(timeout)).await {
+        Ok(()) => {
+            println!("ready: {target}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(1, &e),
+    }
+}
+
+/// USTC_STATUS_LISTEN alone: the probe needs no database URL or clients file.
+fn listen_from_variables() -> Result<SocketAddr, ConfigError> {
+    Variables::load(&std::env::current_dir().unwrap_or_default())?.listen()
 }
 
 fn fail(code: u8, e: &dyn std::fmt::Display) -> ExitCode {

@@ -15,6 +15,7 @@ use crate::audit::AuditSink;
 use crate::auth::Callers;
 use crate::config::{Config, ConfigError};
 use crate::metrics::metrics_app;
+use crate::settings::{FromVariables, Variables};
 use crate::store::{Store, StoreError, StoreOptions};
 
 /// Why the server could not start.
@@ -45,6 +46,7 @@ pub async fn state_from_config(config: &Config) -> Result<AppState, ServeError> 
             source: config.source,
             max_connections: config.max_connections,
             pg_schema: None,
+            read_url: config.read_database.clone(),
         },
     )
     .await?;
@@ -67,10 +69,72 @@ pub async fn state_from_config(config: &Config) -> Result<AppState, ServeError> 
     })
 }
 
+/// Where `serve` takes its settings from.
+#[derive(Debug, Clone)]
+pub enum ConfigSource {
+    /// `serve --config FILE`: the TOML file (variables are not read).
+    File(PathBuf),
+    /// `serve` alone: the reference's variables, the environment over `DIR/.env`.
+    Variables {
+        /// Where `.env` is looked for (the working directory).
+        dir: PathBuf,
+    },
+}
+
+impl ConfigSource {
+    /// Reads the settings; `warnings` are for the start-up log (once).
+    pub fn load(&self) -> Result<(Config, Vec<String>), ConfigError> {
+        match self {
+            ConfigSource::File(path) => Ok((Config::load(path)?, Vec::new())),
+            ConfigSource::Variables { dir } => {
+                let vars = Variables::load(dir)?;
+                let FromVariables { config, warnings } = Config::from_variables(&vars)?;
+                Ok((config, warnings))
+            }
+        }
+    }
+
+    /// What a start-up or reload log line names as the origin.
+    pub fn describe(&self) -> String {
+        match self {
+            ConfigSource::File(path) => path.display().to_string(),
+            ConfigSource::Variables { dir } => {
+                format!("the environment and {}", dir.join(".env").display())
+            }
+        }
+    }
+
+    /// Callers as configured now (SIGHUP): tokens, allowlists, limits, the clients file.
+    fn callers(&self) -> Result<Callers, ConfigError> {
+        let (config, _) = self.load()?;
+        Callers::from_config(&config).map_err(|e| self.clients_error(e))
+    }
+
+    /// From variables, a clients file that cannot be used is `CLIENTS_CONFIG_PATH`'s.
+    fn clients_error(&self, e: ConfigError) -> ConfigError {
+        match (self, e) {
+            (
+                ConfigSource::Variables { .. },
+                e @ (ConfigError::Read { .. }
+                | ConfigError::Yaml { .. }
+                | ConfigError::Caller { .. }),
+            ) => ConfigError::Env {
+                var: crate::settings::CLIENTS_CONFIG_PATH.to_owned(),
+                message: e.to_string(),
+            },
+            (_, e) => e,
+        }
+    }
+}
+
 /// Re-reads the config file and swaps in its callers (tokens, allowlists, limits).
 pub fn reload_callers_from(path: &Path, state: &AppState) -> Result<usize, ConfigError> {
-    let config = Config::load(path)?;
-    let callers = Callers::from_config(&config)?;
+    reload_callers(&ConfigSource::File(path.to_owned()), state)
+}
+
+/// Re-reads `source` and swaps in its callers.
+pub fn reload_callers(source: &ConfigSource, state: &AppState) -> Result<usize, ConfigError> {
+    let callers = source.callers()?;
     let n = callers.len();
     state.reload_callers(callers);
     Ok(n)
@@ -174,6 +238,11 @@ pub async fn shutdown_signal() {
 /// On every SIGHUP: reopens the audit log file (log rotation), then reloads callers
 /// from `config_path`. Errors keep the old file or the old callers.
 pub fn spawn_reload_on_sighup(config_path: PathBuf, state: AppState) {
+    spawn_reload(ConfigSource::File(config_path), state);
+}
+
+/// [`spawn_reload_on_sighup`] for any [`ConfigSource`].
+pub fn spawn_reload(source: ConfigSource, state: AppState) {
     #[cfg(unix)]
     tokio::spawn(async move {
         let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
@@ -185,14 +254,14 @@ pub fn spawn_reload_on_sighup(config_path: PathBuf, state: AppState) {
         };
         while hup.recv().await.is_some() {
             reopen_audit_log(&state);
-            match reload_callers_from(&config_path, &state) {
-                Ok(n) => tracing::info!("reloaded {n} caller(s) from {}", config_path.display()),
+            match reload_callers(&source, &state) {
+                Ok(n) => tracing::info!("reloaded {n} caller(s) from {}", source.describe()),
                 Err(e) => tracing::error!("reload failed, keeping previous callers: {e}"),
             }
         }
     });
     #[cfg(not(unix))]
-    let _ = (config_path, state);
+    let _ = (source, state);
 }
 
 /// Reopens the audit log file and says so; on failure the old file stays in use.
@@ -206,10 +275,33 @@ pub fn reopen_audit_log(state: &AppState) {
     }
 }
 
-/// `serve --config FILE`: the whole server lifecycle.
-pub async fn run(config_path: &Path) -> Result<(), ServeError> {
-    let config = Config::load(config_path)?;
-    let state = state_from_config(&config).await?;
+/// `serve [--config FILE]`: the whole server lifecycle.
+pub async fn run(source: ConfigSource) -> Result<(), ServeError> {
+    let (config, warnings) = source.load()?;
+    if let ConfigSource::File(path) = &source {
+        // Said once, so an operator who also set the reference's variables knows.
+        let dir = std::env::current_dir().unwrap_or_default();
+        let vars = Variables::load(&dir).unwrap_or_default();
+        let shadowed = vars.serve_settings();
+        if !shadowed.is_empty() {
+            tracing::warn!(
+                "--config {} given: the TOML file wins; ignoring {}",
+                path.display(),
+                shadowed.join(", ")
+            );
+        }
+    }
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    tracing::info!("configuration from {}", source.describe());
+    let state = match state_from_config(&config).await {
+        Err(ServeError::Config(e)) => return Err(ServeError::Config(source.clients_error(e))),
+        other => other?,
+    };
+    if config.read_database.is_some() {
+        tracing::info!("lookups read the replica; imports go to the primary database");
+    }
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Io {
@@ -250,7 +342,7 @@ pub async fn run(config_path: &Path) -> Result<(), ServeError> {
         }
         tokio::spawn(serve_metrics(listener, state.clone(), stopped()));
     }
-    spawn_reload_on_sighup(config_path.to_owned(), state.clone());
+    spawn_reload(source, state.clone());
     serve(listener, state, stopped())
         .await
         .map_err(|source| ServeError::Io {

@@ -34,6 +34,9 @@ pub enum StoreError {
     /// The database URL is neither `sqlite://` nor `postgres://`.
     #[error("unsupported database url: expected sqlite://PATH or postgres://...")]
     UnsupportedUrl,
+    /// A read replica was given for a database that is not PostgreSQL.
+    #[error("a read replica needs PostgreSQL as the primary database")]
+    ReplicaNeedsPostgres,
     /// The driver failed.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
@@ -55,7 +58,15 @@ pub enum StoreError {
 #[derive(Clone)]
 enum Pool {
     Sqlite(SqlitePool, Option<Arc<SqliteReader>>),
-    Postgres(PgPool),
+    Postgres(PgPools),
+}
+
+/// PostgreSQL: the primary for writes (imports, the table's creation) and the pool
+/// lookups and readiness use: a read replica's, or the primary's again.
+#[derive(Clone)]
+struct PgPools {
+    write: PgPool,
+    read: PgPool,
 }
 
 /// Prepared query texts for one source; built from constants only, never from input.
@@ -171,6 +182,9 @@ pub struct StoreOptions {
     pub max_connections: Option<u32>,
     /// PostgreSQL only: schema put first on the search path (tests isolate themselves this way).
     pub pg_schema: Option<String>,
+    /// PostgreSQL only: a read replica for lookups and readiness; writes go to the
+    /// primary URL. Its pool has `max_connections` of its own.
+    pub read_url: Option<String>,
 }
 
 impl Default for StoreOptions {
@@ -179,8 +193,30 @@ impl Default for StoreOptions {
             source: Source::Table,
             max_connections: None,
             pg_schema: None,
+            read_url: None,
         }
     }
+}
+
+/// A PostgreSQL pool for `url` (the primary's or a replica's).
+async fn pg_pool(url: &str, options: &StoreOptions) -> Result<PgPool, StoreError> {
+    let mut opts = PgConnectOptions::from_str(url)?;
+    if let Some(schema) = &options.pg_schema {
+        opts = opts.options([("search_path", schema.as_str())]);
+    }
+    Ok(PgPoolOptions::new()
+        .max_connections(options.max_connections.unwrap_or(8))
+        .acquire_timeout(Duration::from_secs(5))
+        // sqlx pings every connection it hands out by default: one more round
+        // trip per lookup. A connection that broke meanwhile fails its
+        // statement instead (one 500) and is dropped by the pool.
+        .test_before_acquire(false)
+        .connect_with(opts)
+        .await?)
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 const TABLE_SQL: &str = "CREATE TABLE status_records (gid TEXT NOT NULL, zjhm TEXT NOT NULL PRIMARY KEY, ryzxztdm TEXT NOT NULL)";
@@ -221,30 +257,26 @@ impl Store {
                 .connect_with(opts)
                 .await?;
             Pool::Sqlite(pool, None)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let mut opts = PgConnectOptions::from_str(url)?;
-            if let Some(schema) = &options.pg_schema {
-                opts = opts.options([("search_path", schema.as_str())]);
-            }
-            let pool = PgPoolOptions::new()
-                .max_connections(options.max_connections.unwrap_or(8))
-                .acquire_timeout(Duration::from_secs(5))
-                // sqlx pings every connection it hands out by default: one more round
-                // trip per lookup. A connection that broke meanwhile fails its
-                // statement instead (one 500) and is dropped by the pool.
-                .test_before_acquire(false)
-                .connect_with(opts)
-                .await?;
-            Pool::Postgres(pool)
+        } else if is_postgres(url) {
+            let write = pg_pool(url, options).await?;
+            let read = match &options.read_url {
+                Some(replica) if is_postgres(replica) => pg_pool(replica, options).await?,
+                Some(_) => return Err(StoreError::UnsupportedUrl),
+                None => write.clone(),
+            };
+            Pool::Postgres(PgPools { write, read })
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
+        if options.read_url.is_some() && !matches!(pool, Pool::Postgres(_)) {
+            return Err(StoreError::ReplicaNeedsPostgres);
+        }
         let postgres = matches!(pool, Pool::Postgres(_));
         let queries = Queries::new(postgres, options.source);
         let pg_copy = (postgres && options.source == Source::Table)
             .then(|| Arc::new(PgCopy::new(queries.all.clone())));
         let pg_lookups = match &pool {
-            Pool::Postgres(p) => {
+            Pool::Postgres(PgPools { read: p, .. }) => {
                 let in_flight = (p.options().get_max_connections() as usize).min(IN_FLIGHT);
                 Some(Arc::new(PgLookups {
                     // The batch statements: a zjhm's row, a gid's rows in zjhm order.
@@ -292,7 +324,8 @@ impl Store {
             let r = r.clone();
             run_blocking(move || r.reload()).await?;
         }
-        if let (Pool::Postgres(pool), Some(copy)) = (&self.pool, &self.pg_copy)
+        if let (Pool::Postgres(PgPools { read: pool, .. }), Some(copy)) =
+            (&self.pool, &self.pg_copy)
             && copy.claim_reload()
         {
             copy.clone().reload(pool.clone()).await?;
@@ -323,11 +356,13 @@ impl Store {
                 .await
                 .map(drop)
                 .map_err(StoreError::from)?,
-            Pool::Postgres(p) => sqlx::query(AssertSqlSafe(self.queries.probe.clone()))
-                .execute(p)
-                .await
-                .map(drop)
-                .map_err(StoreError::from)?,
+            Pool::Postgres(PgPools { read: p, .. }) => {
+                sqlx::query(AssertSqlSafe(self.queries.probe.clone()))
+                    .execute(p)
+                    .await
+                    .map(drop)
+                    .map_err(StoreError::from)?
+            }
         }
         if self.source == Source::Table {
             self.copy().await?;
@@ -344,7 +379,8 @@ impl Store {
         if let Some(reader) = self.reader() {
             return Self::snapshot(reader);
         }
-        let (Pool::Postgres(pool), Some(copy)) = (&self.pool, &self.pg_copy) else {
+        let (Pool::Postgres(PgPools { read: pool, .. }), Some(copy)) = (&self.pool, &self.pg_copy)
+        else {
             return Ok(None);
         };
         let snap = copy.fresh(pool).await?;
@@ -377,7 +413,7 @@ impl Store {
                 }
                 tx.commit().await?;
             }
-            Pool::Postgres(pool) => {
+            Pool::Postgres(PgPools { write: pool, .. }) => {
                 let mut tx = pool.begin().await?;
                 // Serialises concurrent first starts of several servers on one database.
                 sqlx::query("SELECT pg_advisory_xact_lock(7468726)")
@@ -403,7 +439,9 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         match &self.pool {
             Pool::Sqlite(p, _) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
-            Pool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(drop)?,
+            Pool::Postgres(PgPools { read: p, .. }) => {
+                sqlx::query("SELECT 1").execute(p).await.map(drop)?
+            }
         }
         Ok(())
     }
@@ -442,7 +480,7 @@ impl Store {
                     .fetch_all(p)
                     .await?
             }
-            Pool::Postgres(p) => {
+            Pool::Postgres(PgPools { read: p, .. }) => {
                 sqlx::query_as(AssertSqlSafe(sql.clone()))
                     .bind(key)
                     .fetch_all(p)
@@ -471,7 +509,7 @@ impl Store {
                     .fetch_all(p)
                     .await?
             }
-            Pool::Postgres(p) => {
+            Pool::Postgres(PgPools { read: p, .. }) => {
                 sqlx::query_as(AssertSqlSafe(sql.clone()))
                     .bind(keys)
                     .fetch_all(p)
@@ -615,7 +653,7 @@ impl Store {
                     self.warm().await?;
                 }
             }
-            Pool::Postgres(pool) => {
+            Pool::Postgres(PgPools { write: pool, .. }) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("DROP TABLE IF EXISTS status_records_new")
                     .execute(&mut *tx)
@@ -675,7 +713,7 @@ impl Store {
                     .fetch_one(p)
                     .await?
             }
-            Pool::Postgres(p) => {
+            Pool::Postgres(PgPools { write: p, .. }) => {
                 sqlx::query_as("SELECT COUNT(*) FROM status_records")
                     .fetch_one(p)
                     .await?
@@ -692,7 +730,7 @@ impl Store {
                     .execute(p)
                     .await?;
             }
-            Pool::Postgres(p) => {
+            Pool::Postgres(PgPools { write: p, .. }) => {
                 sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
                     .execute(p)
                     .await?;
@@ -710,11 +748,12 @@ impl Store {
                 }
                 p.close().await;
             }
-            Pool::Postgres(p) => {
+            Pool::Postgres(PgPools { write, read }) => {
                 if let Some(c) = &self.pg_copy {
                     c.clear();
                 }
-                p.close().await;
+                read.close().await;
+                write.close().await;
             }
         }
     }

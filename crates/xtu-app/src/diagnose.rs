@@ -30,7 +30,7 @@ pub fn doctor_exit_code(report: &DoctorReport) -> Option<ExitCode> {
 }
 
 impl Xtu {
-    /// Checks both hosts step by step (DNS, TCP, TLS, HTTP), the login page
+    /// Checks the proxy in use, then both hosts step by step (DNS, TCP, TLS, HTTP), the login page
     /// and its key, the hand-off, the stored session if there is one, and the
     /// clock. Sends no password.
     pub async fn doctor(&self) -> Result<DoctorReport, Error> {
@@ -39,6 +39,7 @@ impl Xtu {
             self.config().ems_base_url.as_str(),
         );
         config.timeout = self.config().timeout;
+        config.proxy = self.config().proxy.clone();
         let session = self
             .stored_session()
             .ok()

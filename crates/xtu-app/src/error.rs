@@ -4,6 +4,7 @@
 //! program) classifies a failure the same way.
 
 use xtu_ems::EmsError;
+use xtu_sso::http::TransportError;
 use xtu_sso::{LoginError, TokenError};
 
 /// Stable exit codes.
@@ -85,6 +86,7 @@ fn login_exit_code(error: &LoginError) -> ExitCode {
         }
         LoginError::MustChangePassword => ExitCode::MustChangePassword,
         LoginError::AccountDisabled => ExitCode::AccountDisabled,
+        LoginError::Transport(TransportError::InvalidProxy(_)) => ExitCode::Usage,
         LoginError::Transport(_) => ExitCode::Network,
         LoginError::UnexpectedResponse { status, .. }
             if xtu_sso::http::is_gateway_error(*status) =>
@@ -105,6 +107,7 @@ fn ems_exit_code(error: &EmsError) -> ExitCode {
         EmsError::ServerError { .. } => ExitCode::ServerError,
         // A gateway's 502-504 and a hand-off cut short pass with time: the
         // network's fault, not a changed site.
+        EmsError::Transport(TransportError::InvalidProxy(_)) => ExitCode::Usage,
         EmsError::Transport(_) | EmsError::HandOffInterrupted => ExitCode::Network,
         EmsError::UnexpectedResponse { status, .. } if xtu_sso::http::is_gateway_error(*status) => {
             ExitCode::Network

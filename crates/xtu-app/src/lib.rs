@@ -12,7 +12,8 @@
 //! - free-room planning from now or a time ([`Xtu::free_rooms`]);
 //! - the upstream toolkit's JSON shapes ([`course_schedule`], [`exam_schedule`], [`Xtu::compat_gpa`]);
 //! - grade watching ([`Xtu::watch_grades`]), the GPA report ([`Xtu::gpa`]);
-//! - iCalendar export ([`Xtu::export_ics`]);
+//! - iCalendar export ([`Xtu::export_ics`]), WakeUp课程表's CSV template
+//!   ([`Xtu::export_wakeup`]), one week at a glance ([`Xtu::week`]);
 //! - diagnostics: [`Xtu::doctor`] and [`Xtu::save_failed_page`].
 #![deny(missing_docs)]
 
@@ -24,6 +25,8 @@ mod rooms;
 mod session;
 mod store;
 mod vault;
+mod wakeup;
+mod week;
 
 pub use academic::{
     CompatCourse, CompatExam, CompatGpa, CompatGpaRequest, GpaReport, GpaRequest, GradeChange,
@@ -39,3 +42,8 @@ pub use store::{
     FAILURE_WINDOW_SECS, Guard, MAX_MANUAL_FAILURES, Store, StoreDir, StoreLock, StoredSession,
 };
 pub use vault::Vault;
+pub use wakeup::{
+    LeftOut, WAKEUP_HEADER, WakeUpExport, parse_wakeup_weeks, wakeup_csv, wakeup_weeks,
+};
+pub use week::{WeekView, week_view};
+pub use xtu_sso::{ProxyError, ProxySetting, ProxyUrl};

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use xtu_ems::{EmsClient, EmsClientBuilder, EmsError};
-use xtu_sso::{LoginError, LoginHooks, SsoClient, SsoSession, TokenFormat};
+use xtu_sso::{LoginError, LoginHooks, ProxySetting, SsoClient, SsoSession, TokenFormat};
 
 use crate::error::Error;
 use crate::store::{Guard, MAX_MANUAL_FAILURES, Store, StoreDir, StoredSession};
@@ -28,6 +28,10 @@ pub struct Config {
     pub timeout: Duration,
     /// The account whose stored session to use; `None`: the last one logged in.
     pub user: Option<String>,
+    /// The proxy every request goes through: by default `XTU_PROXY`, else
+    /// the standard variables as curl reads them (see [`xtu_sso::proxy`]).
+    /// Its credentials never reach logs, errors or the stored session.
+    pub proxy: ProxySetting,
 }
 
 impl Default for Config {
@@ -38,6 +42,7 @@ impl Default for Config {
             ems_base_url: xtu_ems::DEFAULT_BASE_URL.to_owned(),
             timeout: Duration::from_secs(30),
             user: None,
+            proxy: ProxySetting::FromEnvironment,
         }
     }
 }
@@ -162,6 +167,7 @@ impl Xtu {
         Ok(SsoClient::builder()
             .base_url(&self.config.sso_base_url)
             .timeout(self.config.timeout)
+            .proxy(self.config.proxy.clone())
             .build()?)
     }
 
@@ -170,6 +176,7 @@ impl Xtu {
         EmsClient::builder()
             .base_url(&self.config.ems_base_url)
             .timeout(self.config.timeout)
+            .proxy(self.config.proxy.clone())
     }
 
     /// Opens the session store (creating it, mode 0700).

@@ -25,6 +25,7 @@ fn xtu(fake: &FakeXtu, dir: &tempfile::TempDir) -> Xtu {
             ems_base_url: fake.ems_base_url().to_owned(),
             timeout: Duration::from_secs(10),
             user: None,
+            proxy: xtu_app::ProxySetting::Direct,
         },
         StoreDir::new(dir.path().join("state")),
         // Never a real user's keyring.

@@ -41,7 +41,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "XTU_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
-    /// Log each HTTP request (method, host, path, status, time) on standard
+    /// Proxy for every request: http://, https://, socks5:// or socks5h://
+    /// (the school VPN client's local proxy, e.g. socks5h://127.0.0.1:1080;
+    /// credentials allowed), or `none`. Default: $XTU_PROXY, else
+    /// https_proxy/HTTPS_PROXY, http_proxy, all_proxy/ALL_PROXY and no_proxy
+    /// as curl reads them.
+    #[arg(long, global = true, value_name = "URL|none", value_parser = parse_proxy)]
+    pub proxy: Option<xtu_app::ProxySetting>,
+    /// Log each HTTP request (method, host, path, proxy, status, time) on standard
     /// error; XTU_LOG=debug (or a tracing filter) does the same.
     #[arg(short, long, global = true)]
     pub verbose: bool,
@@ -55,8 +62,13 @@ impl GlobalArgs {
             ems_base_url: self.ems_base_url.clone(),
             timeout: std::time::Duration::from_secs(self.timeout),
             user: self.user.clone(),
+            proxy: self.proxy.clone().unwrap_or_default(),
         }
     }
+}
+
+fn parse_proxy(text: &str) -> Result<xtu_app::ProxySetting, xtu_app::ProxyError> {
+    xtu_app::ProxySetting::parse(text)
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,10 +119,17 @@ pub enum Command {
     /// Without --year/--term: the current term (February-July is the spring
     /// term of the previous year's academic year; August-January the autumn
     /// term). Prints a table on a terminal, JSON otherwise.
+    ///
+    /// --week [N]: one teaching week as a grid of days × sections (N
+    /// defaults to this week, from the teaching calendar), today's column
+    /// marked, practice and unscheduled courses listed under it. The grid
+    /// is printed piped too (at $COLUMNS or 80 columns); --format json gives
+    /// the week's meetings as JSON.
     #[command(
-        after_help = "Examples:\n  xtu timetable\n  xtu timetable --year 2025 --term 1 --format json"
+        after_help = "Examples:\n  xtu timetable\n  xtu timetable --week\n  xtu timetable --week 9\n  \
+        xtu timetable --year 2025 --term 1 --format json"
     )]
-    Timetable(TermQueryArgs),
+    Timetable(TimetableArgs),
     /// The timetable in the upstream toolkit's JSON: [{name, teacher,
     /// location, weeks, day_of_week, sections}].
     ///
@@ -264,6 +283,26 @@ pub enum ExportCommand {
         after_help = "Examples:\n  xtu export ics > xtu.ics\n  xtu export ics --exams --alarm 1h > exams.ics"
     )]
     Ics(IcsArgs),
+    /// The term's timetable as WakeUp课程表's CSV import template, on
+    /// standard output.
+    ///
+    /// One row per class block: 课程名称,星期,开始节数,结束节数,老师,地点,周数,
+    /// weeks as 1-8、10-16双. Practice courses and classes without a day or
+    /// sections have no row: standard error names them. In WakeUp: import
+    /// from the Excel/CSV template. Without --year/--term: the current term.
+    #[command(
+        after_help = "Examples:\n  xtu export wakeup > timetable.csv\n  xtu export wakeup --year 2025 --term 1 > timetable.csv"
+    )]
+    Wakeup(WakeupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WakeupArgs {
+    #[command(flatten)]
+    pub term: TermArgs,
+    /// A token instead of the stored session.
+    #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -304,6 +343,16 @@ pub struct TermQueryArgs {
     /// A token instead of the stored session.
     #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TimetableArgs {
+    #[command(flatten)]
+    pub query: TermQueryArgs,
+    /// One teaching week as a grid; without N, this week.
+    #[arg(long, value_name = "N", num_args = 0..=1,
+          value_parser = clap::value_parser!(u8).range(1..=30))]
+    pub week: Option<Option<u8>>,
 }
 
 #[derive(Debug, Args)]

@@ -13,7 +13,7 @@ use xtu_sso::{SsoSession, TokenFormat};
 use crate::args::{
     ClassroomArgs, Cli, Command, CompatGpaArgs, CompatTermArgs, ExportCommand, GpaArgs, GradesArgs,
     IcsArgs, LoginArgs, OutputFormat, ParseArgs, RoomsArgs, SsoLoginArgs, TermListArgs,
-    TermQueryArgs, TokenArgs, TranscriptArgs,
+    TimetableArgs, TokenArgs, TranscriptArgs, WakeupArgs,
 };
 use crate::output::{format_or_default, print_json, print_line, print_text, with_progress};
 use crate::{secrets, tables};
@@ -75,6 +75,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::GpaRank(args) => compat_gpa(xtu, args).await,
         Command::Transcript(args) => transcript(xtu, args).await,
         Command::Export(ExportCommand::Ics(args)) => export_ics(xtu, args).await,
+        Command::Export(ExportCommand::Wakeup(args)) => export_wakeup(xtu, args).await,
         Command::Doctor { format } => return doctor(xtu, format).await,
         Command::Mcp => crate::mcp::serve(xtu.clone()).await,
         Command::Completions { shell } => {
@@ -207,9 +208,18 @@ async fn rooms(xtu: &Xtu, args: RoomsArgs) -> Result<(), Error> {
     }
 }
 
-async fn timetable(xtu: &Xtu, args: TermQueryArgs) -> Result<(), Error> {
+async fn timetable(xtu: &Xtu, args: TimetableArgs) -> Result<(), Error> {
+    let TimetableArgs { query: args, week } = args;
     let term = term_or_current(args.term.year, args.term.term)?;
     let token = token(&args.token)?;
+    if let Some(week) = week {
+        // `--week` alone (`None` here) is this week.
+        let view = xtu.week(term, week, token.as_deref()).await?;
+        return match args.format {
+            Some(OutputFormat::Json) => print_json(&view),
+            _ => print_text(&tables::week_grid(&view, tables::grid_width())),
+        };
+    }
     let timetable = xtu
         .query(
             token.as_deref(),
@@ -220,6 +230,21 @@ async fn timetable(xtu: &Xtu, args: TermQueryArgs) -> Result<(), Error> {
         OutputFormat::Json => print_json(&timetable),
         OutputFormat::Table => print_text(&tables::timetable(&timetable)),
     }
+}
+
+/// `xtu export wakeup`: the file on stdout, what it leaves out on stderr.
+async fn export_wakeup(xtu: &Xtu, args: WakeupArgs) -> Result<(), Error> {
+    let term = term_or_current(args.term.year, args.term.term)?;
+    let token = token(&args.token)?;
+    let export = xtu.export_wakeup(term, token.as_deref()).await?;
+    print_text(&export.csv)?;
+    for left_out in &export.left_out {
+        eprintln!(
+            "left out of the WakeUp file: {} ({})",
+            left_out.name, left_out.reason
+        );
+    }
+    Ok(())
 }
 
 /// `xtu course-schedule` and `xtu exam-schedule`: the upstream's JSON.

@@ -1,13 +1,15 @@
 //! Results as aligned text for a terminal (`--format table`).
 
 use xtu_app::{GpaReport, GradeChange, section_text};
-use xtu_model::{Classroom, Exam, Grade, Timetable};
+use xtu_model::{Classroom, Exam, Grade, PracticeCourse, Timetable};
+
+pub use crate::grid::{grid_width, week_grid};
 
 use crate::output::table;
 
 const DAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
 
-fn day_name(day: u8) -> &'static str {
+pub(crate) fn day_name(day: u8) -> &'static str {
     DAYS.get(usize::from(day.saturating_sub(1)))
         .copied()
         .unwrap_or("?")
@@ -53,13 +55,7 @@ pub fn timetable(timetable: &Timetable) -> String {
         usize::MAX,
     ));
     for practice in &timetable.practice {
-        // The description usually starts with the name already.
-        let line = if practice.description.starts_with(&practice.name) {
-            practice.description.clone()
-        } else {
-            format!("{} {}", practice.name, practice.description)
-        };
-        out.push_str(&format!("practice: {}\n", line.trim_end()));
+        out.push_str(&format!("practice: {}\n", practice_line(practice)));
     }
     out.push_str(&format!(
         "{} class meeting{} a week, {} practice course{}\n",
@@ -69,6 +65,17 @@ pub fn timetable(timetable: &Timetable) -> String {
         plural(timetable.practice.len())
     ));
     out
+}
+
+/// A practice course in one line: its description, which usually starts
+/// with the name already.
+pub(crate) fn practice_line(practice: &PracticeCourse) -> String {
+    let line = if practice.description.starts_with(&practice.name) {
+        practice.description.clone()
+    } else {
+        format!("{} {}", practice.name, practice.description)
+    };
+    line.trim_end().to_owned()
 }
 
 /// `xtu exams`.

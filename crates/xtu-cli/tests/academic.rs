@@ -462,3 +462,133 @@ async fn practice_courses_read_as_the_real_site_writes_them() {
         .collect();
     assert_eq!(weeks, (1..=16).collect::<Vec<u64>>(), "1-16, not week 16");
 }
+
+#[tokio::test]
+async fn the_week_grid_piped_and_as_json_and_the_list_unchanged() {
+    let s = Session::new().await;
+    let term = ["--year", "2025", "--term", "1"];
+    // Piped, without --week: the JSON list as before.
+    let list = s
+        .json(&["timetable", term[0], term[1], term[2], term[3]])
+        .await;
+    assert!(list["courses"].is_array(), "{list:#}");
+    // Piped, with --week: the grid, at $COLUMNS (80 here).
+    let run = s
+        .run_with(
+            &[
+                "timetable",
+                "--week",
+                "3",
+                term[0],
+                term[1],
+                term[2],
+                term[3],
+            ],
+            None,
+        )
+        .await;
+    let grid = run.ok();
+    assert!(grid.contains("2025-2026-1 week 3"), "{grid}");
+    for line in grid.lines().filter(|l| l.contains('│')) {
+        assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
+    }
+    let week = s
+        .json(&[
+            "timetable",
+            "--week",
+            "3",
+            "--format",
+            "json",
+            term[0],
+            term[1],
+            term[2],
+            term[3],
+        ])
+        .await;
+    assert_eq!(week["week"], 3, "{week:#}");
+    let courses = week["courses"].as_array().expect("courses");
+    assert!(!courses.is_empty(), "{week:#}");
+    for course in courses {
+        let weeks = course["weeks"].as_array().expect("weeks");
+        assert!(weeks.contains(&Value::from(3)), "{course:#}");
+        let name = course["name"].as_str().expect("name");
+        let shown: String = name.chars().take(3).collect();
+        assert!(grid.contains(&shown), "{name} not in the grid:\n{grid}");
+    }
+    // Week 0 does not exist.
+    let run = s
+        .run_with(
+            &[
+                "timetable",
+                "--week",
+                "0",
+                term[0],
+                term[1],
+                term[2],
+                term[3],
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("--week"), "{run:#?}");
+}
+
+#[tokio::test]
+async fn the_wakeup_export_reads_back_with_every_class_block_and_names_what_it_leaves_out() {
+    let s = Session::new().await;
+    let term = ["--year", "2025", "--term", "1"];
+    let timetable = s
+        .json(&["timetable", term[0], term[1], term[2], term[3]])
+        .await;
+    let run = s
+        .run(&["export", "wakeup", term[0], term[1], term[2], term[3]])
+        .await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    let text = run
+        .stdout
+        .strip_prefix('\u{feff}')
+        .expect("UTF-8 with a BOM");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header, xtu_app::WAKEUP_HEADER);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let courses = timetable["courses"].as_array().expect("courses");
+    assert_eq!(rows.len(), courses.len(), "{}", run.stdout);
+    for (row, course) in rows.iter().zip(courses) {
+        assert_eq!(&row[0], course["name"].as_str().expect("name"));
+        assert_eq!(row[1].parse::<u64>().ok(), course["day_of_week"].as_u64());
+        let sections = course["sections"].as_array().expect("sections");
+        assert_eq!(
+            row[2].parse::<u64>().ok(),
+            sections.first().and_then(Value::as_u64)
+        );
+        assert_eq!(
+            row[3].parse::<u64>().ok(),
+            sections.last().and_then(Value::as_u64)
+        );
+        let weeks: Vec<u8> = course["weeks"]
+            .as_array()
+            .expect("weeks")
+            .iter()
+            .filter_map(|w| w.as_u64().and_then(|w| u8::try_from(w).ok()))
+            .collect();
+        assert_eq!(xtu_app::parse_wakeup_weeks(&row[6]), Ok(weeks), "{row:?}");
+    }
+    let practice = timetable["practice"].as_array().expect("practice");
+    assert!(!practice.is_empty(), "the fixture has practice courses");
+    for course in practice {
+        let name = course["name"].as_str().expect("name");
+        assert!(
+            run.stderr
+                .contains(&format!("left out of the WakeUp file: {name}")),
+            "{run:#?}"
+        );
+        assert!(!run.stdout.contains(name), "{name} has a row");
+    }
+}

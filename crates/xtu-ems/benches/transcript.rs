@@ -1,6 +1,8 @@
-//! `transcript::parse` on the four-term, thirty-course fixture (one page)
-//! and on the two-page one. Compare with `scripts/bench_pdfplumber.py` (the
-//! upstream's pdfplumber reading) on the same files.
+//! `transcript::parse` on the four-term, thirty-course fixture (one page),
+//! on the two-page one, and on the first stored with object streams, then
+//! with AES-256 and object streams (and linearized). Compare with
+//! `scripts/bench_pdfplumber.py` (the upstream's pdfplumber reading) on the
+//! same files, in the same run.
 
 use std::hint::black_box;
 
@@ -17,7 +19,12 @@ fn fixture(name: &str) -> Vec<u8> {
 
 fn parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("transcript");
-    for name in ["transcript.pdf", "transcript.two-pages.pdf"] {
+    for name in [
+        "transcript.pdf",
+        "transcript.two-pages.pdf",
+        "variants/transcript@objstm.pdf",
+        "variants/transcript@aes256-objstm-linearized.pdf",
+    ] {
         let pdf = fixture(name);
         group.throughput(Throughput::Bytes(pdf.len() as u64));
         group.bench_function(name, |b| {

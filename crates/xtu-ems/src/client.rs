@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use url::Url;
 use xtu_model::{
     Building, Classroom, Exam, GpaRank, Grade, StudentProfile, TeachingCalendar, Term, Timetable,
@@ -122,6 +122,12 @@ impl EmsClientBuilder {
         self
     }
 
+    /// The proxy (default: from the environment, see [`xtu_sso::proxy`]).
+    pub fn proxy(mut self, proxy: xtu_sso::ProxySetting) -> Self {
+        self.http.proxy = proxy;
+        self
+    }
+
     /// Enters the academic system with a single sign-on session (the
     /// `zfiotlogin` hand-off). The returned client shares the session's jar.
     ///
@@ -162,7 +168,7 @@ impl EmsClientBuilder {
 pub struct EmsClient {
     pub(crate) base: Url,
     jar: CookieJar,
-    pub(crate) client: reqwest::Client,
+    pub(crate) client: http::Client,
     max_body_bytes: usize,
     pub(crate) timeout: Duration,
 }
@@ -452,7 +458,7 @@ impl EmsClient {
     ) -> Result<String, EmsError> {
         let request = self
             .client
-            .request(Method::POST, self.page_url(path))
+            .post(self.page_url(path))
             .timeout(timeout)
             // jwglxt answers 901 instead of a redirect for XHR requests, which
             // makes an expired session unambiguous.

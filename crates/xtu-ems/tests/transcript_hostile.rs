@@ -138,31 +138,95 @@ fn deep_nesting_is_bounded() {
     assert!(result.is_err());
 }
 
+/// A PDF whose objects 1 (catalog, its page tree at `pages`) and 2 (an
+/// empty page tree) are plain, object 3 is `objstm` and object 4 a
+/// cross-reference stream placing `members` (number, index) in object 3.
+fn with_object_stream(pages: u32, objstm: Vec<u8>, members: &[(u32, u16)]) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let bodies = [
+        format!("<< /Type /Catalog /Pages {pages} 0 R >>").into_bytes(),
+        b"<< /Type /Pages /Kids [] /Count 0 >>".to_vec(),
+        objstm,
+    ];
+    let mut offsets = Vec::new();
+    for (k, body) in bodies.iter().enumerate() {
+        offsets.push(out.len());
+        writeln!(out, "{} 0 obj", k + 1).unwrap();
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let size = members.iter().map(|m| m.0).max().unwrap_or(4).max(4) + 1;
+    let mut rows = vec![[0u8; 7]; size as usize];
+    rows[0] = [0, 0, 0, 0, 0, 0xFF, 0xFF];
+    for (k, offset) in offsets.iter().enumerate() {
+        let o = (*offset as u32).to_be_bytes();
+        rows[k + 1] = [1, o[0], o[1], o[2], o[3], 0, 0];
+    }
+    let xref_at = out.len();
+    let o = (xref_at as u32).to_be_bytes();
+    rows[4] = [1, o[0], o[1], o[2], o[3], 0, 0];
+    for &(number, index) in members {
+        let [i0, i1] = index.to_be_bytes();
+        rows[number as usize] = [2, 0, 0, 0, 3, i0, i1];
+    }
+    let data = zlib(&rows.concat());
+    write!(
+        out,
+        "4 0 obj\n<< /Type /XRef /Size {size} /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /Length {} >>\nstream\n",
+        data.len()
+    )
+    .unwrap();
+    out.extend_from_slice(&data);
+    write!(out, "\nendstream\nendobj\nstartxref\n{xref_at}\n%%EOF\n").unwrap();
+    out
+}
+
 #[test]
-fn object_streams_are_not_expanded() {
-    // An object stream whose every header entry points at one large array:
-    // expanding it would parse the array once per entry.
+fn object_stream_members_sharing_bytes_are_read_once() {
+    // Every header entry points at one large array: expanding each entry
+    // from its offset would parse the array 30,000 times.
     let mut header = String::new();
-    for id in 10..60_010 {
-        header.push_str(&format!("{id} 0 "));
+    let mut members = Vec::new();
+    for k in 0..30_000u16 {
+        header.push_str(&format!("{} 0 ", 10 + u32::from(k)));
+        members.push((10 + u32::from(k), k));
     }
     let array = format!("[{}]", "0 ".repeat(200_000));
     let data = format!("{header}{array}");
     let objstm = stream(
         &format!(
-            "/Type /ObjStm /N 60000 /First {} /Filter /FlateDecode",
+            "/Type /ObjStm /N 30000 /First {} /Filter /FlateDecode",
             header.len()
         ),
         &zlib(data.as_bytes()),
     );
-    let result = parse_on_small_stack(pdf(&[
-        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [] /Count 0 >>".to_vec(),
-        objstm,
-    ]));
-    assert!(
-        matches!(result, Err(TranscriptError::Malformed(_))),
-        "{result:?}"
+    let started = std::time::Instant::now();
+    let result = parse_on_small_stack(with_object_stream(2, objstm, &members));
+    assert_eq!(
+        result,
+        Err(TranscriptError::Malformed("no pages found".into()))
+    );
+    // Not a timing goal: a guard against the quadratic path (minutes).
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+}
+
+#[test]
+fn pages_inside_an_object_stream_are_read() {
+    let page_tree = b"<< /Type /Pages /Kids [11 0 R] /Count 1 >>";
+    let page = b"<< /Type /Page /Parent 10 0 R /MediaBox [0 0 595 842] >>";
+    let header = format!("10 0 11 {} ", page_tree.len() + 1);
+    let mut data = header.clone().into_bytes();
+    data.extend_from_slice(page_tree);
+    data.push(b' ');
+    data.extend_from_slice(page);
+    let objstm = stream(
+        &format!("/Type /ObjStm /N 2 /First {}", header.len()),
+        &data,
+    );
+    let pdf = with_object_stream(10, objstm, &[(10, 0), (11, 1)]);
+    assert_eq!(
+        parse_on_small_stack(pdf),
+        Err(TranscriptError::Unreadable("no ruled table found".into()))
     );
 }
 
@@ -200,15 +264,36 @@ fn a_page_tree_cycle_ends() {
 #[test]
 fn encrypted_and_non_pdf_inputs_are_typed_errors() {
     let mut encrypted = FIXTURE.to_vec();
-    let at = encrypted.len() - 40;
-    encrypted.splice(at..at, b"/Encrypt 9 0 R".iter().copied());
-    assert_eq!(
-        transcript::parse(&encrypted),
-        Err(TranscriptError::Encrypted)
+    let at = memchr::memmem::rfind(&encrypted, b"/Root 1 0 R").unwrap();
+    encrypted.splice(at..at, b"/Encrypt 999 0 R ".iter().copied());
+    // An /Encrypt that names no encryption dictionary.
+    let result = transcript::parse(&encrypted);
+    assert!(
+        matches!(result, Err(TranscriptError::UnsupportedEncryption(_))),
+        "{result:?}"
     );
     assert_eq!(transcript::parse(b""), Err(TranscriptError::NotPdf));
     assert_eq!(
         transcript::parse(b"<html>login</html>"),
         Err(TranscriptError::NotPdf)
+    );
+}
+
+#[test]
+fn another_security_handler_is_unsupported() {
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [] /Count 0 >>".to_vec(),
+        b"<< /Filter /Adobe.PubSec /V 4 /R 4 /Length 128 >>".to_vec(),
+    ];
+    objects.push(b"null".to_vec());
+    let mut pdf = pdf(&objects);
+    let at = memchr::memmem::find(&pdf, b"/Root 1 0 R").unwrap();
+    pdf.splice(at..at, b"/Encrypt 3 0 R /ID [<00> <00>] ".iter().copied());
+    assert_eq!(
+        transcript::parse(&pdf),
+        Err(TranscriptError::UnsupportedEncryption(
+            "security handler /Adobe.PubSec".into()
+        ))
     );
 }

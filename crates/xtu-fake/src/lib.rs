@@ -117,9 +117,18 @@ pub struct FakeXtuBuilder {
     failures: Option<(f64, u64)>,
     captcha: Option<String>,
     today: Option<chrono::NaiveDate>,
+    names: Option<(String, String)>,
 }
 
 impl FakeXtuBuilder {
+    /// Host names for the base URLs (`http://{sso}:{port}`) instead of the
+    /// loopback address, for clients that reach the fake through a proxy
+    /// mapping the names to it (names nothing else resolves).
+    pub fn host_names(mut self, sso: impl Into<String>, ems: impl Into<String>) -> Self {
+        self.names = Some((sso.into(), ems.into()));
+        self
+    }
+
     /// Adds an account.
     pub fn account(mut self, account: Account) -> Self {
         self.accounts.push(account);
@@ -187,8 +196,16 @@ impl FakeXtuBuilder {
         let (sso_addr, ems_addr) = self.listen.unwrap_or((loopback, loopback));
         let sso_listener = TcpListener::bind(sso_addr).await?;
         let ems_listener = TcpListener::bind(ems_addr).await?;
-        let sso_base_url = format!("http://{}", sso_listener.local_addr()?);
-        let ems_base_url = format!("http://{}", ems_listener.local_addr()?);
+        let base_url = |listener: &TcpListener, name: Option<&String>| {
+            let addr = listener.local_addr()?;
+            Ok::<_, std::io::Error>(match name {
+                Some(name) => format!("http://{name}:{}", addr.port()),
+                None => format!("http://{addr}"),
+            })
+        };
+        let names = self.names.as_ref();
+        let sso_base_url = base_url(&sso_listener, names.map(|n| &n.0))?;
+        let ems_base_url = base_url(&ems_listener, names.map(|n| &n.1))?;
         let state = Arc::new(FakeState {
             sso_base_url,
             ems_base_url,

@@ -1,5 +1,6 @@
 //! What stands between this machine and XTU, step by step, without a
-//! password: DNS, TCP, TLS and HTTP for both hosts, the CAS login form and
+//! password: the proxy in use (first: which one and where it was set), DNS,
+//! TCP, TLS and HTTP for both hosts, the CAS login form and
 //! its key, the academic system's hand-off to the CAS, a stored session (when
 //! the caller has one) and the local clock.
 //!
@@ -7,6 +8,10 @@
 //! ([`FailureClass::Network`]) or the site ([`FailureClass::SiteChanged`])
 //! is at fault. Steps that depend on a failed one are skipped, so the first
 //! failure is the cause to act on.
+//!
+//! Through a proxy, the DNS step of a host is left to the proxy when the
+//! proxy resolves names (`socks5h`, HTTP proxies), and TCP and TLS happen
+//! inside the proxy's tunnel: the HTTP step checks them through it.
 
 use std::fmt;
 use std::future::Future;
@@ -26,6 +31,7 @@ use url::{Host, Url};
 use crate::http::{self, BaseUrlError, HttpConfig};
 use crate::jar::CookieJar;
 use crate::login::SsoClient;
+use crate::proxy::{ProxyRoutes, ProxySetting, Route};
 use crate::rsa::PublicKey;
 
 /// Clock differences above this fail the clock step: CAS tickets and TLS
@@ -45,6 +51,8 @@ pub struct DoctorConfig {
     pub timeout: Duration,
     /// Largest accepted difference between the local and the servers' clocks.
     pub max_clock_skew: Duration,
+    /// The proxy setting the clients use.
+    pub proxy: ProxySetting,
 }
 
 impl DoctorConfig {
@@ -55,6 +63,7 @@ impl DoctorConfig {
             ems_base_url: ems_base_url.into(),
             timeout: DEFAULT_TIMEOUT,
             max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
+            proxy: ProxySetting::default(),
         }
     }
 }
@@ -225,6 +234,7 @@ const LOGIN_PAGE: &str = "cas login page";
 const PUBLIC_KEY: &str = "cas public key";
 const HAND_OFF: &str = "ems hand-off";
 const SESSION: &str = "stored session";
+const PROXY: &str = "proxy";
 const CLOCK: &str = "clock";
 
 const TLS_HINT: &str = "the server offers only TLS versions or cipher suites that rustls refuses \
@@ -232,6 +242,8 @@ const TLS_HINT: &str = "the server offers only TLS versions or cipher suites tha
      TLS: the cargo feature `native-tls`";
 const NETWORK_HINT: &str = "check the network connection (off campus, XTU's systems may need the \
      campus VPN) and the base URL";
+const PROXY_HINT: &str = "start the VPN client that serves this proxy (EasyConnect, zju-connect...), \
+     or check its address; --proxy none goes direct";
 
 /// One host under test.
 struct Target {
@@ -241,6 +253,8 @@ struct Target {
     /// What DNS and SNI are given (an IPv6 literal without brackets).
     host: String,
     port: u16,
+    /// The proxy requests to this host go through.
+    proxy: Option<Route>,
 }
 
 impl Target {
@@ -256,6 +270,7 @@ impl Target {
             base,
             host,
             port,
+            proxy: None,
         }
     }
 
@@ -270,7 +285,7 @@ pub async fn run(
     config: &DoctorConfig,
     session: Option<SessionCheck>,
 ) -> Result<DoctorReport, BaseUrlError> {
-    let targets = [
+    let mut targets = [
         Target::new("sso", http::parse_base_url(&config.sso_base_url)?),
         Target::new("ems", http::parse_base_url(&config.ems_base_url)?),
     ];
@@ -282,17 +297,59 @@ pub async fn run(
     let mut report = DoctorReport::default();
     let timeout = config.timeout;
 
+    let proxy_up = match config.proxy.resolve() {
+        Ok(routes) => {
+            for target in &mut targets {
+                target.proxy = routes.for_url(&target.base).cloned();
+            }
+            let (step, up) = proxy_step(&routes, &targets, timeout).await;
+            report.steps.push(step);
+            up
+        }
+        Err(e) => {
+            report.steps.push(
+                Step::fail(PROXY, FailureClass::Network, e.to_string())
+                    .with_hint("fix the proxy URL: http://, https://, socks5:// or socks5h://"),
+            );
+            false
+        }
+    };
+
     let mut addresses = Vec::new();
     for target in &targets {
-        let (step, found) = dns(target, timeout).await;
+        let (step, found) = match &target.proxy {
+            Some(route) if route.url.resolves_names() => (
+                Step::skip(
+                    target.step("dns"),
+                    format!(
+                        "done by the proxy {} ({}): it resolves {}",
+                        route.url.host_port(),
+                        route.url.scheme(),
+                        target.host
+                    ),
+                ),
+                None,
+            ),
+            _ => dns(target, timeout).await,
+        };
         report.steps.push(step);
         addresses.push(found);
     }
     let mut streams = Vec::new();
     for (target, found) in targets.iter().zip(&addresses) {
-        let (step, stream) = match found {
-            Some(found) => tcp(target, found, timeout).await,
-            None => (Step::skip(target.step("tcp"), "skipped: no address"), None),
+        let (step, stream) = match (&target.proxy, found) {
+            (Some(route), _) => (
+                Step::skip(
+                    target.step("tcp"),
+                    format!(
+                        "through the proxy {}: checked by the http step",
+                        route.url.host_port()
+                    ),
+                ),
+                None,
+            ),
+            (None, Some(found)) => tcp(target, found, timeout).await,
+            (None, None) => (Step::skip(target.step("tcp"), "skipped: no address"), None),
         };
         report.steps.push(step);
         streams.push(stream);
@@ -302,6 +359,10 @@ pub async fn run(
             _ if target.base.scheme() != "https" => {
                 Step::skip(target.step("tls"), "plain http: no TLS")
             }
+            _ if target.proxy.is_some() => Step::skip(
+                target.step("tls"),
+                "inside the proxy's tunnel: checked by the http step",
+            ),
             Some(stream) => tls(target, stream, timeout).await,
             None => Step::skip(target.step("tls"), "skipped: no connection"),
         };
@@ -309,15 +370,22 @@ pub async fn run(
     }
     let http_config = HttpConfig {
         timeout,
+        proxy: config.proxy.clone(),
         ..HttpConfig::default()
     };
     let mut dates = Vec::new();
     for target in &targets {
-        let connected = report.step(&target.step("tcp")).is_some_and(Step::passed);
+        let connected = if target.proxy.is_some() {
+            proxy_up
+        } else {
+            report.step(&target.step("tcp")).is_some_and(Step::passed)
+        };
         let tls_failed = report
             .step(&target.step("tls"))
             .is_some_and(|s| s.verdict == Verdict::Fail);
-        let step = if !connected {
+        let step = if !connected && target.proxy.is_some() {
+            Step::skip(target.step("http"), "skipped: the proxy is unreachable")
+        } else if !connected {
             Step::skip(target.step("http"), "skipped: no connection")
         } else if tls_failed {
             Step::skip(target.step("http"), "skipped: no TLS connection")
@@ -361,6 +429,55 @@ pub async fn run(
     });
     report.steps.push(clock(&dates, config.max_clock_skew));
     Ok(report)
+}
+
+/// Which proxy is in use and where it was set; for each proxy a host goes
+/// through, a TCP connection to it. True when every proxy in use answers.
+async fn proxy_step(routes: &ProxyRoutes, targets: &[Target], timeout: Duration) -> (Step, bool) {
+    let described = routes.describe();
+    let mut used: Vec<&Route> = Vec::new();
+    for route in targets.iter().filter_map(|t| t.proxy.as_ref()) {
+        if !used.contains(&route) {
+            used.push(route);
+        }
+    }
+    if used.is_empty() {
+        let detail = if routes.is_direct() {
+            described
+        } else {
+            format!("{described}; both hosts are reached directly")
+        };
+        return (Step::skip(PROXY, detail), true);
+    }
+    let mut found = Vec::new();
+    for route in used {
+        let address = route.url.host_port();
+        let started = Instant::now();
+        let connect = TcpStream::connect(address.as_str());
+        match tokio::time::timeout(timeout, connect).await {
+            Ok(Ok(_)) => found.push(format!("{address} answers in {} ms", millis(started))),
+            Ok(Err(e)) => {
+                let detail = format!("{described}; could not reach the proxy {address}: {e}");
+                return (
+                    Step::fail(PROXY, FailureClass::Network, detail).with_hint(PROXY_HINT),
+                    false,
+                );
+            }
+            Err(_) => {
+                let detail = format!(
+                    "{described}; could not reach the proxy {address}: no answer within {timeout:?}"
+                );
+                return (
+                    Step::fail(PROXY, FailureClass::Network, detail).with_hint(PROXY_HINT),
+                    false,
+                );
+            }
+        }
+    }
+    (
+        Step::pass(PROXY, format!("{described}; {}", found.join(", "))),
+        true,
+    )
 }
 
 async fn dns(target: &Target, timeout: Duration) -> (Step, Option<Vec<SocketAddr>>) {
@@ -600,7 +717,7 @@ fn selector(css: &str) -> Selector {
 
 /// A GET whose answer must be 200: its body, or the failing step.
 async fn get_200(
-    client: &reqwest::Client,
+    client: &http::Client,
     url: Url,
     name: &str,
     config: &HttpConfig,

@@ -11,6 +11,7 @@ use bytes::{Bytes, BytesMut};
 use url::Url;
 
 use crate::jar::CookieJar;
+use crate::proxy::{ProxyError, ProxyRoutes, ProxySetting, Route};
 
 /// Settings for the HTTP client of one session.
 #[derive(Debug, Clone)]
@@ -21,6 +22,8 @@ pub struct HttpConfig {
     pub user_agent: String,
     /// Responses larger than this are refused.
     pub max_body_bytes: usize,
+    /// The proxy, resolved when each client is built.
+    pub proxy: ProxySetting,
 }
 
 /// XTU's systems serve browsers; some ZhengFang deployments answer unknown
@@ -34,6 +37,7 @@ impl Default for HttpConfig {
             timeout: Duration::from_secs(30),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             max_body_bytes: 8 * 1024 * 1024,
+            proxy: ProxySetting::default(),
         }
     }
 }
@@ -57,6 +61,28 @@ pub enum TransportError {
         /// The innermost cause, e.g. "connection refused".
         reason: String,
     },
+    /// The proxy in use did not answer: it refused the connection, could not
+    /// be resolved or did not answer in time.
+    #[error("could not reach the proxy {proxy}: {reason}")]
+    ProxyUnreachable {
+        /// `host:port` of the proxy (never its credentials).
+        proxy: String,
+        /// The innermost cause.
+        reason: String,
+    },
+    /// The proxy answered but did not open the way to the host.
+    #[error("the proxy {proxy} could not connect to {host}: {reason}")]
+    ProxyFailed {
+        /// `host:port` of the proxy (never its credentials).
+        proxy: String,
+        /// Host (and port) asked for.
+        host: String,
+        /// What the proxy said.
+        reason: String,
+    },
+    /// The proxy setting cannot be used.
+    #[error(transparent)]
+    InvalidProxy(#[from] ProxyError),
     /// The response was larger than [`HttpConfig::max_body_bytes`].
     #[error("the response from {host} is larger than {limit} bytes")]
     TooLarge {
@@ -81,12 +107,23 @@ pub enum TransportError {
 impl TransportError {
     /// Converts a reqwest error, keeping only the host of its URL.
     pub fn from_reqwest(error: reqwest::Error) -> Self {
+        Self::classify(error, None)
+    }
+
+    /// Converts a reqwest error of a request sent through `proxy` (when it
+    /// went through one): a failure to reach the proxy is the proxy's, not
+    /// the target's.
+    fn classify(error: reqwest::Error, proxy: Option<&Route>) -> Self {
         let host = error
             .url()
             .map(host_of)
             .unwrap_or_else(|| "the server".into());
         let (timeout, connect) = (error.is_timeout(), error.is_connect());
-        let reason = innermost_cause(&error.without_url());
+        let error = error.without_url();
+        let reason = innermost_cause(&error);
+        if let Some(route) = proxy.filter(|_| connect && !timeout) {
+            return Self::from_proxy_failure(&error, route, host, reason);
+        }
         if timeout {
             Self::Timeout { host }
         } else if connect {
@@ -96,11 +133,83 @@ impl TransportError {
         }
     }
 
+    /// A connect error of a request through a proxy. Every TCP connection
+    /// reqwest opens then goes to the proxy (except the local name lookup
+    /// of a `socks5` proxy), so an IO error in the chain is the proxy's.
+    fn from_proxy_failure(
+        error: &(dyn std::error::Error + 'static),
+        route: &Route,
+        host: String,
+        reason: String,
+    ) -> Self {
+        let proxy = route.url.host_port();
+        let chain: Vec<&(dyn std::error::Error + 'static)> =
+            std::iter::successors(Some(error), |e| e.source()).collect();
+        let said = |text: &str| chain.iter().any(|e| e.to_string().contains(text));
+        if said("error resolving for socks proxy") {
+            return Self::Connect {
+                host,
+                reason: format!(
+                    "cannot resolve the name here (a socks5:// proxy is given addresses;                      socks5h:// lets the proxy resolve names): {reason}"
+                ),
+            };
+        }
+        // TLS with the host, inside a tunnel the proxy opened: the host's.
+        let tls = chain
+            .iter()
+            .any(|e| e.downcast_ref::<rustls::Error>().is_some());
+        if tls {
+            return Self::Connect {
+                host,
+                reason: format!("TLS through the proxy {proxy} failed: {reason}"),
+            };
+        }
+        use std::io::ErrorKind;
+        let connect_failed = chain.iter().any(|e| {
+            e.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    ErrorKind::ConnectionRefused
+                        | ErrorKind::TimedOut
+                        | ErrorKind::HostUnreachable
+                        | ErrorKind::NetworkUnreachable
+                        | ErrorKind::AddrNotAvailable
+                        | ErrorKind::ConnectionReset
+                        | ErrorKind::ConnectionAborted
+                )
+            })
+        });
+        // hyper-util's own words for its connection to the proxy.
+        let unreachable = connect_failed
+            || said("tcp connect error")
+            || said("dns error")
+            || said("SOCKS error: failed to create underlying connection")
+            || said("SOCKS error: io error");
+        if unreachable {
+            // hyper-util's SOCKS connector keeps the cause to itself.
+            let reason = if reason.starts_with("SOCKS error: failed to create") {
+                "no connection (refused, unreachable or no answer)".to_owned()
+            } else {
+                reason
+            };
+            Self::ProxyUnreachable { proxy, reason }
+        } else {
+            Self::ProxyFailed {
+                proxy,
+                host,
+                reason,
+            }
+        }
+    }
+
     /// A short name of the failure, without hosts or causes (for logs).
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Timeout { .. } => "timeout",
             Self::Connect { .. } => "connect",
+            Self::ProxyUnreachable { .. } => "proxy unreachable",
+            Self::ProxyFailed { .. } => "proxy failed",
+            Self::InvalidProxy(_) => "invalid proxy",
             Self::TooLarge { .. } => "too large",
             Self::Other { .. } => "transport",
             Self::Setup(_) => "setup",
@@ -111,7 +220,11 @@ impl TransportError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Self::Timeout { .. } | Self::Connect { .. } | Self::Other { .. }
+            Self::Timeout { .. }
+                | Self::Connect { .. }
+                | Self::Other { .. }
+                | Self::ProxyUnreachable { .. }
+                | Self::ProxyFailed { .. }
         )
     }
 }
@@ -144,20 +257,100 @@ pub fn redact_url(url: &Url) -> String {
     url.to_string()
 }
 
-/// Builds the client of one session: cookies in `jar`, no automatic redirects.
-pub fn build_client(
-    jar: &CookieJar,
-    config: &HttpConfig,
-) -> Result<reqwest::Client, TransportError> {
+/// Builds the client of one session: cookies in `jar`, no automatic
+/// redirects, the proxies of `config.proxy` (resolved now, see
+/// [`crate::proxy`]) and none of reqwest's own reading of the environment.
+pub fn build_client(jar: &CookieJar, config: &HttpConfig) -> Result<Client, TransportError> {
     install_crypto_provider();
-    reqwest::Client::builder()
+    let proxies = config.proxy.resolve()?;
+    let mut builder = reqwest::Client::builder()
         .cookie_provider(jar.provider())
         .redirect(reqwest::redirect::Policy::none())
         .timeout(config.timeout)
         .connect_timeout(config.timeout.min(Duration::from_secs(10)))
         .user_agent(&config.user_agent)
+        .no_proxy();
+    if !proxies.is_direct() {
+        builder = builder.proxy(proxies.to_reqwest());
+    }
+    let inner = builder
         .build()
-        .map_err(|e| TransportError::Setup(innermost_cause(&e.without_url())))
+        .map_err(|e| TransportError::Setup(innermost_cause(&e.without_url())))?;
+    Ok(Client { inner, proxies })
+}
+
+/// An HTTP client of one session that knows its proxies: failures to
+/// reach a proxy name it, and the request log names the proxy each
+/// request went through. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    inner: reqwest::Client,
+    proxies: ProxyRoutes,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("proxies", &self.proxies)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A GET of `url`.
+    pub fn get(&self, url: impl reqwest::IntoUrl) -> RequestBuilder {
+        self.request(self.inner.get(url))
+    }
+
+    /// A POST to `url`.
+    pub fn post(&self, url: impl reqwest::IntoUrl) -> RequestBuilder {
+        self.request(self.inner.post(url))
+    }
+
+    /// The proxies requests go through.
+    pub fn proxies(&self) -> &ProxyRoutes {
+        &self.proxies
+    }
+
+    fn request(&self, inner: reqwest::RequestBuilder) -> RequestBuilder {
+        RequestBuilder {
+            inner,
+            proxies: self.proxies.clone(),
+        }
+    }
+}
+
+/// A request being built by a [`Client`]; sent by [`send`].
+#[derive(Debug)]
+pub struct RequestBuilder {
+    inner: reqwest::RequestBuilder,
+    proxies: ProxyRoutes,
+}
+
+impl RequestBuilder {
+    /// A URL-encoded form body.
+    pub fn form<T: serde::Serialize + ?Sized>(self, form: &T) -> Self {
+        Self {
+            inner: self.inner.form(form),
+            ..self
+        }
+    }
+
+    /// A timeout for this request instead of the client's.
+    pub fn timeout(self, timeout: Duration) -> Self {
+        Self {
+            inner: self.inner.timeout(timeout),
+            ..self
+        }
+    }
+
+    /// A header.
+    pub fn header(self, name: &'static str, value: &'static str) -> Self {
+        Self {
+            inner: self.inner.header(name, value),
+            ..self
+        }
+    }
 }
 
 /// rustls needs a process-wide crypto provider: ring, unless the program
@@ -248,22 +441,26 @@ pub fn is_gateway_error(status: u16) -> bool {
 pub const LOG_TARGET: &str = "xtu::http";
 
 /// Sends a request, converting errors, and logs it: one `DEBUG` event on
-/// [`LOG_TARGET`] per request with its method, host, path, status (or
-/// error), milliseconds, attempt number and, for a redirect, the target's
-/// host and path. Never a query string, cookie, header or body: those carry
-/// tickets, tokens and passwords.
-pub async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, TransportError> {
-    let (client, request) = request.build_split();
+/// [`LOG_TARGET`] per request with its method, host, path, the proxy's
+/// `host:port` (when it went through one), status (or error),
+/// milliseconds, attempt number and, for a redirect, the target's host and
+/// path. Never a query string, cookie, header, body or proxy credential:
+/// those carry tickets, tokens and passwords.
+pub async fn send(request: RequestBuilder) -> Result<reqwest::Response, TransportError> {
+    let RequestBuilder { inner, proxies } = request;
+    let (client, request) = inner.build_split();
     let request = request.map_err(TransportError::from_reqwest)?;
     let method = request.method().clone();
     let url = request.url().clone();
+    let route = proxies.for_url(&url);
     let started = std::time::Instant::now();
     let result = client
         .execute(request)
         .await
-        .map_err(TransportError::from_reqwest);
+        .map_err(|e| TransportError::classify(e, route));
     let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let (host, path, attempt) = (host_of(&url), url.path(), current_attempt());
+    let proxy = route.map(|route| route.url.host_port());
     match &result {
         Ok(response) => {
             let redirect = location(response);
@@ -272,6 +469,7 @@ pub async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response,
                 %method,
                 host,
                 path,
+                proxy,
                 status = response.status().as_u16(),
                 ms,
                 attempt,
@@ -285,6 +483,7 @@ pub async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response,
             %method,
             host,
             path,
+            proxy,
             error = error.kind(),
             ms,
             attempt,

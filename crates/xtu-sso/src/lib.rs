@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod http;
 mod jar;
 mod login;
+pub mod proxy;
 mod rsa;
 mod session;
 mod token;
@@ -19,6 +20,7 @@ pub use login::{
     DEFAULT_BASE_URL, LoginAttempt, LoginError, LoginHooks, MAX_PASSWORD_POSTS, NoCaptcha,
     SsoClient, SsoClientBuilder,
 };
+pub use proxy::{ProxyError, ProxySetting, ProxyUrl};
 pub use rsa::{EncryptError, PublicKey};
 pub use session::SsoSession;
 pub use token::{

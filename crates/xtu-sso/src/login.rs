@@ -166,6 +166,12 @@ impl SsoClientBuilder {
         self
     }
 
+    /// The proxy (default: from the environment, see [`crate::proxy`]).
+    pub fn proxy(mut self, proxy: crate::ProxySetting) -> Self {
+        self.http.proxy = proxy;
+        self
+    }
+
     /// Validates the settings.
     pub fn build(self) -> Result<SsoClient, LoginError> {
         let base = http::parse_base_url(&self.base_url)?;
@@ -264,7 +270,7 @@ impl SsoClient {
 /// A login in progress: a CAS session with its login form and key.
 pub struct LoginAttempt {
     sso: SsoClient,
-    client: reqwest::Client,
+    client: http::Client,
     jar: CookieJar,
     execution: String,
     key: Option<PublicKey>,

@@ -67,6 +67,7 @@ impl TestDb {
                         source: Source::VUser,
                         max_connections: Some(1),
                         pg_schema: None,
+                        read_url: None,
                     },
                 )
                 .await
@@ -92,6 +93,7 @@ impl TestDb {
                 source,
                 max_connections: Some(4),
                 pg_schema: self.schema.clone(),
+                read_url: None,
             },
         )
         .await
@@ -383,15 +385,23 @@ pub struct ServerProcess {
     /// `host:port` it listens on.
     pub addr: String,
     lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    /// Every stderr line read so far.
+    pub log: Vec<String>,
 }
 
 impl ServerProcess {
     /// Starts `serve --config cfg` and waits until it listens.
     pub async fn start(cfg: &std::path::Path) -> ServerProcess {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ustc-status-server"));
+        cmd.args(["serve", "--config"]).arg(cfg);
+        ServerProcess::spawn(cmd).await
+    }
+
+    /// Starts `cmd` (the server binary, set up by the caller) and waits until it
+    /// listens; panics with its log when it exits first.
+    pub async fn spawn(mut cmd: std::process::Command) -> ServerProcess {
         use std::io::BufRead as _;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ustc-status-server"))
-            .args(["serve", "--config"])
-            .arg(cfg)
+        let mut child = cmd
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("spawn server");
@@ -411,9 +421,12 @@ impl ServerProcess {
             child,
             addr: String::new(),
             lines,
+            log: Vec::new(),
         };
         server.addr = loop {
-            let line = server.lines.recv().await.expect("server exited early");
+            let Some(line) = server.next_line().await else {
+                panic!("server exited early:\n{}", server.log.join("\n"));
+            };
             if let Some(addr) = listening_address(&line) {
                 break addr;
             }
@@ -421,10 +434,25 @@ impl ServerProcess {
         server
     }
 
+    async fn next_line(&mut self) -> Option<String> {
+        let line = self.lines.recv().await?;
+        self.log.push(line.clone());
+        Some(line)
+    }
+
+    /// SIGTERM, then the exit status and every line the server wrote to stderr.
+    pub async fn stop_with_log(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        self.signal("TERM");
+        while self.next_line().await.is_some() {}
+        // Its stderr is closed: it has exited or is about to.
+        let status = self.child.wait().expect("wait");
+        (status, std::mem::take(&mut self.log))
+    }
+
     /// Waits for a log line containing `text`.
     pub async fn wait_for(&mut self, text: &str) {
         loop {
-            let line = self.lines.recv().await.expect("server exited early");
+            let line = self.next_line().await.expect("server exited early");
             if line.contains(text) {
                 return;
             }
@@ -442,12 +470,18 @@ impl ServerProcess {
     }
 
     /// SIGTERM, then the exit status.
-    pub async fn stop(mut self) -> std::process::ExitStatus {
-        self.signal("TERM");
-        tokio::task::spawn_blocking(move || self.child.wait())
-            .await
-            .expect("join")
-            .expect("wait")
+    pub async fn stop(self) -> std::process::ExitStatus {
+        self.stop_with_log().await.0
+    }
+}
+
+impl Drop for ServerProcess {
+    // A test that fails half-way must not leave its server running.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
@@ -460,6 +494,23 @@ pub async fn get_json(
     let r = c
         .get(format!("http://{addr}{path}"))
         .bearer_auth(ALPHA)
+        .send()
+        .await
+        .expect("send");
+    (r.status().as_u16(), r.json().await.expect("json"))
+}
+
+/// POST `body` as JSON to `path` on a served `addr` with the ALPHA token.
+pub async fn post_json(
+    c: &reqwest::Client,
+    addr: impl std::fmt::Display,
+    path: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let r = c
+        .post(format!("http://{addr}{path}"))
+        .bearer_auth(ALPHA)
+        .json(body)
         .send()
         .await
         .expect("send");

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod proxy;
+
 use std::process::Stdio;
 
 use tokio::io::AsyncWriteExt as _;
@@ -62,6 +64,15 @@ pub async fn xtu(fake: &FakeXtu, args: &[&str], env: &[(&str, &str)], stdin: Opt
         .args(args)
         .env_remove("XTU_TOKEN")
         .env_remove("XTU_PASSWORD")
+        // A proxy of the machine running the tests is not the test's.
+        .env_remove("XTU_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("all_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("no_proxy")
+        .env_remove("NO_PROXY")
         // No test touches the OS keyring unless it asks to (with its own
         // service name).
         .env("XTU_KEYRING", "none")

@@ -1,6 +1,7 @@
 //! The printable transcript (成绩单 PDF): fetching it, and a pure parse of it.
 
 mod fetch;
+mod glyphs;
 mod layout;
 mod pdf;
 mod text;
@@ -29,9 +30,24 @@ pub enum TranscriptError {
         /// The limit in bytes.
         limit: usize,
     },
-    /// An encrypted PDF (transcripts are not).
-    #[error("the transcript pdf is encrypted")]
-    Encrypted,
+    /// Encrypted with a user password: a viewer would ask for it too.
+    #[error("the transcript pdf needs a password to open")]
+    NeedsPassword,
+    /// Encrypted in a way that is not read: only the standard security
+    /// handler (RC4 and AES, revisions 2 to 6) is.
+    #[error("the transcript pdf is encrypted with an unsupported method: {0}")]
+    UnsupportedEncryption(String),
+    /// A font shows a glyph whose text cannot be told (no ToUnicode entry,
+    /// no cmap or glyph name for it): guessing would print wrong text.
+    #[error(
+        "the transcript pdf's font {font} shows a glyph (code {code:#06x}) that cannot be mapped to text"
+    )]
+    UnmappedGlyph {
+        /// The font's name (`/BaseFont`).
+        font: String,
+        /// The code shown.
+        code: u32,
+    },
     /// The PDF structure could not be read.
     #[error("malformed transcript pdf: {0}")]
     Malformed(String),
@@ -47,9 +63,7 @@ pub fn parse(pdf: &[u8]) -> Result<Transcript, TranscriptError> {
     let mut document = pdf::Pdf::load(pdf)?;
     let page_ids = document.pages();
     if page_ids.is_empty() {
-        return Err(TranscriptError::Malformed(
-            "no pages found (objects inside compressed object streams are not read)".into(),
-        ));
+        return Err(TranscriptError::Malformed("no pages found".into()));
     }
     let mut pages = Vec::new();
     for page in page_ids {

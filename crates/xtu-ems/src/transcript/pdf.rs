@@ -1,18 +1,33 @@
-//! The PDF layer: loading with hard limits, stream decoding with a hard output
-//! cap, and fonts (code → text and width).
+//! The PDF layer: the file structure through lopdf, inside our bounds, and
+//! fonts (code → text and width).
 //!
-//! lopdf reads the object structure; everything that could grow without
-//! bound is done here instead: object streams are not expanded (their
-//! expansion in lopdf parses every header entry from its offset, which a
-//! crafted stream turns into quadratic work and memory), and stream data is
-//! inflated by [`decode_stream`] against a budget shared by the whole parse.
+//! lopdf reads the structure: cross-reference tables and streams (with
+//! recovery of a broken table), incremental updates, every standard stream
+//! filter, and the standard security handler. Two of its loading steps are
+//! not bounded the way a crafted file needs, so they are done around it:
+//!
+//! - its object-stream expansion parses every header entry from its offset,
+//!   and entries may share an offset: a crafted stream makes that quadratic
+//!   in time and memory. Object streams are kept packed while lopdf loads
+//!   (renamed, see [`keep_packed`]) and unpacked here: only the members the
+//!   cross-reference table asks for, each parsed from its own byte range.
+//! - its decrypting loader takes another path, which expands object streams
+//!   itself. So an encrypted file is loaded as if it were not (its
+//!   `/Encrypt` key hidden from the loader), then each object is decrypted
+//!   with lopdf's own `decrypt_object`, before object streams are unpacked.
+//!
+//! Every stream we decode (object streams, contents, fonts, maps) is charged
+//! to one inflation budget per parse; the cross-reference streams lopdf
+//! decodes itself are charged up front at their cap.
 
-use std::collections::HashMap;
-use std::io::Read;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
-use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, Stream};
+use lopdf::xref::XrefEntry;
+use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, ObjectStream, Stream};
 
 use super::TranscriptError;
+use super::glyphs;
 
 /// Largest PDF accepted. A real transcript is tens of kilobytes (a few
 /// hundred with embedded font subsets).
@@ -21,14 +36,19 @@ pub const MAX_PDF_BYTES: usize = 4 * 1024 * 1024;
 const MAX_OBJECTS: usize = 20_000;
 /// Most pages read.
 const MAX_PAGES: usize = 16;
-/// What lopdf may inflate for one structural stream (cross-reference streams).
-const MAX_STRUCTURE_STREAM_BYTES: usize = 1024 * 1024;
-/// What all the content and font-map streams of one parse may inflate to, together.
+/// What lopdf may inflate for one cross-reference stream. A transcript's is
+/// well under a kilobyte; 20,000 objects take 100 KiB.
+const MAX_STRUCTURE_STREAM_BYTES: usize = 256 * 1024;
+/// What all the streams of one parse may inflate to, together.
 pub const MAX_INFLATED_BYTES: usize = 8 * 1024 * 1024;
-/// Stream filters applied in a chain, at most.
-const MAX_FILTERS: usize = 4;
 /// Glyph codes mapped by one ToUnicode map, at most (a bfrange can name 65,536).
 const MAX_CMAP_ENTRIES: usize = 70_000;
+/// The name object streams carry while lopdf loads (see the module doc).
+const PACKED_OBJECT_STREAM: &[u8] = b"XtuPackedObjStm";
+/// What the trailer's `/Encrypt` is renamed to while lopdf loads: as long,
+/// so that no offset moves.
+const HIDDEN_ENCRYPT: &[u8] = b"/XtCrypt";
+const _: () = assert!(HIDDEN_ENCRYPT.len() == b"/Encrypt".len());
 
 /// A loaded PDF and what remains of the inflation budget.
 pub struct Pdf {
@@ -36,14 +56,51 @@ pub struct Pdf {
     inflate_budget: usize,
 }
 
-/// Drops object streams before lopdf expands them (see the module doc).
-/// lopdf keeps its own copy of an object the filter accepts in one loading
-/// path and the returned one in another, so the object is returned as a copy.
-fn without_object_streams(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
-    match object {
-        Object::Stream(stream) if stream.dict.has_type(b"ObjStm") => None,
-        _ => Some((id, object.clone())),
+/// Keeps object streams packed while lopdf loads (see the module doc).
+/// lopdf keeps the object the filter changed in place in one loading path
+/// and the returned one in another, so both are the same.
+fn keep_packed(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
+    if let Object::Stream(stream) = object
+        && stream.dict.has_type(b"ObjStm")
+    {
+        stream
+            .dict
+            .set("Type", Object::Name(PACKED_OBJECT_STREAM.to_vec()));
     }
+    Some((id, object.clone()))
+}
+
+/// Where `needle` occurs as a whole name (not as the start of a longer one,
+/// such as `/EncryptMetadata` for `/Encrypt`).
+fn name_positions<'a>(bytes: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    memchr::memmem::find_iter(bytes, needle).filter(move |&at| {
+        bytes
+            .get(at + needle.len())
+            .is_none_or(|&next| !is_regular(next))
+    })
+}
+
+/// A byte that continues a name (neither white space nor a delimiter).
+fn is_regular(byte: u8) -> bool {
+    !matches!(
+        byte,
+        b'\0'
+            | b'\t'
+            | b'\n'
+            | b'\x0C'
+            | b'\r'
+            | b' '
+            | b'('
+            | b')'
+            | b'<'
+            | b'>'
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'/'
+            | b'%'
+    )
 }
 
 impl Pdf {
@@ -54,30 +111,49 @@ impl Pdf {
                 limit: MAX_PDF_BYTES,
             });
         }
-        if !bytes.starts_with(b"%PDF-") {
+        // Viewers accept a header within the first kilobyte (after junk a
+        // server or a mail gateway put in front).
+        if memchr::memmem::find(&bytes[..bytes.len().min(1024)], b"%PDF-").is_none() {
             return Err(TranscriptError::NotPdf);
         }
-        // Encryption is refused before lopdf sees it: its decrypting loader
-        // expands object streams itself, and a transcript is never encrypted.
-        if memchr::memmem::find(bytes, b"/Encrypt").is_some() {
-            return Err(TranscriptError::Encrypted);
-        }
+        // Cross-reference streams are decoded inside lopdf, each up to its
+        // cap: charged here, at that cap, before anything else is read.
+        let structure_streams = name_positions(bytes, b"/XRef").count();
+        let mut budget = structure_streams
+            .checked_mul(MAX_STRUCTURE_STREAM_BYTES)
+            .and_then(|reserved| MAX_INFLATED_BYTES.checked_sub(reserved))
+            .ok_or(TranscriptError::TooMuchData {
+                limit: MAX_INFLATED_BYTES,
+            })?;
+
+        let encrypt_keys: Vec<usize> = name_positions(bytes, b"/Encrypt").collect();
+        let input: Cow<'_, [u8]> = if encrypt_keys.is_empty() {
+            Cow::Borrowed(bytes)
+        } else {
+            let mut hidden = bytes.to_vec();
+            for at in &encrypt_keys {
+                hidden[*at..*at + HIDDEN_ENCRYPT.len()].copy_from_slice(HIDDEN_ENCRYPT);
+            }
+            Cow::Owned(hidden)
+        };
         let options = LoadOptions {
-            filter: Some(without_object_streams),
+            filter: Some(keep_packed),
             max_decompressed_size: Some(MAX_STRUCTURE_STREAM_BYTES),
             ..LoadOptions::default()
         };
-        let doc = Document::load_mem_with_options(bytes, options)
+        let mut doc = Document::load_mem_with_options(&input, options)
             .map_err(|e| TranscriptError::Malformed(e.to_string()))?;
-        if doc.objects.len() > MAX_OBJECTS {
-            return Err(TranscriptError::Malformed(format!(
-                "{} objects (at most {MAX_OBJECTS} are read)",
-                doc.objects.len()
-            )));
+        drop(input);
+        check_object_count(&doc)?;
+        if let Some(encrypt) = doc.trailer.remove(&HIDDEN_ENCRYPT[1..]) {
+            doc.trailer.set("Encrypt", encrypt);
+            decrypt(&mut doc)?;
         }
+        unpack_object_streams(&mut doc, &mut budget)?;
+        check_object_count(&doc)?;
         Ok(Self {
             doc,
-            inflate_budget: MAX_INFLATED_BYTES,
+            inflate_budget: budget,
         })
     }
 
@@ -99,6 +175,11 @@ impl Pdf {
     /// A dictionary entry that is a dictionary.
     pub fn get_dict<'a>(&'a self, dict: &'a Dictionary, key: &[u8]) -> Option<&'a Dictionary> {
         self.get(dict, key)?.as_dict().ok()
+    }
+
+    /// A dictionary entry that is a stream.
+    pub fn get_stream<'a>(&'a self, dict: &'a Dictionary, key: &[u8]) -> Option<&'a Stream> {
+        self.get(dict, key)?.as_stream().ok()
     }
 
     /// The page dictionary.
@@ -125,8 +206,8 @@ impl Pdf {
             let Ok(Object::Stream(stream)) = self.doc.get_object(id) else {
                 continue;
             };
-            let stream = stream.clone();
-            content.extend_from_slice(&self.decode(&stream)?);
+            let data = decode_stream(stream, &mut self.inflate_budget)?;
+            content.extend_from_slice(&data);
             // Streams of one page may split tokens anywhere but between them.
             content.push(b'\n');
         }
@@ -135,16 +216,17 @@ impl Pdf {
 
     /// A stream's data with its filters undone, charged to the budget.
     pub fn decode(&mut self, stream: &Stream) -> Result<Vec<u8>, TranscriptError> {
-        let data = decode_stream(&stream.dict, &stream.content, self.inflate_budget)?;
-        self.inflate_budget -= data.len();
-        Ok(data)
+        decode_stream(stream, &mut self.inflate_budget)
     }
 
     /// The fonts of a resource dictionary, by resource name.
-    pub fn fonts(&mut self, resources: Option<&Dictionary>) -> HashMap<Vec<u8>, Font> {
+    pub fn fonts(
+        &mut self,
+        resources: Option<&Dictionary>,
+    ) -> Result<HashMap<Vec<u8>, Font>, TranscriptError> {
         let mut fonts = HashMap::new();
         let Some(font_dict) = resources.and_then(|r| self.get_dict(r, b"Font")) else {
-            return fonts;
+            return Ok(fonts);
         };
         let entries: Vec<(Vec<u8>, Dictionary)> = font_dict
             .iter()
@@ -155,216 +237,482 @@ impl Pdf {
             })
             .collect();
         for (name, dict) in entries {
-            fonts.insert(name, Font::read(self, &dict));
+            let font = Font::read(self, &dict)?;
+            fonts.insert(name, font);
         }
-        fonts
+        Ok(fonts)
     }
 }
 
-/// Undoes a stream's filters, refusing output beyond `budget` bytes. Only
-/// FlateDecode is expected in a transcript; other filters are refused.
-pub fn decode_stream(
-    dict: &Dictionary,
-    raw: &[u8],
-    budget: usize,
-) -> Result<Vec<u8>, TranscriptError> {
-    let filters: Vec<&[u8]> = match dict.get(b"Filter") {
-        Ok(Object::Name(name)) => vec![name.as_slice()],
-        Ok(Object::Array(names)) => names.iter().filter_map(|n| n.as_name().ok()).collect(),
-        _ => Vec::new(),
+fn check_object_count(doc: &Document) -> Result<(), TranscriptError> {
+    if doc.objects.len() > MAX_OBJECTS {
+        return Err(TranscriptError::Malformed(format!(
+            "{} objects (at most {MAX_OBJECTS} are read)",
+            doc.objects.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Decrypts every object with the empty user password, which is how a
+/// viewer opens a file whose owner password only restricts editing.
+fn decrypt(doc: &mut Document) -> Result<(), TranscriptError> {
+    let unsupported = |error: lopdf::Error| match error {
+        lopdf::Error::InvalidPassword
+        | lopdf::Error::Decryption(lopdf::encryption::DecryptionError::IncorrectPassword) => {
+            TranscriptError::NeedsPassword
+        }
+        lopdf::Error::UnsupportedSecurityHandler(name) => TranscriptError::UnsupportedEncryption(
+            format!("security handler /{}", String::from_utf8_lossy(&name)),
+        ),
+        other => TranscriptError::UnsupportedEncryption(other.to_string()),
     };
-    if filters.len() > MAX_FILTERS {
-        return Err(TranscriptError::Malformed("too many stream filters".into()));
+    let handler = doc
+        .get_encrypted()
+        .and_then(|dict| dict.get(b"Filter"))
+        .and_then(Object::as_name)
+        .map_err(|_| TranscriptError::UnsupportedEncryption("no encryption dictionary".into()))?;
+    if handler != b"Standard" {
+        return Err(unsupported(lopdf::Error::UnsupportedSecurityHandler(
+            handler.to_vec(),
+        )));
     }
-    let mut data = raw.to_vec();
-    if filters.is_empty() && data.len() > budget {
-        return Err(TranscriptError::TooMuchData {
-            limit: MAX_INFLATED_BYTES,
-        });
+    doc.authenticate_password("").map_err(unsupported)?;
+    let state = lopdf::EncryptionState::decode(&*doc, "").map_err(unsupported)?;
+    let encrypt_dict = doc
+        .trailer
+        .get(b"Encrypt")
+        .and_then(Object::as_reference)
+        .ok();
+    let mut undecryptable = Vec::new();
+    for (&id, object) in &mut doc.objects {
+        if Some(id) == encrypt_dict {
+            continue;
+        }
+        // An object that does not decrypt is dropped: read as it is, its
+        // ciphertext would come out as garbage text.
+        if lopdf::encryption::decrypt_object(&state, id, object).is_err() {
+            undecryptable.push(id);
+        }
     }
-    for filter in filters {
-        data = match filter {
-            b"FlateDecode" | b"Fl" => inflate(&data, budget)?,
-            other => {
+    for id in undecryptable {
+        doc.objects.remove(&id);
+    }
+    Ok(())
+}
+
+/// Unpacks the object streams: every member the cross-reference table
+/// places in one (and no other object already holds the number of), parsed
+/// from its own byte range, each stream decoded once against the budget.
+fn unpack_object_streams(doc: &mut Document, budget: &mut usize) -> Result<(), TranscriptError> {
+    let mut wanted: BTreeMap<u32, Vec<(u32, u16)>> = BTreeMap::new();
+    for (&number, entry) in &doc.reference_table.entries {
+        if let XrefEntry::Compressed { container, index } = *entry
+            && !doc.objects.contains_key(&(number, 0))
+        {
+            wanted.entry(container).or_default().push((number, index));
+        }
+    }
+    let mut unpacked = Vec::new();
+    for (container, members) in wanted {
+        let Some(Object::Stream(stream)) = doc.objects.get(&(container, 0)) else {
+            continue;
+        };
+        if !stream.dict.has_type(PACKED_OBJECT_STREAM) {
+            continue;
+        }
+        let data = decode_stream(stream, budget)?;
+        let Some(index) = MemberIndex::read(&stream.dict, &data) else {
+            continue;
+        };
+        for (number, position) in members {
+            if let Some(range) = index.member(number, position)
+                && let Some(object) = parse_member(number, &data[range])
+            {
+                unpacked.push(((number, 0), object));
+            }
+            if unpacked.len() > MAX_OBJECTS {
                 return Err(TranscriptError::Malformed(format!(
-                    "unsupported stream filter /{}",
-                    String::from_utf8_lossy(other)
+                    "more than {MAX_OBJECTS} objects in object streams"
                 )));
             }
-        };
+        }
     }
+    doc.objects.extend(unpacked);
+    Ok(())
+}
+
+/// The header of an object stream: its members' numbers and byte ranges.
+struct MemberIndex {
+    /// (object number, start) in stream order; the start is `None` for an
+    /// entry that does not come after the one before it (entries sharing
+    /// bytes would let one member be parsed over and over).
+    entries: Vec<(u32, Option<usize>)>,
+    len: usize,
+}
+
+impl MemberIndex {
+    fn read(dict: &Dictionary, data: &[u8]) -> Option<Self> {
+        let count = usize::try_from(dict.get(b"N").and_then(Object::as_i64).ok()?).ok()?;
+        let first = usize::try_from(dict.get(b"First").and_then(Object::as_i64).ok()?).ok()?;
+        let header = data.get(..first)?;
+        let mut numbers = header
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|token| !token.is_empty())
+            .map(|token| std::str::from_utf8(token).ok()?.parse::<usize>().ok());
+        let mut entries = Vec::new();
+        let mut last = None;
+        for _ in 0..count.min(MAX_OBJECTS) {
+            let (Some(Some(number)), Some(Some(offset))) = (numbers.next(), numbers.next()) else {
+                break;
+            };
+            let number = u32::try_from(number).ok()?;
+            let start = first
+                .checked_add(offset)
+                .filter(|&start| start < data.len() && last.is_none_or(|last| start > last));
+            if start.is_some() {
+                last = start;
+            }
+            entries.push((number, start));
+        }
+        Some(Self {
+            entries,
+            len: data.len(),
+        })
+    }
+
+    /// The bytes of the member at `position`, if it is object `number`:
+    /// from its start to the next member's.
+    fn member(&self, number: u32, position: u16) -> Option<std::ops::Range<usize>> {
+        let position = usize::from(position);
+        let (listed, start) = *self.entries.get(position)?;
+        let start = start.filter(|_| listed == number)?;
+        let end = self.entries[position + 1..]
+            .iter()
+            .find_map(|&(_, next)| next)
+            .unwrap_or(self.len);
+        Some(start..end)
+    }
+}
+
+/// One member of an object stream, parsed by lopdf from its own bytes (a
+/// one-member object stream of them: lopdf's parser is not public).
+fn parse_member(number: u32, bytes: &[u8]) -> Option<Object> {
+    let header = format!("{number} 0 ");
+    let mut content = header.clone().into_bytes();
+    content.extend_from_slice(bytes);
+    let mut dict = Dictionary::new();
+    dict.set("Type", Object::Name(b"ObjStm".to_vec()));
+    dict.set("N", 1);
+    dict.set("First", i64::try_from(header.len()).ok()?);
+    let single = Stream::new(dict, content);
+    ObjectStream::new_with_limit(&single, None)
+        .ok()?
+        .objects
+        .remove(&(number, 0))
+}
+
+/// Undoes a stream's filters (lopdf's decoders: every standard filter, PNG
+/// and TIFF predictors, chains), refusing output beyond the budget, and
+/// charges the result to it.
+fn decode_stream(stream: &Stream, budget: &mut usize) -> Result<Vec<u8>, TranscriptError> {
+    let data = stream
+        .decompressed_content_with_limit(*budget)
+        .map_err(|error| match error {
+            lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
+                TranscriptError::TooMuchData {
+                    limit: MAX_INFLATED_BYTES,
+                }
+            }
+            lopdf::Error::Unimplemented(_) => {
+                let filters = stream.filters().unwrap_or_default();
+                let unsupported = filters
+                    .iter()
+                    .find(|f| !SUPPORTED_FILTERS.contains(f))
+                    .map_or_else(|| "?".into(), |f| String::from_utf8_lossy(f).into_owned());
+                TranscriptError::Malformed(format!("unsupported stream filter /{unsupported}"))
+            }
+            other => TranscriptError::Malformed(format!("bad stream data: {other}")),
+        })?;
+    *budget -= data.len();
     Ok(data)
 }
 
-/// zlib (or, failing that, raw deflate) data inflated to at most `budget`
-/// bytes. A truncated stream keeps what was inflated, as readers do.
-fn inflate(data: &[u8], budget: usize) -> Result<Vec<u8>, TranscriptError> {
-    let limit = u64::try_from(budget).unwrap_or(u64::MAX).saturating_add(1);
-    let mut out = Vec::new();
-    let zlib = flate2::read::ZlibDecoder::new(data)
-        .take(limit)
-        .read_to_end(&mut out);
-    if zlib.is_err() && out.is_empty() {
-        flate2::read::DeflateDecoder::new(data)
-            .take(limit)
-            .read_to_end(&mut out)
-            .map_err(|e| TranscriptError::Malformed(format!("bad compressed stream: {e}")))?;
-    }
-    if out.len() > budget {
-        return Err(TranscriptError::TooMuchData {
-            limit: MAX_INFLATED_BYTES,
-        });
-    }
-    Ok(out)
-}
+/// The filters lopdf decodes (the image-only ones are not).
+const SUPPORTED_FILTERS: [&[u8]; 6] = [
+    b"FlateDecode",
+    b"LZWDecode",
+    b"ASCII85Decode",
+    b"ASCIIHexDecode",
+    b"RunLengthDecode",
+    b"BrotliDecode",
+];
 
 /// How a font's codes become characters.
 #[derive(Debug, Clone)]
 enum Decoding {
-    /// Two-byte codes that are UCS-2 / UTF-16BE (UniGB-UCS2-H, UniGB-UTF16-H).
-    Ucs2,
-    /// Two-byte codes through a ToUnicode map (Identity-H with ToUnicode).
-    TwoByteMap(HashMap<u32, String>),
+    /// Two-byte codes: through the map (ToUnicode, or the font program's
+    /// own cmap), else, for a predefined Unicode CMap (UniGB-UCS2-H,
+    /// UniGB-UTF16-H), the code itself as UTF-16.
+    TwoByte {
+        map: HashMap<u32, String>,
+        unicode_codes: bool,
+    },
     /// GBK codes, one byte below 0x81 and two from there (GBK-EUC-H,
-    /// GBpc-EUC-H, GB-EUC-H), through ToUnicode when the font has one.
+    /// GBKp-EUC-H, GBpc-EUC-H, GB-EUC-H), through ToUnicode when the font
+    /// has one, else as GBK.
     Gbk(HashMap<u32, String>),
-    /// One-byte codes through a ToUnicode map (simple subset fonts).
-    OneByteMap(HashMap<u32, String>),
-    /// One-byte codes read as Latin-1 (a simple font without a map).
-    Latin1,
+    /// One-byte codes of a simple font: each code's text, from (in order of
+    /// precedence) ToUnicode, the font program's cmap, `/Differences` glyph
+    /// names, the base encoding.
+    OneByte(Vec<Option<String>>),
+    /// A font the page names but does not define: nothing it shows can be read.
+    Missing,
 }
 
 /// What is needed of a font: code splitting, text and advance widths.
 #[derive(Debug, Clone)]
 pub struct Font {
+    /// The font's name (`/BaseFont`), for errors.
+    name: String,
     decoding: Decoding,
     /// CID (two-byte fonts) or code (simple fonts) → width in 1/1000 em.
     widths: HashMap<u32, f32>,
     default_width: f32,
-    /// Codes of a predefined Unicode CMap are not CIDs: ASCII sits at CID 1-95
+    /// Codes of a predefined CMap are not CIDs: ASCII sits at CID 1-95
     /// of Adobe-GB1, the rest takes the default width.
     unicode_cmap: bool,
 }
 
 impl Font {
-    /// The font to use when a page names an unknown one.
-    pub fn fallback() -> Self {
+    /// The font of a resource name the page's resources do not define.
+    pub fn missing(resource: &[u8]) -> Self {
         Self {
-            decoding: Decoding::Latin1,
+            name: format!(
+                "/{} (not in the page's resources)",
+                String::from_utf8_lossy(resource)
+            ),
+            decoding: Decoding::Missing,
             widths: HashMap::new(),
             default_width: 500.0,
             unicode_cmap: false,
         }
     }
 
-    fn read(pdf: &mut Pdf, dict: &Dictionary) -> Self {
-        let type0 = pdf
+    fn read(pdf: &mut Pdf, dict: &Dictionary) -> Result<Self, TranscriptError> {
+        let name = pdf
+            .get(dict, b"BaseFont")
+            .and_then(|o| o.as_name().ok())
+            .map_or_else(
+                || "(unnamed)".into(),
+                |n| String::from_utf8_lossy(n).into_owned(),
+            );
+        let subtype = pdf
             .get(dict, b"Subtype")
             .and_then(|o| o.as_name().ok())
-            .is_some_and(|subtype| subtype == b"Type0");
-        let to_unicode = pdf
-            .get(dict, b"ToUnicode")
-            .and_then(|o| o.as_stream().ok())
-            .cloned()
-            .and_then(|stream| pdf.decode(&stream).ok())
-            .map(|data| parse_cmap(&data));
-        if type0 {
-            let encoding = pdf
-                .get(dict, b"Encoding")
-                .and_then(|o| o.as_name().ok())
-                .unwrap_or_default()
-                .to_vec();
-            let descendant = pdf
-                .get(dict, b"DescendantFonts")
-                .and_then(|o| o.as_array().ok())
-                .and_then(|a| a.first())
-                .and_then(|o| pdf.resolve(o))
-                .and_then(|o| o.as_dict().ok());
-            let default_width = descendant
-                .and_then(|d| pdf.get(d, b"DW"))
-                .and_then(|o| o.as_float().ok())
-                .unwrap_or(1000.0);
-            let widths = descendant
-                .and_then(|d| pdf.get(d, b"W"))
-                .and_then(|o| o.as_array().ok())
-                .map(|w| cid_widths(pdf, w))
-                .unwrap_or_default();
-            let unicode_cmap = encoding.starts_with(b"Uni");
-            let gbk = encoding.starts_with(b"GB") && !unicode_cmap;
-            let decoding = match to_unicode {
-                _ if gbk => Decoding::Gbk(to_unicode.unwrap_or_default()),
-                Some(map) if !unicode_cmap => Decoding::TwoByteMap(map),
-                _ => Decoding::Ucs2,
-            };
-            Self {
-                decoding,
-                widths,
-                default_width,
-                // GBK-EUC-H also puts ASCII at CID 1-95.
-                unicode_cmap: unicode_cmap || gbk,
-            }
+            .unwrap_or_default()
+            .to_vec();
+        let to_unicode = match pdf.get_stream(dict, b"ToUnicode").cloned() {
+            Some(stream) => Some(parse_cmap(&pdf.decode(&stream)?)),
+            None => None,
+        };
+        if subtype == b"Type0" {
+            Self::read_type0(pdf, dict, name, to_unicode)
         } else {
-            let first = pdf
-                .get(dict, b"FirstChar")
-                .and_then(|o| o.as_i64().ok())
-                .unwrap_or(0);
-            let widths = pdf
-                .get(dict, b"Widths")
-                .and_then(|o| o.as_array().ok())
-                .map(|w| {
-                    w.iter()
-                        .take(256)
-                        .enumerate()
-                        .filter_map(|(i, o)| {
-                            let code =
-                                u32::try_from(first.checked_add(i64::try_from(i).ok()?)?).ok()?;
-                            Some((code, pdf.resolve(o)?.as_float().ok()?))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let default_width = pdf
-                .get_dict(dict, b"FontDescriptor")
-                .and_then(|d| pdf.get(d, b"MissingWidth"))
-                .and_then(|o| o.as_float().ok())
-                .unwrap_or(500.0);
-            Self {
-                decoding: to_unicode.map_or(Decoding::Latin1, Decoding::OneByteMap),
-                widths,
-                default_width,
-                unicode_cmap: false,
-            }
+            Self::read_simple(pdf, dict, name, &subtype, to_unicode)
         }
     }
 
+    fn read_type0(
+        pdf: &mut Pdf,
+        dict: &Dictionary,
+        name: String,
+        to_unicode: Option<HashMap<u32, String>>,
+    ) -> Result<Self, TranscriptError> {
+        let encoding = pdf
+            .get(dict, b"Encoding")
+            .and_then(|o| o.as_name().ok())
+            .unwrap_or_default()
+            .to_vec();
+        let descendant = pdf
+            .get(dict, b"DescendantFonts")
+            .and_then(|o| o.as_array().ok())
+            .and_then(|a| a.first())
+            .and_then(|o| pdf.resolve(o))
+            .and_then(|o| o.as_dict().ok())
+            .cloned()
+            .unwrap_or_default();
+        let default_width = pdf
+            .get(&descendant, b"DW")
+            .and_then(|o| o.as_float().ok())
+            .unwrap_or(1000.0);
+        let widths = pdf
+            .get(&descendant, b"W")
+            .and_then(|o| o.as_array().ok())
+            .map(|w| cid_widths(pdf, w))
+            .unwrap_or_default();
+        let unicode_cmap = encoding.starts_with(b"Uni");
+        let gbk = encoding.starts_with(b"GB") && !unicode_cmap;
+        let decoding = if gbk {
+            Decoding::Gbk(to_unicode.unwrap_or_default())
+        } else {
+            let map = match to_unicode {
+                Some(map) => map,
+                // Without ToUnicode, an Identity-H code is a CID, which the
+                // font program's own cmap can tell the character of.
+                None if encoding == b"Identity-H" => {
+                    cid_font_program_map(pdf, &descendant)?.unwrap_or_default()
+                }
+                None => HashMap::new(),
+            };
+            Decoding::TwoByte {
+                map,
+                unicode_codes: unicode_cmap,
+            }
+        };
+        Ok(Self {
+            name,
+            decoding,
+            widths,
+            default_width,
+            // GBK-EUC-H also puts ASCII at CID 1-95.
+            unicode_cmap: unicode_cmap || gbk,
+        })
+    }
+
+    fn read_simple(
+        pdf: &mut Pdf,
+        dict: &Dictionary,
+        name: String,
+        subtype: &[u8],
+        to_unicode: Option<HashMap<u32, String>>,
+    ) -> Result<Self, TranscriptError> {
+        let first = pdf
+            .get(dict, b"FirstChar")
+            .and_then(|o| o.as_i64().ok())
+            .unwrap_or(0);
+        let widths = pdf
+            .get(dict, b"Widths")
+            .and_then(|o| o.as_array().ok())
+            .map(|w| {
+                w.iter()
+                    .take(256)
+                    .enumerate()
+                    .filter_map(|(i, o)| {
+                        let code =
+                            u32::try_from(first.checked_add(i64::try_from(i).ok()?)?).ok()?;
+                        Some((code, pdf.resolve(o)?.as_float().ok()?))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let descriptor = pdf.get_dict(dict, b"FontDescriptor").cloned();
+        let default_width = descriptor
+            .as_ref()
+            .and_then(|d| pdf.get(d, b"MissingWidth"))
+            .and_then(|o| o.as_float().ok())
+            .unwrap_or(500.0);
+
+        let encoding = pdf.get(dict, b"Encoding").cloned();
+        let (base, differences) = match &encoding {
+            Some(Object::Name(base)) => (Some(base.clone()), Vec::new()),
+            Some(Object::Dictionary(encoding)) => (
+                pdf.get(encoding, b"BaseEncoding")
+                    .and_then(|o| o.as_name().ok())
+                    .map(<[u8]>::to_vec),
+                pdf.get(encoding, b"Differences")
+                    .and_then(|o| o.as_array().ok())
+                    .map(|d| differences(pdf, d))
+                    .unwrap_or_default(),
+            ),
+            _ => (None, Vec::new()),
+        };
+        let program = match (subtype, descriptor.as_ref()) {
+            (b"TrueType", Some(descriptor)) => {
+                match pdf.get_stream(descriptor, b"FontFile2").cloned() {
+                    Some(stream) => Some(pdf.decode(&stream)?),
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        // A TrueType font without an encoding reads its codes through its
+        // own cmap; one with an encoding, through glyph names.
+        let use_program = program.is_some() && encoding.is_none();
+        let mut codes: Vec<Option<String>> = (0..=255u8)
+            .map(|code| {
+                if use_program {
+                    None
+                } else {
+                    glyphs::base_encoding(base.as_deref(), code)
+                }
+            })
+            .collect();
+        for (code, glyph) in differences {
+            codes[usize::from(code)] = glyphs::text_of_glyph_name(&glyph);
+        }
+        if use_program && let Some(program) = &program {
+            for (code, text) in truetype_simple_map(program) {
+                codes[usize::from(code)] = Some(text);
+            }
+        }
+        if let Some(map) = to_unicode {
+            for (code, text) in map {
+                if let Some(slot) = usize::try_from(code).ok().and_then(|c| codes.get_mut(c)) {
+                    *slot = Some(text);
+                }
+            }
+        }
+        Ok(Self {
+            name,
+            decoding: Decoding::OneByte(codes),
+            widths,
+            default_width,
+            unicode_cmap: false,
+        })
+    }
+
     /// Splits a shown string into glyphs: (text, width in 1/1000 em, is the
-    /// single-byte code 32, which word spacing applies to).
-    pub fn glyphs(&self, bytes: &[u8], mut each: impl FnMut(&str, f32, bool)) {
+    /// single-byte code 32, which word spacing applies to). A code the font
+    /// cannot map to text is an error naming the font: never a guess.
+    pub fn glyphs(
+        &self,
+        bytes: &[u8],
+        mut each: impl FnMut(&str, f32, bool),
+    ) -> Result<(), TranscriptError> {
         match &self.decoding {
-            Decoding::Ucs2 | Decoding::TwoByteMap(_) => {
+            Decoding::TwoByte { map, unicode_codes } => {
                 let mut pairs = bytes.chunks_exact(2).peekable();
                 while let Some(pair) = pairs.next() {
                     let code = u32::from(u16::from_be_bytes([pair[0], pair[1]]));
                     let mut buffer = [0u8; 8];
-                    let text: &str = match &self.decoding {
-                        Decoding::TwoByteMap(map) => map.get(&code).map_or("", String::as_str),
-                        _ => {
+                    let text: &str = match map.get(&code) {
+                        Some(text) => text,
+                        None if *unicode_codes => {
                             // A surrogate pair (UTF-16) spans two codes.
                             let unit = code as u16;
-                            if (0xD800..0xDC00).contains(&unit)
-                                && let Some(low) =
-                                    pairs.peek().map(|p| u16::from_be_bytes([p[0], p[1]]))
-                                && (0xDC00..0xE000).contains(&low)
-                            {
-                                pairs.next();
-                                char::decode_utf16([unit, low])
-                                    .next()
-                                    .and_then(Result::ok)
-                                    .map_or("", |c| c.encode_utf8(&mut buffer))
+                            let decoded = if (0xD800..0xDC00).contains(&unit) {
+                                pairs
+                                    .next_if(|p| {
+                                        (0xDC00..0xE000).contains(&u16::from_be_bytes([p[0], p[1]]))
+                                    })
+                                    .and_then(|low| {
+                                        char::decode_utf16([
+                                            unit,
+                                            u16::from_be_bytes([low[0], low[1]]),
+                                        ])
+                                        .next()?
+                                        .ok()
+                                    })
                             } else {
-                                char::from_u32(code).map_or("", |c| c.encode_utf8(&mut buffer))
+                                char::from_u32(code)
+                            };
+                            match decoded {
+                                Some(c) => c.encode_utf8(&mut buffer),
+                                None => return Err(self.unmapped(code)),
                             }
                         }
+                        None => return Err(self.unmapped(code)),
                     };
                     each(text, self.width(code), false);
                 }
@@ -382,27 +730,40 @@ impl Font {
                     let text = match map.get(&code) {
                         Some(text) => text.as_str(),
                         None => {
-                            decoded = encoding_rs::GBK.decode_without_bom_handling(code_bytes).0;
+                            let (text, had_errors) =
+                                encoding_rs::GBK.decode_without_bom_handling(code_bytes);
+                            if had_errors {
+                                return Err(self.unmapped(code));
+                            }
+                            decoded = text;
                             &decoded
                         }
                     };
                     each(text, self.width(code), code == 32);
                 }
             }
-            Decoding::OneByteMap(map) => {
+            Decoding::OneByte(codes) => {
                 for &byte in bytes {
                     let code = u32::from(byte);
-                    let text = map.get(&code).map_or("", String::as_str);
+                    let Some(text) = &codes[usize::from(byte)] else {
+                        return Err(self.unmapped(code));
+                    };
                     each(text, self.width(code), byte == b' ');
                 }
             }
-            Decoding::Latin1 => {
-                for &byte in bytes {
-                    let mut buffer = [0u8; 4];
-                    let text = char::from(byte).encode_utf8(&mut buffer);
-                    each(text, self.width(u32::from(byte)), byte == b' ');
+            Decoding::Missing => {
+                if let Some(&byte) = bytes.first() {
+                    return Err(self.unmapped(u32::from(byte)));
                 }
             }
+        }
+        Ok(())
+    }
+
+    fn unmapped(&self, code: u32) -> TranscriptError {
+        TranscriptError::UnmappedGlyph {
+            font: self.name.clone(),
+            code,
         }
     }
 
@@ -417,6 +778,132 @@ impl Font {
         };
         self.widths.get(&key).copied().unwrap_or(self.default_width)
     }
+}
+
+/// `/Differences [code /name /name code /name ...]`: (code, glyph name).
+fn differences(pdf: &Pdf, items: &[Object]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut code: Option<u8> = None;
+    for item in items.iter().take(1024) {
+        match pdf.resolve(item) {
+            Some(Object::Integer(start)) => code = u8::try_from(*start).ok(),
+            Some(Object::Name(glyph)) => {
+                if let Some(c) = code {
+                    out.push((c, glyph.clone()));
+                    code = c.checked_add(1);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// CID → text for an Identity-H font without ToUnicode whose program is an
+/// embedded TrueType font (`/FontFile2`): CID → glyph id (`/CIDToGIDMap`),
+/// glyph id → character by the program's Unicode cmap, read backwards.
+fn cid_font_program_map(
+    pdf: &mut Pdf,
+    descendant: &Dictionary,
+) -> Result<Option<HashMap<u32, String>>, TranscriptError> {
+    let Some(descriptor) = pdf.get_dict(descendant, b"FontDescriptor").cloned() else {
+        return Ok(None);
+    };
+    let Some(program) = pdf.get_stream(&descriptor, b"FontFile2").cloned() else {
+        return Ok(None);
+    };
+    let program = pdf.decode(&program)?;
+    let cid_to_gid = match pdf.get(descendant, b"CIDToGIDMap") {
+        Some(Object::Stream(stream)) => {
+            let stream = stream.clone();
+            Some(pdf.decode(&stream)?)
+        }
+        _ => None,
+    };
+    let by_glyph = truetype_unicode_by_glyph(&program);
+    let mut map = HashMap::new();
+    match cid_to_gid {
+        // Two bytes per CID, big-endian glyph ids.
+        Some(table) => {
+            for (cid, gid) in table.chunks_exact(2).enumerate().take(MAX_CMAP_ENTRIES) {
+                let gid = u16::from_be_bytes([gid[0], gid[1]]);
+                if let (Some(text), Ok(cid)) = (by_glyph.get(&gid), u32::try_from(cid)) {
+                    map.insert(cid, text.clone());
+                }
+            }
+        }
+        None => {
+            for (gid, text) in by_glyph {
+                map.insert(u32::from(gid), text);
+            }
+        }
+    }
+    Ok(Some(map))
+}
+
+/// Glyph id → character, by the Unicode subtables of a TrueType program's
+/// cmap (the lowest code point when several map to one glyph).
+fn truetype_unicode_by_glyph(program: &[u8]) -> HashMap<u16, String> {
+    let mut by_glyph: HashMap<u16, char> = HashMap::new();
+    let Some(cmap) = truetype_cmap(program) else {
+        return HashMap::new();
+    };
+    for subtable in cmap.subtables {
+        if !subtable.is_unicode() {
+            continue;
+        }
+        let mut seen = 0usize;
+        subtable.codepoints(|code_point| {
+            seen += 1;
+            if seen > MAX_CMAP_ENTRIES {
+                return;
+            }
+            if let (Some(gid), Some(c)) =
+                (subtable.glyph_index(code_point), char::from_u32(code_point))
+                && gid.0 != 0
+            {
+                by_glyph
+                    .entry(gid.0)
+                    .and_modify(|known| *known = (*known).min(c))
+                    .or_insert(c);
+            }
+        });
+    }
+    by_glyph
+        .into_iter()
+        .map(|(gid, c)| (gid, c.to_string()))
+        .collect()
+}
+
+/// Code → text for a simple TrueType font without an encoding: code → glyph
+/// id by the program's symbolic (3,0) or Macintosh (1,0) subtable, glyph id
+/// → character by its Unicode subtables.
+fn truetype_simple_map(program: &[u8]) -> Vec<(u8, String)> {
+    let Some(cmap) = truetype_cmap(program) else {
+        return Vec::new();
+    };
+    let by_glyph = truetype_unicode_by_glyph(program);
+    let mut out = Vec::new();
+    for code in 0..=255u8 {
+        let gid = cmap.subtables.into_iter().find_map(|subtable| {
+            match (subtable.platform_id, subtable.encoding_id) {
+                (ttf_parser::PlatformId::Windows, 0) => subtable
+                    .glyph_index(0xF000 + u32::from(code))
+                    .or_else(|| subtable.glyph_index(u32::from(code))),
+                (ttf_parser::PlatformId::Macintosh, 0) => subtable.glyph_index(u32::from(code)),
+                _ => None,
+            }
+        });
+        if let Some(text) = gid.and_then(|gid| by_glyph.get(&gid.0)) {
+            out.push((code, text.clone()));
+        }
+    }
+    out
+}
+
+fn truetype_cmap(program: &[u8]) -> Option<ttf_parser::cmap::Table<'_>> {
+    let face = ttf_parser::RawFace::parse(program, 0).ok()?;
+    ttf_parser::cmap::Table::parse(face.table(ttf_parser::Tag::from_bytes(b"cmap"))?)
 }
 
 /// A CID font's `/W` array: `c [w1 w2 ...]` and `c_first c_last w` entries.
@@ -630,14 +1117,42 @@ mod tests {
     }
 
     #[test]
-    fn inflation_stops_at_the_budget() {
+    fn decoding_stops_at_the_budget() {
         let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut encoder, &[0u8; 10_000]).expect("compress");
-        let data = encoder.finish().expect("compress");
-        assert_eq!(inflate(&data, 10_000).map(|d| d.len()), Ok(10_000));
+        let mut dict = Dictionary::new();
+        dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+        let stream = Stream::new(dict, encoder.finish().expect("compress"));
+        let mut budget = 10_000;
+        assert_eq!(
+            decode_stream(&stream, &mut budget).map(|d| d.len()),
+            Ok(10_000)
+        );
+        assert_eq!(budget, 0);
+        let mut budget = 9_999;
         assert!(matches!(
-            inflate(&data, 9_999),
+            decode_stream(&stream, &mut budget),
             Err(TranscriptError::TooMuchData { .. })
         ));
+    }
+
+    #[test]
+    fn object_stream_members_are_read_from_their_own_bytes() {
+        let data = b"7 0 8 6 9 6 [1 2] << /A 7 0 R >>";
+        let mut dict = Dictionary::new();
+        dict.set("N", 3);
+        dict.set("First", 12);
+        let index = MemberIndex::read(&dict, data).expect("index");
+        let first = index.member(7, 0).expect("first");
+        assert_eq!(&data[first.clone()], b"[1 2] ");
+        assert_eq!(
+            parse_member(7, &data[first]),
+            Some(Object::Array(vec![1.into(), 2.into()]))
+        );
+        // The third entry repeats the second's offset: it is not read twice.
+        assert!(index.member(8, 1).is_some());
+        assert!(index.member(9, 2).is_none());
+        // The wrong object number at a position is not taken.
+        assert!(index.member(9, 1).is_none());
     }
 }

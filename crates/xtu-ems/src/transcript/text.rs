@@ -171,8 +171,8 @@ fn run(
     operations: &mut usize,
     depth: usize,
 ) -> Result<(), TranscriptError> {
-    let fonts: HashMap<Vec<u8>, Font> = pdf.fonts(resources);
-    let fallback = Font::fallback();
+    let fonts: HashMap<Vec<u8>, Font> = pdf.fonts(resources)?;
+    let mut missing: Option<Font> = None;
     let mut state = State::new(ctm);
     let mut saved: Vec<State> = Vec::new();
     let mut text_matrix = Matrix::IDENTITY;
@@ -249,11 +249,11 @@ fn run(
                     }
                     _ => {}
                 }
-                let font = state
-                    .font
-                    .as_ref()
-                    .and_then(|name| fonts.get(name))
-                    .unwrap_or(&fallback);
+                let name = state.font.as_deref().unwrap_or_default();
+                let font = match fonts.get(name) {
+                    Some(font) => font,
+                    None => missing.get_or_insert_with(|| Font::missing(name)),
+                };
                 let shown: &[Object] = if operation.operator == "TJ" {
                     operands
                         .first()
@@ -265,7 +265,7 @@ fn run(
                 for item in shown {
                     match item {
                         Object::String(bytes, _) => {
-                            show(font, bytes, &state, &mut text_matrix, &mut out.glyphs);
+                            show(font, bytes, &state, &mut text_matrix, &mut out.glyphs)?;
                         }
                         other => {
                             let adjust =
@@ -337,7 +337,7 @@ fn show(
     state: &State,
     text_matrix: &mut Matrix,
     glyphs: &mut Vec<Glyph>,
-) {
+) -> Result<(), TranscriptError> {
     let size = state.font_size;
     let scale = state.horizontal_scale;
     font.glyphs(bytes, |text, width, is_space| {
@@ -359,7 +359,7 @@ fn show(
         let spacing = state.char_spacing + if is_space { state.word_spacing } else { 0.0 };
         let tx = advance + spacing * scale;
         *text_matrix = Matrix::translate(tx, 0.0).then(*text_matrix);
-    });
+    })
 }
 
 /// The path under construction, in page space.

@@ -1,0 +1,211 @@
+//! One teaching week at a glance: which classes meet on which day and
+//! sections, for the week grid of `xtu timetable --week`.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use xtu_ems::TermSpec;
+use xtu_model::{Course, PracticeCourse, TeachingCalendar, Timetable};
+
+use crate::error::Error;
+use crate::ics::date_of;
+use crate::session::Xtu;
+
+/// The classes of one teaching week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct WeekView {
+    /// `2025-2026-1`.
+    pub term: String,
+    /// The teaching week (1-based).
+    pub week: u8,
+    /// Monday..Sunday of the week, when the teaching calendar is the term's.
+    pub dates: Option<Vec<NaiveDate>>,
+    /// Today's day (1 = Monday), when today is in this week.
+    pub today: Option<u8>,
+    /// The meetings of this week (only those whose weeks include it), by
+    /// day, first section, then name.
+    pub courses: Vec<Course>,
+    /// Courses without a day or sections on the site: they have no cell.
+    pub unscheduled: Vec<Course>,
+    /// Practice courses (no weekly meetings).
+    pub practice: Vec<PracticeCourse>,
+}
+
+impl WeekView {
+    /// Pairs of meetings of this week on the same day that share a section
+    /// (indices into [`Self::courses`]).
+    pub fn clashes(&self) -> Vec<(usize, usize)> {
+        let mut pairs = Vec::new();
+        for (i, a) in self.courses.iter().enumerate() {
+            for (j, b) in self.courses.iter().enumerate().skip(i + 1) {
+                if a.day_of_week == b.day_of_week
+                    && a.sections.iter().any(|s| b.sections.contains(s))
+                {
+                    pairs.push((i, j));
+                }
+            }
+        }
+        pairs
+    }
+}
+
+fn is_scheduled(course: &Course) -> bool {
+    (1..=7).contains(&course.day_of_week) && !course.sections.is_empty()
+}
+
+/// The view of `week` (default: the week holding `today`, from `calendar`)
+/// of `timetable`. `calendar` dates the week only when it is the
+/// timetable's term.
+pub fn week_view(
+    timetable: &Timetable,
+    calendar: &TeachingCalendar,
+    week: Option<u8>,
+    today: NaiveDate,
+) -> Result<WeekView, Error> {
+    let same_term = calendar.term_id == timetable.term;
+    let week = match week {
+        Some(0) => return Err(Error::Usage("--week counts from 1".into())),
+        Some(week) => week,
+        None if !same_term => {
+            return Err(Error::Usage(format!(
+                "the teaching calendar is that of {}, not of {}: give the week (--week N)",
+                calendar.term_id, timetable.term
+            )));
+        }
+        None => calendar
+            .week_of(today)
+            .and_then(|w| u8::try_from(w).ok())
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "today ({today}) is outside the term {} ({} to {}): give the week (--week N)",
+                    calendar.term_id, calendar.start_date, calendar.end_date
+                ))
+            })?,
+    };
+    let dates: Option<Vec<NaiveDate>> = same_term
+        .then(|| (1..=7).map(|day| date_of(calendar, week, day)).collect())
+        .flatten();
+    let today_day = dates
+        .as_ref()
+        .and_then(|dates| dates.iter().position(|d| *d == today))
+        .and_then(|i| u8::try_from(i + 1).ok());
+    let (scheduled, unscheduled): (Vec<&Course>, Vec<&Course>) =
+        timetable.courses.iter().partition(|c| is_scheduled(c));
+    let mut courses: Vec<Course> = scheduled
+        .into_iter()
+        .filter(|c| c.weeks.contains(&week))
+        .cloned()
+        .collect();
+    courses.sort_by(|a, b| {
+        (a.day_of_week, a.sections.first(), &a.name).cmp(&(
+            b.day_of_week,
+            b.sections.first(),
+            &b.name,
+        ))
+    });
+    Ok(WeekView {
+        term: timetable.term.clone(),
+        week,
+        dates,
+        today: today_day,
+        courses,
+        unscheduled: unscheduled.into_iter().cloned().collect(),
+        practice: timetable.practice.clone(),
+    })
+}
+
+impl Xtu {
+    /// One week of `term`'s timetable: `week`, else this teaching week (from
+    /// the teaching calendar, by Beijing date).
+    pub async fn week(
+        &self,
+        term: TermSpec,
+        week: Option<u8>,
+        token: Option<&str>,
+    ) -> Result<WeekView, Error> {
+        let (calendar, timetable) = self
+            .query(token, |ems| async move {
+                tokio::try_join!(ems.teaching_calendar(), ems.timetable(term))
+            })
+            .await?;
+        week_view(&timetable, &calendar, week, xtu_model::beijing_today())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn course(name: &str, day: u8, sections: &[u8], weeks: &[u8]) -> Course {
+        Course {
+            name: name.into(),
+            teacher: String::new(),
+            location: String::new(),
+            day_of_week: day,
+            sections: sections.to_vec(),
+            weeks: weeks.to_vec(),
+            weeks_text: String::new(),
+            campus: String::new(),
+            course_code: String::new(),
+            class_name: String::new(),
+        }
+    }
+
+    fn calendar() -> TeachingCalendar {
+        TeachingCalendar {
+            term_id: "2025-2026-1".into(),
+            start_date: NaiveDate::from_ymd_opt(2025, 9, 1).expect("date"),
+            end_date: NaiveDate::from_ymd_opt(2026, 1, 18).expect("date"),
+        }
+    }
+
+    #[test]
+    fn this_week_by_default_only_its_meetings_and_today_marked() {
+        let timetable = Timetable {
+            term: "2025-2026-1".into(),
+            courses: vec![
+                course("odd", 1, &[1, 2], &[1, 3, 5]),
+                course("even", 1, &[1, 2], &[2, 4, 6]),
+                course("nowhere", 0, &[], &[2]),
+            ],
+            practice: vec![],
+        };
+        let wednesday = NaiveDate::from_ymd_opt(2025, 9, 10).expect("date");
+        let view = week_view(&timetable, &calendar(), None, wednesday).expect("in term");
+        assert_eq!(view.week, 2);
+        assert_eq!(view.today, Some(3));
+        assert_eq!(
+            view.courses
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            ["even"]
+        );
+        assert_eq!(view.unscheduled.len(), 1);
+        assert_eq!(
+            view.dates.as_ref().map(|d| d[0].to_string()).as_deref(),
+            Some("2025-09-08")
+        );
+        assert!(view.clashes().is_empty());
+        let later = week_view(&timetable, &calendar(), Some(3), wednesday).expect("week 3");
+        assert_eq!((later.today, later.courses[0].name.as_str()), (None, "odd"));
+        let outside = NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
+        let error = week_view(&timetable, &calendar(), None, outside).expect_err("outside");
+        assert!(error.to_string().contains("--week N"), "{error}");
+    }
+
+    #[test]
+    fn a_shared_section_on_a_day_is_a_clash() {
+        let timetable = Timetable {
+            term: "2025-2026-1".into(),
+            courses: vec![
+                course("a", 2, &[3, 4], &[1]),
+                course("b", 2, &[4, 5], &[1]),
+                course("c", 3, &[3, 4], &[1]),
+            ],
+            practice: vec![],
+        };
+        let day = NaiveDate::from_ymd_opt(2025, 9, 1).expect("date");
+        let view = week_view(&timetable, &calendar(), Some(1), day).expect("week");
+        assert_eq!(view.clashes(), [(0, 1)]);
+    }
+}
