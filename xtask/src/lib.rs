@@ -1,6 +1,7 @@
 //! Project maintenance tasks, as a library so that tests can run them.
 
 pub mod bench;
+pub mod dist;
 pub mod fixtures;
 pub mod transcript_pdf;
 pub mod transcript_variants;

@@ -13,6 +13,10 @@ tasks:
   bench      build the release `xtu` and measure it against the local fake:
              requests and wall time per command with 0 and 30 ms latency,
              start-up, peak memory, binary size (RUNS=10 repetitions)
+  dist       build the release set into dist/: static xtu binaries for
+             linux-musl x86_64 and aarch64, windows x86_64 and macOS
+             universal2, SHA256SUMS; checks sizes (< 8 MB) and linked
+             libraries, runs each (qemu for aarch64, wine for Windows)
   transcript-fixtures [--check]
              write the constructed transcript PDFs of fixtures/transcript/
              (placeholder data; every font kind and layout case) and their
@@ -25,6 +29,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("fixtures") => xtask::fixtures::main(),
         Some("bench") => xtask::bench::main(),
+        Some("dist") => xtask::dist::main(),
         Some("transcript-fixtures") => {
             xtask::transcript_pdf::main(args.get(1).map(String::as_str) == Some("--check"))
         }

@@ -1,7 +1,8 @@
 //! The on-disk session store: log in once, then every command reuses it.
 //!
 //! Layout under the state directory (`$XTU_STATE_DIR`, else
-//! `$XDG_STATE_HOME/xtu`, else `~/.local/state/xtu`; mode 0700):
+//! `$XDG_STATE_HOME/xtu`, else `~/.local/state/xtu`; on Windows
+//! `%LOCALAPPDATA%\xtu`; mode 0700 on Unix, the user's profile ACL on Windows):
 //! - `sessions/<user>.json` (0600): tokens and base URLs of one account;
 //! - `guard/<user>.json` (0600): the lockout guard's memory of failed logins;
 //! - `current`: which account commands use by default;
@@ -11,6 +12,8 @@
 //!
 //! Every write goes to a temporary file that is renamed over the old one: a
 //! killed process leaves the old file or the new one, never half of either.
+//! On Windows the rename also succeeds while another process has the old file
+//! open (see `xtu_ems::scrub::write_private_atomically`).
 
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -74,12 +77,18 @@ impl Guard {
     }
 }
 
-/// Where the store lives: `$XTU_STATE_DIR`, else `$XDG_STATE_HOME/xtu`, else
-/// `~/.local/state/xtu`. Naming it opens nothing, and a machine without any of
-/// these is only an error for the actions that need the store: commands given
-/// a token never touch the disk.
+/// Where the store lives: `$XTU_STATE_DIR`, else the platform's per-user
+/// state directory ([`StoreDir::from_env`]). Naming it opens nothing, and a
+/// machine without any of these is only an error for the actions that need
+/// the store: commands given a token never touch the disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreDir(Option<PathBuf>);
+
+/// What to set when no state directory can be found, in the error.
+#[cfg(windows)]
+const STATE_DIR_HINT: &str = "set XTU_STATE_DIR or LOCALAPPDATA";
+#[cfg(not(windows))]
+const STATE_DIR_HINT: &str = "set XTU_STATE_DIR or HOME";
 
 impl StoreDir {
     /// A store in `path`.
@@ -87,25 +96,33 @@ impl StoreDir {
         Self(Some(path.into()))
     }
 
-    /// The default state directory for this user, from the environment.
+    /// The default state directory for this user, from the environment:
+    /// `$XTU_STATE_DIR`, else on Windows `%LOCALAPPDATA%\xtu` (per user and
+    /// machine, not roaming: a session belongs to one machine), elsewhere
+    /// `$XDG_STATE_HOME/xtu`, else `~/.local/state/xtu`.
     pub fn from_env() -> Self {
-        let var = |name| {
-            std::env::var_os(name)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
+        Self::from_vars(|name| std::env::var_os(name))
+    }
+
+    /// [`StoreDir::from_env`] over any source of variables (empty ones count
+    /// as unset).
+    fn from_vars(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Self {
+        let var = |name| var(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let platform = if cfg!(windows) {
+            var("LOCALAPPDATA").map(|local| local.join("xtu"))
+        } else {
+            var("XDG_STATE_HOME")
+                .map(|state| state.join("xtu"))
+                .or_else(|| var("HOME").map(|home| home.join(".local").join("state").join("xtu")))
         };
-        Self(
-            var("XTU_STATE_DIR")
-                .or_else(|| var("XDG_STATE_HOME").map(|state| state.join("xtu")))
-                .or_else(|| var("HOME").map(|home| home.join(".local").join("state").join("xtu"))),
-        )
+        Self(var("XTU_STATE_DIR").or(platform))
     }
 
     /// The directory, when there is one.
     pub fn path(&self) -> Result<&Path, Error> {
-        self.0.as_deref().ok_or_else(|| {
-            Error::Usage("cannot find a state directory: set XTU_STATE_DIR or HOME".into())
-        })
+        self.0
+            .as_deref()
+            .ok_or_else(|| Error::Usage(format!("cannot find a state directory: {STATE_DIR_HINT}")))
     }
 
     /// Opens the store, creating its directories (mode 0700).
@@ -398,5 +415,184 @@ mod tests {
             manual_failures: vec![0, 100_000, 100_100],
         };
         assert_eq!(guard.recent_failures(100_200), 2);
+    }
+
+    #[test]
+    fn the_state_directory_is_per_user_and_platform() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| std::ffi::OsString::from(value))
+            }
+        };
+        let all: &[(&str, &str)] = &[
+            ("HOME", "/home/s"),
+            ("XDG_STATE_HOME", "/home/s/.state"),
+            ("LOCALAPPDATA", r"C:\Users\s\AppData\Local"),
+        ];
+        let expected = if cfg!(windows) {
+            Path::new(r"C:\Users\s\AppData\Local").join("xtu")
+        } else {
+            PathBuf::from("/home/s/.state/xtu")
+        };
+        let dir = StoreDir::from_vars(vars(all));
+        assert_eq!(dir.path().expect("found"), expected);
+        let chosen = StoreDir::from_vars(vars(&[("XTU_STATE_DIR", "/elsewhere"), ("HOME", "/h")]));
+        assert_eq!(chosen.path().expect("found"), Path::new("/elsewhere"));
+        let empty = StoreDir::from_vars(vars(&[("XTU_STATE_DIR", ""), ("LOCALAPPDATA", "")]));
+        if cfg!(windows) {
+            let error = empty.path().expect_err("nothing set").to_string();
+            assert!(error.contains("LOCALAPPDATA"), "{error}");
+        }
+        #[cfg(not(windows))]
+        {
+            let home = StoreDir::from_vars(vars(&[("HOME", "/home/s")]));
+            assert_eq!(
+                home.path().expect("found"),
+                Path::new("/home/s/.local/state/xtu")
+            );
+            let error = empty.path().expect_err("nothing set").to_string();
+            assert!(error.contains("HOME"), "{error}");
+        }
+    }
+
+    /// The cross-process tests run a second copy of this test binary as the
+    /// other process: it runs the same test with `XTU_STORE_CHILD` set, does
+    /// that role's part on `XTU_STORE_PATH`, prints [`READY`] and keeps its hold
+    /// until its standard input closes (or, for `hold-briefly`, for 300 ms).
+    const READY: &str = "other-process-ready";
+
+    fn other_process(test: &str, role: &str, path: &Path) -> OtherProcess {
+        use std::io::BufRead as _;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(std::env::current_exe().expect("own path"))
+            .args([test, "--exact", "--nocapture", "--test-threads=1"])
+            .env("XTU_STORE_CHILD", role)
+            .env("XTU_STORE_PATH", path)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("a second process starts");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+        let mut line = String::new();
+        // libtest prints the test's name on the same line first.
+        while !line.trim_end().ends_with(READY) {
+            line.clear();
+            let read = stdout.read_line(&mut line).expect("read");
+            assert!(read > 0, "the other process ended without its hold");
+        }
+        OtherProcess { child, stdout }
+    }
+
+    struct OtherProcess {
+        child: std::process::Child,
+        stdout: std::io::BufReader<std::process::ChildStdout>,
+    }
+
+    impl OtherProcess {
+        /// Lets it go (its standard input closes) and waits for its success.
+        fn finish(mut self) {
+            use std::io::Read as _;
+            drop(self.child.stdin.take());
+            let mut rest = String::new();
+            self.stdout.read_to_string(&mut rest).expect("read");
+            let status = self.child.wait().expect("ends");
+            assert!(status.success(), "the other process failed: {rest}");
+        }
+    }
+
+    /// In the other process: takes the hold `role` names, then waits.
+    fn child_part(role: &str) {
+        use std::io::{Read as _, Write as _};
+        let path = PathBuf::from(std::env::var_os("XTU_STORE_PATH").expect("path given"));
+        let announce = || {
+            println!("{READY}");
+            std::io::stdout().flush().expect("flushed");
+        };
+        let wait_for_parent = || {
+            let _ = std::io::stdin().read_to_end(&mut Vec::new());
+        };
+        match role {
+            "lock" => {
+                let _lock = Store::open(path).expect("open").lock().expect("locked");
+                announce();
+                wait_for_parent();
+            }
+            "hold" => {
+                // Opened as any Rust program (or `type`) opens a file.
+                let _file = File::open(&path).expect("opened");
+                announce();
+                wait_for_parent();
+            }
+            #[cfg(windows)]
+            "hold-briefly" => {
+                use std::os::windows::fs::OpenOptionsExt as _;
+                const FILE_SHARE_READ: u32 = 1;
+                // As a virus scanner does: others may read, not delete or rename.
+                let _file = OpenOptions::new()
+                    .read(true)
+                    .share_mode(FILE_SHARE_READ)
+                    .open(&path)
+                    .expect("opened");
+                announce();
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
+            other => panic!("unknown role {other}"),
+        }
+    }
+
+    #[test]
+    fn the_lock_excludes_another_process() {
+        if let Ok(role) = std::env::var("XTU_STORE_CHILD") {
+            return child_part(&role);
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path().to_path_buf()).expect("open");
+        let child = other_process(
+            "store::tests::the_lock_excludes_another_process",
+            "lock",
+            dir.path(),
+        );
+        let lock_file = File::options()
+            .write(true)
+            .open(dir.path().join("lock"))
+            .expect("the lock file exists");
+        assert!(
+            matches!(lock_file.try_lock(), Err(fs::TryLockError::WouldBlock)),
+            "held by the other process"
+        );
+        child.finish();
+        drop(store.lock().expect("free once the other process ended"));
+    }
+
+    #[test]
+    fn a_session_is_replaced_while_another_process_reads_it() {
+        if let Ok(role) = std::env::var("XTU_STORE_CHILD") {
+            return child_part(&role);
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path().to_path_buf()).expect("open");
+        store.save(&session("202205561111")).expect("first save");
+        let file = dir.path().join("sessions").join("202205561111.json");
+        let test = "store::tests::a_session_is_replaced_while_another_process_reads_it";
+        let mut roles = vec!["hold"];
+        if cfg!(windows) {
+            roles.push("hold-briefly");
+        }
+        for (n, role) in roles.into_iter().enumerate() {
+            let child = other_process(test, role, &file);
+            let mut renewed = session("202205561111");
+            renewed.sso_token = format!("renewed-{n}");
+            store.save(&renewed).expect("replaced while open");
+            assert_eq!(store.load("202205561111").expect("load"), Some(renewed));
+            child.finish();
+        }
+        let names: Vec<_> = fs::read_dir(dir.path().join("sessions"))
+            .expect("listed")
+            .map(|entry| entry.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["202205561111.json"], "no temporary file left");
     }
 }

@@ -76,7 +76,8 @@ pub enum Command {
     /// Log in and store the session, so that other commands need no token.
     ///
     /// The session is kept in the state directory ($XTU_STATE_DIR, else
-    /// $XDG_STATE_HOME/xtu, else ~/.local/state/xtu), readable only by you.
+    /// $XDG_STATE_HOME/xtu, else ~/.local/state/xtu; on Windows
+    /// %LOCALAPPDATA%\xtu), readable only by you.
     /// After 3 failed logins within 24 hours, --force is needed: XTU locks
     /// an account for 24 hours after too many wrong passwords.
     #[command(after_help = "Examples:\n  xtu login --username 202205561111\n  xtu student-info")]

@@ -48,6 +48,10 @@ async fn off_a_terminal_an_announced_captcha_sends_no_password() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    windows,
+    ignore = "a terminal comes from script(1), which a process in wine cannot drive: .ci/windows.sh drives xtu.exe in wine's console instead (packaging/wine/console_check.py)"
+)]
 async fn xtu_login_asks_for_an_announced_captcha_on_a_terminal() {
     let fake = announcing().await;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -66,6 +70,10 @@ async fn xtu_login_asks_for_an_announced_captcha_on_a_terminal() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    windows,
+    ignore = "a terminal comes from script(1), which a process in wine cannot drive: .ci/windows.sh drives xtu.exe in wine's console instead (packaging/wine/console_check.py)"
+)]
 async fn xtu_login_asks_when_only_the_answer_reveals_the_captcha() {
     let fake = FakeXtu::builder()
         .account(
@@ -90,6 +98,10 @@ async fn xtu_login_asks_when_only_the_answer_reveals_the_captcha() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    windows,
+    ignore = "a terminal comes from script(1), which a process in wine cannot drive: .ci/windows.sh drives xtu.exe in wine's console instead (packaging/wine/console_check.py)"
+)]
 async fn an_automatic_re_login_never_prompts() {
     let fake = announcing().await;
     let dir = tempfile::tempdir().expect("tempdir");

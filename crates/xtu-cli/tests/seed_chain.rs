@@ -221,7 +221,8 @@ async fn parse_prints_what_the_command_prints() {
 }
 
 /// Commands that need no stored session work on a machine without a state
-/// directory (no HOME, no XTU_STATE_DIR); the others say what to set.
+/// directory (no HOME, no LOCALAPPDATA, no XTU_STATE_DIR); the others say
+/// what to set.
 #[test]
 fn without_a_state_directory_only_the_store_is_missing() {
     let fixture = concat!(
@@ -233,6 +234,7 @@ fn without_a_state_directory_only_the_store_is_missing() {
             .args(args)
             .env_remove("HOME")
             .env_remove("XDG_STATE_HOME")
+            .env_remove("LOCALAPPDATA")
             .env_remove("XTU_STATE_DIR")
             .env_remove("XTU_TOKEN")
             .output()

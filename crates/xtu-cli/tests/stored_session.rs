@@ -378,3 +378,28 @@ async fn remember_keeps_the_password_in_the_os_keyring() {
     assert_eq!(logout.code, 0, "{logout:#?}");
     assert!(entry.get_password().is_err(), "logout forgets the password");
 }
+
+/// Without XTU_STATE_DIR the session goes to the platform's per-user state
+/// directory: `%LOCALAPPDATA%\xtu` on Windows, `$XDG_STATE_HOME/xtu` elsewhere.
+#[tokio::test]
+async fn the_default_state_directory_is_the_platforms() {
+    let fake = fake().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path().to_string_lossy().into_owned();
+    let variable = if cfg!(windows) {
+        "LOCALAPPDATA"
+    } else {
+        "XDG_STATE_HOME"
+    };
+    let env = [(variable, base.as_str()), ("XTU_PASSWORD", PASSWORD)];
+    let login = xtu(&fake, &["login", "--username", USER], &env, None).await;
+    assert_eq!(login.code, 0, "{login:#?}");
+    let session = dir
+        .path()
+        .join("xtu")
+        .join("sessions")
+        .join(format!("{USER}.json"));
+    assert!(session.is_file(), "{} was written", session.display());
+    let info = xtu(&fake, &["info"], &env[..1], None).await;
+    assert!(info.ok().contains(USER), "{info:#?}");
+}
