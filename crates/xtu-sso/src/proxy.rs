@@ -40,6 +40,17 @@ pub enum ProxySource {
     Variable(&'static str),
 }
 
+/// The upper-case spelling of a proxy variable's name.
+fn upper_case_spelling(name: &'static str) -> &'static str {
+    match name {
+        "no_proxy" => "NO_PROXY",
+        "http_proxy" => "HTTP_PROXY",
+        "https_proxy" => "HTTPS_PROXY",
+        "all_proxy" => "ALL_PROXY",
+        other => other,
+    }
+}
+
 impl fmt::Display for ProxySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -200,7 +211,9 @@ impl ProxySetting {
 
     /// The routes this setting gives in the process's environment.
     pub fn resolve(&self) -> Result<ProxyRoutes, ProxyError> {
-        self.resolve_in(&|name| std::env::var(name).ok())
+        // Windows has one variable per name whatever its case: `all_proxy`
+        // finds what the user set as `ALL_PROXY`, so name it the usual way.
+        self.resolve_named(&|name| std::env::var(name).ok(), cfg!(windows))
     }
 
     /// The routes this setting gives, reading variables through `env`.
@@ -208,10 +221,27 @@ impl ProxySetting {
         &self,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<ProxyRoutes, ProxyError> {
+        self.resolve_named(env, false)
+    }
+
+    /// `case_insensitive`: the environment's names ignore case (Windows), so
+    /// a variable is named in its upper-case spelling.
+    fn resolve_named(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+        case_insensitive: bool,
+    ) -> Result<ProxyRoutes, ProxyError> {
         let set = |name: &'static str| {
             env(name)
                 .filter(|value| !value.trim().is_empty())
-                .map(|value| (name, value))
+                .map(|value| {
+                    let shown = if case_insensitive {
+                        upper_case_spelling(name)
+                    } else {
+                        name
+                    };
+                    (shown, value)
+                })
         };
         let no_proxy = set("no_proxy")
             .or_else(|| set("NO_PROXY"))
