@@ -47,16 +47,16 @@ async fn the_session_store_survives_kill_9_mid_write() {
     fake.add_latency(Duration::from_millis(5));
     for round in 0..24u64 {
         fake.expire_ems_sessions();
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_xtu"))
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_xtu"));
+        command
             .arg("info")
             .env("XTU_STATE_DIR", &state)
             .env("XTU_SSO_BASE_URL", fake.sso_base_url())
             .env("XTU_EMS_BASE_URL", fake.ems_base_url())
             .env_remove("XTU_TOKEN")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starts");
+            .stderr(Stdio::null());
+        let mut child = common::spawn(&mut command).expect("starts");
         tokio::time::sleep(Duration::from_millis(round * 3)).await;
         let _ = child.start_kill();
         let _ = child.wait().await;

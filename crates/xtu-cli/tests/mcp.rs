@@ -65,7 +65,8 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
     .await;
     assert_eq!(login.code, 0, "{login:#?}");
 
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_xtu"))
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_xtu"));
+    command
         .arg("mcp")
         .env("XTU_STATE_DIR", &state)
         .env("XTU_SSO_BASE_URL", fake.sso_base_url())
@@ -74,9 +75,8 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("xtu mcp starts");
+        .kill_on_drop(true);
+    let mut child = common::spawn(&mut command).expect("xtu mcp starts");
     let stdin = child.stdin.take().expect("stdin");
     let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut client = Client {

@@ -89,7 +89,7 @@ pub async fn xtu(fake: &FakeXtu, args: &[&str], env: &[(&str, &str)], stdin: Opt
     for (key, value) in env {
         command.env(key, value);
     }
-    let mut child = command.spawn().expect("the xtu binary starts");
+    let mut child = spawn(&mut command).expect("the xtu binary starts");
     if let Some(input) = stdin {
         let mut pipe = child.stdin.take().expect("piped stdin");
         pipe.write_all(input.as_bytes()).await.expect("write stdin");
@@ -100,6 +100,26 @@ pub async fn xtu(fake: &FakeXtu, args: &[&str], env: &[(&str, &str)], stdin: Opt
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
         stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
+    }
+}
+
+/// Starts `command`. Under wine, CreateProcess now and then fails with
+/// ERROR_INTERNAL_ERROR (1359) while other tests start processes at the same
+/// moment (CI saw it once in a few hundred starts); a real Windows does not
+/// do this, so on Windows that one error is tried again, a few times.
+pub fn spawn(command: &mut tokio::process::Command) -> std::io::Result<tokio::process::Child> {
+    const ERROR_INTERNAL_ERROR: i32 = 1359;
+    let mut tries = 0;
+    loop {
+        match command.spawn() {
+            Err(e)
+                if cfg!(windows) && e.raw_os_error() == Some(ERROR_INTERNAL_ERROR) && tries < 5 =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100 * tries));
+            }
+            result => return result,
+        }
     }
 }
 
