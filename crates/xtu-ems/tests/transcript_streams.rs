@@ -223,3 +223,90 @@ fn a_glyph_no_font_data_maps_is_an_error_naming_the_font() {
         "the transcript pdf's font ABCDEF+SimSun shows a glyph (code 0x0003) that cannot be mapped to text"
     );
 }
+
+const TRUETYPE_CMAP: &[u8] =
+    include_bytes!("../../../fixtures/transcript/transcript.truetype-cmap.pdf");
+
+fn be16(bytes: &[u8], at: usize) -> usize {
+    usize::from(u16::from_be_bytes([bytes[at], bytes[at + 1]]))
+}
+
+fn be32(bytes: &[u8], at: usize) -> usize {
+    let word = u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    usize::try_from(word).expect("32-bit offset")
+}
+
+/// `program` (a TrueType font) with its `cmap` replaced by one declaring
+/// 65,535 encoding records, every one (3,1) and pointing to the program's
+/// own first subtable: the same mapping, declared as often as the table can.
+fn with_65535_cmap_records(program: &[u8]) -> Vec<u8> {
+    let mut out = program.to_vec();
+    let tables = be16(program, 4);
+    let record = (0..tables)
+        .map(|t| 12 + 16 * t)
+        .find(|&at| &program[at..at + 4] == b"cmap")
+        .expect("a cmap table");
+    let cmap = be32(program, record + 8);
+    let subtable = cmap + be32(program, cmap + 8);
+    let subtable = &program[subtable..subtable + be16(program, subtable + 2)];
+    let records = 0xFFFF_usize;
+    let first = u32::try_from(4 + 8 * records).expect("offset");
+    let mut table = [0u16.to_be_bytes(), 0xFFFFu16.to_be_bytes()].concat();
+    for _ in 0..records {
+        table.extend(3u16.to_be_bytes());
+        table.extend(1u16.to_be_bytes());
+        table.extend(first.to_be_bytes());
+    }
+    table.extend_from_slice(subtable);
+    // The new table goes at the end, 4-aligned; the directory points there.
+    out.resize(out.len().next_multiple_of(4), 0);
+    let at = u32::try_from(out.len()).expect("offset");
+    out.extend_from_slice(&table);
+    out[record + 8..record + 12].copy_from_slice(&at.to_be_bytes());
+    let len = u32::try_from(table.len()).expect("length");
+    out[record + 12..record + 16].copy_from_slice(&len.to_be_bytes());
+    out
+}
+
+/// The fuzz target's timeout (fuzz/README.md): an embedded TrueType program
+/// whose cmap declares 65,535 subtables made every font read walk them all,
+/// per page. Only the first few are read, once per font and parse: the text
+/// is the same as through the program's own cmap.
+#[test]
+fn a_truetype_cmap_of_65535_subtables_reads_as_its_first() {
+    let mut doc = Document::load_mem(TRUETYPE_CMAP).expect("fixture loads");
+    let programs: Vec<_> = doc
+        .objects
+        .values()
+        .filter_map(|o| {
+            o.as_dict()
+                .ok()?
+                .get(b"FontFile2")
+                .ok()?
+                .as_reference()
+                .ok()
+        })
+        .collect();
+    assert!(
+        !programs.is_empty(),
+        "the fixture embeds a TrueType program"
+    );
+    for id in programs {
+        let Ok(Object::Stream(stream)) = doc.get_object_mut(id) else {
+            panic!("font program stream");
+        };
+        let program = stream.get_plain_content().expect("program decodes");
+        let crafted = with_65535_cmap_records(&program);
+        stream.dict.remove(b"DecodeParms");
+        stream.dict.set("Filter", name("FlateDecode"));
+        stream.set_content(zlib(&crafted));
+    }
+    let mut crafted = Vec::new();
+    doc.save_to(&mut crafted).expect("save");
+    assert_eq!(
+        transcript::parse(&crafted),
+        transcript::parse(TRUETYPE_CMAP),
+        "reads as the fixture"
+    );
+    assert!(transcript::parse(TRUETYPE_CMAP).is_ok());
+}

@@ -22,6 +22,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use lopdf::xref::XrefEntry;
 use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, ObjectStream, Stream};
@@ -43,6 +44,18 @@ const MAX_STRUCTURE_STREAM_BYTES: usize = 256 * 1024;
 pub const MAX_INFLATED_BYTES: usize = 8 * 1024 * 1024;
 /// Glyph codes mapped by one ToUnicode map, at most (a bfrange can name 65,536).
 const MAX_CMAP_ENTRIES: usize = 70_000;
+/// Encoding records read from a TrueType `cmap`, in table order. A font has
+/// one to six ((0,3) (0,4) (1,0) (3,0) (3,1) (3,10)); the table can declare
+/// 65,535, and each Unicode one read costs a walk over its code points.
+const MAX_CMAP_SUBTABLES: u16 = 8;
+/// What the fonts of one parse may map, look up or measure, together:
+/// ToUnicode entries, `/W` widths, CIDToGIDMap entries, `/Differences`,
+/// code-to-glyph look-ups in TrueType cmaps. Each font is read once per
+/// parse (cached by object id); this bounds the rest (many fonts, inline
+/// font dictionaries, maps repeating their ranges). A transcript's fonts
+/// take a few thousand, or about 65,536 per font read through its
+/// program's cmap.
+const MAX_FONT_WORK: usize = 4_000_000;
 /// The name object streams carry while lopdf loads (see the module doc).
 const PACKED_OBJECT_STREAM: &[u8] = b"XtuPackedObjStm";
 /// What the trailer's `/Encrypt` is renamed to while lopdf loads: as long,
@@ -50,10 +63,36 @@ const PACKED_OBJECT_STREAM: &[u8] = b"XtuPackedObjStm";
 const HIDDEN_ENCRYPT: &[u8] = b"/XtCrypt";
 const _: () = assert!(HIDDEN_ENCRYPT.len() == b"/Encrypt".len());
 
-/// A loaded PDF and what remains of the inflation budget.
+/// A loaded PDF, what remains of its budgets, and what one parse has read
+/// of it once already.
 pub struct Pdf {
     doc: Document,
     inflate_budget: usize,
+    /// What remains of [`MAX_FONT_WORK`].
+    font_budget: usize,
+    /// Fonts read, by object id: every page and form using one shares it.
+    fonts: HashMap<ObjectId, Rc<Font>>,
+    /// Form XObjects decoded, by object id.
+    forms: HashMap<ObjectId, Rc<Form>>,
+}
+
+/// A form XObject: its dictionary and its decoded content.
+#[derive(Debug)]
+pub struct Form {
+    /// The stream's dictionary (`/Matrix`, `/Resources`).
+    pub dict: Dictionary,
+    /// The decoded content.
+    pub content: Vec<u8>,
+}
+
+/// Takes `cost` from a font budget, or refuses when it does not hold it.
+fn spend(budget: &mut usize, cost: usize) -> Result<(), TranscriptError> {
+    *budget = budget.checked_sub(cost).ok_or_else(|| {
+        TranscriptError::Malformed(format!(
+            "its fonts map more than {MAX_FONT_WORK} codes in all"
+        ))
+    })?;
+    Ok(())
 }
 
 /// Keeps object streams packed while lopdf loads (see the module doc).
@@ -154,6 +193,9 @@ impl Pdf {
         Ok(Self {
             doc,
             inflate_budget: budget,
+            font_budget: MAX_FONT_WORK,
+            fonts: HashMap::new(),
+            forms: HashMap::new(),
         })
     }
 
@@ -219,28 +261,78 @@ impl Pdf {
         decode_stream(stream, &mut self.inflate_budget)
     }
 
-    /// The fonts of a resource dictionary, by resource name.
-    pub fn fonts(
+    /// The font a resource dictionary names `name`, read once per parse
+    /// (an inline font dictionary, which has no id, at each use, within the
+    /// font budget); `None` when the resources do not define it.
+    pub fn font(
         &mut self,
         resources: Option<&Dictionary>,
-    ) -> Result<HashMap<Vec<u8>, Font>, TranscriptError> {
-        let mut fonts = HashMap::new();
-        let Some(font_dict) = resources.and_then(|r| self.get_dict(r, b"Font")) else {
-            return Ok(fonts);
+        name: &[u8],
+    ) -> Result<Option<Rc<Font>>, TranscriptError> {
+        let Some(entry) = resources
+            .and_then(|r| self.get_dict(r, b"Font"))
+            .and_then(|fonts| fonts.get(name).ok())
+        else {
+            return Ok(None);
         };
-        let entries: Vec<(Vec<u8>, Dictionary)> = font_dict
-            .iter()
-            .take(256)
-            .filter_map(|(name, value)| {
-                let dict = self.resolve(value)?.as_dict().ok()?;
-                Some((name.clone(), dict.clone()))
-            })
-            .collect();
-        for (name, dict) in entries {
-            let font = Font::read(self, &dict)?;
-            fonts.insert(name, font);
+        let id = match entry {
+            Object::Reference(id) => Some(*id),
+            _ => None,
+        };
+        if let Some(font) = id.and_then(|id| self.fonts.get(&id)) {
+            return Ok(Some(Rc::clone(font)));
         }
-        Ok(fonts)
+        let Some(dict) = self.resolve(entry).and_then(|o| o.as_dict().ok()).cloned() else {
+            return Ok(None);
+        };
+        let font = Rc::new(Font::read(self, &dict)?);
+        if let Some(id) = id {
+            self.fonts.insert(id, Rc::clone(&font));
+        }
+        Ok(Some(font))
+    }
+
+    /// The form XObject a resource dictionary names `name`, decoded once
+    /// per parse; `None` when it names none (or another kind of XObject).
+    /// Each use charges its content to the inflation budget again: what the
+    /// interpreter reads is bounded as what is inflated is.
+    pub fn form(
+        &mut self,
+        resources: Option<&Dictionary>,
+        name: &[u8],
+    ) -> Result<Option<Rc<Form>>, TranscriptError> {
+        let Some(Ok(&Object::Reference(id))) = resources
+            .and_then(|r| self.get_dict(r, b"XObject"))
+            .map(|xobjects| xobjects.get(name))
+        else {
+            return Ok(None);
+        };
+        let form = match self.forms.get(&id) {
+            Some(form) => Rc::clone(form),
+            None => {
+                let Ok(Object::Stream(stream)) = self.doc.get_object(id) else {
+                    return Ok(None);
+                };
+                if stream.dict.get(b"Subtype").and_then(Object::as_name).ok()
+                    != Some(b"Form".as_slice())
+                {
+                    return Ok(None);
+                }
+                let dict = stream.dict.clone();
+                // Decoded within what remains, charged below like every use.
+                let mut limit = self.inflate_budget;
+                let content = decode_stream(stream, &mut limit)?;
+                let form = Rc::new(Form { dict, content });
+                self.forms.insert(id, Rc::clone(&form));
+                form
+            }
+        };
+        self.inflate_budget = self.inflate_budget.checked_sub(form.content.len()).ok_or(
+            TranscriptError::TooMuchData {
+                limit: MAX_INFLATED_BYTES,
+            },
+        )?;
+        Ok(Some(form))
     }
 }
 
@@ -499,7 +591,19 @@ impl Font {
         }
     }
 
+    /// Reads a font, charging what it maps to the parse's font budget.
     fn read(pdf: &mut Pdf, dict: &Dictionary) -> Result<Self, TranscriptError> {
+        let mut budget = pdf.font_budget;
+        let font = Self::read_within(pdf, dict, &mut budget);
+        pdf.font_budget = budget;
+        font
+    }
+
+    fn read_within(
+        pdf: &mut Pdf,
+        dict: &Dictionary,
+        budget: &mut usize,
+    ) -> Result<Self, TranscriptError> {
         let name = pdf
             .get(dict, b"BaseFont")
             .and_then(|o| o.as_name().ok())
@@ -513,13 +617,13 @@ impl Font {
             .unwrap_or_default()
             .to_vec();
         let to_unicode = match pdf.get_stream(dict, b"ToUnicode").cloned() {
-            Some(stream) => Some(parse_cmap(&pdf.decode(&stream)?)),
+            Some(stream) => Some(parse_cmap(&pdf.decode(&stream)?, budget)?),
             None => None,
         };
         if subtype == b"Type0" {
-            Self::read_type0(pdf, dict, name, to_unicode)
+            Self::read_type0(pdf, dict, name, to_unicode, budget)
         } else {
-            Self::read_simple(pdf, dict, name, &subtype, to_unicode)
+            Self::read_simple(pdf, dict, name, &subtype, to_unicode, budget)
         }
     }
 
@@ -528,6 +632,7 @@ impl Font {
         dict: &Dictionary,
         name: String,
         to_unicode: Option<HashMap<u32, String>>,
+        budget: &mut usize,
     ) -> Result<Self, TranscriptError> {
         let encoding = pdf
             .get(dict, b"Encoding")
@@ -549,7 +654,8 @@ impl Font {
         let widths = pdf
             .get(&descendant, b"W")
             .and_then(|o| o.as_array().ok())
-            .map(|w| cid_widths(pdf, w))
+            .map(|w| cid_widths(pdf, w, budget))
+            .transpose()?
             .unwrap_or_default();
         let unicode_cmap = encoding.starts_with(b"Uni");
         let gbk = encoding.starts_with(b"GB") && !unicode_cmap;
@@ -561,7 +667,7 @@ impl Font {
                 // Without ToUnicode, an Identity-H code is a CID, which the
                 // font program's own cmap can tell the character of.
                 None if encoding == b"Identity-H" => {
-                    cid_font_program_map(pdf, &descendant)?.unwrap_or_default()
+                    cid_font_program_map(pdf, &descendant, budget)?.unwrap_or_default()
                 }
                 None => HashMap::new(),
             };
@@ -586,7 +692,10 @@ impl Font {
         name: String,
         subtype: &[u8],
         to_unicode: Option<HashMap<u32, String>>,
+        budget: &mut usize,
     ) -> Result<Self, TranscriptError> {
+        // The 256 codes' table, whatever fills it.
+        spend(budget, 256)?;
         let first = pdf
             .get(dict, b"FirstChar")
             .and_then(|o| o.as_i64().ok())
@@ -622,7 +731,8 @@ impl Font {
                     .map(<[u8]>::to_vec),
                 pdf.get(encoding, b"Differences")
                     .and_then(|o| o.as_array().ok())
-                    .map(|d| differences(pdf, d))
+                    .map(|d| differences(pdf, d, budget))
+                    .transpose()?
                     .unwrap_or_default(),
             ),
             _ => (None, Vec::new()),
@@ -652,7 +762,7 @@ impl Font {
             codes[usize::from(code)] = glyphs::text_of_glyph_name(&glyph);
         }
         if use_program && let Some(program) = &program {
-            for (code, text) in truetype_simple_map(program) {
+            for (code, text) in truetype_simple_map(program, budget)? {
                 codes[usize::from(code)] = Some(text);
             }
         }
@@ -781,10 +891,16 @@ impl Font {
 }
 
 /// `/Differences [code /name /name code /name ...]`: (code, glyph name).
-fn differences(pdf: &Pdf, items: &[Object]) -> Vec<(u8, Vec<u8>)> {
+fn differences(
+    pdf: &Pdf,
+    items: &[Object],
+    budget: &mut usize,
+) -> Result<Vec<(u8, Vec<u8>)>, TranscriptError> {
+    let items = &items[..items.len().min(1024)];
+    spend(budget, items.len())?;
     let mut out = Vec::new();
     let mut code: Option<u8> = None;
-    for item in items.iter().take(1024) {
+    for item in items {
         match pdf.resolve(item) {
             Some(Object::Integer(start)) => code = u8::try_from(*start).ok(),
             Some(Object::Name(glyph)) => {
@@ -796,7 +912,7 @@ fn differences(pdf: &Pdf, items: &[Object]) -> Vec<(u8, Vec<u8>)> {
             _ => {}
         }
     }
-    out
+    Ok(out)
 }
 
 /// CID → text for an Identity-H font without ToUnicode whose program is an
@@ -805,6 +921,7 @@ fn differences(pdf: &Pdf, items: &[Object]) -> Vec<(u8, Vec<u8>)> {
 fn cid_font_program_map(
     pdf: &mut Pdf,
     descendant: &Dictionary,
+    budget: &mut usize,
 ) -> Result<Option<HashMap<u32, String>>, TranscriptError> {
     let Some(descriptor) = pdf.get_dict(descendant, b"FontDescriptor").cloned() else {
         return Ok(None);
@@ -820,11 +937,13 @@ fn cid_font_program_map(
         }
         _ => None,
     };
-    let by_glyph = truetype_unicode_by_glyph(&program);
+    let by_glyph = truetype_unicode_by_glyph(&program, budget)?;
     let mut map = HashMap::new();
     match cid_to_gid {
         // Two bytes per CID, big-endian glyph ids.
         Some(table) => {
+            let entries = table.len() / 2;
+            spend(budget, entries.min(MAX_CMAP_ENTRIES))?;
             for (cid, gid) in table.chunks_exact(2).enumerate().take(MAX_CMAP_ENTRIES) {
                 let gid = u16::from_be_bytes([gid[0], gid[1]]);
                 if let (Some(text), Ok(cid)) = (by_glyph.get(&gid), u32::try_from(cid)) {
@@ -841,23 +960,47 @@ fn cid_font_program_map(
     Ok(Some(map))
 }
 
+/// The first [`MAX_CMAP_SUBTABLES`] subtables of a TrueType program's cmap.
+fn truetype_subtables(program: &[u8]) -> Vec<ttf_parser::cmap::Subtable<'_>> {
+    let Some(subtables) = ttf_parser::RawFace::parse(program, 0)
+        .ok()
+        .and_then(|face| face.table(ttf_parser::Tag::from_bytes(b"cmap")))
+        .and_then(ttf_parser::cmap::Table::parse)
+        .map(|cmap| cmap.subtables)
+    else {
+        return Vec::new();
+    };
+    (0..subtables.len().min(MAX_CMAP_SUBTABLES))
+        .filter_map(|index| subtables.get(index))
+        .collect()
+}
+
 /// Glyph id → character, by the Unicode subtables of a TrueType program's
 /// cmap (the lowest code point when several map to one glyph).
-fn truetype_unicode_by_glyph(program: &[u8]) -> HashMap<u16, String> {
+///
+/// Each subtable is asked for every code point it can hold, at a fixed
+/// cost: ttf-parser walks a subtable's own code points only through a
+/// callback that cannot stop, over ranges a crafted table makes as long as
+/// it likes (2^31 for format 4, 2^32 a group for format 12). The BMP for
+/// every format; planes 1 to 3 (the CJK extensions) too for format 12, the
+/// one that reaches them. Format 13 (many code points to one glyph: the
+/// last-resort fonts, never a text font's) is not read: its look-up is a
+/// linear search.
+fn truetype_unicode_by_glyph(
+    program: &[u8],
+    budget: &mut usize,
+) -> Result<HashMap<u16, String>, TranscriptError> {
+    use ttf_parser::cmap::Format;
     let mut by_glyph: HashMap<u16, char> = HashMap::new();
-    let Some(cmap) = truetype_cmap(program) else {
-        return HashMap::new();
-    };
-    for subtable in cmap.subtables {
-        if !subtable.is_unicode() {
-            continue;
-        }
-        let mut seen = 0usize;
-        subtable.codepoints(|code_point| {
-            seen += 1;
-            if seen > MAX_CMAP_ENTRIES {
-                return;
-            }
+    for subtable in truetype_subtables(program) {
+        let last: u32 = match subtable.format {
+            _ if !subtable.is_unicode() => continue,
+            Format::ManyToOneRangeMappings(_) => continue,
+            Format::SegmentedCoverage(_) => 0x3_FFFF,
+            _ => 0xFFFF,
+        };
+        spend(budget, last as usize + 1)?;
+        for code_point in 0..=last {
             if let (Some(gid), Some(c)) =
                 (subtable.glyph_index(code_point), char::from_u32(code_point))
                 && gid.0 != 0
@@ -867,47 +1010,62 @@ fn truetype_unicode_by_glyph(program: &[u8]) -> HashMap<u16, String> {
                     .and_modify(|known| *known = (*known).min(c))
                     .or_insert(c);
             }
-        });
+        }
     }
-    by_glyph
+    Ok(by_glyph
         .into_iter()
         .map(|(gid, c)| (gid, c.to_string()))
-        .collect()
+        .collect())
 }
 
 /// Code → text for a simple TrueType font without an encoding: code → glyph
 /// id by the program's symbolic (3,0) or Macintosh (1,0) subtable, glyph id
 /// → character by its Unicode subtables.
-fn truetype_simple_map(program: &[u8]) -> Vec<(u8, String)> {
-    let Some(cmap) = truetype_cmap(program) else {
-        return Vec::new();
-    };
-    let by_glyph = truetype_unicode_by_glyph(program);
+fn truetype_simple_map(
+    program: &[u8],
+    budget: &mut usize,
+) -> Result<Vec<(u8, String)>, TranscriptError> {
+    let subtables = truetype_subtables(program);
+    let symbolic: Vec<_> = subtables
+        .iter()
+        .filter(|subtable| {
+            matches!(
+                (subtable.platform_id, subtable.encoding_id),
+                (
+                    ttf_parser::PlatformId::Windows | ttf_parser::PlatformId::Macintosh,
+                    0
+                )
+            )
+        })
+        .collect();
+    if symbolic.is_empty() {
+        return Ok(Vec::new());
+    }
+    let by_glyph = truetype_unicode_by_glyph(program, budget)?;
+    spend(budget, 512 * symbolic.len())?;
     let mut out = Vec::new();
     for code in 0..=255u8 {
-        let gid = cmap.subtables.into_iter().find_map(|subtable| {
-            match (subtable.platform_id, subtable.encoding_id) {
-                (ttf_parser::PlatformId::Windows, 0) => subtable
+        let gid = symbolic
+            .iter()
+            .find_map(|subtable| match subtable.platform_id {
+                ttf_parser::PlatformId::Windows => subtable
                     .glyph_index(0xF000 + u32::from(code))
                     .or_else(|| subtable.glyph_index(u32::from(code))),
-                (ttf_parser::PlatformId::Macintosh, 0) => subtable.glyph_index(u32::from(code)),
-                _ => None,
-            }
-        });
+                _ => subtable.glyph_index(u32::from(code)),
+            });
         if let Some(text) = gid.and_then(|gid| by_glyph.get(&gid.0)) {
             out.push((code, text.clone()));
         }
     }
-    out
-}
-
-fn truetype_cmap(program: &[u8]) -> Option<ttf_parser::cmap::Table<'_>> {
-    let face = ttf_parser::RawFace::parse(program, 0).ok()?;
-    ttf_parser::cmap::Table::parse(face.table(ttf_parser::Tag::from_bytes(b"cmap"))?)
+    Ok(out)
 }
 
 /// A CID font's `/W` array: `c [w1 w2 ...]` and `c_first c_last w` entries.
-fn cid_widths(pdf: &Pdf, w: &[Object]) -> HashMap<u32, f32> {
+fn cid_widths(
+    pdf: &Pdf,
+    w: &[Object],
+    budget: &mut usize,
+) -> Result<HashMap<u32, f32>, TranscriptError> {
     let mut widths = HashMap::new();
     let number = |o: &Object| pdf.resolve(o).and_then(|o| o.as_float().ok());
     let mut items = w.iter();
@@ -922,8 +1080,9 @@ fn cid_widths(pdf: &Pdf, w: &[Object]) -> HashMap<u32, f32> {
             Object::Array(list) => {
                 for (i, width) in list.iter().enumerate() {
                     if widths.len() >= MAX_CMAP_ENTRIES {
-                        return widths;
+                        return Ok(widths);
                     }
+                    spend(budget, 1)?;
                     if let (Some(width), Ok(i)) = (number(width), u32::try_from(i)) {
                         widths.insert(first.saturating_add(i), width);
                     }
@@ -938,18 +1097,23 @@ fn cid_widths(pdf: &Pdf, w: &[Object]) -> HashMap<u32, f32> {
                 };
                 for cid in first..=last.min(first.saturating_add(0xFFFF)) {
                     if widths.len() >= MAX_CMAP_ENTRIES {
-                        return widths;
+                        return Ok(widths);
                     }
+                    spend(budget, 1)?;
                     widths.insert(cid, width);
                 }
             }
         }
     }
-    widths
+    Ok(widths)
 }
 
-/// Reads the `bfchar` and `bfrange` sections of a ToUnicode CMap.
-pub fn parse_cmap(data: &[u8]) -> HashMap<u32, String> {
+/// Reads the `bfchar` and `bfrange` sections of a ToUnicode CMap, each
+/// entry (an overwritten one too) charged to the font budget.
+pub fn parse_cmap(
+    data: &[u8],
+    budget: &mut usize,
+) -> Result<HashMap<u32, String>, TranscriptError> {
     let tokens = cmap_tokens(data);
     let mut map = HashMap::new();
     let mut i = 0;
@@ -961,6 +1125,7 @@ pub fn parse_cmap(data: &[u8]) -> HashMap<u32, String> {
                     (tokens.get(i), tokens.get(i + 1))
                 {
                     if map.len() < MAX_CMAP_ENTRIES {
+                        spend(budget, 1)?;
                         map.insert(code_of(code), utf16_text(text));
                     }
                     i += 2;
@@ -980,6 +1145,7 @@ pub fn parse_cmap(data: &[u8]) -> HashMap<u32, String> {
                                 if map.len() >= MAX_CMAP_ENTRIES {
                                     break;
                                 }
+                                spend(budget, 1)?;
                                 let mut text = start.clone();
                                 add_to_last_unit(&mut text, offset);
                                 map.insert(code, utf16_text(&text));
@@ -989,6 +1155,7 @@ pub fn parse_cmap(data: &[u8]) -> HashMap<u32, String> {
                         Some(CmapToken::Array(targets)) => {
                             for (code, text) in (low..=high).zip(targets) {
                                 if map.len() < MAX_CMAP_ENTRIES {
+                                    spend(budget, 1)?;
                                     map.insert(code, utf16_text(text));
                                 }
                             }
@@ -1001,7 +1168,7 @@ pub fn parse_cmap(data: &[u8]) -> HashMap<u32, String> {
             _ => i += 1,
         }
     }
-    map
+    Ok(map)
 }
 
 /// A bfrange destination advances in its last byte (and carries over).
@@ -1108,12 +1275,28 @@ mod tests {
             2 beginbfchar\n<0003> <8BFE>\n<0004> <D83DDE00>\nendbfchar\n\
             2 beginbfrange\n<0010> <0012> <0041>\n<0020> <0021> [<5B66> <5206>]\nendbfrange\n\
             1 beginbfrange\n<FFFFFFFF> <FFFFFFFF> <0042>\nendbfrange";
-        let map = parse_cmap(cmap);
+        let map = parse_cmap(cmap, &mut MAX_FONT_WORK.clone()).expect("within budget");
         assert_eq!(map[&3], "课");
         assert_eq!(map[&4], "😀");
         assert_eq!(map[&0x12], "C");
         assert_eq!(map[&0x21], "分");
         assert_eq!(map[&0xFFFF_FFFF], "B");
+    }
+
+    #[test]
+    fn ranges_mapped_over_and_over_are_charged_to_the_font_budget() {
+        // Each range overwrites the same 65,536 codes: the map stays small,
+        // the work does not.
+        let range = "1 beginbfrange\n<0000> <FFFF> <0041>\nendbfrange\n";
+        let mut budget = 100_000;
+        let result = parse_cmap(range.repeat(2).as_bytes(), &mut budget);
+        assert!(
+            matches!(&result, Err(TranscriptError::Malformed(m)) if m.contains("fonts map more than")),
+            "{result:?}"
+        );
+        let mut budget = 100_000;
+        let one = parse_cmap(range.as_bytes(), &mut budget).expect("one range");
+        assert_eq!((one.len(), budget), (65_536, 100_000 - 65_536));
     }
 
     #[test]

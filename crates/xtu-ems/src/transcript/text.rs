@@ -7,6 +7,7 @@
 //! ignored. Coordinates are PDF user space (y grows upwards).
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use lopdf::content::Content;
 use lopdf::{Dictionary, Object};
@@ -171,8 +172,9 @@ fn run(
     operations: &mut usize,
     depth: usize,
 ) -> Result<(), TranscriptError> {
-    let fonts: HashMap<Vec<u8>, Font> = pdf.fonts(resources)?;
-    let mut missing: Option<Font> = None;
+    // Fonts as this stream names them, each looked up once here and read
+    // once per parse (a form drawn many times does not read them again).
+    let mut fonts: HashMap<Vec<u8>, Rc<Font>> = HashMap::new();
     let mut state = State::new(ctm);
     let mut saved: Vec<State> = Vec::new();
     let mut text_matrix = Matrix::IDENTITY;
@@ -251,8 +253,14 @@ fn run(
                 }
                 let name = state.font.as_deref().unwrap_or_default();
                 let font = match fonts.get(name) {
-                    Some(font) => font,
-                    None => missing.get_or_insert_with(|| Font::missing(name)),
+                    Some(font) => Rc::clone(font),
+                    None => {
+                        let font = pdf
+                            .font(resources, name)?
+                            .unwrap_or_else(|| Rc::new(Font::missing(name)));
+                        fonts.insert(name.to_vec(), Rc::clone(&font));
+                        font
+                    }
                 };
                 let shown: &[Object] = if operation.operator == "TJ" {
                     operands
@@ -265,7 +273,7 @@ fn run(
                 for item in shown {
                     match item {
                         Object::String(bytes, _) => {
-                            show(font, bytes, &state, &mut text_matrix, &mut out.glyphs)?;
+                            show(&font, bytes, &state, &mut text_matrix, &mut out.glyphs)?;
                         }
                         other => {
                             let adjust =
@@ -288,17 +296,12 @@ fn run(
             "f" | "F" | "f*" => path.fill(&mut out.segments),
             "n" => path = Path::default(),
             "Do" if depth < MAX_FORM_DEPTH => {
-                let form = operands
-                    .first()
-                    .and_then(|o| o.as_name().ok())
-                    .and_then(|name| {
-                        let xobjects = pdf.get_dict(resources?, b"XObject")?;
-                        let stream = pdf.get(xobjects, name)?.as_stream().ok()?;
-                        (stream.dict.get(b"Subtype").and_then(Object::as_name).ok()
-                            == Some(b"Form".as_slice()))
-                        .then(|| stream.clone())
-                    });
-                if let Some(form) = form {
+                let name = operands.first().and_then(|o| o.as_name().ok());
+                if let Some(form) = name
+                    .map(|name| pdf.form(resources, name))
+                    .transpose()?
+                    .flatten()
+                {
                     let matrix = match form.dict.get(b"Matrix").and_then(Object::as_array) {
                         Ok(m) if m.len() == 6 => {
                             let v: Vec<f32> = m.iter().map(number).collect();
@@ -307,10 +310,9 @@ fn run(
                         _ => Matrix::IDENTITY,
                     };
                     let form_resources = pdf.get_dict(&form.dict, b"Resources").cloned();
-                    let data = pdf.decode(&form)?;
                     run(
                         pdf,
-                        &data,
+                        &form.content,
                         form_resources.as_ref().or(resources),
                         matrix.then(state.ctm),
                         out,
