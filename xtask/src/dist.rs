@@ -110,7 +110,7 @@ struct Wheel {
     compatibility: Option<&'static str>,
     zig: bool,
     platform: Platform,
-    /// How the file name's platform tag ends, to find the wheel maturin wrote.
+    /// A platform tag in the file name, to find the wheel maturin wrote.
     tag: &'static str,
 }
 
@@ -120,35 +120,35 @@ const WHEELS: &[Wheel] = &[
         compatibility: Some("manylinux2014"),
         zig: true,
         platform: Platform::LinuxX86,
-        tag: "manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        tag: "manylinux_2_17_x86_64",
     },
     Wheel {
         triple: "aarch64-unknown-linux-gnu",
         compatibility: Some("manylinux2014"),
         zig: true,
         platform: Platform::LinuxArm,
-        tag: "manylinux_2_17_aarch64.manylinux2014_aarch64.whl",
+        tag: "manylinux_2_17_aarch64",
     },
     Wheel {
         triple: "x86_64-unknown-linux-musl",
         compatibility: Some("musllinux_1_2"),
         zig: true,
         platform: Platform::LinuxMuslX86,
-        tag: "musllinux_1_2_x86_64.whl",
+        tag: "musllinux_1_2_x86_64",
     },
     Wheel {
         triple: "x86_64-pc-windows-gnu",
         compatibility: None,
         zig: false,
         platform: Platform::Windows,
-        tag: "win_amd64.whl",
+        tag: "win_amd64",
     },
     Wheel {
         triple: "universal2-apple-darwin",
         compatibility: None,
         zig: true,
         platform: Platform::Mac,
-        tag: "universal2.whl",
+        tag: "universal2",
     },
 ];
 
@@ -689,10 +689,13 @@ fn build_wheel(root: &Path, dist: &Path, tools: &Tools, wheel: &Wheel) -> Outcom
         let found = std::fs::read_dir(&out)?
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .find(|p| p.to_string_lossy().ends_with(wheel.tag))
+            .find(|p| {
+                let name = p.to_string_lossy();
+                name.ends_with(".whl") && name.contains(wheel.tag)
+            })
             .with_context(|| {
                 format!(
-                    "maturin wrote no wheel tagged …{} in {}",
+                    "maturin wrote no wheel tagged {} in {}",
                     wheel.tag,
                     out.display()
                 )
