@@ -664,10 +664,7 @@ async fn the_image_serves_the_conformance_answers() {
     std::fs::write(dir.path().join(".env"), env_file).expect(".env");
     let name = format!("status-test-{}", std::process::id());
     let podman = |args: &[&str]| {
-        let out = Command::new("podman")
-            .args(args)
-            .output()
-            .expect("podman");
+        let out = Command::new("podman").args(args).output().expect("podman");
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stdout).into_owned()
