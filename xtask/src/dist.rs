@@ -1,21 +1,29 @@
 //! `cargo xtask dist`: the release set in `dist/`, each artifact checked and,
-//! where this machine can, run.
+//! where this machine can, installed and run.
 //!
-//! Standalone `xtu` binaries (`dist` profile) for linux-musl x86_64 and
-//! aarch64 (static), windows x86_64 (mingw: the msvc CRT cannot be fetched
-//! here) and macOS universal2; `SHA256SUMS`. Each binary: its size (< 8 MB),
-//! its linked libraries (none for the static Linux ones; only system DLLs for
-//! Windows; only system dylibs for macOS), then `--version` and an offline
-//! `xtu parse` of a fixture, natively, under `qemu-aarch64-static` and under
-//! wine. macOS binaries are built and inspected but cannot run here.
+//! Standalone `xtu` binaries (`dist` profile): linux-musl x86_64 and aarch64
+//! (static), windows x86_64 (mingw: the msvc CRT cannot be fetched here) and
+//! macOS universal2. Each: its size (< 8 MB), its linked libraries (none for
+//! Linux; only system DLLs or dylibs otherwise), then `--version` and an
+//! offline `xtu parse` of a fixture, natively, under `qemu-aarch64-static` and
+//! under wine.
 //!
-//! Wheels (`crates/xtu-py`, maturin) are built when that crate is in the tree;
-//! without it the task says so and ships the binaries only.
+//! Wheels (`crates/xtu-py`, maturin, `wheel` profile): manylinux2014 x86_64
+//! and aarch64, musllinux_1_2 x86_64, win_amd64, macOS universal2. Each:
+//! `twine check`, `auditwheel show` (Linux), its listed contents and console
+//! scripts, the libraries its native module links. Then installed and run:
+//! x86_64 into fresh venvs on Python 3.9 and the newest Python here, aarch64
+//! into an aarch64 Debian Python run by `qemu-aarch64-static`. No musl, Windows
+//! or macOS Python can be had on this machine: those wheels are built and
+//! inspected, and the report says so.
 //!
-//! Tools it needs beyond Rust: `cargo-zigbuild` and `ziglang` (PyPI, installed
-//! into `target/dist-tools` when missing), mingw-w64, wine, qemu-user-static
-//! and llvm-objdump (Debian). Prints a report (sizes, build times, results)
-//! and writes it to `dist/REPORT.md`.
+//! Every artifact is built and checked even when an earlier one fails; the
+//! task fails at the end if any did. `dist/REPORT.md` holds the figures
+//! (sizes, build times, each check and run) and `dist/SHA256SUMS` the sums.
+//!
+//! Tools beyond Rust: from PyPI, into `target/dist-tools` when missing,
+//! `cargo-zigbuild`, `ziglang`, `maturin`, `twine`, `auditwheel`; from Debian,
+//! mingw-w64, wine, qemu-user-static, mmdebstrap, llvm-objdump (llvm).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,45 +36,118 @@ use sha2::{Digest as _, Sha256};
 /// The most a standalone binary may weigh.
 const MAX_BINARY_BYTES: u64 = 8_000_000;
 
-/// How a target is built and run.
-#[derive(Clone, Copy)]
-struct Target {
-    /// Rust's name for it (cargo-zigbuild's `universal2-apple-darwin` too).
-    triple: &'static str,
-    /// Built by cargo-zigbuild (zig as the C compiler and linker) or by
-    /// plain cargo with the Debian cross toolchain.
-    zig: bool,
-    kind: Kind,
-}
+/// Python versions, oldest first, looked for to install the x86_64 wheel
+/// into: the oldest the wheel supports (abi3-py39) and the newest found.
+const PYTHONS: &[&str] = &["3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"];
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+/// The fixture every run parses offline: Chinese text in, JSON out.
+const FIXTURE: &str = "fixtures/ems/student-info.html";
+
+/// Where a build runs and how its result can be run.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Platform {
     LinuxX86,
     LinuxArm,
+    LinuxMuslX86,
     Windows,
     Mac,
 }
 
-const TARGETS: &[Target] = &[
-    Target {
+impl Platform {
+    /// Why this machine cannot run a wheel for this platform, if it cannot.
+    fn wheel_not_runnable(self) -> Option<&'static str> {
+        match self {
+            Self::LinuxX86 | Self::LinuxArm => None,
+            Self::LinuxMuslX86 => Some(
+                "no musl Python here (Alpine's packages are not reachable); built and inspected only",
+            ),
+            Self::Windows => Some(
+                "no Windows Python here (python.org and GitHub are unreachable, no registry carries one); built and inspected only: xtu.exe runs the same code under wine",
+            ),
+            Self::Mac => Some("no macOS here; built and inspected only"),
+        }
+    }
+}
+
+/// A standalone binary to build.
+struct Binary {
+    /// Rust's name for the target (cargo-zigbuild's `universal2-apple-darwin` too).
+    triple: &'static str,
+    /// Built by cargo-zigbuild (zig as C compiler and linker), or by plain
+    /// cargo with Debian's mingw-w64.
+    zig: bool,
+    platform: Platform,
+}
+
+const BINARIES: &[Binary] = &[
+    Binary {
         triple: "x86_64-unknown-linux-musl",
         zig: true,
-        kind: Kind::LinuxX86,
+        platform: Platform::LinuxX86,
     },
-    Target {
+    Binary {
         triple: "aarch64-unknown-linux-musl",
         zig: true,
-        kind: Kind::LinuxArm,
+        platform: Platform::LinuxArm,
     },
-    Target {
+    Binary {
         triple: "x86_64-pc-windows-gnu",
         zig: false,
-        kind: Kind::Windows,
+        platform: Platform::Windows,
     },
-    Target {
+    Binary {
         triple: "universal2-apple-darwin",
         zig: true,
-        kind: Kind::Mac,
+        platform: Platform::Mac,
+    },
+];
+
+/// A wheel to build.
+struct Wheel {
+    triple: &'static str,
+    /// maturin's `--compatibility` (Linux only).
+    compatibility: Option<&'static str>,
+    zig: bool,
+    platform: Platform,
+    /// How the file name's platform tag ends, to find the wheel maturin wrote.
+    tag: &'static str,
+}
+
+const WHEELS: &[Wheel] = &[
+    Wheel {
+        triple: "x86_64-unknown-linux-gnu",
+        compatibility: Some("manylinux2014"),
+        zig: true,
+        platform: Platform::LinuxX86,
+        tag: "manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+    },
+    Wheel {
+        triple: "aarch64-unknown-linux-gnu",
+        compatibility: Some("manylinux2014"),
+        zig: true,
+        platform: Platform::LinuxArm,
+        tag: "manylinux_2_17_aarch64.manylinux2014_aarch64.whl",
+    },
+    Wheel {
+        triple: "x86_64-unknown-linux-musl",
+        compatibility: Some("musllinux_1_2"),
+        zig: true,
+        platform: Platform::LinuxMuslX86,
+        tag: "musllinux_1_2_x86_64.whl",
+    },
+    Wheel {
+        triple: "x86_64-pc-windows-gnu",
+        compatibility: None,
+        zig: false,
+        platform: Platform::Windows,
+        tag: "win_amd64.whl",
+    },
+    Wheel {
+        triple: "universal2-apple-darwin",
+        compatibility: None,
+        zig: true,
+        platform: Platform::Mac,
+        tag: "universal2.whl",
     },
 ];
 
@@ -90,167 +171,177 @@ const WINDOWS_SYSTEM_DLLS: &[&str] = &[
     "api-ms-win-core-synch-l1-2-0.dll",
 ];
 
-/// One built artifact and what became of it.
+/// Libraries a manylinux/musllinux extension may link: the C library and
+/// its parts, which every such system has (auditwheel checks the versions).
+const LINUX_SYSTEM_LIBRARIES: &[&str] = &[
+    "libc.so.6",
+    "libm.so.6",
+    "libdl.so.2",
+    "libpthread.so.0",
+    "librt.so.1",
+    "libgcc_s.so.1",
+    "ld-linux-x86-64.so.2",
+    "ld-linux-aarch64.so.1",
+    "libc.musl-x86_64.so.1",
+    "libc.so",
+];
+
+/// The console scripts every wheel must install: ours and the upstream's nine.
+const CONSOLE_SCRIPTS: &[&str] = &[
+    "xtu",
+    "xtu-sso-login",
+    "xtu-ems-auth",
+    "xtu-course-schedule",
+    "xtu-classroom-availability",
+    "xtu-exam-schedule",
+    "xtu-student-info",
+    "xtu-teaching-calendar",
+    "xtu-transcript",
+    "xtu-gpa",
+];
+
+/// One artifact and what became of it: every check and run, passed or not.
 struct Outcome {
     name: String,
     bytes: u64,
     build_secs: f64,
-    libraries: String,
-    run: String,
-    ok: bool,
+    steps: Vec<Step>,
+}
+
+struct Step {
+    what: String,
+    result: Result<String, String>,
+}
+
+impl Outcome {
+    fn new(name: String, build_secs: f64) -> Self {
+        Self {
+            name,
+            bytes: 0,
+            build_secs,
+            steps: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, what: &str, result: anyhow::Result<String>) {
+        self.steps.push(Step {
+            what: what.to_owned(),
+            result: result.map_err(|e| format!("{e:#}")),
+        });
+    }
+
+    fn ok(&self) -> bool {
+        self.bytes > 0 && self.steps.iter().all(|s| s.result.is_ok())
+    }
 }
 
 /// Builds, checks and runs the release set.
 pub fn main() -> anyhow::Result<()> {
     let root = crate::project_root();
     let dist = root.join("dist");
+    // Only this run's artifacts: SHA256SUMS must not vouch for an old file.
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist).with_context(|| format!("emptying {}", dist.display()))?;
+    }
     std::fs::create_dir_all(&dist).with_context(|| format!("creating {}", dist.display()))?;
     let tools = Tools::find_or_install(&root)?;
-    let version = env!("CARGO_PKG_VERSION");
+    let started = Instant::now();
     let mut outcomes = Vec::new();
-    for target in TARGETS {
-        let started = Instant::now();
-        let built = build(&root, &tools, *target)?;
-        let build_secs = started.elapsed().as_secs_f64();
-        let suffix = if target.kind == Kind::Windows {
-            ".exe"
-        } else {
-            ""
-        };
-        let name = format!("xtu-{version}-{}{suffix}", target.triple);
-        let artifact = dist.join(&name);
-        std::fs::copy(&built, &artifact)
-            .with_context(|| format!("copying {} to dist/", built.display()))?;
-        outcomes.push(check(&root, *target, name, &artifact, build_secs));
+    for binary in BINARIES {
+        outcomes.push(build_binary(&root, &dist, &tools, binary));
     }
-    let wheels = if root.join("crates/xtu-py/Cargo.toml").is_file() {
-        "crates/xtu-py exists, but this task does not build its wheels yet: build them with maturin (see README)"
-    } else {
-        "no wheels: crates/xtu-py is not in this tree"
-    };
+    for wheel in WHEELS {
+        outcomes.push(build_wheel(&root, &dist, &tools, wheel));
+    }
     write_sums(&dist, &outcomes)?;
-    let report = report(&outcomes, wheels);
+    let report = report(&outcomes, started.elapsed().as_secs_f64());
     print!("{report}");
     std::fs::write(dist.join("REPORT.md"), &report).context("writing dist/REPORT.md")?;
-    if let Some(failed) = outcomes.iter().find(|o| !o.ok) {
-        bail!("{} failed its checks (see dist/REPORT.md)", failed.name);
+    let failed: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| !o.ok())
+        .map(|o| o.name.as_str())
+        .collect();
+    if !failed.is_empty() {
+        bail!(
+            "{} of {} artifacts failed: {} (see dist/REPORT.md)",
+            failed.len(),
+            outcomes.len(),
+            failed.join(", ")
+        );
     }
     Ok(())
 }
 
 /// Where the non-Rust tools are.
 struct Tools {
-    /// `cargo-zigbuild`, with `ziglang` beside it.
-    zigbuild: PathBuf,
-    /// PATH with the tools' directory first.
+    /// The tools' venv's `bin/` (cargo-zigbuild, maturin, twine, auditwheel,
+    /// and the `python` they run on).
+    bin: PathBuf,
+    /// PATH with that directory first.
     path: std::ffi::OsString,
 }
 
 impl Tools {
+    const FROM_PYPI: &[&str] = &[
+        "cargo-zigbuild",
+        "ziglang",
+        "maturin>=1.7,<2",
+        "twine",
+        "auditwheel",
+    ];
+
     fn find_or_install(root: &Path) -> anyhow::Result<Self> {
         let venv = root.join("target/dist-tools");
         let bin = venv.join("bin");
-        let zigbuild = bin.join("cargo-zigbuild");
-        if !zigbuild.is_file() {
+        let missing = ["cargo-zigbuild", "maturin", "twine", "auditwheel"]
+            .iter()
+            .any(|tool| !bin.join(tool).is_file());
+        if missing {
             eprintln!(
-                "installing cargo-zigbuild and ziglang into {}",
+                "installing {} into {}",
+                Self::FROM_PYPI.join(", "),
                 venv.display()
             );
             run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-            run(Command::new(bin.join("pip")).args([
-                "install",
-                "--quiet",
-                "cargo-zigbuild",
-                "ziglang",
-            ]))?;
+            run(Command::new(bin.join("pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check"])
+                .args(Self::FROM_PYPI))?;
         }
-        let mut paths = vec![bin];
+        let mut paths = vec![bin.clone()];
         paths.extend(std::env::split_paths(
             &std::env::var_os("PATH").unwrap_or_default(),
         ));
         let path = std::env::join_paths(paths).context("PATH")?;
-        Ok(Self { zigbuild, path })
+        Ok(Self { bin, path })
+    }
+
+    fn command(&self, tool: &str) -> Command {
+        let mut command = Command::new(self.bin.join(tool));
+        command.env("PATH", &self.path);
+        command
     }
 }
 
 fn run(command: &mut Command) -> anyhow::Result<()> {
     let status = command
         .status()
-        .with_context(|| format!("running {command:?}"))?;
+        .with_context(|| format!("running {:?}", command.get_program()))?;
     if !status.success() {
         bail!("{command:?} failed: {status}");
     }
     Ok(())
 }
 
-/// Builds `xtu` for `target` in the dist profile; returns the binary's path.
-fn build(root: &Path, tools: &Tools, target: Target) -> anyhow::Result<PathBuf> {
-    let mut command = if target.zig {
-        let mut command = Command::new(&tools.zigbuild);
-        command.arg("zigbuild");
-        command
-    } else {
-        let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        command.arg("build");
-        command
-    };
-    if target.kind != Kind::Mac {
-        run(Command::new("rustup").args(["target", "add", target.triple]))?;
-    } else {
-        run(Command::new("rustup").args([
-            "target",
-            "add",
-            "x86_64-apple-darwin",
-            "aarch64-apple-darwin",
-        ]))?;
-    }
-    command
-        .args(["--profile", "dist", "--locked", "-p", "xtu-cli", "--target"])
-        .arg(target.triple)
-        .env("PATH", &tools.path)
-        .current_dir(root);
-    eprintln!("building xtu for {}", target.triple);
-    run(&mut command)?;
-    let exe = if target.kind == Kind::Windows {
-        "xtu.exe"
-    } else {
-        "xtu"
-    };
-    Ok(root
-        .join("target")
-        .join(target.triple)
-        .join("dist")
-        .join(exe))
-}
-
-/// Size, linked libraries, and a run where one is possible.
-fn check(root: &Path, target: Target, name: String, artifact: &Path, build_secs: f64) -> Outcome {
-    let bytes = std::fs::metadata(artifact).map_or(0, |m| m.len());
-    let (libraries, libraries_ok) = match linked_libraries(target.kind, artifact) {
-        Ok(found) => found,
-        Err(e) => (format!("could not read: {e:#}"), false),
-    };
-    let (run, run_ok) = match run_binary(root, target.kind, artifact) {
-        Ok(text) => (text, true),
-        Err(e) => (format!("FAILED: {e:#}"), false),
-    };
-    Outcome {
-        ok: bytes > 0 && bytes < MAX_BINARY_BYTES && libraries_ok && run_ok,
-        name,
-        bytes,
-        build_secs,
-        libraries,
-        run,
-    }
-}
-
+/// Runs `command`; its standard output, or an error with its standard error.
 fn output(command: &mut Command) -> anyhow::Result<String> {
     let out = command
         .output()
-        .with_context(|| format!("running {command:?}"))?;
+        .with_context(|| format!("running {:?}", command.get_program()))?;
     if !out.status.success() {
         bail!(
-            "{command:?} failed: {}\n{}",
+            "{:?} failed: {}\n{}",
+            command.get_program(),
             out.status,
             String::from_utf8_lossy(&out.stderr).trim()
         );
@@ -258,23 +349,138 @@ fn output(command: &mut Command) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The libraries `artifact` loads, and whether they are all acceptable.
-fn linked_libraries(kind: Kind, artifact: &Path) -> anyhow::Result<(String, bool)> {
-    match kind {
-        Kind::LinuxX86 | Kind::LinuxArm => {
-            let dynamic = output(Command::new("readelf").arg("-d").arg(artifact))?;
-            let program = output(Command::new("readelf").args(["-l", "-W"]).arg(artifact))?;
-            let needed: Vec<&str> = dynamic.lines().filter(|l| l.contains("(NEEDED)")).collect();
-            let interpreter = program.contains("INTERP");
-            let fine = needed.is_empty() && !interpreter;
-            let text = if fine {
-                "none (static: no NEEDED entries, no interpreter)".to_owned()
-            } else {
-                format!("NOT STATIC: interpreter {interpreter}, {needed:?}")
-            };
-            Ok((text, fine))
+/// The Rust targets a triple needs (universal2 is two).
+fn rust_targets(triple: &str) -> Vec<&str> {
+    if triple == "universal2-apple-darwin" {
+        vec!["x86_64-apple-darwin", "aarch64-apple-darwin"]
+    } else {
+        vec![triple]
+    }
+}
+
+fn add_targets(triple: &str) -> anyhow::Result<()> {
+    run(Command::new("rustup")
+        .args(["target", "add"])
+        .args(rust_targets(triple)))
+}
+
+/// Environment for a zig-linked macOS build: the frameworks the keyring and
+/// the certificate verifier link (Security, CoreFoundation) come from link
+/// stubs (see [`crate::macos_stubs`]), as no macOS SDK can be had here.
+fn mac_env(root: &Path, command: &mut Command) -> anyhow::Result<()> {
+    let sdk = crate::macos_stubs::sdk_root(root)?;
+    command.env("SDKROOT", sdk);
+    Ok(())
+}
+
+fn build_binary(root: &Path, dist: &Path, tools: &Tools, binary: &Binary) -> Outcome {
+    let version = env!("CARGO_PKG_VERSION");
+    let suffix = if binary.platform == Platform::Windows {
+        ".exe"
+    } else {
+        ""
+    };
+    let name = format!("xtu-{version}-{}{suffix}", binary.triple);
+    let started = Instant::now();
+    let built = (|| -> anyhow::Result<PathBuf> {
+        add_targets(binary.triple)?;
+        let mut command = if binary.zig {
+            let mut command = tools.command("cargo-zigbuild");
+            command.arg("zigbuild");
+            command
+        } else {
+            let mut command =
+                Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+            command.arg("build").env("PATH", &tools.path);
+            command
+        };
+        if binary.platform == Platform::Mac {
+            mac_env(root, &mut command)?;
         }
-        Kind::Windows => {
+        command
+            .args(["--profile", "dist", "--locked", "-p", "xtu-cli", "--target"])
+            .arg(binary.triple)
+            .current_dir(root);
+        eprintln!("building xtu for {}", binary.triple);
+        run(&mut command)?;
+        let exe = if binary.platform == Platform::Windows {
+            "xtu.exe"
+        } else {
+            "xtu"
+        };
+        let built = root
+            .join("target")
+            .join(binary.triple)
+            .join("dist")
+            .join(exe);
+        let artifact = dist.join(&name);
+        std::fs::copy(&built, &artifact)
+            .with_context(|| format!("copying {} to dist/", built.display()))?;
+        Ok(artifact)
+    })();
+    let mut outcome = Outcome::new(name, started.elapsed().as_secs_f64());
+    let artifact = match built {
+        Ok(artifact) => artifact,
+        Err(e) => {
+            outcome.record("build", Err(e));
+            return outcome;
+        }
+    };
+    outcome.bytes = std::fs::metadata(&artifact).map_or(0, |m| m.len());
+    let bytes = outcome.bytes;
+    outcome.record(
+        "size",
+        if bytes < MAX_BINARY_BYTES {
+            Ok(format!("{bytes} bytes, under {MAX_BINARY_BYTES}"))
+        } else {
+            Err(anyhow::anyhow!("{bytes} bytes, over {MAX_BINARY_BYTES}"))
+        },
+    );
+    outcome.record(
+        "linked libraries",
+        linked_libraries(binary.platform, &artifact),
+    );
+    if binary.platform == Platform::Mac {
+        outcome.record(
+            "run",
+            Ok("not run: no macOS here (built and inspected only)".into()),
+        );
+    } else {
+        outcome.record("run", run_binary(root, binary.platform, &artifact));
+    }
+    outcome
+}
+
+/// The libraries `artifact` (an executable or an extension module) loads,
+/// if they are all ones the platform has.
+fn linked_libraries(platform: Platform, artifact: &Path) -> anyhow::Result<String> {
+    match platform {
+        Platform::LinuxX86 | Platform::LinuxArm | Platform::LinuxMuslX86 => {
+            let dynamic = output(Command::new("readelf").arg("-d").arg(artifact))?;
+            let needed: Vec<&str> = dynamic
+                .lines()
+                .filter(|l| l.contains("(NEEDED)"))
+                .filter_map(|l| l.split('[').nth(1)?.split(']').next())
+                .collect();
+            let is_executable = artifact.extension().is_none();
+            if is_executable {
+                let program = output(Command::new("readelf").args(["-l", "-W"]).arg(artifact))?;
+                let interpreter = program.contains("INTERP");
+                if !needed.is_empty() || interpreter {
+                    bail!("not static: interpreter {interpreter}, needs {needed:?}");
+                }
+                return Ok("none (static: no NEEDED entries, no interpreter)".into());
+            }
+            let foreign: Vec<&&str> = needed
+                .iter()
+                .filter(|lib| !LINUX_SYSTEM_LIBRARIES.contains(lib))
+                .collect();
+            if !foreign.is_empty() {
+                bail!("links libraries outside the C library: {foreign:?}");
+            }
+            Ok(needed.join(", "))
+        }
+        Platform::Windows => {
             let headers = output(
                 Command::new("x86_64-w64-mingw32-objdump")
                     .arg("-p")
@@ -285,18 +491,18 @@ fn linked_libraries(kind: Kind, artifact: &Path) -> anyhow::Result<(String, bool
                 .filter_map(|l| l.trim().strip_prefix("DLL Name: "))
                 .map(str::to_ascii_lowercase)
                 .collect();
+            // An extension module links the stable ABI's python3.dll, which
+            // every Python ≥ 3.2 on Windows has.
             let foreign: Vec<&String> = dlls
                 .iter()
-                .filter(|dll| !WINDOWS_SYSTEM_DLLS.contains(&dll.as_str()))
+                .filter(|dll| !WINDOWS_SYSTEM_DLLS.contains(&dll.as_str()) && *dll != "python3.dll")
                 .collect();
-            let fine = !dlls.is_empty() && foreign.is_empty();
-            let mut text = dlls.join(", ");
-            if !fine {
-                let _ = write!(text, " (NOT SYSTEM DLLS: {foreign:?})");
+            if dlls.is_empty() || !foreign.is_empty() {
+                bail!("{} (not system DLLs: {foreign:?})", dlls.join(", "));
             }
-            Ok((text, fine))
+            Ok(dlls.join(", "))
         }
-        Kind::Mac => {
+        Platform::Mac => {
             let archs = output(
                 Command::new("llvm-objdump")
                     .arg("--macho")
@@ -317,71 +523,68 @@ fn linked_libraries(kind: Kind, artifact: &Path) -> anyhow::Result<(String, bool
             dylibs.sort_unstable();
             dylibs.dedup();
             let system = |d: &&str| d.starts_with("/usr/lib/") || d.starts_with("/System/Library/");
-            let fine = both && !dylibs.is_empty() && dylibs.iter().all(system);
-            let text = format!(
-                "{} ({})",
-                dylibs.join(", "),
-                if both {
-                    "x86_64 + arm64"
-                } else {
-                    "NOT UNIVERSAL"
-                }
-            );
-            Ok((text, fine))
+            if !both {
+                bail!("not universal (x86_64 + arm64): {}", archs.trim());
+            }
+            if dylibs.is_empty() || !dylibs.iter().all(system) {
+                bail!("not only system dylibs: {}", dylibs.join(", "));
+            }
+            Ok(format!("{} (x86_64 + arm64)", dylibs.join(", ")))
         }
     }
 }
 
-/// Runs `--version` and an offline `xtu parse student-info` of the fixture
-/// (Chinese text in, JSON out) where this machine can run the binary.
-fn run_binary(root: &Path, kind: Kind, artifact: &Path) -> anyhow::Result<String> {
-    let fixture = root.join("fixtures/ems/student-info.html");
-    let command = |args: &[&std::ffi::OsStr]| -> anyhow::Result<Command> {
-        let mut command = match kind {
-            Kind::LinuxX86 => Command::new(artifact),
-            Kind::LinuxArm => {
-                let mut command = Command::new("qemu-aarch64-static");
-                command.arg(artifact);
-                command
-            }
-            Kind::Windows => {
-                let mut command = Command::new("wine");
-                command
-                    .arg(artifact)
-                    .env("WINEPREFIX", wine_prefix(root)?)
-                    .env("WINEDEBUG", "-all");
-                command
-            }
-            Kind::Mac => bail!("unreachable"),
-        };
-        command.args(args).env_remove("XTU_TOKEN");
-        Ok(command)
+/// How to start an executable of `platform` on this machine.
+fn launcher(root: &Path, platform: Platform, program: &Path) -> anyhow::Result<Command> {
+    let mut command = match platform {
+        Platform::LinuxX86 => Command::new(program),
+        Platform::LinuxArm => {
+            let mut command = Command::new("qemu-aarch64-static");
+            command.arg(program);
+            command
+        }
+        Platform::Windows => {
+            let mut command = Command::new("wine");
+            command
+                .arg(program)
+                .env("WINEPREFIX", wine_prefix(root)?)
+                .env("WINEDEBUG", "-all");
+            command
+        }
+        Platform::LinuxMuslX86 | Platform::Mac => bail!("cannot run {platform:?} programs here"),
     };
-    if kind == Kind::Mac {
-        return Ok("not run: no macOS here (built and inspected only)".into());
-    }
-    let version = output(&mut command(&["--version".as_ref()])?)?;
-    let parsed = output(&mut command(&[
-        "parse".as_ref(),
-        "student-info".as_ref(),
-        fixture.as_os_str(),
-    ])?)?;
+    command.env_remove("XTU_TOKEN");
+    Ok(command)
+}
+
+/// `xtu --version` and an offline `xtu parse student-info` of the fixture,
+/// whose JSON must hold the student's name.
+fn check_cli(
+    mut command: impl FnMut() -> anyhow::Result<Command>,
+    fixture: &Path,
+) -> anyhow::Result<String> {
+    let version = output(command()?.arg("--version"))?;
+    let parsed = output(command()?.args(["parse", "student-info"]).arg(fixture))?;
     let value: serde_json::Value =
-        serde_json::from_str(&parsed).context("parse printed no JSON")?;
+        serde_json::from_str(&parsed).context("`xtu parse student-info` printed no JSON")?;
     let name = value
         .get("name")
         .and_then(|n| n.as_str())
         .context("no name in the parsed profile")?;
-    let how = match kind {
-        Kind::LinuxX86 => "natively",
-        Kind::LinuxArm => "under qemu-aarch64-static",
-        Kind::Windows => "under wine 8 (test-only bcryptprimitives stand-in)",
-        Kind::Mac => unreachable!(),
-    };
     Ok(format!(
-        "ran {how}: `{}`, `xtu parse student-info` gave name {name:?}",
+        "`{}`; `xtu parse student-info` gave name {name:?}",
         version.trim()
     ))
+}
+
+fn run_binary(root: &Path, platform: Platform, artifact: &Path) -> anyhow::Result<String> {
+    let how = match platform {
+        Platform::LinuxArm => "under qemu-aarch64-static",
+        Platform::Windows => "under wine (test-only bcryptprimitives stand-in)",
+        _ => "natively",
+    };
+    let text = check_cli(|| launcher(root, platform, artifact), &root.join(FIXTURE))?;
+    Ok(format!("ran {how}: {text}"))
 }
 
 /// A 64-bit wine prefix under target/ with the test-only stand-in DLL (wine
@@ -408,12 +611,394 @@ fn wine_prefix(root: &Path) -> anyhow::Result<PathBuf> {
     Ok(prefix)
 }
 
-/// `SHA256SUMS` in the format `sha256sum -c` reads.
+fn build_wheel(root: &Path, dist: &Path, tools: &Tools, wheel: &Wheel) -> Outcome {
+    let started = Instant::now();
+    let built = (|| -> anyhow::Result<PathBuf> {
+        add_targets(wheel.triple)?;
+        let out = root.join("target/dist-wheels").join(wheel.triple);
+        if out.exists() {
+            std::fs::remove_dir_all(&out)?;
+        }
+        let mut command = tools.command("maturin");
+        command
+            .args(["build", "--locked", "--profile", "wheel", "--target"])
+            .arg(wheel.triple)
+            .arg("--out")
+            .arg(&out)
+            .current_dir(root.join("crates/xtu-py"));
+        if wheel.zig {
+            command.arg("--zig");
+        }
+        if let Some(compatibility) = wheel.compatibility {
+            command.args(["--compatibility", compatibility]);
+        }
+        if wheel.platform == Platform::Mac {
+            mac_env(root, &mut command)?;
+        }
+        eprintln!("building the wheel for {}", wheel.triple);
+        run(&mut command)?;
+        let found = std::fs::read_dir(&out)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with(wheel.tag))
+            .with_context(|| {
+                format!(
+                    "maturin wrote no wheel tagged …{} in {}",
+                    wheel.tag,
+                    out.display()
+                )
+            })?;
+        let artifact = dist.join(found.file_name().context("wheel name")?);
+        std::fs::copy(&found, &artifact)?;
+        Ok(artifact)
+    })();
+    let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    let fallback = format!("wheel for {}", wheel.triple);
+    let mut outcome = Outcome::new(
+        built
+            .as_ref()
+            .ok()
+            .and_then(|p| name_of(p))
+            .unwrap_or(fallback),
+        started.elapsed().as_secs_f64(),
+    );
+    let artifact = match built {
+        Ok(artifact) => artifact,
+        Err(e) => {
+            outcome.record("build", Err(e));
+            return outcome;
+        }
+    };
+    outcome.bytes = std::fs::metadata(&artifact).map_or(0, |m| m.len());
+    outcome.record(
+        "twine check",
+        output(
+            tools
+                .command("twine")
+                .arg("check")
+                .arg("--strict")
+                .arg(&artifact),
+        )
+        .map(|text| text.trim().replace('\n', " ")),
+    );
+    if let Some(compatibility) = wheel.compatibility {
+        outcome.record(
+            "auditwheel show",
+            auditwheel(tools, &artifact, compatibility),
+        );
+    }
+    let unpacked = root.join("target/dist-wheels/unpacked").join(wheel.triple);
+    match contents(tools, &artifact, &unpacked, wheel.platform) {
+        Ok((listing, module)) => {
+            outcome.record("contents", Ok(listing));
+            outcome.record(
+                "linked libraries",
+                linked_libraries(wheel.platform, &module),
+            );
+        }
+        Err(e) => outcome.record("contents", Err(e)),
+    }
+    match wheel.platform.wheel_not_runnable() {
+        Some(why) => outcome.record("install and run", Ok(why.into())),
+        None if wheel.platform == Platform::LinuxArm => {
+            outcome.record(
+                "install and run (aarch64 Python, qemu)",
+                run_wheel_aarch64(root, tools, &artifact),
+            );
+        }
+        None => {
+            for (version, python) in pythons() {
+                outcome.record(
+                    &format!("install and run (Python {version}, fresh venv)"),
+                    run_wheel_venv(root, &python, &artifact),
+                );
+            }
+        }
+    }
+    outcome
+}
+
+/// `auditwheel show`: the wheel's own tag must be one it is consistent with.
+fn auditwheel(tools: &Tools, wheel: &Path, compatibility: &str) -> anyhow::Result<String> {
+    let text = output(tools.command("auditwheel").arg("show").arg(wheel))?;
+    let expected = match compatibility {
+        "manylinux2014" => "manylinux_2_17",
+        other => other,
+    };
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !flat.contains(&format!(
+        "consistent with the following platform tag: \"{expected}"
+    )) {
+        bail!("not consistent with {expected}: {flat}");
+    }
+    Ok(format!("consistent with {expected}"))
+}
+
+/// Lists the wheel, checks what must be in it (the package, its stubs,
+/// the native module, the ten console scripts) and unpacks it. Returns the
+/// listing's summary and the native module's path.
+fn contents(
+    tools: &Tools,
+    wheel: &Path,
+    unpacked: &Path,
+    platform: Platform,
+) -> anyhow::Result<(String, PathBuf)> {
+    if unpacked.exists() {
+        std::fs::remove_dir_all(unpacked)?;
+    }
+    // The tools' Python reads the zip: no zip crate in xtask for this alone.
+    let listing = output(
+        tools
+            .command("python")
+            .args(["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print('\\n'.join(z.namelist())); z.extractall(sys.argv[2])"])
+            .arg(wheel)
+            .arg(unpacked),
+    )?;
+    let names: Vec<&str> = listing.lines().collect();
+    let module = match platform {
+        Platform::Windows => "xtu_toolkit/_native.pyd",
+        _ => "xtu_toolkit/_native.abi3.so",
+    };
+    let required = [
+        "xtu_toolkit/__init__.py",
+        "xtu_toolkit/_client.py",
+        "xtu_toolkit/_errors.py",
+        "xtu_toolkit/_scripts.py",
+        "xtu_toolkit/compat.py",
+        "xtu_toolkit/_native.pyi",
+        "xtu_toolkit/py.typed",
+        module,
+    ];
+    let missing: Vec<&&str> = required.iter().filter(|r| !names.contains(r)).collect();
+    if !missing.is_empty() {
+        bail!("missing {missing:?}; has {names:?}");
+    }
+    let entry_points = names
+        .iter()
+        .find(|n| n.ends_with(".dist-info/entry_points.txt"))
+        .context("no entry_points.txt")?;
+    let entry_points = std::fs::read_to_string(unpacked.join(entry_points))?;
+    let scripts: Vec<&str> = entry_points
+        .lines()
+        .skip_while(|l| l.trim() != "[console_scripts]")
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .filter_map(|l| l.split('=').next())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let absent: Vec<&&str> = CONSOLE_SCRIPTS
+        .iter()
+        .filter(|s| !scripts.contains(s))
+        .collect();
+    if !absent.is_empty() {
+        bail!("console scripts missing: {absent:?}");
+    }
+    Ok((
+        format!(
+            "{} files: the xtu_toolkit package with its stubs and {module}; console scripts {}",
+            names.len(),
+            scripts.join(", ")
+        ),
+        unpacked.join(module),
+    ))
+}
+
+/// The oldest and newest Python this machine has among [`PYTHONS`], with
+/// their interpreters: on PATH as `python3.X`, else under pyenv.
+fn pythons() -> Vec<(&'static str, PathBuf)> {
+    let pyenv = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")));
+    let find = |version: &str| -> Option<PathBuf> {
+        let exe = format!("python{version}");
+        if let Some(versions) = pyenv.as_ref().map(|p| p.join("versions")) {
+            let mut dirs: Vec<PathBuf> = std::fs::read_dir(&versions)
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                        n.strip_prefix(version)
+                            .is_some_and(|rest| rest.starts_with('.'))
+                    })
+                })
+                .collect();
+            dirs.sort();
+            if let Some(found) = dirs
+                .iter()
+                .rev()
+                .map(|d| d.join("bin").join(&exe))
+                .find(|p| p.is_file())
+            {
+                return Some(found);
+            }
+        }
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join(&exe))
+            .find(|p| p.is_file() && !p.to_string_lossy().contains("/shims/"))
+    };
+    let found: Vec<(&'static str, PathBuf)> = PYTHONS
+        .iter()
+        .filter_map(|v| find(v).map(|p| (*v, p)))
+        .collect();
+    match (found.first(), found.last()) {
+        (Some(oldest), Some(newest)) if oldest.0 != newest.0 => {
+            vec![oldest.clone(), newest.clone()]
+        }
+        (Some(only), _) => vec![only.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// Installs the wheel into a fresh venv of `python` (offline) and runs the
+/// `xtu` console script, an upstream script and the SDK smoke test.
+fn run_wheel_venv(root: &Path, python: &Path, wheel: &Path) -> anyhow::Result<String> {
+    let work = tempfile::tempdir()?;
+    let venv = work.path().join("venv");
+    run(Command::new(python).args(["-m", "venv"]).arg(&venv))?;
+    let bin = venv.join("bin");
+    output(
+        Command::new(bin.join("pip"))
+            .args([
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-index",
+                "--no-deps",
+            ])
+            .arg(wheel),
+    )?;
+    let cli = check_cli(
+        || {
+            let mut command = Command::new(bin.join("xtu"));
+            command.env_remove("XTU_TOKEN");
+            Ok(command)
+        },
+        &root.join(FIXTURE),
+    )?;
+    let help = output(Command::new(bin.join("xtu-gpa")).arg("--help"))?;
+    if !help.contains("--start-year") {
+        bail!("`xtu-gpa --help` lacks the upstream's --start-year: {help}");
+    }
+    let smoke = output(
+        Command::new(bin.join("python"))
+            .arg(root.join("packaging/wheel_smoke.py"))
+            .arg(work.path().join("state")),
+    )?;
+    Ok(format!(
+        "pip install ok; `xtu` {cli}; `xtu-gpa --help` ok; {}",
+        smoke.trim().replace('\n', "; ")
+    ))
+}
+
+/// An aarch64 Debian root with its Python 3, extracted (not booted) by
+/// mmdebstrap under target/: run file by file through qemu-aarch64-static.
+fn aarch64_root(root: &Path) -> anyhow::Result<PathBuf> {
+    let sysroot = root.join("target/dist-aarch64-root");
+    let python = sysroot.join("usr/bin/python3");
+    if !python.exists() {
+        if sysroot.exists() {
+            std::fs::remove_dir_all(&sysroot)?;
+        }
+        eprintln!(
+            "extracting an aarch64 Debian Python into {}",
+            sysroot.display()
+        );
+        run(Command::new("mmdebstrap")
+            .args([
+                "--quiet",
+                "--variant=extract",
+                "--arch=arm64",
+                "--include=python3",
+                "bookworm",
+            ])
+            .arg(&sysroot)
+            .arg("http://deb.debian.org/debian"))?;
+    }
+    Ok(sysroot)
+}
+
+/// Installs the aarch64 wheel with pip for that platform (pip checks the
+/// tags) and runs the console script's function and the SDK smoke test in
+/// the aarch64 Python under qemu (which cannot start further aarch64
+/// processes, so nothing here spawns one).
+fn run_wheel_aarch64(root: &Path, tools: &Tools, wheel: &Path) -> anyhow::Result<String> {
+    let sysroot = aarch64_root(root)?;
+    let python = sysroot.join("usr/bin/python3");
+    let version = output(
+        Command::new("qemu-aarch64-static")
+            .arg("-L")
+            .arg(&sysroot)
+            .arg(&python)
+            .args([
+                "-c",
+                "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')",
+            ]),
+    )?;
+    let version = version.trim();
+    let work = tempfile::tempdir()?;
+    let site = work.path().join("site");
+    output(
+        tools
+            .command("pip")
+            .args([
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-index",
+                "--no-deps",
+            ])
+            .args([
+                "--only-binary=:all:",
+                "--implementation",
+                "cp",
+                "--platform",
+                "manylinux2014_aarch64",
+            ])
+            .args(["--python-version", version, "--target"])
+            .arg(&site)
+            .arg(wheel),
+    )?;
+    let python_command = || {
+        let mut command = Command::new("qemu-aarch64-static");
+        command
+            .arg("-L")
+            .arg(&sysroot)
+            .arg(&python)
+            .env("PYTHONPATH", &site)
+            .env_remove("XTU_TOKEN");
+        command
+    };
+    let cli = check_cli(
+        || {
+            let mut command = python_command();
+            command.args(["-c", "from xtu_toolkit._scripts import xtu; xtu()"]);
+            Ok(command)
+        },
+        &root.join(FIXTURE),
+    )?;
+    let smoke = output(
+        python_command()
+            .arg(root.join("packaging/wheel_smoke.py"))
+            .arg(work.path().join("state")),
+    )?;
+    Ok(format!(
+        "pip install --platform manylinux2014_aarch64 ok; Debian's aarch64 Python {version} under qemu: `xtu` {cli}; {}",
+        smoke.trim().replace('\n', "; ")
+    ))
+}
+
+/// `SHA256SUMS` of every artifact in dist/, in the format `sha256sum -c` reads.
 fn write_sums(dist: &Path, outcomes: &[Outcome]) -> anyhow::Result<()> {
     let mut sums = String::new();
     for outcome in outcomes {
-        let bytes = std::fs::read(dist.join(&outcome.name))
-            .with_context(|| format!("reading {}", outcome.name))?;
+        let path = dist.join(&outcome.name);
+        if !path.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", outcome.name))?;
         let _ = writeln!(
             sums,
             "{}  {}",
@@ -424,26 +1009,38 @@ fn write_sums(dist: &Path, outcomes: &[Outcome]) -> anyhow::Result<()> {
     std::fs::write(dist.join("SHA256SUMS"), sums).context("writing SHA256SUMS")
 }
 
-fn report(outcomes: &[Outcome], wheels: &str) -> String {
+fn report(outcomes: &[Outcome], total_secs: f64) -> String {
     let mut text = String::from(
-        "| artifact | bytes | MiB | build s | linked libraries | run | ok |\n|---|---:|---:|---:|---|---|---|\n",
+        "# cargo xtask dist\n\n| artifact | bytes | MiB | build s | ok |\n|---|---:|---:|---:|---|\n",
     );
     for o in outcomes {
         let _ = writeln!(
             text,
-            "| {} | {} | {:.2} | {:.0} | {} | {} | {} |",
+            "| {} | {} | {:.2} | {:.0} | {} |",
             o.name,
             o.bytes,
             o.bytes as f64 / 1_048_576.0,
             o.build_secs,
-            o.libraries,
-            o.run,
-            if o.ok { "yes" } else { "NO" }
+            if o.ok() { "yes" } else { "NO" }
         );
     }
     let _ = writeln!(
         text,
-        "\nsize limit: {MAX_BINARY_BYTES} bytes per binary\n{wheels}"
+        "\nTotal {total_secs:.0} s. Size limit: {MAX_BINARY_BYTES} bytes per binary.\n"
     );
+    for o in outcomes {
+        let _ = writeln!(text, "## {}\n", o.name);
+        for step in &o.steps {
+            match &step.result {
+                Ok(detail) => {
+                    let _ = writeln!(text, "- {}: {detail}", step.what);
+                }
+                Err(error) => {
+                    let _ = writeln!(text, "- **{} FAILED**: {error}", step.what);
+                }
+            }
+        }
+        text.push('\n');
+    }
     text
 }

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod dist;
 pub mod fixtures;
+pub mod macos_stubs;
 pub mod transcript_pdf;
 pub mod transcript_variants;
 mod truetype;

@@ -15,8 +15,12 @@ tasks:
              start-up, peak memory, binary size (RUNS=10 repetitions)
   dist       build the release set into dist/: static xtu binaries for
              linux-musl x86_64 and aarch64, windows x86_64 and macOS
-             universal2, SHA256SUMS; checks sizes (< 8 MB) and linked
-             libraries, runs each (qemu for aarch64, wine for Windows)
+             universal2; wheels for manylinux2014 x86_64 and aarch64,
+             musllinux, win_amd64 and macOS universal2; SHA256SUMS and
+             REPORT.md. Checks sizes (< 8 MB per binary), linked libraries,
+             twine check, auditwheel show, wheel contents; installs and runs
+             what this machine can (venvs on the oldest and newest Python,
+             qemu for aarch64, wine for Windows)
   transcript-fixtures [--check]
              write the constructed transcript PDFs of fixtures/transcript/
              (placeholder data; every font kind and layout case) and their
