@@ -10,11 +10,12 @@
 # clients.example.yml and checks the conformance answers, its HEALTHCHECK, user and
 # graceful stop.
 #
-# The binary is built with the `ci-image` profile, not the Dockerfile's `release`:
-# release's fat LTO and single codegen unit take about 26 minutes of a cold build on
-# two cores (ci-image: 10m40s, 2026-12-02, with other builds sharing the cores), and
-# what this step checks (the image's layout, entry point, user, health check,
-# answers) does not depend on them. The shipped image keeps `release`.
+# The binary is built with the `ci-image` profile (unoptimised, no debug info), not
+# the Dockerfile's `release`: a cold optimised static build takes 10-26 minutes on
+# two cores (release without LTO: 10m40s, with fat LTO ~26 min, 2026-12-02, other
+# builds sharing the cores), and what this step checks (the image's layout, entry
+# point, user, health check, answers) does not depend on optimisation. The shipped
+# image keeps `release`.
 #
 # Podman runs on a private store and configuration (under $state, below) so that the
 # step behaves the same on any machine and leaves nothing behind:
