@@ -21,9 +21,10 @@
 //! task fails at the end if any did. `dist/REPORT.md` holds the figures
 //! (sizes, build times, each check and run) and `dist/SHA256SUMS` the sums.
 //!
-//! Tools beyond Rust: from PyPI, into `target/dist-tools` when missing,
-//! `cargo-zigbuild`, `ziglang`, `maturin`, `twine`, `auditwheel`; from Debian,
-//! mingw-w64, wine, qemu-user-static, mmdebstrap, llvm-objdump (llvm).
+//! Tools beyond Rust, installed when missing: from PyPI, into
+//! `target/dist-tools`, `cargo-zigbuild`, `ziglang`, `maturin`, `twine`,
+//! `auditwheel`; from Debian (apt-get), mingw-w64, wine, qemu-user-static,
+//! mmdebstrap, llvm ([`DEBIAN_TOOLS`]).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -109,7 +110,7 @@ struct Wheel {
     compatibility: Option<&'static str>,
     zig: bool,
     platform: Platform,
-    /// How the file name's platform tag ends, to find the wheel maturin wrote.
+    /// A platform tag in the file name, to find the wheel maturin wrote.
     tag: &'static str,
 }
 
@@ -119,35 +120,35 @@ const WHEELS: &[Wheel] = &[
         compatibility: Some("manylinux2014"),
         zig: true,
         platform: Platform::LinuxX86,
-        tag: "manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        tag: "manylinux_2_17_x86_64",
     },
     Wheel {
         triple: "aarch64-unknown-linux-gnu",
         compatibility: Some("manylinux2014"),
         zig: true,
         platform: Platform::LinuxArm,
-        tag: "manylinux_2_17_aarch64.manylinux2014_aarch64.whl",
+        tag: "manylinux_2_17_aarch64",
     },
     Wheel {
         triple: "x86_64-unknown-linux-musl",
         compatibility: Some("musllinux_1_2"),
         zig: true,
         platform: Platform::LinuxMuslX86,
-        tag: "musllinux_1_2_x86_64.whl",
+        tag: "musllinux_1_2_x86_64",
     },
     Wheel {
         triple: "x86_64-pc-windows-gnu",
         compatibility: None,
         zig: false,
         platform: Platform::Windows,
-        tag: "win_amd64.whl",
+        tag: "win_amd64",
     },
     Wheel {
         triple: "universal2-apple-darwin",
         compatibility: None,
         zig: true,
         platform: Platform::Mac,
-        tag: "universal2.whl",
+        tag: "universal2",
     },
 ];
 
@@ -244,6 +245,7 @@ pub fn main() -> anyhow::Result<()> {
         std::fs::remove_dir_all(&dist).with_context(|| format!("emptying {}", dist.display()))?;
     }
     std::fs::create_dir_all(&dist).with_context(|| format!("creating {}", dist.display()))?;
+    install_debian_tools()?;
     let tools = Tools::find_or_install(&root)?;
     let started = Instant::now();
     let mut outcomes = Vec::new();
@@ -268,6 +270,53 @@ pub fn main() -> anyhow::Result<()> {
             failed.len(),
             outcomes.len(),
             failed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The Debian packages the task needs, by a command each provides.
+const DEBIAN_TOOLS: &[(&str, &[&str])] = &[
+    ("x86_64-w64-mingw32-gcc", &["gcc-mingw-w64-x86-64-posix"]),
+    ("x86_64-w64-mingw32-dlltool", &["binutils-mingw-w64-x86-64"]),
+    ("wine", &["wine", "wine64"]),
+    ("qemu-aarch64-static", &["qemu-user-static"]),
+    ("mmdebstrap", &["mmdebstrap"]),
+    ("llvm-objdump", &["llvm"]),
+    ("readelf", &["binutils"]),
+];
+
+/// Installs the missing Debian tools with apt-get (as CI's scripts do), or,
+/// where that is not possible, names the packages to install.
+fn install_debian_tools() -> anyhow::Result<()> {
+    let on_path = |command: &str| {
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .any(|dir| dir.join(command).is_file())
+    };
+    let missing: Vec<&str> = DEBIAN_TOOLS
+        .iter()
+        .filter(|(command, _)| !on_path(command))
+        .flat_map(|(_, packages)| packages.iter().copied())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("installing {} (Debian)", missing.join(" "));
+    let installed = on_path("apt-get")
+        && Command::new("apt-get")
+            .args(["update", "-qq"])
+            .status()
+            .is_ok_and(|s| s.success())
+        && Command::new("apt-get")
+            .args(["install", "-y", "-qq"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success());
+    if !installed {
+        bail!(
+            "cargo xtask dist needs these Debian packages: {} (apt-get install failed or is not available)",
+            missing.join(" ")
         );
     }
     Ok(())
@@ -640,10 +689,13 @@ fn build_wheel(root: &Path, dist: &Path, tools: &Tools, wheel: &Wheel) -> Outcom
         let found = std::fs::read_dir(&out)?
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .find(|p| p.to_string_lossy().ends_with(wheel.tag))
+            .find(|p| {
+                let name = p.to_string_lossy();
+                name.ends_with(".whl") && name.contains(wheel.tag)
+            })
             .with_context(|| {
                 format!(
-                    "maturin wrote no wheel tagged …{} in {}",
+                    "maturin wrote no wheel tagged {} in {}",
                     wheel.tag,
                     out.display()
                 )
