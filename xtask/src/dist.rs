@@ -223,6 +223,26 @@ impl Outcome {
         }
     }
 
+    /// The outcome of a build that took `build_secs`: with the artifact and
+    /// its size when it was built, else ended with the build's error.
+    fn of_build(
+        name: String,
+        build_secs: f64,
+        built: anyhow::Result<PathBuf>,
+    ) -> Result<(Self, PathBuf), Self> {
+        let mut outcome = Self::new(name, build_secs);
+        match built {
+            Ok(artifact) => {
+                outcome.bytes = std::fs::metadata(&artifact).map_or(0, |m| m.len());
+                Ok((outcome, artifact))
+            }
+            Err(e) => {
+                outcome.record("build", Err(e));
+                Err(outcome)
+            }
+        }
+    }
+
     fn record(&mut self, what: &str, result: anyhow::Result<String>) {
         self.steps.push(Step {
             what: what.to_owned(),
@@ -475,15 +495,11 @@ fn build_binary(root: &Path, dist: &Path, tools: &Tools, binary: &Binary) -> Out
             .with_context(|| format!("copying {} to dist/", built.display()))?;
         Ok(artifact)
     })();
-    let mut outcome = Outcome::new(name, started.elapsed().as_secs_f64());
-    let artifact = match built {
-        Ok(artifact) => artifact,
-        Err(e) => {
-            outcome.record("build", Err(e));
-            return outcome;
-        }
-    };
-    outcome.bytes = std::fs::metadata(&artifact).map_or(0, |m| m.len());
+    let (mut outcome, artifact) =
+        match Outcome::of_build(name, started.elapsed().as_secs_f64(), built) {
+            Ok(built) => built,
+            Err(failed) => return failed,
+        };
     outcome.record(
         "size",
         binary_size(binary.platform, &artifact, outcome.bytes),
@@ -780,22 +796,16 @@ fn build_wheel(root: &Path, dist: &Path, tools: &Tools, wheel: &Wheel) -> Outcom
     })();
     let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
     let fallback = format!("wheel for {}", wheel.triple);
-    let mut outcome = Outcome::new(
-        built
-            .as_ref()
-            .ok()
-            .and_then(|p| name_of(p))
-            .unwrap_or(fallback),
-        started.elapsed().as_secs_f64(),
-    );
-    let artifact = match built {
-        Ok(artifact) => artifact,
-        Err(e) => {
-            outcome.record("build", Err(e));
-            return outcome;
-        }
-    };
-    outcome.bytes = std::fs::metadata(&artifact).map_or(0, |m| m.len());
+    let name = built
+        .as_ref()
+        .ok()
+        .and_then(|p| name_of(p))
+        .unwrap_or(fallback);
+    let (mut outcome, artifact) =
+        match Outcome::of_build(name, started.elapsed().as_secs_f64(), built) {
+            Ok(built) => built,
+            Err(failed) => return failed,
+        };
     outcome.record(
         "twine check",
         output(
