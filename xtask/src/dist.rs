@@ -528,15 +528,7 @@ fn binary_size(platform: Platform, artifact: &Path, bytes: u64) -> anyhow::Resul
                 .args(["--macho", "--universal-headers"])
                 .arg(artifact),
         )?;
-        let mut slices = Vec::new();
-        let mut arch = None;
-        for line in headers.lines().map(str::trim) {
-            if let Some(name) = line.strip_prefix("architecture ") {
-                arch = Some(name.to_owned());
-            } else if let (Some(size), Some(name)) = (line.strip_prefix("size "), arch.take()) {
-                slices.push((name, size.parse().context("a slice size")?));
-            }
-        }
+        let slices = universal_slices(&headers)?;
         if slices.is_empty() {
             bail!("no architectures in the universal headers");
         }
@@ -647,14 +639,7 @@ fn linked_libraries(platform: Platform, artifact: &Path, linked: Linked) -> anyh
                     .args(["--macho", "--dylibs-used", "--arch=all"])
                     .arg(artifact),
             )?;
-            let mut dylibs: Vec<&str> = used
-                .lines()
-                .filter_map(|l| l.trim().split(" (").next())
-                // The first line of each slice names the file itself.
-                .filter(|l| l.starts_with('/') && !l.ends_with(':'))
-                .collect();
-            dylibs.sort_unstable();
-            dylibs.dedup();
+            let dylibs = dylibs_used(&used);
             let system = |d: &&str| d.starts_with("/usr/lib/") || d.starts_with("/System/Library/");
             if !both {
                 bail!("not universal (x86_64 + arm64): {}", archs.trim());
@@ -665,6 +650,39 @@ fn linked_libraries(platform: Platform, artifact: &Path, linked: Linked) -> anyh
             Ok(format!("{} (x86_64 + arm64)", dylibs.join(", ")))
         }
     }
+}
+
+/// The architectures of a universal Mach-O file and their slices' sizes,
+/// from `llvm-objdump --macho --universal-headers`.
+fn universal_slices(headers: &str) -> anyhow::Result<Vec<(String, u64)>> {
+    let mut slices = Vec::new();
+    let mut arch = None;
+    for line in headers.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix("architecture ") {
+            arch = Some(name.to_owned());
+        } else if let Some(size) = line.strip_prefix("size ") {
+            // The size line closes the slice its architecture line opened.
+            if let Some(name) = arch.take() {
+                slices.push((name, size.parse().context("a slice size")?));
+            }
+        }
+    }
+    Ok(slices)
+}
+
+/// The dylibs every slice links, sorted and once each, from
+/// `llvm-objdump --macho --dylibs-used --arch=all`.
+fn dylibs_used(text: &str) -> Vec<&str> {
+    let mut dylibs: Vec<&str> = text
+        .lines()
+        // Each slice opens with an unindented line naming the file itself
+        // ("FILE (architecture x86_64):"); its dylibs follow, indented.
+        .filter(|l| l.starts_with(char::is_whitespace))
+        .filter_map(|l| l.trim().split(" (").next())
+        .collect();
+    dylibs.sort_unstable();
+    dylibs.dedup();
+    dylibs
 }
 
 /// How to start an executable of `platform` on this machine.
@@ -1500,6 +1518,19 @@ fn musl_python(root: &Path, tools: &Tools, python: &MuslPython) -> anyhow::Resul
         ),
     )?;
     std::fs::set_permissions(&cc, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    // Python 3.9's setup.py asks dpkg-architecture for Debian's multiarch
+    // directories and adds glibc's headers from them to every extension's
+    // compile; a dpkg-architecture that fails, first on PATH, keeps them out.
+    let shadow = home.join("path-shadow");
+    std::fs::create_dir_all(&shadow)?;
+    let dpkg = shadow.join("dpkg-architecture");
+    std::fs::write(&dpkg, "#!/bin/sh\nexit 1\n")?;
+    std::fs::set_permissions(&dpkg, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    let mut paths = vec![shadow];
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let path = std::env::join_paths(paths).context("PATH")?;
     eprintln!(
         "building a musl Python {} in {}",
         python.version,
@@ -1514,6 +1545,7 @@ fn musl_python(root: &Path, tools: &Tools, python: &MuslPython) -> anyhow::Resul
             .open(&log)?;
         let status = command
             .current_dir(&source)
+            .env("PATH", &path)
             .stdout(file.try_clone()?)
             .stderr(file)
             .status()?;
@@ -1613,4 +1645,61 @@ fn report(outcomes: &[Outcome], total_secs: f64) -> String {
         text.push('\n');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What llvm-objdump 14 printed for a universal2 `xtu`.
+    const UNIVERSAL_HEADERS: &str = "Fat headers
+fat_magic FAT_MAGIC
+nfat_arch 2
+architecture x86_64
+    cputype CPU_TYPE_X86_64
+    cpusubtype CPU_SUBTYPE_X86_64_ALL
+    capabilities 0x0
+    offset 16384
+    size 6597476
+    align 2^14 (16384)
+architecture arm64
+    cputype CPU_TYPE_ARM64
+    cpusubtype CPU_SUBTYPE_ARM64_ALL
+    capabilities 0x0
+    offset 6619136
+    size 5479744
+    align 2^14 (16384)
+";
+
+    #[test]
+    fn each_slice_has_its_own_size() {
+        assert_eq!(
+            universal_slices(UNIVERSAL_HEADERS).unwrap(),
+            [
+                ("x86_64".to_owned(), 6_597_476),
+                ("arm64".to_owned(), 5_479_744)
+            ]
+        );
+        assert!(universal_slices("Fat headers\n").unwrap().is_empty());
+        assert!(universal_slices("architecture x86_64\n    size many\n").is_err());
+    }
+
+    #[test]
+    fn the_files_own_name_is_not_a_dylib() {
+        let used = "/work/dist/xtu (architecture x86_64):
+\t/System/Library/Frameworks/Security.framework/Versions/A/Security (compatibility version 1.0.0, current version 1.0.0)
+\t/usr/lib/libSystem.B.dylib (compatibility version 1.0.0, current version 1359.0.0)
+/work/dist/xtu (architecture arm64):
+\t/usr/lib/libSystem.B.dylib (compatibility version 1.0.0, current version 1359.0.0)
+\t/usr/lib/libiconv.2.dylib (compatibility version 7.0.0, current version 7.0.0)
+";
+        assert_eq!(
+            dylibs_used(used),
+            [
+                "/System/Library/Frameworks/Security.framework/Versions/A/Security",
+                "/usr/lib/libSystem.B.dylib",
+                "/usr/lib/libiconv.2.dylib",
+            ]
+        );
+    }
 }
