@@ -639,7 +639,22 @@ fn linked_libraries(platform: Platform, artifact: &Path, linked: Linked) -> anyh
                     .args(["--macho", "--dylibs-used", "--arch=all"])
                     .arg(artifact),
             )?;
-            let dylibs = dylibs_used(&used);
+            // A library (the wheel's module) lists its own install name
+            // among the dylibs it uses: that one is not a dependency.
+            let ids = output(
+                Command::new("llvm-objdump")
+                    .args(["--macho", "--dylib-id", "--arch=all"])
+                    .arg(artifact),
+            )?;
+            let own: Vec<&str> = ids
+                .lines()
+                .filter(|l| !l.ends_with(':'))
+                .map(str::trim)
+                .collect();
+            let dylibs: Vec<&str> = dylibs_used(&used)
+                .into_iter()
+                .filter(|d| !own.contains(d))
+                .collect();
             let system = |d: &&str| d.starts_with("/usr/lib/") || d.starts_with("/System/Library/");
             if !both {
                 bail!("not universal (x86_64 + arm64): {}", archs.trim());
@@ -1281,7 +1296,9 @@ fn run_wheel_wine(
         command.stdin(std::process::Stdio::null());
         Ok(command)
     };
-    let version = output(in_wine(&exe)?.args(["-c", "import sys; print(sys.version.split()[0])"]))?;
+    let version = output(in_wine(&exe)?.args(["-c", "import sys; print(sys.version.split()[0])"]))?
+        .trim()
+        .to_owned();
     output(
         in_wine(&exe)?
             .arg(pip.join("pip"))
@@ -1507,13 +1524,14 @@ fn musl_python(root: &Path, tools: &Tools, python: &MuslPython) -> anyhow::Resul
     ] {
         std::os::unix::fs::symlink(to, headers.join(link))?;
     }
-    // configure compares the compiler's multiarch with its triplet; gcc's
-    // (x86_64-linux-gnu) is not musl-gcc's, so the wrapper names none.
+    // configure compares the compiler's multiarch with its triplet, and 3.9's
+    // setup.py adds glibc's headers for it; gcc's (x86_64-linux-gnu) is not
+    // musl-gcc's, so the wrapper names none.
     let cc = home.join("musl-cc");
     std::fs::write(
         &cc,
         format!(
-            "#!/bin/sh\n[ \"$1\" = \"--print-multiarch\" ] && exit 0\nexec musl-gcc -isystem '{}' \"$@\"\n",
+            "#!/bin/sh\ncase \"$1\" in -print-multiarch|--print-multiarch) exit 0;; esac\nexec musl-gcc -isystem '{}' \"$@\"\n",
             headers.display()
         ),
     )?;
