@@ -843,9 +843,11 @@ fn build_wheel(root: &Path, dist: &Path, tools: &Tools, wheel: &Wheel) -> Outcom
         output(
             tools
                 .command("twine")
-                .arg("check")
-                .arg("--strict")
-                .arg(&artifact),
+                // Plain text for the report: twine's colours and its
+                // wrapping at the terminal's width would garble it.
+                .args(["--no-color", "check", "--strict"])
+                .arg(&artifact)
+                .env("COLUMNS", "1000"),
         )
         .map(|text| text.trim().replace('\n', " ")),
     );
