@@ -1099,36 +1099,58 @@ fn run_wheel_venv(root: &Path, python: &Path, wheel: &Path) -> anyhow::Result<St
     let venv = work.path().join("venv");
     run(Command::new(python).args(["-m", "venv"]).arg(&venv))?;
     let bin = venv.join("bin");
+    let start = |program: &Path| -> anyhow::Result<Command> {
+        let mut command = Command::new(program);
+        command.env_remove("XTU_TOKEN");
+        Ok(command)
+    };
+    let text = install_and_run(
+        root,
+        start,
+        start(&bin.join("pip"))?,
+        wheel,
+        &bin.join("python"),
+        |script| bin.join(script),
+        &work.path().join("state"),
+    )?;
+    Ok(format!("pip install ok; {text}"))
+}
+
+/// Installs `wheel` with `pip` (offline, into the interpreter `python`),
+/// then runs the `xtu` and `xtu-gpa` launchers pip wrote (`script` gives a
+/// launcher's path by its name) and the SDK smoke test in `python`; every
+/// program started by `start`. Says what ran.
+fn install_and_run(
+    root: &Path,
+    start: impl Fn(&Path) -> anyhow::Result<Command>,
+    mut pip: Command,
+    wheel: &Path,
+    python: &Path,
+    script: impl Fn(&str) -> PathBuf,
+    state: &Path,
+) -> anyhow::Result<String> {
     output(
-        Command::new(bin.join("pip"))
-            .args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-index",
-                "--no-deps",
-            ])
-            .arg(wheel),
+        pip.args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-index",
+            "--no-deps",
+        ])
+        .arg(wheel),
     )?;
-    let cli = check_cli(
-        || {
-            let mut command = Command::new(bin.join("xtu"));
-            command.env_remove("XTU_TOKEN");
-            Ok(command)
-        },
-        &root.join(FIXTURE),
-    )?;
-    let help = output(Command::new(bin.join("xtu-gpa")).arg("--help"))?;
+    let cli = check_cli(|| start(&script("xtu")), &root.join(FIXTURE))?;
+    let help = output(start(&script("xtu-gpa"))?.arg("--help"))?;
     if !help.contains("--start-year") {
         bail!("`xtu-gpa --help` lacks the upstream's --start-year: {help}");
     }
     let smoke = output(
-        Command::new(bin.join("python"))
+        start(python)?
             .arg(root.join("packaging/wheel_smoke.py"))
-            .arg(work.path().join("state")),
+            .arg(state),
     )?;
     Ok(format!(
-        "pip install ok; `xtu` {cli}; `xtu-gpa --help` ok; {}",
+        "`xtu` {cli}; `xtu-gpa --help` ok; {}",
         smoke.trim().replace('\n', "; ")
     ))
 }
@@ -1301,32 +1323,20 @@ fn run_wheel_wine(
     let version = output(in_wine(&exe)?.args(["-c", "import sys; print(sys.version.split()[0])"]))?
         .trim()
         .to_owned();
-    output(
-        in_wine(&exe)?
-            .arg(pip.join("pip"))
-            .args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-index",
-                "--no-deps",
-            ])
-            .arg(wheel),
-    )?;
+    let mut pip_command = in_wine(&exe)?;
+    pip_command.arg(pip.join("pip"));
     let scripts = home.join("Scripts");
-    let cli = check_cli(|| in_wine(&scripts.join("xtu.exe")), &root.join(FIXTURE))?;
-    let help = output(in_wine(&scripts.join("xtu-gpa.exe"))?.arg("--help"))?;
-    if !help.contains("--start-year") {
-        bail!("`xtu-gpa.exe --help` lacks the upstream's --start-year: {help}");
-    }
-    let smoke = output(
-        in_wine(&exe)?
-            .arg(root.join("packaging/wheel_smoke.py"))
-            .arg(work.path().join("state")),
+    let text = install_and_run(
+        root,
+        in_wine,
+        pip_command,
+        wheel,
+        &exe,
+        |script| scripts.join(format!("{script}.exe")),
+        &work.path().join("state"),
     )?;
     Ok(format!(
-        "pip install into the embeddable CPython {version} ok; `Scripts\\xtu.exe` {cli}; `xtu-gpa.exe --help` ok; {}",
-        smoke.trim().replace('\n', "; ")
+        "pip install into the embeddable CPython {version} ok; launchers in `Scripts\\`: {text}"
     ))
 }
 
