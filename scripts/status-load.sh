@@ -51,7 +51,7 @@ BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ustc-status-server"
 OHA=$(command -v oha || true)
 WRK=$(command -v wrk || true)
 if [ -z "$OHA" ] && [ -z "$WRK" ]; then
-    echo "status-load.sh: install oha (cargo install oha) or wrk (apt-get install wrk)" >&2
+    echo "status-load.sh: install oha (cargo install --locked oha) or wrk (apt-get install wrk)" >&2
     exit 1
 fi
 

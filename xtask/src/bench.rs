@@ -31,7 +31,7 @@ pub fn main() -> anyhow::Result<()> {
     if !status.success() {
         bail!("cargo build --profile dist -p xtu-cli failed");
     }
-    // What users install (`cargo install --profile dist`).
+    // What users install (`cargo install --locked --profile dist`).
     let binary = root.join("target/dist/xtu");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)

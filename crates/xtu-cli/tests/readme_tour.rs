@@ -87,3 +87,37 @@ async fn the_readme_commands_work_today_and_on_any_date() {
         tour_on(day.parse().expect("date")).await;
     }
 }
+
+/// Every `cargo install` a reader may copy pins the tested dependency
+/// versions: without `--locked`, cargo resolves afresh and the installed
+/// binary is not the one CI tested.
+#[test]
+fn every_cargo_install_line_is_locked() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = vec![
+        root.join("README.md"),
+        root.join("SKILL.md"),
+        root.join("BENCHMARKS.md"),
+        root.join("crates/xtu-py/README.md"),
+        root.join("fuzz/README.md"),
+    ];
+    for dir in ["docs", "scripts"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("a folder of the repository") {
+            files.push(entry.expect("a listed file").path());
+        }
+    }
+    let mut unlocked = Vec::new();
+    for file in files.into_iter().filter(|f| f.is_file()) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        // A command may wrap onto the next line of prose: join them.
+        let joined = text.replace('\n', " ");
+        for (at, _) in joined.match_indices("cargo install") {
+            let command: String = joined[at..].chars().take(120).collect();
+            let command = command.split(['`', ')', '&', ';']).next().unwrap_or_default();
+            if !command.contains("--locked") {
+                unlocked.push(format!("{}: {command}", file.display()));
+            }
+        }
+    }
+    assert!(unlocked.is_empty(), "cargo install without --locked:\n{unlocked:#?}");
+}
