@@ -172,23 +172,24 @@ impl CompatGpaRequest {
     }
 }
 
-/// The upstream's GPA answer (`gpa.py`): the site's texts unchanged. Every
-/// key is absent (`{}`) when the site has no statistics for the range, as
-/// in the upstream.
+/// The upstream's GPA answer (`gpa.py`): the site's values unchanged, of
+/// the JSON type the site sent (`"85.20"` stays a string, `3.21` a number).
+/// Every key is absent (`{}`) when the site has no statistics for the
+/// range, as in the upstream.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CompatGpa {
     /// 平均成绩 (`pjcj`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub average_score: Option<String>,
+    pub average_score: Option<serde_json::Value>,
     /// 平均学分绩点 (`pjxfjd`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub average_gpa: Option<String>,
+    pub average_gpa: Option<serde_json::Value>,
     /// Rank in the class by GPA (`jdbjpm`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub class_rank: Option<String>,
+    pub class_rank: Option<serde_json::Value>,
     /// Rank in the year's major by GPA (`jdnjzypm`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub grade_rank: Option<String>,
+    pub grade_rank: Option<serde_json::Value>,
     /// The range asked for, `2001-2002-1 ~ 2030-2031-2`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub terms: Option<String>,

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use xtu_ems::scrub::{self, Secrets};
+use xtu_ems::{EmsError, Page, ParseError, ParsedPage, TranscriptError};
 use xtu_sso::doctor::{DoctorConfig, DoctorReport, FailureClass};
 
 use crate::error::{Error, ExitCode};
@@ -88,5 +89,96 @@ impl Xtu {
                     dir.display()
                 ))),
         )
+    }
+}
+
+/// Whether a text is an HTML document at all (a saved page is).
+fn holds_html(text: &str) -> bool {
+    let lower = text
+        .get(..text.len().min(4096))
+        .unwrap_or(text)
+        .to_ascii_lowercase();
+    [
+        "<html",
+        "<body",
+        "<!doctype html",
+        "<div",
+        "<table",
+        "<form",
+    ]
+    .iter()
+    .any(|tag| lower.contains(tag))
+}
+
+/// `xtu parse`: a page saved from a browser (or an answer saved raw), read
+/// offline. `file` names it in errors. A file that is jwglxt's login or
+/// error page, or no page at all, says so; every other failure is the error
+/// the command itself would have met, so a saved failed page reproduces it.
+pub fn parse_saved_page(page: Page, file: &str, text: &str) -> Result<ParsedPage, Error> {
+    let not_the_page = |reason: String| Error::NotThePage {
+        file: file.to_owned(),
+        page: format!("{} page", page.name()),
+        reason,
+    };
+    let html_page = page.fixture_extension() == "html";
+    page.parse_value(text).map_err(|error| match error {
+        // Not even HTML (a README, even one quoting the error page's words).
+        _ if html_page && !holds_html(text) => not_the_page("it holds no HTML page".into()),
+        ParseError::SessionExpired => not_the_page("it is the academic system's login page".into()),
+        ParseError::ServerError { message } => not_the_page(format!(
+            "it is the academic system's error page ({message})"
+        )),
+        other => Error::Ems(EmsError::from(other)),
+    })
+}
+
+/// `xtu parse transcript`: a transcript PDF read offline; a file that is no
+/// PDF says so, naming the file.
+pub fn parse_saved_transcript(file: &str, pdf: &[u8]) -> Result<xtu_model::Transcript, Error> {
+    xtu_ems::transcript::parse(pdf).map_err(|error| match error {
+        TranscriptError::NotPdf => Error::NotThePage {
+            file: file.to_owned(),
+            page: "transcript PDF".into(),
+            reason: "it is not a PDF (no %PDF- header)".into(),
+        },
+        other => Error::Ems(EmsError::from(other)),
+    })
+}
+
+#[cfg(test)]
+mod saved_page_tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_is_not_the_page_says_so_naming_the_file() {
+        let readme = "# xtu\n\n| 11 | XTU reported an internal error (系统运行异常) |\n";
+        let error =
+            parse_saved_page(Page::StudentInfo, "README.md", readme).expect_err("not the profile");
+        assert_eq!(
+            error.to_string(),
+            "README.md is not a saved student-info page: it holds no HTML page"
+        );
+        assert_eq!(error.exit_code(), ExitCode::UnexpectedPage);
+        let login = "<html><body><h5>用户登录</h5></body></html>";
+        let error = parse_saved_page(Page::StudentInfo, "saved.html", login).expect_err("login");
+        assert!(
+            error.to_string().starts_with("saved.html is not a saved student-info page: it is the academic system's login page"),
+            "{error}"
+        );
+        let error = parse_saved_transcript("README.md", readme.as_bytes()).expect_err("no pdf");
+        assert!(
+            error
+                .to_string()
+                .starts_with("README.md is not a saved transcript PDF"),
+            "{error}"
+        );
+        // A page of the site that changed: the command's own error, offline too.
+        let changed = parse_saved_page(
+            Page::StudentInfo,
+            "x.html",
+            "<html><body>其他</body></html>",
+        )
+        .expect_err("changed");
+        assert!(matches!(changed, Error::Ems(_)), "{changed}");
     }
 }

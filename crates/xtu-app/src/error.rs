@@ -51,6 +51,18 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+    /// A file read offline (`xtu parse`) is not the page it was given as:
+    /// nothing was asked of the site, so it is never reported as an answer
+    /// of the site.
+    #[error("{file} is not a saved {page}: {reason}")]
+    NotThePage {
+        /// The file as given (`standard input` for `-`).
+        file: String,
+        /// What it was given as: `student-info page`, `transcript PDF`.
+        page: String,
+        /// What it is instead.
+        reason: String,
+    },
 }
 
 impl From<xtu_ems::QueryError> for Error {
@@ -73,6 +85,7 @@ impl Error {
             Self::SessionExpired(_) => ExitCode::SessionExpired,
             Self::Login(e) => login_exit_code(e),
             Self::Ems(e) => ems_exit_code(e),
+            Self::NotThePage { .. } => ExitCode::UnexpectedPage,
         }
     }
 }

@@ -33,7 +33,7 @@ pub use academic::{
     GradeWatch, compat_gpa, course_schedule, current_term, exam_schedule, grade_changes,
     section_text, term_or_all, term_or_current,
 };
-pub use diagnose::{SavedPage, doctor_exit_code};
+pub use diagnose::{SavedPage, doctor_exit_code, parse_saved_page, parse_saved_transcript};
 pub use error::{Error, ExitCode};
 pub use ics::{Export, IcsRequest, date_of, parse_alarm, render};
 pub use rooms::{FreeRooms, Plan, RoomQuery, RoomTime, filter, parse_at, parse_sections, plan};

@@ -26,7 +26,8 @@ pub struct WeekView {
     pub courses: Vec<Course>,
     /// Courses without a day or sections on the site: they have no cell.
     pub unscheduled: Vec<Course>,
-    /// Practice courses (no weekly meetings).
+    /// Practice courses of this week (no weekly meetings); one whose weeks
+    /// the site does not give is listed in every week.
     pub practice: Vec<PracticeCourse>,
 }
 
@@ -63,7 +64,10 @@ pub fn week_view(
 ) -> Result<WeekView, Error> {
     let same_term = calendar.term_id == timetable.term;
     let week = match week {
-        Some(0) => return Err(Error::Usage("--week counts from 1".into())),
+        // The one limit of a teaching week a user may ask for, as for rooms.
+        Some(week) if !(1..=xtu_ems::MAX_WEEK).contains(&week) => {
+            return Err(xtu_ems::QueryError::Week(week).into());
+        }
         Some(week) => week,
         None if !same_term => {
             return Err(Error::Usage(format!(
@@ -109,7 +113,12 @@ pub fn week_view(
         today: today_day,
         courses,
         unscheduled: unscheduled.into_iter().cloned().collect(),
-        practice: timetable.practice.clone(),
+        practice: timetable
+            .practice
+            .iter()
+            .filter(|p| p.weeks.is_empty() || p.weeks.contains(&week))
+            .cloned()
+            .collect(),
     })
 }
 
@@ -191,6 +200,58 @@ mod tests {
         let outside = NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
         let error = week_view(&timetable, &calendar(), None, outside).expect_err("outside");
         assert!(error.to_string().contains("--week N"), "{error}");
+    }
+
+    fn practice(name: &str, weeks: &[u8]) -> PracticeCourse {
+        PracticeCourse {
+            name: name.into(),
+            teacher: String::new(),
+            weeks: weeks.to_vec(),
+            description: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_practice_course_shows_only_in_its_weeks() {
+        let timetable = Timetable {
+            term: "2025-2026-1".into(),
+            courses: vec![],
+            practice: vec![
+                practice("军事技能", &[1, 2]),
+                practice("金工实习", &[9, 11, 13]),
+                practice("weeks unknown", &[]),
+            ],
+        };
+        let day = NaiveDate::from_ymd_opt(2025, 9, 1).expect("date");
+        let names = |week| {
+            let view = week_view(&timetable, &calendar(), Some(week), day).expect("week");
+            view.practice
+                .into_iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(1), ["军事技能", "weeks unknown"]);
+        assert_eq!(names(9), ["金工实习", "weeks unknown"]);
+        assert_eq!(names(10), ["weeks unknown"]);
+    }
+
+    #[test]
+    fn weeks_are_limited_as_for_rooms() {
+        let timetable = Timetable {
+            term: "2025-2026-1".into(),
+            courses: vec![],
+            practice: vec![],
+        };
+        let day = NaiveDate::from_ymd_opt(2025, 9, 1).expect("date");
+        assert!(week_view(&timetable, &calendar(), Some(xtu_ems::MAX_WEEK), day).is_ok());
+        for week in [0, xtu_ems::MAX_WEEK + 1] {
+            let error = week_view(&timetable, &calendar(), Some(week), day).expect_err("refused");
+            assert_eq!(error.exit_code(), crate::ExitCode::Usage);
+            assert!(
+                error.to_string().contains(&format!("invalid week {week}")),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -22,25 +22,30 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command accepts.
+/// Options every command accepts. Their environment variables are read
+/// here, in [`GlobalArgs::config`], not by clap: clap counts a value from
+/// the environment as given on the command line, and its usage lines would
+/// then show `--sso-base-url <URL> --ems-base-url <URL>` as if required.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// Base URL of the single sign-on (CAS) server.
-    #[arg(long, global = true, env = "XTU_SSO_BASE_URL", value_name = "URL",
-          default_value = xtu_sso::DEFAULT_BASE_URL)]
-    pub sso_base_url: String,
-    /// Base URL of the academic system (jwglxt).
-    #[arg(long, global = true, env = "XTU_EMS_BASE_URL", value_name = "URL",
-          default_value = xtu_ems::DEFAULT_BASE_URL)]
-    pub ems_base_url: String,
-    /// Account whose stored session to use (default: the last one logged in).
-    #[arg(long, global = true, env = "XTU_USER", value_name = "USERNAME")]
+    /// Base URL of the single sign-on (CAS) server [env: XTU_SSO_BASE_URL]
+    /// [default: https://portal2020.xtu.edu.cn]
+    #[arg(long, global = true, value_name = "URL")]
+    pub sso_base_url: Option<String>,
+    /// Base URL of the academic system (jwglxt) [env: XTU_EMS_BASE_URL]
+    /// [default: https://jw.xtu.edu.cn]
+    #[arg(long, global = true, value_name = "URL")]
+    pub ems_base_url: Option<String>,
+    /// Account whose stored session to use (default: the last one logged
+    /// in) [env: XTU_USER]
+    #[arg(long, global = true, value_name = "USERNAME")]
     pub user: Option<String>,
-    /// Timeout of each HTTP request, in seconds.
-    #[arg(long, global = true, env = "XTU_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
-          value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub timeout: u64,
+    /// Timeout of each HTTP request, in seconds, 1-600 [env: XTU_TIMEOUT]
+    /// [default: 30]
+    #[arg(long, global = true, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(TIMEOUT_SECONDS))]
+    pub timeout: Option<u64>,
     /// Proxy for every request: http://, https://, socks5:// or socks5h://
     /// (the school VPN client's local proxy, e.g. socks5h://127.0.0.1:1080;
     /// credentials allowed), or `none`. Default: $XTU_PROXY, else
@@ -54,16 +59,45 @@ pub struct GlobalArgs {
     pub verbose: bool,
 }
 
+/// The timeouts accepted, in seconds.
+const TIMEOUT_SECONDS: std::ops::RangeInclusive<u64> = 1..=600;
+const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
+
+/// A variable's value, when set and not blank.
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
 impl GlobalArgs {
-    /// The library's configuration for these options.
-    pub fn config(&self) -> xtu_app::Config {
-        xtu_app::Config {
-            sso_base_url: self.sso_base_url.clone(),
-            ems_base_url: self.ems_base_url.clone(),
-            timeout: std::time::Duration::from_secs(self.timeout),
-            user: self.user.clone(),
+    /// The library's configuration for these options: each flag, else its
+    /// environment variable, else the default.
+    pub fn config(&self) -> Result<xtu_app::Config, xtu_app::Error> {
+        let timeout = match (self.timeout, env_value("XTU_TIMEOUT")) {
+            (Some(seconds), _) => seconds,
+            (None, Some(text)) => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|seconds| TIMEOUT_SECONDS.contains(seconds))
+                .ok_or_else(|| {
+                    xtu_app::Error::Usage(format!(
+                        "invalid XTU_TIMEOUT {text:?}: expected seconds, {}-{}",
+                        TIMEOUT_SECONDS.start(),
+                        TIMEOUT_SECONDS.end()
+                    ))
+                })?,
+            (None, None) => DEFAULT_TIMEOUT_SECONDS,
+        };
+        let or_env = |flag: &Option<String>, name: &str| flag.clone().or_else(|| env_value(name));
+        Ok(xtu_app::Config {
+            sso_base_url: or_env(&self.sso_base_url, "XTU_SSO_BASE_URL")
+                .unwrap_or_else(|| xtu_sso::DEFAULT_BASE_URL.to_owned()),
+            ems_base_url: or_env(&self.ems_base_url, "XTU_EMS_BASE_URL")
+                .unwrap_or_else(|| xtu_ems::DEFAULT_BASE_URL.to_owned()),
+            timeout: std::time::Duration::from_secs(timeout),
+            user: or_env(&self.user, "XTU_USER"),
             proxy: self.proxy.clone().unwrap_or_default(),
-        }
+        })
     }
 }
 
@@ -86,14 +120,20 @@ pub enum Command {
     Logout,
     /// Show the stored account and whether its session is still valid.
     Whoami,
-    /// Print the student's profile (学生个人信息) as JSON.
+    /// Print the student's profile (学生个人信息): the seed's JSON, or a
+    /// table on a terminal.
     #[command(visible_alias = "info")]
-    #[command(after_help = "Example:\n  xtu student-info --token \"$EMS_TOKEN\" --compressed")]
-    StudentInfo(TokenArgs),
-    /// Print the current term's teaching calendar as JSON.
+    #[command(
+        after_help = "Examples:\n  xtu info\n  xtu student-info --token \"$EMS_TOKEN\" --compressed"
+    )]
+    StudentInfo(PageArgs),
+    /// Print the current term's teaching calendar: the seed's JSON, or a
+    /// table on a terminal.
     #[command(visible_alias = "calendar")]
-    #[command(after_help = "Example:\n  xtu teaching-calendar --token \"$EMS_TOKEN\" --compressed")]
-    TeachingCalendar(TokenArgs),
+    #[command(
+        after_help = "Examples:\n  xtu calendar\n  xtu teaching-calendar --token \"$EMS_TOKEN\" --compressed --format json"
+    )]
+    TeachingCalendar(PageArgs),
     /// Free classrooms now, at a time, or for given weeks, in one command.
     ///
     /// --now and --at work out the teaching week from the teaching calendar,
@@ -192,7 +232,8 @@ pub enum Command {
     /// `gpa.py`, `xtu-gpa`): {average_score, average_gpa, class_rank,
     /// grade_rank, terms}.
     ///
-    /// Values are the site's texts unchanged; `{}` when the site has no
+    /// Values are the site's, unchanged (strings stay strings, numbers
+    /// numbers); `{}` when the site has no
     /// statistics for the range. Defaults as the upstream: 2001-1 to 2030-2,
     /// every course. Slow at XTU (10-60 s).
     #[command(
@@ -349,9 +390,9 @@ pub struct TermQueryArgs {
 pub struct TimetableArgs {
     #[command(flatten)]
     pub query: TermQueryArgs,
-    /// One teaching week as a grid; without N, this week.
-    #[arg(long, value_name = "N", num_args = 0..=1,
-          value_parser = clap::value_parser!(u8).range(1..=30))]
+    /// One teaching week as a grid; without N, this week. Weeks run
+    /// 1-25, as for rooms (the library checks).
+    #[arg(long, value_name = "N", num_args = 0..=1)]
     pub week: Option<Option<u8>>,
 }
 
@@ -520,6 +561,16 @@ pub struct TokenArgs {
     pub compressed: bool,
 }
 
+/// A seed command's token flags and the output format.
+#[derive(Debug, Args)]
+pub struct PageArgs {
+    #[command(flatten)]
+    pub token: TokenArgs,
+    /// Output format (default: table on a terminal, JSON otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
 #[derive(Debug, Args)]
 pub struct ClassroomArgs {
     #[command(flatten)]
@@ -612,5 +663,21 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
+
+    #[test]
+    fn the_help_names_the_real_defaults() {
+        let help = <super::Cli as clap::CommandFactory>::command()
+            .render_long_help()
+            .to_string();
+        // Wrapped at any space.
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        for default in [xtu_sso::DEFAULT_BASE_URL, xtu_ems::DEFAULT_BASE_URL] {
+            assert!(help.contains(&format!("[default: {default}]")), "{help}");
+        }
+        assert!(
+            help.contains(&format!("[default: {}]", super::DEFAULT_TIMEOUT_SECONDS)),
+            "{help}"
+        );
     }
 }

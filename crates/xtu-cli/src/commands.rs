@@ -29,10 +29,9 @@ pub enum Outcome {
     Exit(xtu_app::ExitCode),
 }
 
-pub async fn run(cli: Cli) -> Result<Outcome, Error> {
-    let global = &cli.global;
+pub async fn run(cli: Cli, config: xtu_app::Config) -> Result<Outcome, Error> {
     let xtu = Xtu::new(
-        global.config(),
+        config,
         xtu_app::StoreDir::from_env(),
         xtu_app::Vault::from_env(),
     );
@@ -52,18 +51,28 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Whoami => print_json(&xtu.whoami().await?),
         Command::SsoLogin(args) => sso_login(xtu, args).await,
         Command::EmsAuth(args) => ems_auth(xtu, args).await,
-        Command::StudentInfo(args) => print_json(
-            &xtu.query(token(&args.token)?.as_deref(), |ems| async move {
-                ems.student_profile().await
-            })
-            .await?,
-        ),
-        Command::TeachingCalendar(args) => print_json(
-            &xtu.query(token(&args.token)?.as_deref(), |ems| async move {
-                ems.teaching_calendar().await
-            })
-            .await?,
-        ),
+        Command::StudentInfo(args) => {
+            let profile = xtu
+                .query(token(&args.token.token)?.as_deref(), |ems| async move {
+                    ems.student_profile().await
+                })
+                .await?;
+            match format_or_default(args.format) {
+                OutputFormat::Json => print_json(&profile),
+                OutputFormat::Table => print_text(&tables::profile(&profile)),
+            }
+        }
+        Command::TeachingCalendar(args) => {
+            let calendar = xtu
+                .query(token(&args.token.token)?.as_deref(), |ems| async move {
+                    ems.teaching_calendar().await
+                })
+                .await?;
+            match format_or_default(args.format) {
+                OutputFormat::Json => print_json(&calendar),
+                OutputFormat::Table => print_text(&tables::calendar(&calendar)),
+            }
+        }
         Command::ClassroomAvailability(args) => classroom_availability(xtu, args).await,
         Command::Parse(args) => parse(args),
         Command::Rooms(args) => rooms(xtu, args).await,
@@ -378,9 +387,14 @@ fn print_transcript(
 }
 
 fn parse(args: ParseArgs) -> Result<(), Error> {
+    let file = if args.file.as_os_str() == "-" {
+        "standard input".to_owned()
+    } else {
+        args.file.display().to_string()
+    };
     if args.page == "transcript" {
         let pdf = secrets::read_bytes(&args.file, xtu_ems::transcript::MAX_PDF_BYTES)?;
-        let transcript = xtu_ems::transcript::parse(&pdf).map_err(xtu_ems::EmsError::from)?;
+        let transcript = xtu_app::parse_saved_transcript(&file, &pdf)?;
         return print_transcript(&transcript, Some(OutputFormat::Json));
     }
     let page = Page::from_str(&args.page).map_err(|_| {
@@ -393,9 +407,7 @@ fn parse(args: ParseArgs) -> Result<(), Error> {
         ))
     })?;
     let text = secrets::read_input(&args.file)?;
-    let parsed = page
-        .parse_value(&text)
-        .map_err(|e| Error::from(xtu_ems::EmsError::from(e)))?;
+    let parsed = xtu_app::parse_saved_page(page, &file, &text)?;
     // What the page's command prints: the seed's room names, the items of a
     // paged answer, everything else as parsed.
     match parsed {

@@ -11,7 +11,7 @@ mod grid;
 mod mcp;
 mod output;
 mod secrets;
-mod tables;
+pub mod tables;
 
 pub use output::one_line;
 
@@ -122,8 +122,14 @@ where
             return 1;
         }
     };
-    let config = cli.global.config();
-    match runtime.block_on(commands::run(cli)) {
+    let config = match cli.global.config() {
+        Ok(config) => config,
+        Err(failure) => {
+            eprintln!("error: {}", output::one_line(&failure));
+            return failure.exit_code() as u8;
+        }
+    };
+    match runtime.block_on(commands::run(cli, config.clone())) {
         Ok(commands::Outcome::Done) => 0,
         // `grades --watch-diff` found changes: 1, like diff(1).
         Ok(commands::Outcome::Changed) => 1,

@@ -1,7 +1,9 @@
 //! Results as aligned text for a terminal (`--format table`).
 
 use xtu_app::{GpaReport, GradeChange, section_text};
-use xtu_model::{Classroom, Exam, Grade, PracticeCourse, Timetable};
+use xtu_model::{
+    Classroom, Exam, Grade, PracticeCourse, StudentProfile, TeachingCalendar, Timetable,
+};
 
 pub use crate::grid::{grid_width, week_grid};
 
@@ -30,6 +32,58 @@ fn plural(n: usize) -> &'static str {
 fn decimal(value: Option<f64>) -> String {
     // `+ 0.0` turns an empty sum's -0 into 0.
     value.map_or_else(|| "-".into(), |v| format!("{}", v + 0.0))
+}
+
+/// A GPA as every table prints it: two decimals, as the site writes its own.
+fn gpa_text(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".into(), |v| format!("{v:.2}"))
+}
+
+/// Labelled values, one a line, the values aligned.
+fn fields(pairs: &[(&str, String)]) -> String {
+    let label_width = pairs
+        .iter()
+        .map(|(label, _)| label.len())
+        .max()
+        .unwrap_or(0);
+    pairs
+        .iter()
+        .map(|(label, value)| format!("{label:<label_width$}  {}\n", or_dash(value)))
+        .collect()
+}
+
+/// `xtu student-info` (`xtu info`).
+pub fn profile(profile: &StudentProfile) -> String {
+    fields(&[
+        ("student id", profile.student_id.clone()),
+        ("name", profile.name.clone()),
+        ("gender", profile.gender.clone()),
+        ("birthday", profile.birthday.clone()),
+        ("entrance day", profile.entrance_day.clone()),
+        ("college", profile.college.clone()),
+        ("major", profile.major.clone()),
+        ("class", profile.class_name.clone()),
+    ])
+}
+
+/// `xtu teaching-calendar` (`xtu calendar`): the term, its days and weeks.
+pub fn calendar(calendar: &TeachingCalendar) -> String {
+    let last_week = calendar.week_of(calendar.end_date);
+    fields(&[
+        ("term", calendar.term_id.clone()),
+        (
+            "first day",
+            calendar.start_date.format("%Y-%m-%d (%a)").to_string(),
+        ),
+        (
+            "last day",
+            calendar.end_date.format("%Y-%m-%d (%a)").to_string(),
+        ),
+        (
+            "weeks",
+            last_week.map(|w| format!("1-{w}")).unwrap_or_default(),
+        ),
+    ])
 }
 
 /// `xtu timetable`.
@@ -136,7 +190,7 @@ pub fn grades(grades: &[Grade]) -> String {
         "{} grade{}; credit-weighted GPA {} over {} credits\n",
         grades.len(),
         plural(grades.len()),
-        decimal(gpa.gpa),
+        gpa_text(gpa.gpa),
         decimal(Some(gpa.credits))
     ));
     out
@@ -187,7 +241,7 @@ pub fn gpa(report: &GpaReport) -> String {
     match &report.ranking {
         Some(rank) => out.push_str(&format!(
             "site:     GPA {}, average score {}, class rank {}, major rank {}\n",
-            decimal(rank.gpa),
+            gpa_text(rank.gpa),
             decimal(rank.average_score),
             rank.class_rank.as_deref().unwrap_or("-"),
             rank.major_rank.as_deref().unwrap_or("-"),
@@ -199,7 +253,7 @@ pub fn gpa(report: &GpaReport) -> String {
     } else {
         out.push_str(&format!(
             "computed: GPA {} over {} credits ({} courses)\n",
-            decimal(report.computed.gpa),
+            gpa_text(report.computed.gpa),
             decimal(Some(report.computed.credits)),
             report.computed.courses
         ));
@@ -332,6 +386,32 @@ mod tests {
     fn no_grades_is_said_plainly() {
         assert_eq!(grades(&[]), "no grades\n");
         assert_eq!(decimal(Some(-0.0)), "0");
+    }
+
+    #[test]
+    fn a_gpa_has_two_decimals() {
+        let grade = |code: &str, point: f64, credits: f64| Grade {
+            course: format!("课程{code}"),
+            course_code: code.into(),
+            term: "2024-2025-1".into(),
+            score: "80".into(),
+            grade_point: Some(point),
+            credits: Some(credits),
+            course_type: "必修".into(),
+            teacher: String::new(),
+        };
+        // (3.7 × 4 + 3.0 × 3 + 3.5 × 2) / 9 = 3.4111...
+        let text = grades(&[
+            grade("a", 3.7, 4.0),
+            grade("b", 3.0, 3.0),
+            grade("c", 3.5, 2.0),
+        ]);
+        assert!(
+            text.ends_with("3 grades; credit-weighted GPA 3.41 over 9 credits\n"),
+            "{text}"
+        );
+        assert_eq!(gpa_text(Some(4.0)), "4.00");
+        assert_eq!(gpa_text(None), "-");
     }
 
     #[test]

@@ -289,13 +289,38 @@ async fn gpa_from_the_ranking_with_a_local_cross_check() {
     assert_eq!(form.get("qsXnxq").map(String::as_str), Some("202403"));
     assert_eq!(form.get("zzXnxq").map(String::as_str), Some("202412"));
     assert_eq!(form.get("xbx").map(String::as_str), Some("bx"));
-    assert_eq!(report["ranking"]["gpa"], 3.45);
-    assert_eq!(report["ranking"]["class_rank"], "5");
+    // The compulsory courses' own statistics, not those of every course.
+    assert_eq!(report["ranking"]["gpa"], 3.52);
+    assert_eq!(report["ranking"]["class_rank"], "4");
     // (4.2×5 + 2.8×3 + 3.1×3.5) / 11.5: the retake's better grade counts,
     // the elective and the pass/fail course without a grade point do not.
     assert_eq!(report["computed"]["gpa"], 3.5);
     assert_eq!(report["computed"]["credits"], 11.5);
     assert_eq!(report["computed"]["courses"], 3);
+
+    // The table's site line follows the flag, with two decimals.
+    let site_line = |text: &str| {
+        text.lines()
+            .find(|line| line.starts_with("site:"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let all = s.run(&["gpa", "--format", "table"]).await;
+    let compulsory = s
+        .run(&["gpa", "--compulsory-only", "--format", "table"])
+        .await;
+    assert_eq!(
+        site_line(all.ok()),
+        "site:     GPA 3.45, average score 85.2, class rank 5, major rank 23"
+    );
+    assert_eq!(
+        site_line(compulsory.ok()),
+        "site:     GPA 3.52, average score 86.1, class rank 4, major rank 19"
+    );
+    assert!(
+        compulsory.ok().contains("compulsory courses only"),
+        "{compulsory:#?}"
+    );
 
     let backwards = s.run(&["gpa", "--from", "2025-1", "--to", "2024-1"]).await;
     assert!(
@@ -489,6 +514,23 @@ async fn the_week_grid_piped_and_as_json_and_the_list_unchanged() {
         .await;
     let grid = run.ok();
     assert!(grid.contains("2025-2026-1 week 3"), "{grid}");
+    // 军事技能 is taught in weeks 1-2 only: not a practice course of week 3.
+    assert!(!grid.contains("军事技能"), "{grid}");
+    let first = s
+        .run_with(
+            &[
+                "timetable",
+                "--week",
+                "1",
+                term[0],
+                term[1],
+                term[2],
+                term[3],
+            ],
+            None,
+        )
+        .await;
+    assert!(first.ok().contains("practice: 军事技能"), "{first:#?}");
     for line in grid.lines().filter(|l| l.contains('│')) {
         assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
     }
@@ -515,23 +557,38 @@ async fn the_week_grid_piped_and_as_json_and_the_list_unchanged() {
         let shown: String = name.chars().take(3).collect();
         assert!(grid.contains(&shown), "{name} not in the grid:\n{grid}");
     }
-    // Week 0 does not exist.
-    let run = s
-        .run_with(
-            &[
-                "timetable",
+    // Week 0 does not exist; weeks run to the same limit as for rooms.
+    for (week, rooms_week) in [("0", "0"), ("26", "26")] {
+        let run = s
+            .run_with(
+                &[
+                    "timetable",
+                    "--week",
+                    week,
+                    term[0],
+                    term[1],
+                    term[2],
+                    term[3],
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(run.code, 2, "{run:#?}");
+        assert!(run.stderr.contains("expected 1..=25"), "{run:#?}");
+        let rooms = s
+            .run(&[
+                "rooms",
                 "--week",
-                "0",
-                term[0],
-                term[1],
-                term[2],
-                term[3],
-            ],
-            None,
-        )
-        .await;
-    assert_eq!(run.code, 2, "{run:#?}");
-    assert!(run.stderr.contains("--week"), "{run:#?}");
+                rooms_week,
+                "--day",
+                "1",
+                "--sections",
+                "1-2",
+            ])
+            .await;
+        assert_eq!(rooms.code, 2, "{rooms:#?}");
+        assert!(rooms.stderr.contains("expected 1..=25"), "{rooms:#?}");
+    }
 }
 
 #[tokio::test]

@@ -214,7 +214,8 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         .await;
     // The same report as `xtu gpa --format json`.
     let gpa = text_json(&gpa);
-    assert_eq!(gpa["ranking"]["gpa"], 3.45, "{gpa}");
+    // The compulsory courses' own ranking.
+    assert_eq!(gpa["ranking"]["gpa"], 3.52, "{gpa}");
     assert_eq!(gpa["compulsory_only"], true, "{gpa}");
     let half = client.call(11, "timetable", json!({"year": 2025})).await;
     assert_eq!(half["isError"], true, "{half}");

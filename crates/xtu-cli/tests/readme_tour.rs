@@ -113,11 +113,17 @@ fn every_cargo_install_line_is_locked() {
         let joined = text.replace('\n', " ");
         for (at, _) in joined.match_indices("cargo install") {
             let command: String = joined[at..].chars().take(120).collect();
-            let command = command.split(['`', ')', '&', ';']).next().unwrap_or_default();
+            let command = command
+                .split(['`', ')', '&', ';'])
+                .next()
+                .unwrap_or_default();
             if !command.contains("--locked") {
                 unlocked.push(format!("{}: {command}", file.display()));
             }
         }
     }
-    assert!(unlocked.is_empty(), "cargo install without --locked:\n{unlocked:#?}");
+    assert!(
+        unlocked.is_empty(),
+        "cargo install without --locked:\n{unlocked:#?}"
+    );
 }

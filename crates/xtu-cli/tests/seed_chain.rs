@@ -217,7 +217,20 @@ async fn parse_prints_what_the_command_prints() {
         None,
     )
     .await;
-    run.fails_with(10);
+    // Offline nothing expired: the file is named for what it is.
+    let line = run.fails_with(9);
+    assert!(
+        line.contains("student-info.session-expired.html is not a saved student-info page: it is the academic system's login page"),
+        "{line}"
+    );
+    // Not a page at all, though it quotes the error page's words.
+    let readme = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+    let run = xtu(&fake, &["parse", "student-info", readme], &[], None).await;
+    let line = run.fails_with(9);
+    assert!(
+        line.ends_with("README.md is not a saved student-info page: it holds no HTML page"),
+        "{line}"
+    );
 }
 
 /// Commands that need no stored session work on a machine without a state

@@ -317,6 +317,15 @@ async fn gpa_rank_takes_the_upstream_flags_and_prints_its_json() {
     assert_eq!(form["zzXnxq"], "203012");
     assert_eq!(form["xbx"], "");
 
+    // Numbers the site sends as numbers stay numbers, as the upstream
+    // passes the site's values through.
+    let numbers = u.json("gpa-rank", &["--filter", "Mandatory"]).await;
+    assert_eq!(
+        numbers,
+        serde_json::json!({"average_score": "86.10", "average_gpa": 3.52,
+            "class_rank": 4, "grade_rank": "19", "terms": "2001-2002-1 ~ 2030-2031-2"})
+    );
+
     for (filter, xbx) in [("Mandatory", "bx"), ("Elective", "xx"), ("All", "")] {
         let gpa = u
             .json(

@@ -29,6 +29,8 @@ const PRACTICE_TERM: (&str, &str) = ("2024", "12");
 const EXAMS: &str = include_str!("../../../fixtures/ems/exams.json");
 const GRADES: &str = include_str!("../../../fixtures/ems/grades.json");
 const GPA_RANK: &str = include_str!("../../../fixtures/ems/gpa-rank.json");
+/// The ranking of compulsory courses only (`xbx=bx`): other figures.
+const GPA_RANK_COMPULSORY: &str = include_str!("../../../fixtures/ems/gpa-rank.compulsory.json");
 const LOGIN_PAGE: &str = include_str!("../../../fixtures/ems/student-info.session-expired.html");
 const ERROR_PAGE: &str = include_str!("../../../fixtures/ems/student-info.server-error.html");
 const INDEX_PAGE: &str = "<!DOCTYPE html><html><head><title>教学管理信息服务平台</title></head>\
@@ -336,7 +338,8 @@ async fn grades(
     })
 }
 
-/// GPA and ranks: the fixture, for any well-formed range.
+/// GPA and ranks: the fixture for any well-formed range, the compulsory
+/// courses' own statistics when only those are asked for.
 async fn gpa_rank(
     State(state): State<Arc<FakeState>>,
     headers: HeaderMap,
@@ -354,7 +357,9 @@ async fn gpa_rank(
     let valid = term_code(field(&form, "qsXnxq"))
         && term_code(field(&form, "zzXnxq"))
         && matches!(field(&form, "xbx"), "" | "bx" | "xx");
-    if valid {
+    if valid && field(&form, "xbx") == "bx" {
+        json(GPA_RANK_COMPULSORY)
+    } else if valid {
         json(GPA_RANK)
     } else {
         html(ERROR_PAGE)

@@ -46,22 +46,25 @@ pub struct GpaRank {
     /// Rank in the year's major by GPA (`jdnjzypm`).
     pub major_rank: Option<String>,
     /// The same four values as the site wrote them, for the upstream
-    /// toolkit's shape (which prints them unchanged, `85.20` not `85.2`).
+    /// toolkit's shape (which prints them unchanged: `"85.20"` not `85.2`,
+    /// `3.21` and `12` as numbers when the site sends numbers).
     #[serde(skip)]
     pub texts: GpaRankTexts,
 }
 
-/// The site's texts of a [`GpaRank`] (trimmed; empty when absent).
+/// The site's values of a [`GpaRank`], of the JSON type the site sent them
+/// in: a string (trimmed) or a number; `""` when absent, as the upstream's
+/// `item.get(key, "")`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GpaRankTexts {
     /// `pjxfjd`.
-    pub gpa: String,
+    pub gpa: serde_json::Value,
     /// `pjcj`.
-    pub average_score: String,
+    pub average_score: serde_json::Value,
     /// `jdbjpm`.
-    pub class_rank: String,
+    pub class_rank: serde_json::Value,
     /// `jdnjzypm`.
-    pub major_rank: String,
+    pub major_rank: serde_json::Value,
 }
 
 /// A GPA computed from the grades themselves.

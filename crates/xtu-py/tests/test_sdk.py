@@ -69,7 +69,7 @@ def test_timetable_exams_grades(client: Client) -> None:
 
 def test_gpa_and_gpa_rank(client: Client) -> None:
     report = client.gpa("2024-1", "2024-2", compulsory_only=True)
-    assert report["ranking"]["gpa"] == 3.45
+    assert report["ranking"]["gpa"] == 3.52  # the compulsory courses' own ranking
     assert report["computed"]["gpa"] == 3.5
     assert report["compulsory_only"] is True
     rank = client.gpa_rank()
@@ -80,7 +80,9 @@ def test_gpa_and_gpa_rank(client: Client) -> None:
         "grade_rank": "23",
         "terms": "2001-2002-1 ~ 2030-2031-2",
     }
-    assert client.gpa_rank(2022, 2, 2024, 1, "Mandatory")["terms"] == "2022-2023-2 ~ 2024-2025-1"
+    mandatory = client.gpa_rank(2022, 2, 2024, 1, "Mandatory")
+    assert mandatory["terms"] == "2022-2023-2 ~ 2024-2025-1"
+    assert mandatory["average_gpa"] == 3.52 and mandatory["class_rank"] == 4  # numbers stay numbers
     with pytest.raises(UsageError, match="filter"):
         client.gpa_rank(filter="mandatory")
     with pytest.raises(UsageError, match="2025-2026-1"):

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use xtu_cli::tables;
 use xtu_fake::{Account, Behaviour, FakeXtu, FakeXtuBuilder, STALL};
+use xtu_model::TeachingCalendar;
 
 /// Run a local fake of XTU (single sign-on + academic system) with demo
 /// accounts, to try every xtu command without an XTU account.
@@ -41,16 +43,47 @@ struct Args {
     seed: Option<u64>,
     /// The day whose term the sandbox serves as current (default: today in
     /// Beijing), as YYYY-MM-DD.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
     today: Option<NaiveDate>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Tour {
     /// Start a fake XTU on free local ports, log in with the demo account
-    /// and print the profile, the teaching calendar, free rooms and this
-    /// week's classes, then stop. Nothing is left behind.
+    /// and print what xtu prints for the profile, the teaching calendar,
+    /// free rooms and this week's classes, then stop. Nothing is left
+    /// behind.
     Tour,
+}
+
+/// A day as YYYY-MM-DD; a date that is not on the calendar is named with
+/// why (chrono alone says only "input is out of range").
+fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    let text = text.trim();
+    let fields: Vec<Option<u32>> = text.split('-').map(|f| f.parse().ok()).collect();
+    let [Some(year), Some(month), Some(day)] = fields[..] else {
+        return Err(format!(
+            "invalid date {text:?}: expected YYYY-MM-DD, e.g. 2027-04-15"
+        ));
+    };
+    let year = i32::try_from(year).map_err(|_| format!("invalid date {text:?}: no year {year}"))?;
+    if !(1..=12).contains(&month) {
+        return Err(format!(
+            "invalid date {text:?}: there is no month {month} (months run 1-12)"
+        ));
+    }
+    NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| {
+        let days = NaiveDate::from_ymd_opt(year, month, 1)
+            .and_then(|first| first.checked_add_months(chrono::Months::new(1)))
+            .and_then(|next| next.pred_opt())
+            .map(|last| chrono::Datelike::day(&last));
+        match days {
+            Some(days) => {
+                format!("invalid date {text:?}: {year}-{month:02} has {days} days, not {day}")
+            }
+            None => format!("invalid date {text:?}: outside the calendar chrono knows"),
+        }
+    })
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
@@ -141,104 +174,160 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Prints a command's JSON as `xtu` does (4-space indent).
-fn show(title: &str, value: &impl serde::Serialize) -> Result<(), xtu_app::Error> {
-    let mut json = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    value
-        .serialize(&mut serde_json::Serializer::with_formatter(
-            &mut json, formatter,
-        ))
-        .map_err(|e| xtu_app::Error::Usage(format!("could not write JSON: {e}")))?;
-    println!("== {title}\n{}\n", String::from_utf8_lossy(&json));
-    Ok(())
+/// The tour: a fake XTU, a logged-in `Xtu` on a throwaway state directory,
+/// and the day the fake takes for today. Each section is one method that
+/// prints what its `xtu` command prints on a terminal, with xtu's own table
+/// printers; a new section is one more call in [`tour`].
+struct TourRun {
+    fake: FakeXtu,
+    xtu: xtu_app::Xtu,
+    today: NaiveDate,
+    /// Removed when the tour ends: nothing is left behind.
+    _state: tempfile::TempDir,
 }
 
-/// The main job end to end through the same library calls as `xtu`: log in
-/// (RSA-encrypted password, CAS ticket, hand-off to the academic system),
-/// then the seed's three queries and this week's classes on the stored
-/// session.
+impl TourRun {
+    async fn start(today: NaiveDate) -> Result<Self, xtu_app::Error> {
+        use xtu_app::{Config, StoreDir, Vault, Xtu};
+        let fake = with_accounts(FakeXtu::builder().today(today))
+            .try_start()
+            .await
+            .map_err(xtu_app::Error::io(
+                "could not start the fake XTU on 127.0.0.1",
+            ))?;
+        let state = tempfile::tempdir()
+            .map_err(xtu_app::Error::io("could not create a state directory"))?;
+        let xtu = Xtu::new(
+            Config {
+                sso_base_url: fake.sso_base_url().to_owned(),
+                ems_base_url: fake.ems_base_url().to_owned(),
+                ..Config::default()
+            },
+            StoreDir::new(state.path()),
+            Vault::none(),
+        );
+        Ok(Self {
+            fake,
+            xtu,
+            today,
+            _state: state,
+        })
+    }
+
+    /// One section: the command as a user types it, then what it prints.
+    fn show(command: &str, printed: &str) {
+        println!("== {command}\n{printed}");
+    }
+
+    /// `xtu login`: RSA-encrypted password, CAS ticket, hand-off to the
+    /// academic system; the session is stored for the sections after it.
+    async fn login(&self) -> Result<(), xtu_app::Error> {
+        self.xtu
+            .login(
+                DEMO_USER,
+                PASSWORD,
+                xtu_app::LoginOptions::default(),
+                &mut |_| None,
+            )
+            .await?;
+        Self::show(
+            &format!("xtu login --username {DEMO_USER}"),
+            &format!("logged in as {DEMO_USER}\n"),
+        );
+        Ok(())
+    }
+
+    async fn profile(&self) -> Result<(), xtu_app::Error> {
+        let profile = self
+            .xtu
+            .query(None, |ems| async move { ems.student_profile().await })
+            .await?;
+        Self::show("xtu info", &tables::profile(&profile));
+        Ok(())
+    }
+
+    async fn calendar(&self) -> Result<TeachingCalendar, xtu_app::Error> {
+        let calendar = self
+            .xtu
+            .query(None, |ems| async move { ems.teaching_calendar().await })
+            .await?;
+        Self::show("xtu calendar", &tables::calendar(&calendar));
+        Ok(calendar)
+    }
+
+    /// Free rooms at mid-morning of the tour's day: inside the teaching day
+    /// whatever the clock says.
+    async fn free_rooms(&self) -> Result<(), xtu_app::Error> {
+        use xtu_app::{RoomQuery, RoomTime};
+        let at = self
+            .today
+            .and_hms_opt(10, 0, 0)
+            .unwrap_or_else(|| unreachable!("10:00 is a valid time"));
+        let found = self
+            .xtu
+            .free_rooms(&RoomQuery::new(RoomTime::At(at)), None)
+            .await?;
+        Self::show(
+            &format!("xtu rooms --at \"{}\"", at.format("%Y-%m-%d %H:%M")),
+            &format!(
+                "free rooms: {}\n{}",
+                found.plan.describe(),
+                tables::rooms(&found.rooms)
+            ),
+        );
+        Ok(())
+    }
+
+    /// This teaching week's classes as the week grid (the calendar's term:
+    /// the tour's day need not be the machine's); outside the term's weeks,
+    /// the whole term, said so.
+    async fn this_week(&self, calendar: &TeachingCalendar) -> Result<(), xtu_app::Error> {
+        let term = calendar.term().map_or_else(
+            || xtu_app::term_or_current(None, None),
+            |term| xtu_app::term_or_current(Some(term.start_year), Some(term.term)),
+        )?;
+        let timetable = self
+            .xtu
+            .query(None, |ems| async move { ems.timetable(term).await })
+            .await?;
+        match calendar.week_of(self.today) {
+            Some(_) => {
+                let view = xtu_app::week_view(&timetable, calendar, None, self.today)?;
+                Self::show(
+                    "xtu timetable --week",
+                    &tables::week_grid(&view, tables::grid_width()),
+                );
+            }
+            None => Self::show(
+                "xtu timetable",
+                &format!(
+                    "(today, {}, is outside the teaching weeks: the whole term)\n{}",
+                    self.today,
+                    tables::timetable(&timetable)
+                ),
+            ),
+        }
+        Ok(())
+    }
+}
+
+/// The main job end to end through the same library calls and table
+/// printers as `xtu`: log in, then the profile, the teaching calendar, the
+/// free rooms and this week's classes on the stored session.
 async fn tour(today: NaiveDate) -> Result<(), xtu_app::Error> {
-    use xtu_app::{Config, LoginOptions, RoomQuery, RoomTime, StoreDir, Vault, Xtu};
-    let fake = with_accounts(FakeXtu::builder().today(today))
-        .try_start()
-        .await
-        .map_err(xtu_app::Error::io(
-            "could not start the fake XTU on 127.0.0.1",
-        ))?;
-    let state =
-        tempfile::tempdir().map_err(xtu_app::Error::io("could not create a state directory"))?;
-    let xtu = Xtu::new(
-        Config {
-            sso_base_url: fake.sso_base_url().to_owned(),
-            ems_base_url: fake.ems_base_url().to_owned(),
-            ..Config::default()
-        },
-        StoreDir::new(state.path()),
-        Vault::none(),
-    );
+    let tour = TourRun::start(today).await?;
     println!(
         "fake XTU on {} (single sign-on) and {} (academic system), today {today}\n",
-        fake.sso_base_url(),
-        fake.ems_base_url()
+        tour.fake.sso_base_url(),
+        tour.fake.ems_base_url()
     );
-    xtu.login(DEMO_USER, PASSWORD, LoginOptions::default(), &mut |_| None)
-        .await?;
-    println!("== xtu login --username {DEMO_USER}\nlogged in; the session is stored\n");
-    let profile = xtu
-        .query(None, |ems| async move { ems.student_profile().await })
-        .await?;
-    show("xtu student-info", &profile)?;
-    let calendar = xtu
-        .query(None, |ems| async move { ems.teaching_calendar().await })
-        .await?;
-    show("xtu teaching-calendar", &calendar)?;
-    // Mid-morning today: a time inside the teaching day whatever the clock says.
-    let at = today
-        .and_hms_opt(10, 0, 0)
-        .unwrap_or_else(|| unreachable!("10:00 is a valid time"));
-    let rooms = xtu
-        .free_rooms(&RoomQuery::new(RoomTime::At(at)), None)
-        .await?;
-    let names: Vec<String> = rooms
-        .rooms
-        .iter()
-        .map(|room| match room.seats {
-            Some(seats) => format!("{} ({seats} seats)", room.name),
-            None => room.name.clone(),
-        })
-        .collect();
+    tour.login().await?;
+    tour.profile().await?;
+    let calendar = tour.calendar().await?;
+    tour.free_rooms().await?;
+    tour.this_week(&calendar).await?;
     println!(
-        "== xtu rooms --at \"{}\"\n{}\n{}\n",
-        at.format("%Y-%m-%d %H:%M"),
-        rooms.plan.describe(),
-        names.join("\n")
-    );
-    // The calendar's term: the sandbox's "today" may not be the machine's.
-    let term = calendar.term().map_or_else(
-        || xtu_app::term_or_current(None, None),
-        |term| xtu_app::term_or_current(Some(term.start_year), Some(term.term)),
-    )?;
-    let timetable = xtu
-        .query(None, |ems| async move { ems.timetable(term).await })
-        .await?;
-    println!("== xtu timetable\n{}", timetable.term);
-    for course in &timetable.courses {
-        let room = if course.location.is_empty() {
-            "no room"
-        } else {
-            &course.location
-        };
-        println!(
-            "  day {} sections {}: {} ({room}, weeks {})",
-            course.day_of_week,
-            xtu_app::section_text(&course.sections),
-            course.name,
-            course.weeks_text
-        );
-    }
-    println!(
-        "\nThat was xtu's library against a local fake. With xtu on the PATH, try the same by hand:\n  \
+        "That was xtu's library against a local fake. With xtu on the PATH, try the same by hand:\n  \
          xtu-sandbox &   (then the commands it prints)"
     );
     Ok(())

@@ -1,5 +1,5 @@
 //! The README's first command: `xtu-sandbox tour` on a fresh machine, on any
-//! date.
+//! date: what `xtu` prints on a terminal, this week's classes only.
 
 use std::process::Command;
 
@@ -8,7 +8,11 @@ fn tour(today: Option<&str>) -> String {
     if let Some(today) = today {
         command.args(["--today", today]);
     }
-    let output = command.arg("tour").output().expect("xtu-sandbox runs");
+    let output = command
+        .arg("tour")
+        .env("COLUMNS", "100")
+        .output()
+        .expect("xtu-sandbox runs");
     let stdout = String::from_utf8(output.stdout).expect("UTF-8");
     assert!(
         output.status.success(),
@@ -19,18 +23,38 @@ fn tour(today: Option<&str>) -> String {
 }
 
 #[test]
-fn the_tour_shows_the_main_job_end_to_end() {
+fn the_tour_shows_the_main_job_end_to_end_as_xtu_prints_it() {
     let out = tour(None);
     for expected in [
-        "== xtu login",
-        "\"student_id\": \"202205561111\"",
-        "\"term_id\"",
-        "== xtu rooms",
+        "== xtu login --username 202205561111\nlogged in as 202205561111",
+        "== xtu info\nstudent id    202205561111\n",
+        "== xtu calendar\nterm       ",
+        "== xtu rooms --at",
         "一教楼-102",
+        "free room",
         "== xtu timetable",
     ] {
-        assert!(out.contains(expected), "{expected} missing:\n{out}");
+        assert!(out.contains(expected), "{expected:?} missing:\n{out}");
     }
+    // xtu's tables, not JSON dumps.
+    assert!(!out.contains("\"student_id\""), "{out}");
+    assert!(!out.contains('{'), "{out}");
+}
+
+#[test]
+fn the_tour_shows_this_weeks_classes_only() {
+    // The fake's autumn term of 2026 starts on Monday 2026-09-07: 11-04 is
+    // in week 9, 11-11 in week 10.
+    let week_9 = tour(Some("2026-11-04"));
+    assert!(week_9.contains("== xtu timetable --week\n"), "{week_9}");
+    assert!(week_9.contains("2026-2027-1 week 9"), "{week_9}");
+    assert!(week_9.contains("高等数"), "weeks 1-16:\n{week_9}");
+    // 大学英语(一): weeks 1-8 and the even weeks 10-16; 军事技能: weeks 1-2.
+    assert!(!week_9.contains("大学英"), "not in week 9:\n{week_9}");
+    assert!(!week_9.contains("军事技能"), "not in week 9:\n{week_9}");
+    let week_10 = tour(Some("2026-11-11"));
+    assert!(week_10.contains("2026-2027-1 week 10"), "{week_10}");
+    assert!(week_10.contains("大学英"), "week 10 is even:\n{week_10}");
 }
 
 #[test]
@@ -42,12 +66,33 @@ fn the_tour_works_in_either_term_and_in_the_winter_break() {
     ] {
         let out = tour(Some(today));
         assert!(
-            out.contains(&format!("\"term_id\": \"{term}\"")),
+            out.contains(&format!("term       {term}\n")),
             "{today}:\n{out}"
         );
         assert!(
-            out.contains(&format!("== xtu timetable\n{term}\n  day ")),
-            "{today}: the term's classes\n{out}"
+            out.contains(&format!("{term} week ")) || out.contains("outside the teaching weeks"),
+            "{today}: the week's classes\n{out}"
+        );
+    }
+}
+
+#[test]
+fn a_date_that_does_not_exist_is_named_with_why() {
+    for (date, why) in [
+        ("2026-02-30", "2026-02 has 28 days, not 30"),
+        ("2028-02-30", "2028-02 has 29 days, not 30"),
+        ("2026-13-01", "there is no month 13"),
+        ("2026/02/01", "expected YYYY-MM-DD"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_xtu-sandbox"))
+            .args(["--today", date, "tour"])
+            .output()
+            .expect("xtu-sandbox runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("invalid date \"{date}\": {why}")),
+            "{date}: {stderr}"
         );
     }
 }

@@ -238,7 +238,8 @@ class GPAQueryData(dict):
 
 def ems_get_gpa(input_cookies: Iterable[Any], gpa_query_data: GPAQueryData) -> Dict[str, Any]:
     """``{average_score, average_gpa, class_rank, grade_rank, terms}``, the
-    site's texts; ``{}`` when the site has no statistics for the range."""
+    site's values as it sent them (strings or numbers); ``{}`` when the site
+    has no statistics for the range."""
     q = gpa_query_data
     return _query(
         input_cookies,
