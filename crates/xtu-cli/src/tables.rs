@@ -400,11 +400,11 @@ mod tests {
             course_type: "必修".into(),
             teacher: String::new(),
         };
-        // (3.7 × 4 + 3.0 × 3 + 3.5 × 2) / 9 = 3.4111...
+        // (3.7 × 4 + 3.0 × 3 + 3.45 × 2) / 9 = 3.4111...
         let text = grades(&[
             grade("a", 3.7, 4.0),
             grade("b", 3.0, 3.0),
-            grade("c", 3.5, 2.0),
+            grade("c", 3.45, 2.0),
         ]);
         assert!(
             text.ends_with("3 grades; credit-weighted GPA 3.41 over 9 credits\n"),

@@ -259,3 +259,57 @@ fn without_a_state_directory_only_the_store_is_missing() {
     assert_eq!(whoami.status.code(), Some(2), "{whoami:?}");
     assert!(String::from_utf8_lossy(&whoami.stderr).contains("XTU_STATE_DIR"));
 }
+
+/// Values from the environment are not flags the user typed: a usage error
+/// shows only the command's own syntax.
+#[tokio::test]
+async fn usage_lines_do_not_list_the_environments_values_as_flags() {
+    let fake = fake().await;
+    let run = xtu(
+        &fake,
+        &["grades", "--year", "2024"],
+        &[("XTU_USER", "someone")],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("Usage: xtu grades"), "{run:#?}");
+    for flag in ["--sso-base-url", "--ems-base-url", "--timeout", "--user"] {
+        assert!(!run.stderr.contains(flag), "{flag}: {run:#?}");
+    }
+    // The environment is still read, and checked like the flag.
+    let run = xtu(&fake, &["whoami"], &[("XTU_TIMEOUT", "0")], None).await;
+    assert!(
+        run.fails_with(2)
+            .contains("invalid XTU_TIMEOUT \"0\": expected seconds, 1-600"),
+        "{run:#?}"
+    );
+}
+
+/// `info` and `calendar` take --format like every other query.
+#[tokio::test]
+async fn info_and_calendar_print_tables_when_asked() {
+    let fake = fake().await;
+    let token = ems_token(&fake, true).await;
+    let env = [("XTU_TOKEN", token.as_str())];
+    let info = xtu(&fake, &["info", "--format", "table"], &env, None).await;
+    assert!(
+        info.ok()
+            .starts_with("student id    202205561111\nname          张三\n"),
+        "{info:#?}"
+    );
+    let calendar = xtu(&fake, &["calendar", "--format", "table"], &env, None).await;
+    assert_eq!(
+        calendar.ok(),
+        "term       2025-2026-1\nfirst day  2025-09-01 (Mon)\nlast day   2026-01-18 (Sun)\nweeks      1-20\n"
+    );
+    let json = xtu(
+        &fake,
+        &["teaching-calendar", "--format", "json"],
+        &env,
+        None,
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_str(json.ok()).expect("JSON");
+    assert_eq!(json["term_id"], "2025-2026-1");
+}
