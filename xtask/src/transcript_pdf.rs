@@ -128,6 +128,9 @@ struct Style {
     /// Scales text sizes: mojibake takes half as many characters again,
     /// and must stay inside its cells.
     text_scale: f32,
+    /// A last page holding only the 等级考试成绩 table: (exam, score, date)
+    /// rows under a label row, in the course table's first columns.
+    level_exams: &'static [(&'static str, &'static str, &'static str)],
 }
 
 impl Default for Style {
@@ -141,16 +144,22 @@ impl Default for Style {
             mojibake: false,
             repairable: true,
             spaced: true,
-            college: "示例学院●示例系",
+            college: DEMO_COLLEGE,
             text_scale: 1.0,
+            level_exams: &[],
         }
     }
 }
 
-/// Placeholder identity (the college comes from the style).
-const MAJOR: &str = "示例专业";
-const STUDENT_ID: &str = "202200000000";
+/// The demo student of every fixture, the fake and the sandbox (the
+/// profile page's placeholders; the college comes from the style).
+const DEMO_COLLEGE: &str = "计算机学院●网络空间安全学院";
+const MAJOR: &str = "通信工程";
+const STUDENT_ID: &str = "202205561111";
 const NAME: &str = "张三";
+/// The level exams of `transcript.level-exams.pdf`.
+const LEVEL_EXAMS: &[(&str, &str, &str)] =
+    &[("CET4", "523", "2022-12"), ("CET6", "468", "2023-06")];
 
 fn course(name: &str, course_type: &str, credit: &str, score: &str) -> Entry {
     let grade_point = match score.trim_end_matches('△').parse::<f32>() {
@@ -368,6 +377,15 @@ fn fixtures() -> Vec<(&'static str, Vec<Entry>, Summary, Style)> {
             },
         ),
         (
+            "transcript.level-exams.pdf",
+            four_terms(),
+            full.clone(),
+            Style {
+                level_exams: LEVEL_EXAMS,
+                ..Style::default()
+            },
+        ),
+        (
             "transcript.empty.pdf",
             Vec::new(),
             summary("", "", ["0", "0", "0", "0"]),
@@ -384,6 +402,7 @@ fn fixtures() -> Vec<(&'static str, Vec<Entry>, Summary, Style)> {
                 rows_per_block: 4,
                 mojibake: true,
                 spaced: false,
+                // 计算机学院 does not survive the round trip through GBK.
                 college: "示例学院",
                 text_scale: 0.7,
                 ..Style::default()
@@ -401,6 +420,7 @@ fn fixtures() -> Vec<(&'static str, Vec<Entry>, Summary, Style)> {
                 mojibake: true,
                 repairable: false,
                 spaced: false,
+                // 计算机学院 does not survive the round trip through GBK.
                 college: "示例学院",
                 text_scale: 0.7,
                 ..Style::default()
@@ -744,8 +764,16 @@ fn summary_rows(summary: &Summary) -> Vec<DrawRow> {
     ]
 }
 
-/// Draws one page: title, identity line, the table's rows.
-fn page_content(painter: &mut Painter<'_>, rows: &[DrawRow]) -> anyhow::Result<()> {
+/// One page to draw: its table's rows, and a title above the table when it
+/// is not the course table.
+struct DrawPage {
+    title: Option<&'static str>,
+    rows: Vec<DrawRow>,
+}
+
+/// Draws one page: title, identity line, the table's title if any, its rows.
+fn page_content(painter: &mut Painter<'_>, page: &DrawPage) -> anyhow::Result<()> {
+    let rows = &page.rows;
     painter.ops.push_str("0.5 w\n");
     painter.text(222.0, 800.0, 15.0, "湘潭大学学生成绩总表")?;
     let identity = format!(
@@ -753,6 +781,10 @@ fn page_content(painter: &mut Painter<'_>, rows: &[DrawRow]) -> anyhow::Result<(
         painter.style.college
     );
     painter.text(TABLE_LEFT, 770.0, 9.0, &identity)?;
+    if let Some(title) = page.title {
+        // Between the identity line and the table, outside its rulings.
+        painter.text(TABLE_LEFT, TABLE_TOP + 4.0, 8.0, title)?;
+    }
     let xs = column_xs();
     let right = xs[21];
     let mut top = TABLE_TOP;
@@ -796,8 +828,44 @@ fn page_content(painter: &mut Painter<'_>, rows: &[DrawRow]) -> anyhow::Result<(
     Ok(())
 }
 
-/// Lays the entries out block by block, page by page.
-fn pages(entries: &[Entry], summary: &Summary, style: &Style) -> Vec<Vec<DrawRow>> {
+/// The 等级考试成绩 page: a label row, then one row per exam, name, score
+/// and date in the first columns (the date spans two).
+fn level_exam_page(exams: &[(&str, &str, &str)], style: &Style) -> DrawPage {
+    let label = |text: &str| {
+        if style.spaced {
+            text.to_owned()
+        } else {
+            text.replace(' ', "")
+        }
+    };
+    let row = |name: &str, score: &str, date: &str, size: f32| -> DrawRow {
+        vec![
+            (0, wrap(name, BLOCK_COLUMNS[0], size)),
+            (1, wrap(score, BLOCK_COLUMNS[1], size)),
+            (2, wrap(date, BLOCK_COLUMNS[2] + BLOCK_COLUMNS[3], size)),
+            (4, Vec::new()),
+        ]
+    };
+    let mut rows = vec![row(
+        &label("考试名称"),
+        &label("成 绩"),
+        &label("考试日期"),
+        HEADER_SIZE,
+    )];
+    rows.extend(
+        exams
+            .iter()
+            .map(|(name, score, date)| row(name, score, date, BODY_SIZE)),
+    );
+    DrawPage {
+        title: Some("等级考试成绩"),
+        rows,
+    }
+}
+
+/// Lays the entries out block by block, page by page, and the level exams'
+/// page last when there is one.
+fn pages(entries: &[Entry], summary: &Summary, style: &Style) -> Vec<DrawPage> {
     let mut entries = entries.to_vec();
     entries.push(Entry::End);
     let per_page = style.rows_per_block * 3;
@@ -833,8 +901,9 @@ fn pages(entries: &[Entry], summary: &Summary, style: &Style) -> Vec<Vec<DrawRow
             if page + 1 == count {
                 rows.extend(summary_rows(summary));
             }
-            rows
+            DrawPage { title: None, rows }
         })
+        .chain((!style.level_exams.is_empty()).then(|| level_exam_page(style.level_exams, style)))
         .collect()
 }
 
@@ -851,7 +920,7 @@ fn transcript_objects(
 ) -> anyhow::Result<Vec<Vec<u8>>> {
     let mut encoder = Encoder::default();
     let mut contents = Vec::new();
-    for rows in pages(entries, summary, style) {
+    for page in pages(entries, summary, style) {
         let mut painter = Painter {
             ops: String::new(),
             style,
@@ -860,7 +929,7 @@ fn transcript_objects(
         if style.flipped {
             let _ = writeln!(painter.ops, "1 0 0 -1 0 {PAGE_HEIGHT} cm");
         }
-        page_content(&mut painter, &rows)?;
+        page_content(&mut painter, &page)?;
         contents.push(painter.ops);
     }
 

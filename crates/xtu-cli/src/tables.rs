@@ -333,6 +333,21 @@ pub fn transcript(transcript: &xtu_model::Transcript) -> String {
         pair(&transcript.elective_credit),
         pair(&transcript.cross_course_credit),
     ));
+    if !transcript.level_exams.is_empty() {
+        let exams: Vec<String> = transcript
+            .level_exams
+            .iter()
+            .map(|exam| {
+                let date = exam
+                    .date
+                    .as_ref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default();
+                format!("{} {}{date}", exam.name, text(&exam.score))
+            })
+            .collect();
+        out.push_str(&format!("level exams: {}\n", exams.join(", ")));
+    }
     out
 }
 

@@ -176,3 +176,38 @@ async fn a_token_plain_or_compressed_works_like_the_stored_session() {
         assert_eq!(json["scores"].as_array().map(Vec::len), Some(30));
     }
 }
+
+/// A second page holding only the 等级考试成绩 table: its exams are never
+/// courses; the table shows them on a line of their own, the upstream's
+/// JSON keeps its shape.
+#[tokio::test]
+async fn level_exams_are_never_courses() {
+    let fake = fake().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = logged_in(&fake, &dir).await;
+    let pdf = std::fs::read(fixture("transcript.level-exams.pdf")).expect("fixture");
+    fake.serve_transcript(pdf, "application/pdf");
+    let env = [("XTU_STATE_DIR", state.as_str())];
+    let json = xtu(&fake, &["transcript", "--format", "json"], &env, None).await;
+    let json: Value = serde_json::from_str(json.ok()).expect("JSON");
+    let plain = xtu(
+        &fake,
+        &["parse", "transcript", &fixture("transcript.pdf")],
+        &[],
+        None,
+    )
+    .await;
+    let plain: Value = serde_json::from_str(plain.ok()).expect("JSON");
+    // The same courses and keys as the transcript without that page.
+    assert_eq!(json, plain);
+    let table = xtu(&fake, &["transcript", "--format", "table"], &env, None).await;
+    let table = table.ok();
+    assert!(
+        table.ends_with("level exams: CET4 523 (2022-12), CET6 468 (2023-06)\n"),
+        "{table}"
+    );
+    assert!(
+        table.starts_with("202205561111 张三 计算机学院●网络空间安全学院 通信工程\n"),
+        "{table}"
+    );
+}

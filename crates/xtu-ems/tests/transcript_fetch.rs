@@ -12,7 +12,7 @@ const USER: &str = "202205561111";
 const PASSWORD: &str = "Xtu@2025!";
 const COUNT: &str = "/jwglxt/bysxxcx/xscjzbdy_cxXsCount.html";
 const PRINT: &str = "/jwglxt/bysxxcx/xscjzbdy_dyList.html";
-const PDF: &str = "/jwglxt/templete/scorePrint/score_202200000000_1769943281937.pdf";
+const PDF: &str = "/jwglxt/templete/scorePrint/score_202205561111_1769943281937.pdf";
 const FIXTURE: &[u8] = include_bytes!("../../../fixtures/transcript/transcript.pdf");
 
 async fn entered() -> (FakeXtu, EmsClient) {

@@ -16,7 +16,7 @@ use crate::{FakeState, lock};
 /// The transcript every account gets: four terms, thirty courses.
 const TRANSCRIPT: &[u8] = include_bytes!("../../../fixtures/transcript/transcript.pdf");
 /// Where the print request says the PDF was written.
-const PDF_PATH: &str = "/jwglxt/templete/scorePrint/score_202200000000_1769943281937.pdf";
+const PDF_PATH: &str = "/jwglxt/templete/scorePrint/score_202205561111_1769943281937.pdf";
 
 /// What the fake remembers of transcript requests.
 #[derive(Default)]

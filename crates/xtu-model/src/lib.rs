@@ -25,5 +25,5 @@ pub use grades::{GPA_FORMULA, GpaRank, GpaRankTexts, Grade, WeightedGpa, credit_
 pub use profile::StudentProfile;
 pub use timetable::{Course, PracticeCourse, Timetable};
 pub use transcript::{
-    CreditPair, Transcript, TranscriptCourse, UpstreamCourse, UpstreamTranscript,
+    CreditPair, LevelExam, Transcript, TranscriptCourse, UpstreamCourse, UpstreamTranscript,
 };

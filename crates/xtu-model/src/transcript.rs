@@ -31,6 +31,22 @@ pub struct Transcript {
     pub elective_credit: CreditPair,
     /// Cross-discipline elective (跨学科选修) credits.
     pub cross_course_credit: CreditPair,
+    /// The level exams (等级考试成绩: CET-4, CET-6...) when the transcript
+    /// has that table; never courses, and not in the upstream's shape.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub level_exams: Vec<LevelExam>,
+}
+
+/// One row of the transcript's 等级考试成绩 table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct LevelExam {
+    /// The exam as printed (`CET4`, `大学英语六级`).
+    pub name: String,
+    /// The score as printed (`523`).
+    pub score: Option<String>,
+    /// The date as printed (`2022-12`).
+    pub date: Option<String>,
 }
 
 /// One course row of the transcript.
@@ -165,6 +181,11 @@ mod tests {
             compulsory_credit: pair("120.0", None),
             elective_credit: CreditPair::default(),
             cross_course_credit: pair("8.0", Some("0")),
+            level_exams: vec![LevelExam {
+                name: "CET4".into(),
+                score: Some("523".into()),
+                date: Some("2022-12".into()),
+            }],
         };
         let json = serde_json::to_string(&transcript.upstream()).expect("serializes");
         assert_eq!(

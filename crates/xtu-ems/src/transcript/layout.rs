@@ -6,7 +6,7 @@
 //! distinct vertical ruling is a column boundary, and a cell merged across
 //! columns sits at its first column, the columns it covers being `None`.
 
-use xtu_model::{CreditPair, Transcript, TranscriptCourse};
+use xtu_model::{CreditPair, LevelExam, Transcript, TranscriptCourse};
 
 use super::TranscriptError;
 use super::text::{Glyph, PageText, Segment};
@@ -66,8 +66,19 @@ fn read(mut layouts: Vec<PageLayout>) -> Result<Transcript, TranscriptError> {
     let mut term = 0;
     let mut blocks: Vec<Block> = Vec::new();
     for (index, layout) in layouts.iter().enumerate().skip(first_table) {
+        // Only the course table holds courses: the level exams' table ends
+        // them on its page, and a page that starts with it has none.
+        let level_exams = level_exam_header(&layout.rows);
+        if let Some((start, columns)) = &level_exams {
+            read_level_exams(
+                &layout.rows[start + 1..],
+                columns,
+                &mut transcript.level_exams,
+            );
+        }
         let (body_start, page_blocks) = match header_row(&layout.rows) {
             Some(header) => (header + 1, blocks_of(&layout.rows[header])),
+            None if level_exams.is_some() => continue,
             // A continuation page without its own header reads like the last one.
             None => (0, blocks.clone()),
         };
@@ -79,7 +90,11 @@ fn read(mut layouts: Vec<PageLayout>) -> Result<Transcript, TranscriptError> {
             )));
         }
         // Summary rows are never courses, on whichever page they repeat.
-        let body_end = summary_start(&layout.rows).unwrap_or(layout.rows.len());
+        let body_end = summary_start(&layout.rows)
+            .into_iter()
+            .chain(level_exams.map(|(start, _)| start))
+            .min()
+            .unwrap_or(layout.rows.len());
         let body = layout.rows.get(body_start..body_end).unwrap_or_default();
         for block in &blocks {
             read_block(body, block, &mut term, &mut transcript.courses);
@@ -171,6 +186,52 @@ fn read_block(body: &[Row], block: &Block, term: &mut u32, courses: &mut Vec<Tra
             credit,
             score,
             term: *term,
+        });
+    }
+}
+
+/// The columns of the 等级考试成绩 table: the exam's name, score and date.
+#[derive(Debug, Clone)]
+struct LevelExamColumns {
+    name: usize,
+    score: usize,
+    date: Option<usize>,
+}
+
+/// The label row of the level exams' table and its columns: a row naming
+/// the exam (考试名称, 等级考试, 考试项目) and its score (成绩), below any
+/// course header, never the course header itself.
+fn level_exam_header(rows: &[Row]) -> Option<(usize, LevelExamColumns)> {
+    let after = header_row(rows).map_or(0, |h| h + 1);
+    rows.iter()
+        .enumerate()
+        .skip(after)
+        .find_map(|(index, row)| {
+            let label = |i: usize| row.get(i).cloned().flatten().map(|t| squeeze(&t));
+            let find = |wanted: &dyn Fn(&str) -> bool| {
+                (0..row.len()).find(|&i| label(i).as_deref().is_some_and(wanted))
+            };
+            let name =
+                find(&|t| matches!(t, "考试名称" | "等级考试" | "考试项目" | "等级考试名称"))?;
+            let score = find(&|t| matches!(t, "成绩" | "分数" | "考试成绩"))?;
+            let date = find(&|t| t.contains("日期") || t.contains("时间"));
+            Some((index, LevelExamColumns { name, score, date }))
+        })
+}
+
+/// Reads the level exams' rows until the name column runs out.
+fn read_level_exams(body: &[Row], columns: &LevelExamColumns, exams: &mut Vec<LevelExam>) {
+    for row in body {
+        let Some(name) = cell(row, columns.name) else {
+            break;
+        };
+        if squeeze(&name) == "以下空白" {
+            break;
+        }
+        exams.push(LevelExam {
+            name,
+            score: cell(row, columns.score),
+            date: columns.date.and_then(|date| cell(row, date)),
         });
     }
 }
@@ -548,6 +609,57 @@ mod tests {
         assert_eq!(transcript.total_credit.earned.as_deref(), Some("20"));
         assert_eq!(transcript.compulsory_credit.required, None);
         assert_eq!(transcript.name.as_deref(), Some("张三"));
+    }
+
+    #[test]
+    fn the_level_exams_table_is_never_read_as_courses() {
+        let course = |name: &str| row(&[name, "必修", "2.0", "90"]);
+        let identity = vec!["学院: 示例学院 专业: 示例专业 学号: 1 姓名: 张三".to_owned()];
+        let mut courses = vec![header(), course("高等数学")];
+        courses.extend(summary());
+        let level_exams = vec![
+            row(&["考试名称", "成 绩", "考试日期", "-", ""]),
+            row(&["CET4", "523", "2022-12", "-", ""]),
+            row(&["CET6", "468", "2023-06", "-", ""]),
+        ];
+        let transcript = read(vec![
+            PageLayout {
+                lines: identity.clone(),
+                rows: courses.clone(),
+            },
+            PageLayout {
+                lines: vec!["等级考试成绩".into()],
+                rows: level_exams.clone(),
+            },
+        ])
+        .expect("reads");
+        let names: Vec<&str> = transcript.courses.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["高等数学"]);
+        assert_eq!(
+            transcript.level_exams,
+            [
+                LevelExam {
+                    name: "CET4".into(),
+                    score: text("523"),
+                    date: text("2022-12"),
+                },
+                LevelExam {
+                    name: "CET6".into(),
+                    score: text("468"),
+                    date: text("2023-06"),
+                },
+            ]
+        );
+        // On the course table's own page, under the courses: it ends them.
+        let mut one_page = vec![header(), course("高等数学")];
+        one_page.extend(level_exams);
+        let transcript = read(vec![PageLayout {
+            lines: identity,
+            rows: one_page,
+        }])
+        .expect("reads");
+        assert_eq!(transcript.courses.len(), 1);
+        assert_eq!(transcript.level_exams.len(), 2);
     }
 
     #[test]
