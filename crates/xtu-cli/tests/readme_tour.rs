@@ -35,6 +35,8 @@ async fn tour_on(today: chrono::NaiveDate) {
     let term_args = ["--year", year.as_str(), "--term", number.as_str()];
     for args in [
         &["info"][..],
+        &["info", "--format", "table"][..],
+        &["calendar", "--format", "table"][..],
         &["rooms", "--at", &at, "--format", "json"][..],
         &[&["timetable", "--format", "json"][..], &term_args[..]].concat(),
         &[&["exams", "--format", "json"][..], &term_args[..]].concat(),
@@ -52,6 +54,21 @@ async fn tour_on(today: chrono::NaiveDate) {
             "{today}: xtu {args:?} printed nothing useful: {run:#?}"
         );
     }
+    // One demo student: the transcript is the profile's.
+    let json =
+        |run: common::Run| -> serde_json::Value { serde_json::from_str(run.ok()).expect("JSON") };
+    let profile = json(xtu(&fake, &["info", "--format", "json"], &env, None).await);
+    let transcript = json(xtu(&fake, &["transcript", "--format", "json"], &env, None).await);
+    for key in ["student_id", "name", "college"] {
+        assert_eq!(profile[key], transcript[key], "{today}: {key}");
+    }
+    assert!(
+        profile["major"]
+            .as_str()
+            .zip(transcript["major"].as_str())
+            .is_some_and(|(profile, transcript)| profile.starts_with(transcript)),
+        "{today}: {profile} / {transcript}"
+    );
     // Exams and classes are there for the current term, not an empty list.
     let exams = xtu(
         &fake,
@@ -67,10 +84,14 @@ async fn tour_on(today: chrono::NaiveDate) {
         for args in [
             &["timetable", "--format", "json"][..],
             &["exams", "--format", "json"][..],
+            &["timetable", "--week", "--format", "json"][..],
         ] {
             let run = xtu(&fake, args, &env, None).await;
             assert!(run.ok().contains("\"course"), "xtu {args:?}: {run:#?}");
         }
+        // The grid, as typed in the README (piped: at 80 columns).
+        let grid = xtu(&fake, &["timetable", "--week"], &env, None).await;
+        assert!(grid.ok().contains(" week "), "{grid:#?}");
     }
 }
 
