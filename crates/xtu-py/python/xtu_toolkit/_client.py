@@ -238,8 +238,9 @@ class Client:
         filter: str = "All",
         *,
         token: Optional[str] = None,
-    ) -> Dict[str, str]:
-        """The site's GPA statistics in the upstream's ``gpa.py`` JSON (``xtu gpa-rank``)."""
+    ) -> Dict[str, Any]:
+        """The site's GPA statistics in the upstream's ``gpa.py`` JSON (``xtu gpa-rank``):
+        the site's values as it sent them, strings or numbers."""
         return self._json(
             "gpa_rank", start_year, start_term, end_year, end_term, filter, token
         )
