@@ -214,14 +214,11 @@ async fn tour(today: NaiveDate) -> Result<(), xtu_app::Error> {
         rooms.plan.describe(),
         names.join("\n")
     );
-    // The calendar's term: the sandbox's "today" may not be the machine's.
-    let term = calendar.term().map_or_else(
-        || xtu_app::term_or_current(None, None),
-        |term| xtu_app::term_or_current(Some(term.start_year), Some(term.term)),
-    )?;
+    // The site's current term (the sandbox's "today" may not be the machine's).
     let timetable = xtu
-        .query(None, |ems| async move { ems.timetable(term).await })
-        .await?;
+        .timetable(xtu_app::TermAsked::Current, None)
+        .await?
+        .answer;
     println!("== xtu timetable\n{}", timetable.term);
     for course in &timetable.courses {
         let room = if course.location.is_empty() {

@@ -376,6 +376,35 @@ where
     retry(&IDEMPOTENT_BACKOFF, request, transient).await
 }
 
+/// What a request does at the site, which decides whether it may be sent
+/// again after a failure whose answer may have been lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Only reads: a GET, or a POST that only asks (ZhengFang's query
+    /// XHRs, `doType=query`). Retried like a GET ([`retry_idempotent`]).
+    Reads,
+    /// Changes something at the site (a login, a form saved or submitted):
+    /// sent once, whatever happens. A caller that could retry must first
+    /// find out whether the lost request took effect.
+    Writes,
+}
+
+/// Runs `request` as its `effect` allows: a read with
+/// [`retry_idempotent`], a write exactly once.
+pub async fn run<T, E, Fut>(
+    effect: Effect,
+    mut request: impl FnMut() -> Fut,
+    transient: impl Fn(&E) -> bool,
+) -> Result<T, E>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    match effect {
+        Effect::Reads => retry_idempotent(request, transient).await,
+        Effect::Writes => request().await,
+    }
+}
+
 /// Runs `request`, and again after each wait of `backoff` (each lengthened
 /// by a random part of up to half of it, so that clients failing together
 /// do not retry together) while `transient` says its failure may pass. The
