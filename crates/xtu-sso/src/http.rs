@@ -658,6 +658,27 @@ mod tests {
         assert_eq!(redact_url(&url), "https://h/sso");
     }
 
+    /// A write is sent once whatever happens; a read is retried while its
+    /// failure may pass, within the GETs' budget.
+    #[tokio::test]
+    async fn a_write_is_sent_once_and_a_read_retried() {
+        let sent = std::sync::atomic::AtomicU32::new(0);
+        let lost = || {
+            sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            async { Err::<(), &str>("the answer was lost") }
+        };
+        assert!(run(Effect::Writes, lost, |_| true).await.is_err());
+        assert_eq!(sent.swap(0, std::sync::atomic::Ordering::Relaxed), 1);
+        assert!(run(Effect::Reads, lost, |_| true).await.is_err());
+        assert_eq!(
+            sent.swap(0, std::sync::atomic::Ordering::Relaxed),
+            1 + u32::try_from(IDEMPOTENT_BACKOFF.len()).expect("a few waits")
+        );
+        // A failure that will not pass is not retried, even for a read.
+        assert!(run(Effect::Reads, lost, |_| false).await.is_err());
+        assert_eq!(sent.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
+
     #[test]
     fn rejects_non_http_base_urls() {
         for base in ["ftp://h", "h", "", "file:///etc"] {
