@@ -432,14 +432,7 @@ where
 
 /// `wait` plus a random part of up to half of it.
 pub fn jittered(wait: Duration) -> Duration {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    // Each `RandomState` is seeded afresh: random enough for a jitter,
-    // without a dependency on a random number generator.
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    let half_ms = u64::try_from(wait.as_millis() / 2).unwrap_or(u64::MAX);
-    wait + Duration::from_millis(random.checked_rem(half_ms + 1).unwrap_or(0))
+    wait + (wait / 2).mul_f64(rand::random::<f64>())
 }
 
 tokio::task_local! {
@@ -656,6 +649,19 @@ mod tests {
     fn redaction_drops_query_and_credentials() {
         let url = Url::parse("https://u:p@h/sso?ticket=ST-1#f").expect("valid");
         assert_eq!(redact_url(&url), "https://h/sso");
+    }
+
+    #[test]
+    fn a_jittered_wait_adds_up_to_half() {
+        let wait = Duration::from_millis(200);
+        let waits: Vec<Duration> = (0..200).map(|_| jittered(wait)).collect();
+        assert!(
+            waits.iter().all(|w| *w >= wait && *w <= wait + wait / 2),
+            "{waits:?}"
+        );
+        // Random: 200 draws are not all the same.
+        assert!(waits.iter().any(|w| *w != waits[0]), "{waits:?}");
+        assert_eq!(jittered(Duration::ZERO), Duration::ZERO);
     }
 
     /// A write is sent once whatever happens; a read is retried while its
