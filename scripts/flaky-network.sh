@@ -7,12 +7,14 @@
 #
 # Builds `xtu` (dist profile) and `xtu-sandbox`, starts the sandbox with
 # `--fail-rate $RATE --seed $SEED`, then runs `xtu login` $RUNS times (each
-# in a fresh state directory) and `xtu info` $RUNS times on one stored
-# session (warm queries). Prints the successes of each and their median wall
-# time. A benchmark, not a test: the figures go in the notes.
+# in a fresh state directory) and every read command $RUNS times on one
+# stored session (warm queries). Prints the successes of each and their
+# median wall time. A benchmark, not a test: the figures go in the notes.
 #
 # Tunables: RATE (0.2), SEED (7), RUNS (30), PORT (18700; the academic
-# system listens on PORT+1), XTU_TIMEOUT (seconds per request, xtu's default).
+# system listens on PORT+1), XTU_TIMEOUT (seconds per request, xtu's default),
+# PROFILE (dist; `dev` reuses the test build: the successes do not depend on
+# the profile, the times do).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,11 +25,19 @@ PORT=${PORT:-18700}
 USERNAME=202205561111
 
 cd "$ROOT"
+PROFILE=${PROFILE:-dist}
 # `xtu` as users install it (the dist profile); the sandbox as a release build.
-CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2} cargo build --profile dist --locked -p xtu-cli --bin xtu
-CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2} cargo build --release --locked -p xtu-sandbox --bin xtu-sandbox
-XTU="$ROOT/target/dist/xtu"
-SANDBOX="$ROOT/target/release/xtu-sandbox"
+CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2} cargo build --profile "$PROFILE" --locked -p xtu-cli --bin xtu
+if [ "$PROFILE" = dev ]; then
+    SANDBOX_PROFILE=dev
+    XTU="$ROOT/target/debug/xtu"
+    SANDBOX="$ROOT/target/debug/xtu-sandbox"
+else
+    SANDBOX_PROFILE=release
+    XTU="$ROOT/target/$PROFILE/xtu"
+    SANDBOX="$ROOT/target/release/xtu-sandbox"
+fi
+CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2} cargo build --profile "$SANDBOX_PROFILE" --locked -p xtu-sandbox --bin xtu-sandbox
 
 WORK=$(mktemp -d)
 SANDBOX_PID=
@@ -60,7 +70,11 @@ measure() {
         if [ "$fresh" = fresh ]; then state="$WORK/login-$run"; fi
         local start end status=ok
         start=$(date +%s.%N)
-        XTU_STATE_DIR="$state" "$@" >/dev/null 2>>"$WORK/errors.log" || status=fail
+        # Only a failure's message: a warning of a run that succeeded is no error.
+        XTU_STATE_DIR="$state" "$@" >/dev/null 2>"$WORK/stderr" || {
+            status=fail
+            cat "$WORK/stderr" >>"$WORK/errors.log"
+        }
         end=$(date +%s.%N)
         awk -v s="$start" -v e="$end" -v st="$status" 'BEGIN {printf "%s %.3f\n", st, e - s}' >>"$out"
     done
@@ -71,7 +85,7 @@ summary() {
     local ok median
     ok=$(grep -c '^ok' "$file" || true)
     median=$(awk '{print $2}' "$file" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m}')
-    printf '%-6s %2d/%d succeeded, median %s s\n' "$name" "$ok" "$RUNS" "$median"
+    printf '%-38s %2d/%d succeeded, median %s s\n' "$name" "$ok" "$RUNS" "$median"
 }
 
 measure "$WORK/login.txt" fresh "$XTU" login --username "$USERNAME"
@@ -81,11 +95,34 @@ measure "$WORK/login.txt" fresh "$XTU" login --username "$USERNAME"
 for _ in $(seq 10); do
     if XTU_STATE_DIR="$WORK/warm" "$XTU" login --username "$USERNAME" >/dev/null 2>&1; then break; fi
 done
-measure "$WORK/warm.txt" warm "$XTU" info
+# Every command that only reads, as a student types it (the current term
+# where one is taken). One line each; words split on spaces.
+READS=(
+    "info"
+    "calendar"
+    "rooms --now"
+    "rooms --week 3 --day 1 --sections 1-2"
+    "timetable"
+    "timetable --week 7"
+    "course-schedule"
+    "exams"
+    "exam-schedule"
+    "grades --all"
+    "gpa"
+    "transcript"
+    "export ics"
+    "export wakeup"
+)
+for i in "${!READS[@]}"; do
+    # shellcheck disable=SC2086 # the words of the command
+    measure "$WORK/read-$i.txt" warm "$XTU" ${READS[$i]}
+done
 
-echo "fail rate $RATE, seed $SEED, $RUNS runs each ($(git rev-parse --short HEAD))"
-summary login "$WORK/login.txt"
-summary warm "$WORK/warm.txt"
+echo "fail rate $RATE, seed $SEED, $RUNS runs each, profile $PROFILE ($(git rev-parse --short HEAD))"
+summary "login" "$WORK/login.txt"
+for i in "${!READS[@]}"; do
+    summary "${READS[$i]}" "$WORK/read-$i.txt"
+done
 if [ -s "$WORK/errors.log" ]; then
     echo "errors (by message):"
     sort "$WORK/errors.log" | uniq -c | sort -rn | head -10

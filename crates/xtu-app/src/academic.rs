@@ -12,46 +12,6 @@ use crate::error::Error;
 use crate::session::{Xtu, not_logged_in};
 use crate::store::Store;
 
-/// The current term by the upstream rule, on today's Beijing date.
-pub fn current_term() -> Term {
-    Term::around(xtu_model::beijing_today())
-}
-
-/// The term asked for (both `year` and `term`), else the current one.
-pub fn term_or_current(year: Option<u16>, term: Option<u8>) -> Result<TermSpec, Error> {
-    let (year, term) = match (year, term) {
-        (Some(year), Some(term)) => (year, term),
-        (None, None) => {
-            let current = current_term();
-            (current.start_year, current.term)
-        }
-        _ => {
-            return Err(Error::Usage(
-                "give both the year and the term, or neither for the current term".into(),
-            ));
-        }
-    };
-    Ok(TermSpec::new(year, term)?)
-}
-
-/// One term (`year`/`term`, else the current one), or every term (`None`)
-/// when `all`.
-pub fn term_or_all(
-    year: Option<u16>,
-    term: Option<u8>,
-    all: bool,
-) -> Result<Option<TermSpec>, Error> {
-    if !all {
-        return term_or_current(year, term).map(Some);
-    }
-    if year.is_some() || term.is_some() {
-        return Err(Error::Usage(
-            "every term cannot be combined with a year or term".into(),
-        ));
-    }
-    Ok(None)
-}
-
 /// The upstream's course entry (`course_schedule.py`): weeks and sections
 /// as sorted lists of integers.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -452,20 +412,6 @@ mod tests {
         assert_eq!(section_text(&[9, 10, 11]), "9-11");
         assert_eq!(section_text(&[3]), "3");
         assert_eq!(section_text(&[1, 3]), "1,3");
-    }
-
-    #[test]
-    fn terms_are_both_or_neither() {
-        assert!(term_or_current(Some(2025), None).is_err());
-        assert!(term_or_current(None, Some(1)).is_err());
-        assert_eq!(
-            term_or_current(Some(2025), Some(1))
-                .map(|t| (t.start_year(), t.term()))
-                .ok(),
-            Some((2025, 1))
-        );
-        assert!(term_or_all(Some(2025), Some(1), true).is_err());
-        assert_eq!(term_or_all(None, None, true).ok(), Some(None));
     }
 
     #[test]

@@ -14,6 +14,9 @@
 //! - grade watching ([`Xtu::watch_grades`]), the GPA report ([`Xtu::gpa`]);
 //! - iCalendar export ([`Xtu::export_ics`]), WakeUp课程表's CSV template
 //!   ([`Xtu::export_wakeup`]), one week at a glance ([`Xtu::week`]);
+//! - the current term, one rule for all (the site's calendar, the date
+//!   only as a fallback) and never a silent empty answer ([`TermAsked`],
+//!   [`TermAnswer`], [`Xtu::timetable`], [`Xtu::exams`], [`Xtu::grades`]);
 //! - diagnostics: [`Xtu::doctor`] and [`Xtu::save_failed_page`].
 #![deny(missing_docs)]
 
@@ -24,14 +27,14 @@ mod ics;
 mod rooms;
 mod session;
 mod store;
+mod term;
 mod vault;
 mod wakeup;
 mod week;
 
 pub use academic::{
     CompatCourse, CompatExam, CompatGpa, CompatGpaRequest, GpaReport, GpaRequest, GradeChange,
-    GradeWatch, compat_gpa, course_schedule, current_term, exam_schedule, grade_changes,
-    section_text, term_or_all, term_or_current,
+    GradeWatch, compat_gpa, course_schedule, exam_schedule, grade_changes, section_text,
 };
 pub use diagnose::{SavedPage, doctor_exit_code, parse_saved_page, parse_saved_transcript};
 pub use error::{Error, ExitCode};
@@ -41,6 +44,7 @@ pub use session::{Config, LoginOptions, Logout, WhoAmI, Xtu};
 pub use store::{
     FAILURE_WINDOW_SECS, Guard, MAX_MANUAL_FAILURES, Store, StoreDir, StoreLock, StoredSession,
 };
+pub use term::{ChosenTerm, TermAnswer, TermAsked, TermSource};
 pub use vault::Vault;
 pub use wakeup::{
     LeftOut, WAKEUP_HEADER, WakeUpExport, parse_wakeup_weeks, wakeup_csv, wakeup_weeks,

@@ -3,11 +3,11 @@
 //! `1-8、10-16双`. What is known of the template, and how sure:
 //! `docs/wakeup.md`.
 
-use xtu_ems::TermSpec;
 use xtu_model::{Course, Timetable};
 
 use crate::error::Error;
 use crate::session::Xtu;
+use crate::term::{TermAnswer, TermAsked};
 
 /// The template's header, in its order.
 pub const WAKEUP_HEADER: [&str; 7] = [
@@ -184,16 +184,19 @@ fn unusable(course: &Course) -> Option<&'static str> {
 }
 
 impl Xtu {
-    /// `term`'s timetable in WakeUp's CSV template.
+    /// The timetable of the term asked for (else the current one, see
+    /// [`crate::term`]) in WakeUp's CSV template.
     pub async fn export_wakeup(
         &self,
-        term: TermSpec,
+        asked: TermAsked,
         token: Option<&str>,
-    ) -> Result<WakeUpExport, Error> {
-        let timetable = self
-            .query(token, |ems| async move { ems.timetable(term).await })
-            .await?;
-        wakeup_csv(&timetable)
+    ) -> Result<TermAnswer<WakeUpExport>, Error> {
+        let found = self.timetable(asked, token).await?;
+        Ok(TermAnswer {
+            answer: wakeup_csv(&found.answer)?,
+            term: found.term,
+            notes: found.notes,
+        })
     }
 }
 

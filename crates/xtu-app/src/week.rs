@@ -3,12 +3,12 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use xtu_ems::TermSpec;
 use xtu_model::{Course, PracticeCourse, TeachingCalendar, Timetable};
 
 use crate::error::Error;
 use crate::ics::date_of;
 use crate::session::Xtu;
+use crate::term::{ChosenTerm, TermAnswer, TermAsked, current_of};
 
 /// The classes of one teaching week.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -123,20 +123,53 @@ pub fn week_view(
 }
 
 impl Xtu {
-    /// One week of `term`'s timetable: `week`, else this teaching week (from
-    /// the teaching calendar, by Beijing date).
+    /// One week of the timetable of the term asked for, else of the current
+    /// term (see [`crate::term`]): `week`, else this teaching week (from the
+    /// teaching calendar, by Beijing date).
     pub async fn week(
         &self,
-        term: TermSpec,
+        asked: TermAsked,
         week: Option<u8>,
         token: Option<&str>,
-    ) -> Result<WeekView, Error> {
-        let (calendar, timetable) = self
+    ) -> Result<TermAnswer<WeekView>, Error> {
+        if asked == TermAsked::All {
+            return Err(Error::Usage("a week is of one term".into()));
+        }
+        let today = xtu_model::beijing_today();
+        let (calendar, timetable, chosen) = self
             .query(token, |ems| async move {
-                tokio::try_join!(ems.teaching_calendar(), ems.timetable(term))
+                let (chosen, calendar) = match asked {
+                    TermAsked::Term(spec) => {
+                        let (calendar, timetable) =
+                            tokio::try_join!(ems.teaching_calendar(), ems.timetable(spec))?;
+                        return Ok((calendar, timetable, ChosenTerm::asked(spec)));
+                    }
+                    TermAsked::Current | TermAsked::All => {
+                        current_of(ems.teaching_calendar().await, today)?
+                    }
+                };
+                let timetable = ems.timetable(chosen.spec).await?;
+                // The week needs the calendar to be found and dated: a
+                // calendar that could not be read fails here, after all.
+                let calendar = match calendar {
+                    Some(calendar) => calendar,
+                    None => ems.teaching_calendar().await?,
+                };
+                Ok((calendar, timetable, chosen))
             })
             .await?;
-        week_view(&timetable, &calendar, week, xtu_model::beijing_today())
+        let view = week_view(&timetable, &calendar, week, today)?;
+        let mut chosen = chosen;
+        chosen.site = chosen.site.or_else(|| calendar.term());
+        let mut notes: Vec<String> = chosen.note().into_iter().collect();
+        if timetable.courses.is_empty() && timetable.practice.is_empty() {
+            notes.push(chosen.empty_note("classes"));
+        }
+        Ok(TermAnswer {
+            answer: view,
+            term: Some(chosen),
+            notes,
+        })
     }
 }
 

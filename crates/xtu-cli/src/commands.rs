@@ -4,8 +4,8 @@
 use std::str::FromStr as _;
 
 use xtu_app::{
-    CompatGpaRequest, Error, GpaRequest, IcsRequest, LoginOptions, RoomQuery, RoomTime, Xtu,
-    course_schedule, exam_schedule, term_or_all, term_or_current,
+    CompatGpaRequest, Error, GpaRequest, IcsRequest, LoginOptions, RoomQuery, RoomTime, TermAnswer,
+    TermAsked, Xtu, course_schedule, exam_schedule,
 };
 use xtu_ems::{ClassroomQuery, Page, ParsedPage, TermSpec};
 use xtu_sso::{SsoSession, TokenFormat};
@@ -219,33 +219,37 @@ async fn rooms(xtu: &Xtu, args: RoomsArgs) -> Result<(), Error> {
 
 async fn timetable(xtu: &Xtu, args: TimetableArgs) -> Result<(), Error> {
     let TimetableArgs { query: args, week } = args;
-    let term = term_or_current(args.term.year, args.term.term)?;
+    let asked = TermAsked::one(args.term.year, args.term.term)?;
     let token = token(&args.token)?;
     if let Some(week) = week {
         // `--week` alone (`None` here) is this week.
-        let view = xtu.week(term, week, token.as_deref()).await?;
+        let view = warn_of(xtu.week(asked, week, token.as_deref()).await?);
         return match args.format {
             Some(OutputFormat::Json) => print_json(&view),
             _ => print_text(&tables::week_grid(&view, tables::grid_width())),
         };
     }
-    let timetable = xtu
-        .query(
-            token.as_deref(),
-            |ems| async move { ems.timetable(term).await },
-        )
-        .await?;
+    let timetable = warn_of(xtu.timetable(asked, token.as_deref()).await?);
     match format_or_default(args.format) {
         OutputFormat::Json => print_json(&timetable),
         OutputFormat::Table => print_text(&tables::timetable(&timetable)),
     }
 }
 
+/// The answer, its notes (how its term was chosen, an empty answer) said
+/// on stderr, so that stdout stays what the command prints.
+fn warn_of<T>(found: TermAnswer<T>) -> T {
+    for note in &found.notes {
+        eprintln!("warning: {note}");
+    }
+    found.answer
+}
+
 /// `xtu export wakeup`: the file on stdout, what it leaves out on stderr.
 async fn export_wakeup(xtu: &Xtu, args: WakeupArgs) -> Result<(), Error> {
-    let term = term_or_current(args.term.year, args.term.term)?;
+    let asked = TermAsked::one(args.term.year, args.term.term)?;
     let token = token(&args.token)?;
-    let export = xtu.export_wakeup(term, token.as_deref()).await?;
+    let export = warn_of(xtu.export_wakeup(asked, token.as_deref()).await?);
     print_text(&export.csv)?;
     for left_out in &export.left_out {
         eprintln!(
@@ -258,36 +262,25 @@ async fn export_wakeup(xtu: &Xtu, args: WakeupArgs) -> Result<(), Error> {
 
 /// `xtu course-schedule` and `xtu exam-schedule`: the upstream's JSON.
 async fn compat_schedule(xtu: &Xtu, args: CompatTermArgs, exams: bool) -> Result<(), Error> {
-    let term = term_or_current(args.term.year, args.term.term)?;
+    let asked = TermAsked::one(args.term.year, args.term.term)?;
     let token = token(&args.token.token)?;
     if exams {
-        let exams = xtu
-            .query(token.as_deref(), |ems| async move {
-                ems.exams(Some(term)).await
-            })
-            .await?;
+        let exams = warn_of(xtu.exams(asked, token.as_deref()).await?);
         print_json(&exam_schedule(&exams))
     } else {
-        let timetable = xtu
-            .query(
-                token.as_deref(),
-                |ems| async move { ems.timetable(term).await },
-            )
-            .await?;
+        let timetable = warn_of(xtu.timetable(asked, token.as_deref()).await?);
         print_json(&course_schedule(&timetable))
     }
 }
 
-fn term_list(args: &TermListArgs) -> Result<Option<TermSpec>, Error> {
-    term_or_all(args.query.term.year, args.query.term.term, args.all)
+fn term_list(args: &TermListArgs) -> Result<TermAsked, Error> {
+    TermAsked::from_options(args.query.term.year, args.query.term.term, args.all)
 }
 
 async fn exams(xtu: &Xtu, args: TermListArgs) -> Result<(), Error> {
-    let term = term_list(&args)?;
+    let asked = term_list(&args)?;
     let token = token(&args.query.token)?;
-    let exams = xtu
-        .query(token.as_deref(), |ems| async move { ems.exams(term).await })
-        .await?;
+    let exams = warn_of(xtu.exams(asked, token.as_deref()).await?);
     match format_or_default(args.query.format) {
         OutputFormat::Json => print_json(&exams),
         OutputFormat::Table => print_text(&tables::exams(&exams)),
@@ -312,13 +305,8 @@ async fn grades(xtu: &Xtu, args: GradesArgs) -> Result<Outcome, Error> {
             Outcome::Done
         });
     }
-    let term = term_list(&args.list)?;
-    let grades = xtu
-        .query(
-            token.as_deref(),
-            |ems| async move { ems.grades(term).await },
-        )
-        .await?;
+    let asked = term_list(&args.list)?;
+    let grades = warn_of(xtu.grades(asked, token.as_deref()).await?);
     match format {
         OutputFormat::Json => print_json(&grades)?,
         OutputFormat::Table => print_text(&tables::grades(&grades))?,

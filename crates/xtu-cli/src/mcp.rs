@@ -11,9 +11,7 @@ use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
 use rmcp::{ErrorData, ServerHandler, ServiceExt as _, schemars, tool, tool_handler, tool_router};
 use serde::{Deserialize, Serialize};
-use xtu_app::{
-    Error, GpaReport, GpaRequest, RoomQuery, RoomTime, Xtu, term_or_all, term_or_current,
-};
+use xtu_app::{Error, GpaReport, GpaRequest, RoomQuery, RoomTime, TermAnswer, TermAsked, Xtu};
 use xtu_ems::{ClassroomQuery, EmsClient, EmsError, TermSpec};
 use xtu_model::{Classroom, Exam, Grade, StudentProfile, TeachingCalendar, Timetable};
 
@@ -136,6 +134,26 @@ fn answer<T: Serialize>(result: Result<T, Error>) -> Result<CallToolResult, Erro
     })
 }
 
+/// [`answer`] of a term's answer, its notes (how the term was chosen, an
+/// empty answer) as text blocks after the JSON: the structured content
+/// stays the tool's declared shape.
+fn answer_noted<T, U: Serialize>(
+    result: Result<TermAnswer<T>, Error>,
+    shape: impl FnOnce(T) -> U,
+) -> Result<CallToolResult, ErrorData> {
+    let (result, notes) = match result {
+        Ok(found) => (Ok(shape(found.answer)), found.notes),
+        Err(e) => (Err(e), Vec::new()),
+    };
+    let mut answered = answer(result)?;
+    answered.content.extend(
+        notes
+            .into_iter()
+            .map(|note| ContentBlock::text(format!("warning: {note}"))),
+    );
+    Ok(answered)
+}
+
 #[tool_router]
 impl XtuTools {
     #[tool(
@@ -174,13 +192,13 @@ impl XtuTools {
         &self,
         Parameters(p): Parameters<TermParams>,
     ) -> Result<CallToolResult, ErrorData> {
-        answer(
+        answer_noted(
             async {
-                let term = term_or_current(p.year, p.term)?;
-                self.query(|ems| async move { ems.timetable(term).await })
-                    .await
+                let asked = TermAsked::one(p.year, p.term)?;
+                self.xtu.timetable(asked, None).await
             }
             .await,
+            |timetable| timetable,
         )
     }
 
@@ -194,15 +212,13 @@ impl XtuTools {
         &self,
         Parameters(p): Parameters<TermListParams>,
     ) -> Result<CallToolResult, ErrorData> {
-        answer(
+        answer_noted(
             async {
-                let term = term_or_all(p.year, p.term, p.all == Some(true))?;
-                let exams = self
-                    .query(|ems| async move { ems.exams(term).await })
-                    .await?;
-                Ok(ExamList { exams })
+                let asked = TermAsked::from_options(p.year, p.term, p.all == Some(true))?;
+                self.xtu.exams(asked, None).await
             }
             .await,
+            |exams| ExamList { exams },
         )
     }
 
@@ -216,15 +232,13 @@ impl XtuTools {
         &self,
         Parameters(p): Parameters<TermListParams>,
     ) -> Result<CallToolResult, ErrorData> {
-        answer(
+        answer_noted(
             async {
-                let term = term_or_all(p.year, p.term, p.all == Some(true))?;
-                let grades = self
-                    .query(|ems| async move { ems.grades(term).await })
-                    .await?;
-                Ok(GradeList { grades })
+                let asked = TermAsked::from_options(p.year, p.term, p.all == Some(true))?;
+                self.xtu.grades(asked, None).await
             }
             .await,
+            |grades| GradeList { grades },
         )
     }
 

@@ -44,6 +44,19 @@ impl Session {
         serde_json::from_str(run.ok()).unwrap_or_else(|e| panic!("{e}: {run:#?}"))
     }
 
+    /// A successful run's JSON, whose standard error says `warning` (and
+    /// nothing else).
+    async fn json_warned(&self, args: &[&str], warning: &str) -> Value {
+        let run = self.run(args).await;
+        assert_eq!(run.code, 0, "{run:#?}");
+        assert_eq!(
+            run.stderr.trim_end(),
+            format!("warning: {warning}"),
+            "{run:#?}"
+        );
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:#?}"))
+    }
+
     fn last_form(&self, page: &str) -> HashMap<String, String> {
         self.fake
             .ems_forms(page)
@@ -84,17 +97,21 @@ async fn timetable_expands_weeks_and_sends_the_term_code() {
     );
     assert_eq!(timetable["practice"].as_array().map(Vec::len), Some(2));
 
-    // Another term: an empty timetable, not an error.
+    // Another term: an empty timetable, not an error, and said.
     let spring = s
-        .json(&[
-            "timetable",
-            "--year",
-            "2025",
-            "--term",
-            "2",
-            "--format",
-            "json",
-        ])
+        .json_warned(
+            &[
+                "timetable",
+                "--year",
+                "2025",
+                "--term",
+                "2",
+                "--format",
+                "json",
+            ],
+            "no classes in 2025-2026-2; the academic system's current term is 2025-2026-1 \
+             (year 2025, term 1)",
+        )
         .await;
     assert_eq!(spring["courses"], serde_json::json!([]));
     assert_eq!(
@@ -143,7 +160,11 @@ async fn exams_use_zhengfang_term_codes_not_the_upstreams() {
     insta::assert_snapshot!("exam-schedule", compat.ok());
 
     let spring = s
-        .json(&["exam-schedule", "--year", "2025", "--term", "2"])
+        .json_warned(
+            &["exam-schedule", "--year", "2025", "--term", "2"],
+            "no exams in 2025-2026-2; the academic system's current term is 2025-2026-1 \
+             (year 2025, term 1)",
+        )
         .await;
     assert_eq!(spring, serde_json::json!([]));
     assert_eq!(

@@ -17,6 +17,42 @@ struct Client {
 }
 
 impl Client {
+    /// `xtu mcp` on the session stored in `state`, initialized; with the
+    /// answer to `initialize`.
+    async fn start(fake: &FakeXtu, state: &str) -> (Self, Value) {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_xtu"));
+        command
+            .arg("mcp")
+            .env("XTU_STATE_DIR", state)
+            .env("XTU_SSO_BASE_URL", fake.sso_base_url())
+            .env("XTU_EMS_BASE_URL", fake.ems_base_url())
+            .env_remove("XTU_TOKEN")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        let mut child = common::spawn(&mut command).expect("xtu mcp starts");
+        let stdin = child.stdin.take().expect("stdin");
+        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut client = Self {
+            child,
+            stdin,
+            lines,
+        };
+        client
+            .send(
+                json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-06-18", "capabilities": {},
+                "clientInfo": {"name": "xtu-test", "version": "0"}}}),
+            )
+            .await;
+        let init = client.response(1).await;
+        client
+            .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await;
+        (client, init)
+    }
+
     async fn send(&mut self, message: Value) {
         let mut line = message.to_string();
         line.push('\n');
@@ -48,51 +84,31 @@ impl Client {
     }
 }
 
-#[tokio::test]
-async fn tools_are_listed_and_answer_with_the_stored_session() {
-    let fake = FakeXtu::builder()
-        .account(Account::new(USER, PASSWORD))
-        .start()
-        .await;
+/// A state directory holding a session logged in with the fake's account.
+async fn logged_in(fake: &FakeXtu) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().to_string_lossy().into_owned();
     let login = common::xtu(
-        &fake,
+        fake,
         &["login", "--username", USER],
         &[("XTU_STATE_DIR", &state), ("XTU_PASSWORD", PASSWORD)],
         None,
     )
     .await;
     assert_eq!(login.code, 0, "{login:#?}");
+    dir
+}
 
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_xtu"));
-    command
-        .arg("mcp")
-        .env("XTU_STATE_DIR", &state)
-        .env("XTU_SSO_BASE_URL", fake.sso_base_url())
-        .env("XTU_EMS_BASE_URL", fake.ems_base_url())
-        .env_remove("XTU_TOKEN")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
-    let mut child = common::spawn(&mut command).expect("xtu mcp starts");
-    let stdin = child.stdin.take().expect("stdin");
-    let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut client = Client {
-        child,
-        stdin,
-        lines,
-    };
-
-    client
-        .send(
-            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "xtu-test", "version": "0"}}}),
-        )
+#[tokio::test]
+async fn tools_are_listed_and_answer_with_the_stored_session() {
+    let fake = FakeXtu::builder()
+        .account(Account::new(USER, PASSWORD))
+        .start()
         .await;
-    let init = client.response(1).await;
+    let dir = logged_in(&fake).await;
+    let state = dir.path().to_string_lossy().into_owned();
+
+    let (mut client, init) = Client::start(&fake, &state).await;
     assert!(
         init["result"]["capabilities"]["tools"].is_object(),
         "{init}"
@@ -103,10 +119,6 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         env!("CARGO_PKG_VERSION"),
         "{init}"
     );
-    client
-        .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-        .await;
-
     client
         .send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}))
         .await;
@@ -253,5 +265,39 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
     assert!(
         status.success(),
         "xtu mcp exits cleanly when the client closes stdin"
+    );
+}
+
+/// At a turn of the year the tools ask for the site's current term, and an
+/// empty answer carries a warning after its JSON (the structured content
+/// keeps its declared shape).
+#[tokio::test]
+async fn tools_take_the_sites_term_and_say_when_an_answer_is_empty() {
+    let fake = FakeXtu::builder()
+        .account(Account::new(USER, PASSWORD))
+        .today(chrono::NaiveDate::from_ymd_opt(2027, 2, 20).expect("date"))
+        .start()
+        .await;
+    let dir = logged_in(&fake).await;
+    let state = dir.path().to_string_lossy().into_owned();
+    let (mut client, _) = Client::start(&fake, &state).await;
+    let timetable = client.call(2, "timetable", json!({})).await;
+    assert_eq!(
+        timetable["structuredContent"]["term"], "2026-2027-2",
+        "{timetable}"
+    );
+    assert!(
+        timetable["structuredContent"]["courses"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty()),
+        "{timetable}"
+    );
+    let grades = client.call(3, "grades", json!({})).await;
+    assert_eq!(grades["structuredContent"]["grades"], json!([]), "{grades}");
+    let content = grades["content"].as_array().expect("content");
+    assert_eq!(
+        content.last().and_then(|c| c["text"].as_str()),
+        Some("warning: no grades in 2026-2027-2, the academic system's current term"),
+        "{grades}"
     );
 }

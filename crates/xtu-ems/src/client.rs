@@ -370,7 +370,9 @@ impl EmsClient {
         } else {
             self.timeout
         };
-        self.post_form(page.path(), &form, timeout).await
+        // Every page of `RawRequest` only reads.
+        self.post_form(page.path(), &form, timeout, http::Effect::Reads)
+            .await
     }
 
     /// Follows `{ems}/sso/zfiotlogin` through the CAS back to the jwglxt index.
@@ -440,7 +442,8 @@ impl EmsClient {
 
     async fn get(&self, path: &str) -> Result<String, EmsError> {
         let url = self.page_url(path);
-        http::retry_idempotent(
+        http::run(
+            http::Effect::Reads,
             || async {
                 let response = http::send(self.client.get(url.clone())).await?;
                 self.read(response).await
@@ -450,22 +453,34 @@ impl EmsClient {
         .await
     }
 
+    /// An XHR form POST. Its `effect` is the caller's to state: the
+    /// queries only read and are retried like GETs (a lossy network then
+    /// costs a wait, not the answer); a POST that writes is sent once.
     pub(crate) async fn post_form(
         &self,
         path: &str,
         form: &[(&'static str, String)],
         timeout: Duration,
+        effect: http::Effect,
     ) -> Result<String, EmsError> {
-        let request = self
-            .client
-            .post(self.page_url(path))
-            .timeout(timeout)
-            // jwglxt answers 901 instead of a redirect for XHR requests, which
-            // makes an expired session unambiguous.
-            .header("X-Requested-With", "XMLHttpRequest")
-            .form(form);
-        let response = http::send(request).await?;
-        self.read(response).await
+        let url = self.page_url(path);
+        http::run(
+            effect,
+            || async {
+                let request = self
+                    .client
+                    .post(url.clone())
+                    .timeout(timeout)
+                    // jwglxt answers 901 instead of a redirect for XHR
+                    // requests, which makes an expired session unambiguous.
+                    .header("X-Requested-With", "XMLHttpRequest")
+                    .form(form);
+                let response = http::send(request).await?;
+                self.read(response).await
+            },
+            is_transient,
+        )
+        .await
     }
 
     fn page_url(&self, path: &str) -> Url {

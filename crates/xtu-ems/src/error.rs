@@ -41,8 +41,10 @@ pub enum EmsError {
     /// (scrubbed) for a bug report: see [`EmsError::unreadable_page`].
     #[error(transparent)]
     UnreadablePage(Box<UnreadablePage>),
-    /// A status or redirect the protocol does not describe.
-    #[error("unexpected response from the academic system: HTTP {status} at {url}")]
+    /// A status or redirect the protocol does not describe; a server error
+    /// (5xx, e.g. a gateway's 502) says that the system failed, not that
+    /// its answer was unexpected.
+    #[error("{}", unexpected_response(*status, url))]
     UnexpectedResponse {
         /// HTTP status code.
         status: u16,
@@ -70,6 +72,14 @@ pub enum EmsError {
     /// An invalid base URL.
     #[error(transparent)]
     BaseUrl(#[from] BaseUrlError),
+}
+
+fn unexpected_response(status: u16, url: &str) -> String {
+    if (500..=599).contains(&status) {
+        format!("the academic system failed (HTTP {status}) at {url}; try again later")
+    } else {
+        format!("unexpected response from the academic system: HTTP {status} at {url}")
+    }
 }
 
 /// The page-level outcomes a parser recognises (the login page, the error

@@ -16,8 +16,8 @@ use pyo3::types::PyBytes;
 use serde::Serialize;
 use xtu_app::{
     CompatGpaRequest, Config, Error, ExitCode, GpaRequest, IcsRequest, LoginOptions, ProxySetting,
-    RoomQuery, RoomTime, StoreDir, Vault, Xtu, course_schedule, exam_schedule, term_or_all,
-    term_or_current,
+    RoomQuery, RoomTime, StoreDir, TermAnswer, TermAsked, Vault, Xtu, course_schedule,
+    exam_schedule,
 };
 use xtu_ems::{ClassroomQuery, CourseScope, TermSpec};
 use xtu_sso::{SsoSession, TokenFormat};
@@ -103,6 +103,27 @@ impl Client {
     {
         py.detach(|| self.runtime.block_on(work(&self.xtu)))
             .map_err(|e| to_py(&e, None))
+    }
+
+    /// [`Self::block`] of a term's answer: its notes (how the term was
+    /// chosen, an empty answer) become Python `UserWarning`s.
+    fn noted<'a, T, F>(
+        &'a self,
+        py: Python<'_>,
+        work: impl FnOnce(&'a Xtu) -> F + Send,
+    ) -> PyResult<T>
+    where
+        T: Send,
+        F: std::future::Future<Output = Result<TermAnswer<T>, Error>> + Send,
+    {
+        let found = self.block(py, work)?;
+        let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+        for note in found.notes {
+            let message =
+                std::ffi::CString::new(note.replace('\0', "")).map_err(|e| usage(e.to_string()))?;
+            PyErr::warn(py, category.as_any(), &message, 1)?;
+        }
+        Ok(found.answer)
     }
 
     fn json<'a, T, F>(
@@ -302,14 +323,10 @@ impl Client {
         term: Option<u8>,
         token: Option<String>,
     ) -> PyResult<String> {
-        let spec = term_or_current(year, term).map_err(|e| to_py(&e, None))?;
-        self.json(py, |xtu| async move {
-            xtu.query(
-                token.as_deref(),
-                |ems| async move { ems.timetable(spec).await },
-            )
-            .await
-        })
+        let asked = TermAsked::one(year, term).map_err(|e| to_py(&e, None))?;
+        json(&self.noted(py, |xtu| async move {
+            xtu.timetable(asked, token.as_deref()).await
+        })?)
     }
 
     #[pyo3(signature = (year=None, term=None, token=None))]
@@ -320,13 +337,9 @@ impl Client {
         term: Option<u8>,
         token: Option<String>,
     ) -> PyResult<String> {
-        let spec = term_or_current(year, term).map_err(|e| to_py(&e, None))?;
-        let timetable = self.block(py, |xtu| async move {
-            xtu.query(
-                token.as_deref(),
-                |ems| async move { ems.timetable(spec).await },
-            )
-            .await
+        let asked = TermAsked::one(year, term).map_err(|e| to_py(&e, None))?;
+        let timetable = self.noted(py, |xtu| async move {
+            xtu.timetable(asked, token.as_deref()).await
         })?;
         json(&course_schedule(&timetable))
     }
@@ -340,11 +353,11 @@ impl Client {
         all: bool,
         token: Option<String>,
     ) -> PyResult<String> {
-        let spec = term_or_all(year, term, all).map_err(|e| to_py(&e, None))?;
-        self.json(py, |xtu| async move {
-            xtu.query(token.as_deref(), |ems| async move { ems.exams(spec).await })
-                .await
-        })
+        let asked = TermAsked::from_options(year, term, all).map_err(|e| to_py(&e, None))?;
+        json(&self.noted(
+            py,
+            |xtu| async move { xtu.exams(asked, token.as_deref()).await },
+        )?)
     }
 
     #[pyo3(signature = (year=None, term=None, token=None))]
@@ -355,13 +368,11 @@ impl Client {
         term: Option<u8>,
         token: Option<String>,
     ) -> PyResult<String> {
-        let spec = term_or_current(year, term).map_err(|e| to_py(&e, None))?;
-        let exams = self.block(py, |xtu| async move {
-            xtu.query(token.as_deref(), |ems| async move {
-                ems.exams(Some(spec)).await
-            })
-            .await
-        })?;
+        let asked = TermAsked::one(year, term).map_err(|e| to_py(&e, None))?;
+        let exams = self.noted(
+            py,
+            |xtu| async move { xtu.exams(asked, token.as_deref()).await },
+        )?;
         json(&exam_schedule(&exams))
     }
 
@@ -374,14 +385,21 @@ impl Client {
         all: bool,
         token: Option<String>,
     ) -> PyResult<String> {
-        let spec = term_or_all(year, term, all).map_err(|e| to_py(&e, None))?;
-        self.json(py, |xtu| async move {
-            xtu.query(
-                token.as_deref(),
-                |ems| async move { ems.grades(spec).await },
-            )
-            .await
-        })
+        let asked = TermAsked::from_options(year, term, all).map_err(|e| to_py(&e, None))?;
+        json(&self.noted(py, |xtu| async move {
+            xtu.grades(asked, token.as_deref()).await
+        })?)
+    }
+
+    /// The current term, `(start_year, term)`: the academic system's (its
+    /// teaching calendar), by today's date only when the calendar names none.
+    #[pyo3(signature = (token=None))]
+    fn current_term(&self, py: Python<'_>, token: Option<String>) -> PyResult<(u16, u8)> {
+        let chosen = self.block(
+            py,
+            |xtu| async move { xtu.current_term(token.as_deref()).await },
+        )?;
+        Ok((chosen.spec.start_year(), chosen.spec.term()))
     }
 
     #[pyo3(signature = (from_term=None, to_term=None, compulsory_only=false, token=None))]
@@ -541,11 +559,12 @@ fn run_cli(py: Python<'_>, argv: Vec<String>) -> u8 {
     py.detach(|| xtu_cli::run(argv))
 }
 
-/// The current term by the upstream's rule, on today's Beijing date:
-/// `(start_year, term)`.
+/// The term of today's Beijing date by the upstream's rule, `(start_year,
+/// term)`: the upstream's defaults, and the fallback when the site names
+/// none (`Client.current_term` asks the site).
 #[pyfunction]
 fn current_term() -> (u16, u8) {
-    let term = xtu_app::current_term();
+    let term = xtu_model::Term::around(xtu_model::beijing_today());
     (term.start_year, term.term)
 }
 

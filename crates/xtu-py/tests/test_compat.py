@@ -50,6 +50,8 @@ def test_every_function(env: Path) -> None:
     assert rooms and all(isinstance(r, str) for r in rooms)
     courses = compat.ems_get_course_schedule(ems, year=2025, term=3)  # the site's code for 1
     assert len(courses) == 6 and courses[0]["sections"] == [1, 2]
+    # Neither given: the site's current term (the sandbox's), not the clock's.
+    assert compat.ems_get_course_schedule(ems) == courses
     exams = compat.ems_get_exam_schedule(ems, 2025, 1)
     assert [e["type"] for e in exams] == ["考试", "考试", "考查"]
     transcript = compat.ems_download_transcript(ems)

@@ -37,6 +37,21 @@ def test_profile_and_calendar(client: Client) -> None:
     assert calendar["term_id"] == "2025-2026-1"
 
 
+def test_the_current_term_is_the_sites_and_an_empty_answer_warns(client: Client) -> None:
+    # The sandbox is dated in 2025-2026-1, whatever this machine's date: the
+    # site's calendar decides, not the clock.
+    assert client.current_term() == (2025, 1)
+    assert client.timetable()["term"] == "2025-2026-1"
+    assert client.course_schedule() == client.course_schedule(2025, 1) != []
+    with pytest.warns(UserWarning) as warned:
+        empty = client.timetable(2024, 1)
+    assert empty["courses"] == []
+    assert [str(w.message) for w in warned] == [
+        "no classes in 2024-2025-1; the academic system's current term is 2025-2026-1"
+        " (year 2025, term 1)"
+    ]
+
+
 def test_whoami_and_logout(client: Client, env: Path) -> None:
     who = client.whoami()
     assert who["username"] == USER

@@ -278,18 +278,16 @@ impl TourRun {
         Ok(())
     }
 
-    /// This teaching week's classes as the week grid (the calendar's term:
-    /// the tour's day need not be the machine's); outside the term's weeks,
+    /// This teaching week's classes as the week grid (the site's current
+    /// term); outside the term's weeks,
     /// the whole term, said so.
     async fn this_week(&self, calendar: &TeachingCalendar) -> Result<(), xtu_app::Error> {
-        let term = calendar.term().map_or_else(
-            || xtu_app::term_or_current(None, None),
-            |term| xtu_app::term_or_current(Some(term.start_year), Some(term.term)),
-        )?;
+        // The site's current term (the tour's day need not be the machine's).
         let timetable = self
             .xtu
-            .query(None, |ems| async move { ems.timetable(term).await })
-            .await?;
+            .timetable(xtu_app::TermAsked::Current, None)
+            .await?
+            .answer;
         match calendar.week_of(self.today) {
             Some(_) => {
                 let view = xtu_app::week_view(&timetable, calendar, None, self.today)?;

@@ -672,7 +672,22 @@ fn tls_failure(name: String, error: &std::io::Error) -> Step {
     }
 }
 
-/// Any HTTP answer from the host's root counts, except a gateway's 502-504.
+/// The page each system always serves without a session: the CAS's login
+/// page, jwglxt's own login page (where it sends expired sessions). A
+/// host's root proves nothing: a wrong base URL's server answers it too,
+/// often with a 404.
+fn probe_path(target: &Target) -> &'static str {
+    if target.system == "sso" {
+        "/cas/login"
+    } else {
+        "/jwglxt/xtgl/login_slogin.html"
+    }
+}
+
+/// The host answers its probe page ([`probe_path`]) with a success or a
+/// redirect. A gateway's 502-504 and other server errors are the network's
+/// or the server's; any other status (a 404...) means the base URL does
+/// not lead to that system.
 async fn reachability(target: &Target, config: &HttpConfig) -> (Step, Option<SystemTime>) {
     let name = target.step("http");
     let client = match http::build_client(&CookieJar::new(), config) {
@@ -680,19 +695,33 @@ async fn reachability(target: &Target, config: &HttpConfig) -> (Step, Option<Sys
         Err(e) => return (Step::fail(name, FailureClass::Network, e.to_string()), None),
     };
     let started = Instant::now();
-    match http::send(client.get(http::join(&target.base, "/"))).await {
+    let path = probe_path(target);
+    match http::send(client.get(http::join(&target.base, path))).await {
         Ok(response) => {
             let date = server_date(&response);
             let status = response.status();
             let detail = format!("HTTP {} in {} ms", status.as_u16(), millis(started));
-            let step = if http::is_gateway_error(status.as_u16()) {
+            let step = if status.is_success() || status.is_redirection() {
+                Step::pass(name, detail)
+            } else if http::is_gateway_error(status.as_u16()) {
                 Step::fail(
                     name,
                     FailureClass::Network,
                     format!("{detail}: a gateway answers, the server behind it does not"),
                 )
+            } else if status.is_server_error() {
+                Step::fail(
+                    name,
+                    FailureClass::Network,
+                    format!("{detail}: the server failed on {path}"),
+                )
             } else {
-                Step::pass(name, detail)
+                Step::fail(
+                    name,
+                    FailureClass::SiteChanged,
+                    format!("{detail}: {} has no {path}", http::redact_url(&target.base)),
+                )
+                .with_hint("check the base URL: it must be where that system's pages are")
             };
             (step, date)
         }

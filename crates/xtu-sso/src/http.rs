@@ -376,6 +376,35 @@ where
     retry(&IDEMPOTENT_BACKOFF, request, transient).await
 }
 
+/// What a request does at the site, which decides whether it may be sent
+/// again after a failure whose answer may have been lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Only reads: a GET, or a POST that only asks (ZhengFang's query
+    /// XHRs, `doType=query`). Retried like a GET ([`retry_idempotent`]).
+    Reads,
+    /// Changes something at the site (a login, a form saved or submitted):
+    /// sent once, whatever happens. A caller that could retry must first
+    /// find out whether the lost request took effect.
+    Writes,
+}
+
+/// Runs `request` as its `effect` allows: a read with
+/// [`retry_idempotent`], a write exactly once.
+pub async fn run<T, E, Fut>(
+    effect: Effect,
+    mut request: impl FnMut() -> Fut,
+    transient: impl Fn(&E) -> bool,
+) -> Result<T, E>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    match effect {
+        Effect::Reads => retry_idempotent(request, transient).await,
+        Effect::Writes => request().await,
+    }
+}
+
 /// Runs `request`, and again after each wait of `backoff` (each lengthened
 /// by a random part of up to half of it, so that clients failing together
 /// do not retry together) while `transient` says its failure may pass. The
@@ -403,14 +432,7 @@ where
 
 /// `wait` plus a random part of up to half of it.
 pub fn jittered(wait: Duration) -> Duration {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    // Each `RandomState` is seeded afresh: random enough for a jitter,
-    // without a dependency on a random number generator.
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    let half_ms = u64::try_from(wait.as_millis() / 2).unwrap_or(u64::MAX);
-    wait + Duration::from_millis(random.checked_rem(half_ms + 1).unwrap_or(0))
+    wait + (wait / 2).mul_f64(rand::random::<f64>())
 }
 
 tokio::task_local! {
@@ -627,6 +649,40 @@ mod tests {
     fn redaction_drops_query_and_credentials() {
         let url = Url::parse("https://u:p@h/sso?ticket=ST-1#f").expect("valid");
         assert_eq!(redact_url(&url), "https://h/sso");
+    }
+
+    #[test]
+    fn a_jittered_wait_adds_up_to_half() {
+        let wait = Duration::from_millis(200);
+        let waits: Vec<Duration> = (0..200).map(|_| jittered(wait)).collect();
+        assert!(
+            waits.iter().all(|w| *w >= wait && *w <= wait + wait / 2),
+            "{waits:?}"
+        );
+        // Random: 200 draws are not all the same.
+        assert!(waits.iter().any(|w| *w != waits[0]), "{waits:?}");
+        assert_eq!(jittered(Duration::ZERO), Duration::ZERO);
+    }
+
+    /// A write is sent once whatever happens; a read is retried while its
+    /// failure may pass, within the GETs' budget.
+    #[tokio::test]
+    async fn a_write_is_sent_once_and_a_read_retried() {
+        let sent = std::sync::atomic::AtomicU32::new(0);
+        let lost = || {
+            sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            async { Err::<(), &str>("the answer was lost") }
+        };
+        assert!(run(Effect::Writes, lost, |_| true).await.is_err());
+        assert_eq!(sent.swap(0, std::sync::atomic::Ordering::Relaxed), 1);
+        assert!(run(Effect::Reads, lost, |_| true).await.is_err());
+        assert_eq!(
+            sent.swap(0, std::sync::atomic::Ordering::Relaxed),
+            1 + u32::try_from(IDEMPOTENT_BACKOFF.len()).expect("a few waits")
+        );
+        // A failure that will not pass is not retried, even for a read.
+        assert!(run(Effect::Reads, lost, |_| false).await.is_err());
+        assert_eq!(sent.load(std::sync::atomic::Ordering::Relaxed), 1);
     }
 
     #[test]

@@ -86,6 +86,42 @@ async fn a_host_that_is_down_is_a_network_failure() {
     assert_eq!(json["class"], "network");
 }
 
+/// A base URL whose server answers 404 (a wrong path prefix, another
+/// site): the host is up, but it is not the system.
+#[tokio::test]
+async fn a_404_is_a_failure_naming_the_base_url() {
+    let fake = fake().await;
+    for (sso, ems, step) in [
+        (
+            fake.sso_base_url().to_owned(),
+            format!("{}/wrong-prefix", fake.ems_base_url()),
+            "ems http",
+        ),
+        // The academic system's server has no CAS.
+        (
+            fake.ems_base_url().to_owned(),
+            fake.ems_base_url().to_owned(),
+            "sso http",
+        ),
+    ] {
+        let config = DoctorConfig::new(sso, ems);
+        let report = doctor::run(&config, None).await.expect("valid urls");
+        assert!(!report.passed(), "{report:#?}");
+        let first = report.first_failure().expect("a failure");
+        assert_eq!(first.name, step, "{report:#?}");
+        assert_eq!(first.class, Some(FailureClass::SiteChanged));
+        assert!(first.detail.starts_with("HTTP 404 in "), "{}", first.detail);
+        assert!(first.detail.contains(" has no /"), "{}", first.detail);
+        assert!(
+            first
+                .hint
+                .as_deref()
+                .is_some_and(|h| h.contains("base URL")),
+            "{first:#?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_login_page_without_execution_is_a_site_change() {
     let fake = fake().await;

@@ -73,12 +73,17 @@ impl EmsClient {
     /// them to [`crate::transcript::parse`]). The site serves it even while
     /// the grade page waits for the course evaluation.
     pub async fn transcript_pdf(&self) -> Result<Vec<u8>, EmsError> {
-        let count = self.post_form(COUNT_PATH, &[], self.timeout).await?;
+        let count = self
+            .post_form(COUNT_PATH, &[], self.timeout, http::Effect::Reads)
+            .await?;
         if let Some(error) = pages::recognize_error_page(&count) {
             return Err(error.into());
         }
+        // It has a file written, but only the printout of what the site
+        // holds, to be downloaded: sent again, it writes another copy and
+        // changes nothing of the student's, so it is retried as a read.
         let answer = self
-            .post_form(LIST_PATH, &list_form(), self.timeout)
+            .post_form(LIST_PATH, &list_form(), self.timeout, http::Effect::Reads)
             .await?;
         if let Some(error) = pages::recognize_error_page(&answer) {
             return Err(error.into());

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union
 
 from . import _native
 from ._errors import from_native
@@ -119,6 +119,13 @@ class Client:
     def calendar(self, *, token: Optional[str] = None) -> Dict[str, str]:
         """The current term's teaching calendar (``xtu teaching-calendar``)."""
         return self._json("calendar", token)
+
+    def current_term(self, *, token: Optional[str] = None) -> Tuple[int, int]:
+        """``(start_year, term)`` of the academic system's current term (its
+        teaching calendar); by today's date only when the calendar names none.
+        ``timetable``, ``exams`` and ``grades`` without a term use it, and warn
+        (``UserWarning``) when their answer is empty."""
+        return native_call(self._native.current_term, token)
 
     def rooms(
         self,
@@ -247,5 +254,8 @@ class Client:
 
 
 def current_term() -> "tuple[int, int]":
-    """``(start_year, term)`` of the current term on today's Beijing date."""
+    """``(start_year, term)`` of today's Beijing date by the upstream's rule,
+    without a request: the fallback, and the upstream's defaults.
+    ``Client.current_term`` asks the academic system, which switches terms
+    when the school does."""
     return _native.current_term()

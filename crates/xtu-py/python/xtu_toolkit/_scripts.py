@@ -48,6 +48,8 @@ def _token_args(args: argparse.Namespace) -> List[str]:
 
 def _term(year: Optional[int], term: Optional[int]) -> List[str]:
     year, term = upstream_term(year, term)
+    if year is None or term is None:
+        return []  # xtu's own rule: the academic system's current term
     return ["--year", str(year), "--term", str(term)]
 
 

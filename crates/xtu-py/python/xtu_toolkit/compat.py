@@ -182,9 +182,14 @@ def ems_get_classroom_availability(
     )
 
 
-def upstream_term(year: Optional[int], term: Optional[int]) -> Tuple[int, int]:
-    """The upstream's defaults: each of year and term from today on its own;
+def upstream_term(
+    year: Optional[int], term: Optional[int]
+) -> Tuple[Optional[int], Optional[int]]:
+    """Neither given: ``(None, None)``, the academic system's current term.
+    One given: the upstream's defaults, the other from today's date;
     ZhengFang's codes 3/12 accepted for 1/2."""
+    if year is None and term is None:
+        return (None, None)
     current_year, current_term = _native.current_term()
     term = {3: 1, 12: 2}.get(term, term) if term is not None else current_term
     return (year if year is not None else current_year, term)
