@@ -379,8 +379,8 @@ fn print_transcript(
 
 fn parse(args: ParseArgs) -> Result<(), Error> {
     if args.page == "transcript" {
-        let pdf = secrets::read_bytes(&args.file, xtu_ems::transcript::MAX_PDF_BYTES)?;
-        let transcript = xtu_ems::transcript::parse(&pdf).map_err(xtu_ems::EmsError::from)?;
+        let pdf = secrets::read_bytes(&args.file, xtu_transcript::MAX_PDF_BYTES)?;
+        let transcript = xtu_transcript::parse(&pdf).map_err(xtu_ems::EmsError::from)?;
         return print_transcript(&transcript, Some(OutputFormat::Json));
     }
     let page = Page::from_str(&args.page).map_err(|_| {
