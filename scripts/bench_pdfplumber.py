@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The upstream's way of reading a transcript PDF (pdfplumber: the text lines
 of page 1 for the identity line, `extract_table()` of page 1 for the grades)
-on the same files as `cargo bench -p xtu-ems --bench transcript`.
+on the same files as `cargo bench -p xtu-transcript --bench transcript`.
 
 Needs: pip install pdfplumber (its pdfminer.six reads the AES files through
 the `cryptography` package it depends on)
@@ -16,7 +16,7 @@ import time
 import pdfplumber
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "transcript"
-# The same list as crates/xtu-ems/benches/transcript.rs: the plain file, the
+# The same list as crates/xtu-transcript/benches/transcript.rs: the plain file, the
 # two-page one, and the plain file stored with AES-256 and object streams
 # (and linearized), the way a school's post-processing may serve it.
 FILES = [

@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xtu_ems::transcript;
+use xtu_transcript as transcript;
 
 fuzz_target!(|data: &[u8]| {
     match transcript::parse(data) {

@@ -287,7 +287,7 @@ impl Xtu {
             xtu_ems::scrub::write_private_atomically(path, &pdf)
                 .map_err(Error::io(format!("could not write {}", path.display())))?;
         }
-        Ok(xtu_ems::transcript::parse(&pdf).map_err(xtu_ems::EmsError::from)?)
+        Ok(xtu_transcript::parse(&pdf).map_err(xtu_ems::EmsError::from)?)
     }
 
     /// Compares every term's grades with the previous watch of this account

@@ -135,7 +135,7 @@ pub fn parse_saved_page(page: Page, file: &str, text: &str) -> Result<ParsedPage
 /// `xtu parse transcript`: a transcript PDF read offline; a file that is no
 /// PDF says so, naming the file.
 pub fn parse_saved_transcript(file: &str, pdf: &[u8]) -> Result<xtu_model::Transcript, Error> {
-    xtu_ems::transcript::parse(pdf).map_err(|error| match error {
+    xtu_transcript::parse(pdf).map_err(|error| match error {
         TranscriptError::NotPdf => Error::NotThePage {
             file: file.to_owned(),
             page: "transcript PDF".into(),

@@ -381,7 +381,7 @@ fn parse(args: ParseArgs) -> Result<(), Error> {
         args.file.display().to_string()
     };
     if args.page == "transcript" {
-        let pdf = secrets::read_bytes(&args.file, xtu_ems::transcript::MAX_PDF_BYTES)?;
+        let pdf = secrets::read_bytes(&args.file, xtu_transcript::MAX_PDF_BYTES)?;
         let transcript = xtu_app::parse_saved_transcript(&file, &pdf)?;
         return print_transcript(&transcript, Some(OutputFormat::Json));
     }

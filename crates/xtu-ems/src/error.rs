@@ -65,7 +65,7 @@ pub enum EmsError {
     Token(#[from] TokenError),
     /// The transcript PDF could not be read (or was not a PDF).
     #[error(transparent)]
-    Transcript(#[from] crate::transcript::TranscriptError),
+    Transcript(#[from] xtu_transcript::TranscriptError),
     /// A failure inside this library (a task that panicked).
     #[error("internal error: {0}")]
     Internal(String),

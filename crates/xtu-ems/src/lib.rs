@@ -11,7 +11,7 @@ mod error;
 pub mod pages;
 mod query;
 pub mod scrub;
-pub mod transcript;
+mod transcript;
 
 pub use client::{
     DEFAULT_BASE_URL, EmsClient, EmsClientBuilder, HAND_OFF_BACKOFF, RawRequest, SLOW_PAGE_TIMEOUT,
@@ -21,4 +21,4 @@ pub use pages::{Page, ParseError, ParsedPage};
 pub use query::{
     ClassroomQuery, CourseScope, GpaQuery, MAX_SECTION, MAX_WEEK, QueryError, TermSpec,
 };
-pub use transcript::TranscriptError;
+pub use xtu_transcript::TranscriptError;

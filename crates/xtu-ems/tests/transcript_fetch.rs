@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use xtu_ems::{EmsClient, EmsError, TranscriptError, transcript};
+use xtu_ems::{EmsClient, EmsError, TranscriptError};
 use xtu_fake::{Account, FakeXtu, System};
 
 const USER: &str = "202205561111";
@@ -42,7 +42,10 @@ async fn fetches_the_pdf_with_the_documented_requests() {
         ]
     );
     let parsed = ems.transcript().await.expect("transcript");
-    assert_eq!(parsed, transcript::parse(FIXTURE).expect("fixture parses"));
+    assert_eq!(
+        parsed,
+        xtu_transcript::parse(FIXTURE).expect("fixture parses")
+    );
     assert_eq!(parsed.courses.len(), 30);
 }
 

@@ -17,7 +17,6 @@ pub mod exams;
 pub mod gpa_rank;
 pub mod grades;
 mod jqgrid;
-mod scan;
 pub mod student_info;
 pub mod teaching_calendar;
 pub mod timetable;

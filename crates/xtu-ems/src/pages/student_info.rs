@@ -9,7 +9,6 @@ use std::sync::LazyLock;
 use scraper::{ElementRef, Html, Selector};
 use xtu_model::StudentProfile;
 
-use super::scan::{Doubt, Token, Tokens, attr, element_text, has_class, is_blank};
 use super::{Page, ParseError, excerpt, normalize, recognize_error_page, sel};
 
 const PAGE: Page = Page::StudentInfo;
@@ -31,15 +30,11 @@ pub fn parse(html: &str) -> Result<StudentProfile, ParseError> {
     if let Some(error) = recognize_error_page(html) {
         return Err(error);
     }
-    let values = match fast_values(html) {
-        Ok(Some(values)) => values,
-        Ok(None) | Err(Doubt) => tree_values(html),
-    };
-    profile(values)
+    profile(values(html))
 }
 
-/// The reference reading: html5ever's tree and a selector.
-fn tree_values(html: &str) -> [Option<String>; CODES.len()] {
+/// Each field's value: html5ever's tree and a selector.
+fn values(html: &str) -> [Option<String>; CODES.len()] {
     let document = Html::parse_document(html);
     let mut values: [Option<String>; CODES.len()] = Default::default();
     for p in document.select(&VALUES) {
@@ -62,52 +57,7 @@ fn tree_values(html: &str) -> [Option<String>; CODES.len()] {
     values
 }
 
-/// The same reading in one pass over the markup, stopping once every field
-/// is found. `Ok(None)` when a field is missing: only the tree may say so.
-fn fast_values(html: &str) -> Result<Option<[Option<String>; CODES.len()]>, Doubt> {
-    let mut values: [Option<String>; CODES.len()] = Default::default();
-    let mut missing = CODES.len();
-    let mut tokens = Tokens::new(html);
-    while let Some(token) = tokens.next() {
-        let Token::Start { name, attrs } = token? else {
-            continue;
-        };
-        if !name.eq_ignore_ascii_case("div") {
-            continue;
-        }
-        let Some(code) = attr(attrs, "id")?.and_then(|id| id.strip_prefix("col_")) else {
-            continue;
-        };
-        let Some(slot) = CODES.iter().position(|c| *c == code) else {
-            continue;
-        };
-        if values[slot].is_some() {
-            continue;
-        }
-        // The value must be the div's first child element.
-        let text = loop {
-            match tokens.next().ok_or(Doubt)?? {
-                Token::Text(t) if is_blank(t) => {}
-                Token::Start { name, attrs }
-                    if name.eq_ignore_ascii_case("p")
-                        && attr(attrs, "class")?
-                            .is_some_and(|c| has_class(c, "form-control-static")) =>
-                {
-                    break element_text(&mut tokens, "p")?;
-                }
-                _ => return Err(Doubt),
-            }
-        };
-        values[slot] = Some(normalize(&text));
-        missing -= 1;
-        if missing == 0 {
-            return Ok(Some(values));
-        }
-    }
-    Ok(None)
-}
-
-/// Checks the fields both readings found and builds the profile.
+/// Checks the fields found and builds the profile.
 fn profile(values: [Option<String>; CODES.len()]) -> Result<StudentProfile, ParseError> {
     for code in REQUIRED {
         if CODES
@@ -209,56 +159,6 @@ mod tests {
     fn blank_student_id_is_invalid() {
         let html = page(&[("xh", " \u{3000} "), ("xm", "张三")]);
         assert!(matches!(parse(&html), Err(ParseError::InvalidValue { .. })));
-    }
-
-    /// Both readings agree wherever the fast one vouches for its result.
-    pub(crate) fn assert_paths_agree(html: &str) {
-        if let Ok(Some(fast)) = fast_values(html) {
-            assert_eq!(fast, tree_values(html), "{html}");
-        }
-    }
-
-    #[test]
-    fn fast_and_tree_readings_agree() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/ems");
-        let mut vouched = 0;
-        for entry in std::fs::read_dir(dir).expect("fixtures").flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.starts_with("student-info") {
-                continue;
-            }
-            let html = std::fs::read_to_string(entry.path()).expect("readable");
-            assert_paths_agree(&html);
-            vouched += usize::from(matches!(fast_values(&html), Ok(Some(_))));
-            for end in (0..html.len())
-                .step_by(41)
-                .filter(|&i| html.is_char_boundary(i))
-            {
-                assert_paths_agree(&html[..end]);
-            }
-        }
-        // The fast path must actually serve the normal pages.
-        assert!(vouched >= 4, "{vouched}");
-        let tricky = [
-            // A commented-out or scripted field is not a field.
-            "<!-- <div id=\"col_xh\"><p class=\"form-control-static\">1</p></div> -->",
-            "<script>var s = '<div id=\"col_xh\"><p class=\"form-control-static\">1</p></div>';</script>",
-            // Nested inline markup, entities, attributes in any order.
-            "<DIV class=x ID='col_xm'><P CLASS=\"a form-control-static\"><span>张</span>&#19977;&nbsp;</P></DIV>",
-            // A label before the value, a block inside it.
-            "<div id=\"col_xh\"><label>x</label><p class=\"form-control-static\">1</p></div>",
-            "<div id=\"col_xh\"><p class=\"form-control-static\">1<div>2</div></p></div>",
-        ];
-        for html in tricky {
-            let fields: String = CODES
-                .iter()
-                .map(|c| {
-                    format!("<div id=\"col_{c}\"><p class=\"form-control-static\">{c}</p></div>")
-                })
-                .collect();
-            assert_paths_agree(&format!("{html}{fields}"));
-            assert_paths_agree(&format!("{fields}{html}"));
-        }
     }
 
     #[test]

@@ -9,7 +9,6 @@ use regex::Regex;
 use scraper::{Html, Selector};
 use xtu_model::TeachingCalendar;
 
-use super::scan::{Doubt, Token, Tokens, element_text};
 use super::{Page, ParseError, excerpt, normalize, recognize_error_page, sel};
 
 const PAGE: Page = Page::TeachingCalendar;
@@ -36,17 +35,13 @@ pub fn parse(html: &str) -> Result<TeachingCalendar, ParseError> {
     if let Some(error) = recognize_error_page(html) {
         return Err(error);
     }
-    let header = match fast_header(html) {
-        Ok(Some(header)) => header,
-        Ok(None) | Err(Doubt) => tree_header(html)?,
-    };
-    parse_header(&header)
+    parse_header(&header(html)?)
 }
 
 /// The doc says "the second th"; look there first, then at any header
 /// mentioning 学年, because the week grid's layout varies by version and may
-/// add a header cell in front. This is the reference reading (html5ever).
-fn tree_header(html: &str) -> Result<String, ParseError> {
+/// add a header cell in front.
+fn header(html: &str) -> Result<String, ParseError> {
     let document = Html::parse_fragment(html);
     let second = document
         .select(&HEADERS)
@@ -63,43 +58,6 @@ fn tree_header(html: &str) -> Result<String, ParseError> {
                 missing: "the term header (…学年…学期(…至…)) in the calendar table".into(),
             }),
     }
-}
-
-/// The same choice in one pass, stopping at the header: the week grid after
-/// it is never read. `Ok(None)` when no header was found (only the tree may
-/// say so).
-fn fast_header(html: &str) -> Result<Option<String>, Doubt> {
-    let mut tokens = Tokens::new(html);
-    let mut tables = 0usize;
-    let mut index = 0usize;
-    let mut first_with_year: Option<String> = None;
-    while let Some(token) = tokens.next() {
-        match token? {
-            Token::Start { name, .. } if name.eq_ignore_ascii_case("table") => tables += 1,
-            Token::End { name } if name.eq_ignore_ascii_case("table") => {
-                tables = tables.checked_sub(1).ok_or(Doubt)?;
-            }
-            Token::Start { name, .. } if name.eq_ignore_ascii_case("th") => {
-                // Outside a table the tree builder drops `th`: let it decide.
-                if tables == 0 {
-                    return Err(Doubt);
-                }
-                let text = normalize(&element_text(&mut tokens, "th")?);
-                let has_year = text.contains("学年");
-                match index {
-                    0 if has_year => first_with_year = Some(text),
-                    0 => {}
-                    1 if has_year => return Ok(Some(text)),
-                    _ if first_with_year.is_some() => return Ok(first_with_year),
-                    _ if has_year => return Ok(Some(text)),
-                    _ => {}
-                }
-                index += 1;
-            }
-            _ => {}
-        }
-    }
-    Ok(first_with_year)
 }
 
 /// Reads `2025-2026学年1学期(2025-09-01至2026-01-18)`.
@@ -210,43 +168,6 @@ mod tests {
                 matches!(parse(html), Err(ParseError::UnexpectedPage { .. })),
                 "{html:?}"
             );
-        }
-    }
-
-    #[test]
-    fn fast_and_tree_readings_agree() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/ems");
-        let agree = |html: &str| {
-            if let Ok(Some(fast)) = fast_header(html) {
-                assert_eq!(Ok(fast), tree_header(html), "{html}");
-            }
-        };
-        let mut vouched = 0;
-        for entry in std::fs::read_dir(dir).expect("fixtures").flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.starts_with("teaching-calendar") {
-                continue;
-            }
-            let html = std::fs::read_to_string(entry.path()).expect("readable");
-            agree(&html);
-            vouched += usize::from(matches!(fast_header(&html), Ok(Some(_))));
-            for end in (0..html.len())
-                .step_by(7)
-                .filter(|&i| html.is_char_boundary(i))
-            {
-                agree(&html[..end]);
-            }
-        }
-        assert!(vouched >= 3, "{vouched}");
-        for html in [
-            "<th>a</th><th>2025-2026学年1学期(2025-09-01至2026-01-18)</th>",
-            "<table><tr><th>2025-2026学年1学期(2025-09-01至2026-01-18)</th><th>周次</th><th>2024-2025学年2学期</th></tr></table>",
-            "<table><tr><th>x</th><th>y</th><th>z</th><th>2025-2026学年2学期</th></tr></table>",
-            "<table><tr><th>x</th><th><span>2025-2026</span>学年&#49;学期</th></tr></table>",
-            "<table><tr><th>x<th>2025-2026学年1学期</th></tr></table>",
-            "<table><!-- <tr><th>2020-2021学年1学期</th> --><tr><th>x</th><th>2025-2026学年1学期</th></tr></table>",
-        ] {
-            agree(html);
         }
     }
 

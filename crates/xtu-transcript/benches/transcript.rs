@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use xtu_ems::transcript;
+use xtu_transcript as transcript;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(

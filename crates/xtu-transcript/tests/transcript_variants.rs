@@ -8,8 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use xtu_ems::TranscriptError;
-use xtu_ems::transcript;
+use xtu_transcript::{self as transcript, TranscriptError};
 
 /// What `cargo xtask transcript-fixtures` makes of every fixture with qpdf
 /// (`xtask/src/transcript_variants.rs`).

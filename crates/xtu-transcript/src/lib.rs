@@ -1,6 +1,9 @@
-//! The printable transcript (成绩单 PDF): fetching it, and a pure parse of it.
+//! Reads Xiangtan University's printable transcript (成绩单 PDF): a pure,
+//! bounded PDF text and table extractor. [`parse`] takes the PDF's bytes and
+//! gives the identity, every course and the summary; it does no IO (the
+//! academic-system client `xtu-ems` fetches the PDF and calls it).
+#![deny(missing_docs)]
 
-mod fetch;
 mod glyphs;
 mod layout;
 mod pdf;

@@ -5,8 +5,7 @@
 use std::io::Write as _;
 
 use lopdf::{Document, Object, Stream, dictionary};
-use xtu_ems::TranscriptError;
-use xtu_ems::transcript;
+use xtu_transcript::{self as transcript, TranscriptError};
 
 const FIXTURE: &[u8] = include_bytes!("../../../fixtures/transcript/transcript.pdf");
 

@@ -2,8 +2,8 @@
 //! `Result` (errors' wording is pinned too) and the upstream JSON of it.
 
 use serde::Serialize;
-use xtu_ems::transcript;
 use xtu_model::{Transcript, UpstreamTranscript};
+use xtu_transcript as transcript;
 
 #[derive(Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -3,8 +3,7 @@
 
 use std::io::Write as _;
 
-use xtu_ems::TranscriptError;
-use xtu_ems::transcript::{self, MAX_PDF_BYTES};
+use xtu_transcript::{self as transcript, MAX_PDF_BYTES, TranscriptError};
 
 const FIXTURE: &[u8] = include_bytes!("../../../fixtures/transcript/transcript.pdf");
 

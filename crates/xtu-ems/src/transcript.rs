@@ -1,10 +1,11 @@
 //! Fetching the transcript: a POST that checks it may be printed, a POST
 //! that has the PDF written and answers its path, then the GET of the PDF.
+//! Reading it is `xtu_transcript::parse`'s job.
 
 use xtu_model::Transcript;
 use xtu_sso::http;
+use xtu_transcript::TranscriptError;
 
-use super::TranscriptError;
 use crate::client::is_transient;
 use crate::pages::{self, ParseError};
 use crate::{EmsClient, EmsError};
@@ -70,7 +71,7 @@ pub(crate) fn pdf_path(answer: &str) -> Result<String, ParseError> {
 impl EmsClient {
     /// The printable transcript (成绩单) as the site sends it: the bytes of a
     /// PDF, checked to start like one but not parsed (save them, or give
-    /// them to [`crate::transcript::parse`]). The site serves it even while
+    /// them to [`xtu_transcript::parse`]). The site serves it even while
     /// the grade page waits for the course evaluation.
     pub async fn transcript_pdf(&self) -> Result<Vec<u8>, EmsError> {
         let count = self
@@ -109,10 +110,10 @@ impl EmsClient {
     }
 
     /// The transcript, fetched ([`Self::transcript_pdf`]) and read
-    /// ([`crate::transcript::parse`]).
+    /// ([`xtu_transcript::parse`]).
     pub async fn transcript(&self) -> Result<Transcript, EmsError> {
         let pdf = self.transcript_pdf().await?;
-        Ok(super::parse(&pdf)?)
+        Ok(xtu_transcript::parse(&pdf)?)
     }
 }
 
