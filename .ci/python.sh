@@ -8,6 +8,11 @@
 # step), and the wheel is built in the dev profile into the same target/, so
 # only pyo3 and the extension itself are compiled here. `--strip` keeps the
 # debug wheel at ~11 MB.
+#
+# Then the Python face is checked like the Rust: ruff (lint and format),
+# mypy --strict on the package and its tests, and stubtest of the native
+# module against `_native.pyi`. The tools are pinned so that a new release
+# never fails a run that changed nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +29,21 @@ export XTU_BIN="$PWD/target/debug/xtu" XTU_SANDBOX="$PWD/target/debug/xtu-sandbo
   --out "$work/wheels")
 
 "$python" -m venv "$work/test"
-"$work/test/bin/pip" install --quiet --disable-pip-version-check pytest requests "$work"/wheels/*.whl
+"$work/test/bin/pip" install --quiet --disable-pip-version-check \
+  "pytest==9.2.0" requests "ruff==0.17.5" "mypy==2.4.1" "types-requests==2.33.0.20261030" \
+  "$work"/wheels/*.whl
+
+echo "-- ruff, mypy --strict, stubtest"
+(cd crates/xtu-py && "$work/test/bin/ruff" check --no-cache python tests \
+  && "$work/test/bin/ruff" format --check --no-cache python tests \
+  && "$work/test/bin/mypy" --cache-dir=/dev/null python tests)
+# The stub in the tree against the module in the wheel (imported from the
+# venv, not from the source directory, which has no native module).
+repo=$PWD
+(cd "$work" && MYPYPATH="$repo/crates/xtu-py/python" "$work/test/bin/python" -m mypy.stubtest \
+  --mypy-config-file "$repo/crates/xtu-py/pyproject.toml" xtu_toolkit._native)
+
+echo "-- pytest"
 
 status=0
 (cd crates/xtu-py/tests && "$work/test/bin/python" -m pytest -q -rs -p no:cacheprovider) || status=$?

@@ -8,7 +8,8 @@
 # Works on stable Rust: RUSTC_BOOTSTRAP=1 lets it accept the -Z flags that
 # cargo-fuzz passes. Crashing inputs land in fuzz/artifacts/<target>/, the
 # libFuzzer output in fuzz/logs/<target>.log; new corpus entries found along
-# the way stay in fuzz/corpus/<target>/ (git ignores all but the seeds).
+# the way stay in fuzz/corpus/<target>/ (git ignores all but the hand-written
+# seeds; the seeds taken from fixtures/ are written by make-seeds.sh first).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -37,6 +38,8 @@ max_len() {
 }
 
 mkdir -p logs
+echo "== seeds from fixtures/"
+bash make-seeds.sh || exit 1
 echo "== building (${targets[*]})"
 for target in "${targets[@]}"; do
   cargo fuzz build "$target" || exit 1

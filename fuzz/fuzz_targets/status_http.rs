@@ -79,7 +79,7 @@ static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
             &StoreOptions {
                 source: Source::Table,
                 max_connections: Some(2),
-                pg_schema: None,
+                ..StoreOptions::default()
             },
         )
         .await

@@ -238,8 +238,11 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Recording> {
         let path = config
             .out_dir
             .join(format!("{}.{}", page.name(), page.fixture_extension()));
-        scrub::write_private_atomically(&path, scrub::scrub(body, &secrets).as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
+        xtu_sso::private_file::write_private_atomically(
+            &path,
+            scrub::scrub(body, &secrets).as_bytes(),
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
         written.push(path);
     }
     Ok(Recording { written, failures })

@@ -284,7 +284,7 @@ impl Xtu {
             .query(token, |ems| async move { ems.transcript_pdf().await })
             .await?;
         if let Some(path) = save_pdf {
-            xtu_ems::scrub::write_private_atomically(path, &pdf)
+            xtu_sso::private_file::write_private_atomically(path, &pdf)
                 .map_err(Error::io(format!("could not write {}", path.display())))?;
         }
         Ok(xtu_transcript::parse(&pdf).map_err(xtu_ems::EmsError::from)?)

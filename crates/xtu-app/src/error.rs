@@ -22,6 +22,7 @@ pub enum ExitCode {
     UnexpectedPage = 9,
     SessionExpired = 10,
     ServerError = 11,
+    LocalFile = 12,
 }
 
 /// A failed action: what to tell the user and how to exit.
@@ -81,7 +82,9 @@ impl Error {
     /// The exit code of this failure.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Self::Usage(_) | Self::Token(_) | Self::Io { .. } => ExitCode::Usage,
+            Self::Usage(_) | Self::Token(_) => ExitCode::Usage,
+            // The disk, not the input: retrying the same command can succeed.
+            Self::Io { .. } => ExitCode::LocalFile,
             Self::SessionExpired(_) => ExitCode::SessionExpired,
             Self::Login(e) => login_exit_code(e),
             Self::Ems(e) => ems_exit_code(e),

@@ -13,7 +13,7 @@
 //! Every write goes to a temporary file that is renamed over the old one: a
 //! killed process leaves the old file or the new one, never half of either.
 //! On Windows the rename also succeeds while another process has the old file
-//! open (see `xtu_ems::scrub::write_private_atomically`).
+//! open (see `xtu_sso::private_file::write_private_atomically`).
 
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -326,7 +326,7 @@ fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Error> {
 
 /// Writes `bytes` to `path` through a 0600 temporary file and a rename.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    xtu_ems::scrub::write_private_atomically(path, bytes)
+    xtu_sso::private_file::write_private_atomically(path, bytes)
         .map_err(Error::io(format!("could not write {}", path.display())))
 }
 

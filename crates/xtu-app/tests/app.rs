@@ -184,11 +184,19 @@ async fn free_rooms_at_a_time_plan_week_day_and_the_rest_of_the_block() {
     assert_eq!(found.plan.day, 1);
     assert_eq!(found.plan.sections, [5, 6]);
     assert!(!found.rooms.is_empty());
+    let everywhere = found.rooms.len();
     let in_one_building = RoomQuery {
         building: Some("化工".into()),
         ..RoomQuery::new(RoomTime::At(at))
     };
     let found = xtu.free_rooms(&in_one_building, None).await.expect("rooms");
+    // The filter keeps some rooms and drops others: an empty answer would
+    // pass the check below for any filter.
+    assert!(
+        !found.rooms.is_empty() && found.rooms.len() < everywhere,
+        "{} of {everywhere}",
+        found.rooms.len()
+    );
     assert!(
         found
             .rooms

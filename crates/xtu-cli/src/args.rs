@@ -8,7 +8,8 @@ use clap::{Args, Parser, Subcommand};
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok, 2 usage, 3 bad credentials, 4 account locked, 5 captcha required,
 6 must change password, 7 account disabled, 8 network/timeout, 9 unexpected page
-(site changed), 10 session expired, 11 the site reported an internal error.";
+(site changed), 10 session expired, 11 the site reported an internal error,
+12 a local file could not be read or written.";
 
 /// Xiangtan University's web systems from a terminal: single sign-on and the
 /// academic system (profile, calendar, free classrooms, timetable, exams,

@@ -41,7 +41,12 @@ async fn reads_the_password_from_stdin() {
         Some(&format!("{PASSWORD}\n")),
     )
     .await;
-    run.ok();
+    // No other source of a password is set: one accepted POST means the
+    // line was read, without its newline.
+    let token = run.ok().trim_end();
+    let session = xtu_sso::SsoSession::from_token(token).expect("the printed token decodes");
+    assert!(session.jar().contains("CASTGC") || session.jar().contains("iPlanetDirectoryPro"));
+    assert_eq!(fake.count(System::Sso, "POST", "/cas/login"), 1);
 }
 
 #[tokio::test]

@@ -403,3 +403,22 @@ async fn the_default_state_directory_is_the_platforms() {
     let info = xtu(&fake, &["info"], &env[..1], None).await;
     assert!(info.ok().contains(USER), "{info:#?}");
 }
+
+/// A state directory that cannot be made (a file stands in its place) is the
+/// disk's failure, not the user's input: exit code 12, the path named.
+#[tokio::test]
+async fn an_unwritable_state_directory_is_a_local_file_error() {
+    let fake = fake().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let blocker = dir.path().join("not-a-directory");
+    std::fs::write(&blocker, b"a file").expect("write the blocker");
+    let state = blocker.join("xtu");
+    let state = state.to_string_lossy();
+    let env = [
+        ("XTU_STATE_DIR", state.as_ref()),
+        ("XTU_PASSWORD", PASSWORD),
+    ];
+    let login = xtu(&fake, &["login", "--username", USER], &env, None).await;
+    let message = login.fails_with(12);
+    assert!(message.contains("not-a-directory"), "{login:#?}");
+}

@@ -12,7 +12,7 @@
 //! scrubbed page keeps its structure and still parses.
 
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -284,86 +284,6 @@ fn placeholder_of(table: &[(&str, &'static str)], key: &str) -> Option<&'static 
         .map(|(_, placeholder)| *placeholder)
 }
 
-/// Writes `contents` to `path` through a uniquely named temporary file in the
-/// same directory and a rename, so that an interrupted run never leaves a
-/// half-written file and two writers never share a temporary file; on Unix
-/// the file is readable by its owner only (0600) from its creation on. On
-/// Windows the replace works while another process has the old file open:
-/// Rust's own readers share it for deletion, and a program that does not (a
-/// virus scanner, the search indexer) holds it only briefly, so the rename is
-/// retried for about two seconds. The one private writer of the toolkit:
-/// fixtures, saved pages, the session store.
-pub fn write_private_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".tmp-");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        builder.permissions(fs::Permissions::from_mode(0o600));
-    }
-    let mut tmp = builder.tempfile_in(dir)?;
-    tmp.write_all(contents)?;
-    tmp.as_file().sync_all()?;
-    persist(tmp, path)
-}
-
-#[cfg(not(windows))]
-fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
-    tmp.persist(path).map(drop).map_err(|e| e.error)
-}
-
-/// Windows will not rename over a file that another process has open, even
-/// one that shares it for deletion as every Rust program and most others do
-/// (wine has no POSIX-semantics rename either). Renaming the open file
-/// itself is allowed, though: the old file is moved aside to a unique name,
-/// the new one takes its place, and the old one is deleted (it goes when its
-/// last reader closes it). A program that does not share the file for
-/// deletion (a virus scanner, the search indexer) holds it only briefly: the
-/// whole step is retried for about two seconds.
-#[cfg(windows)]
-fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
-    use std::time::{Duration, Instant};
-    let tmp = tmp.into_temp_path();
-    let deadline = Instant::now() + Duration::from_secs(2);
-    let mut pause = Duration::from_millis(5);
-    loop {
-        match replace_open_file(&tmp, path) {
-            Ok(()) => {
-                // Renamed away: nothing is left for the guard to remove.
-                let _ = tmp.keep();
-                return Ok(());
-            }
-            Err(e) if e.kind() == io::ErrorKind::PermissionDenied && Instant::now() < deadline => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(100));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-#[cfg(windows)]
-fn replace_open_file(new: &Path, path: &Path) -> io::Result<()> {
-    let denied = match fs::rename(new, path) {
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => e,
-        done => return done,
-    };
-    // Named after the unique temporary file, so unique too.
-    let unique = new.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    let aside = path.with_file_name(format!(".old{}", unique.trim_start_matches(".tmp")));
-    if fs::rename(path, &aside).is_err() {
-        return Err(denied);
-    }
-    if let Err(e) = fs::rename(new, path) {
-        // Put the old file back: the caller keeps what it had.
-        let _ = fs::rename(&aside, path);
-        return Err(e);
-    }
-    let _ = fs::remove_file(&aside);
-    Ok(())
-}
-
 /// Saves the body of a page that could not be read, scrubbed, as
 /// `failed-<page>-<UTC time>.<ext>` in `dir` (created 0700 when missing), for a
 /// bug report; `xtu parse <page> <file>` reproduces the error from it.
@@ -390,7 +310,7 @@ pub fn save_failed_page(
         }
         path = dir.join(format!("{stem}-{n}.{extension}"));
     }
-    write_private_atomically(&path, scrub(body, secrets).as_bytes())?;
+    xtu_sso::private_file::write_private_atomically(&path, scrub(body, secrets).as_bytes())?;
     Ok(path)
 }
 

@@ -10,9 +10,12 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
+
+if TYPE_CHECKING:
+    from xtu_toolkit import Client
 
 REPO = Path(__file__).resolve().parents[3]
 #: The sandbox's demo account and every account's password.
@@ -37,7 +40,7 @@ def _free_port_pair() -> int:
     for _ in range(50):
         with socket.socket() as first:
             first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
+            port = int(first.getsockname()[1])
             if port >= 65535:
                 continue
             with socket.socket() as second:
@@ -104,7 +107,7 @@ def env(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
 
 
 @pytest.fixture
-def client(env: Path):
+def client(env: Path) -> Client:
     """A Client logged in to the fake's demo account."""
     from xtu_toolkit import Client
 

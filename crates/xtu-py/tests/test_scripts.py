@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 
@@ -22,10 +22,12 @@ def script(name: str) -> str:
     return found
 
 
-def run(argv: List[str], stdin: Optional[str] = None, extra: Optional[dict] = None):
+def run(
+    argv: List[str], stdin: Optional[str] = None, extra: Optional[Dict[str, str]] = None
+) -> subprocess.CompletedProcess[str]:
     environment = dict(os.environ, **(extra or {}))
     return subprocess.run(
-        argv, input=stdin, capture_output=True, text=True, timeout=60, env=environment
+        argv, input=stdin, capture_output=True, text=True, timeout=60, env=environment, check=False
     )
 
 
@@ -50,8 +52,12 @@ def test_xtu_script_is_the_binary(env: Path, xtu_binary: str, args: List[str]) -
 def test_xtu_script_logs_in_and_queries(env: Path, xtu_binary: str) -> None:
     login = run([script("xtu"), "login", "--username", USER], extra={"XTU_PASSWORD": PASSWORD})
     assert login.returncode == 0, login.stderr
-    for args in (["student-info"], ["course-schedule", "--year", "2025", "--term", "1"],
-                 ["grades", "--all", "--format", "json"], ["gpa-rank"]):
+    for args in (
+        ["student-info"],
+        ["course-schedule", "--year", "2025", "--term", "1"],
+        ["grades", "--all", "--format", "json"],
+        ["gpa-rank"],
+    ):
         ours = run([script("xtu"), *args])
         binary = run([xtu_binary, *args])
         assert ours.returncode == 0, ours.stderr
@@ -71,7 +77,7 @@ def upstream_token(compressed: bool) -> str:
     return ems.stdout.strip()
 
 
-def upstream_json(name: str, token: str, *args: str, compressed: bool = True):
+def upstream_json(name: str, token: str, *args: str, compressed: bool = True) -> Any:
     flags = ["--compressed"] if compressed else []
     done = run([script(name), "--token", token, *flags, *args])
     assert done.returncode == 0, done.stderr
@@ -85,9 +91,22 @@ def test_upstream_scripts_chain(env: Path) -> None:
     token = upstream_token(compressed=True)
     assert upstream_json("xtu-teaching-calendar", token)["term_id"] == "2025-2026-1"
     rooms = upstream_json(
-        "xtu-classroom-availability", token,
-        "--year", "2025", "--term", "1", "--weeks", "1", "2", "3", "--day-of-week", "1",
-        "--sections", "1", "2", "3",
+        "xtu-classroom-availability",
+        token,
+        "--year",
+        "2025",
+        "--term",
+        "1",
+        "--weeks",
+        "1",
+        "2",
+        "3",
+        "--day-of-week",
+        "1",
+        "--sections",
+        "1",
+        "2",
+        "3",
     )
     assert rooms and all(isinstance(r, str) for r in rooms)
     courses = upstream_json("xtu-course-schedule", token, "--year", "2025", "--term", "1")
@@ -99,8 +118,18 @@ def test_upstream_scripts_chain(env: Path) -> None:
     transcript = upstream_json("xtu-transcript", token)
     assert list(transcript)[:5] == ["college", "major", "student_id", "name", "scores"]
     gpa = upstream_json(
-        "xtu-gpa", token, "--start-year", "2022", "--end-year", "2025", "--start-term", "1",
-        "--end-term", "2", "--filter", "Elective",
+        "xtu-gpa",
+        token,
+        "--start-year",
+        "2022",
+        "--end-year",
+        "2025",
+        "--start-term",
+        "1",
+        "--end-term",
+        "2",
+        "--filter",
+        "Elective",
     )
     assert list(gpa) == ["average_score", "average_gpa", "class_rank", "grade_rank", "terms"]
     assert gpa["terms"] == "2022-2023-1 ~ 2025-2026-2"

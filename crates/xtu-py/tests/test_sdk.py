@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Dict, List, Tuple, Type
 
 import pytest
 
@@ -23,13 +24,20 @@ from xtu_toolkit import (
     XtuError,
 )
 
-from conftest import PASSWORD, USER
+from conftest import PASSWORD, USER, Sandbox
 
 
 def test_profile_and_calendar(client: Client) -> None:
     profile = client.profile()
     assert list(profile) == [
-        "student_id", "name", "gender", "birthday", "entrance_day", "major", "class", "college",
+        "student_id",
+        "name",
+        "gender",
+        "birthday",
+        "entrance_day",
+        "major",
+        "class",
+        "college",
     ]
     assert profile["student_id"] == USER
     calendar = client.calendar()
@@ -182,9 +190,9 @@ def test_the_proxy_is_honoured(env: Path, monkeypatch: pytest.MonkeyPatch) -> No
         Client(proxy="none").login(USER, PASSWORD)
     with pytest.raises(UsageError):
         Client(proxy="ftp://proxy.invalid")
-    with pytest.raises(UsageError) as raised:
+    with pytest.raises(UsageError) as refused:
         Client(proxy="http://user:secret@127.0.0.1:3128:bad")
-    assert "secret" not in str(raised.value)
+    assert "secret" not in str(refused.value)
 
 
 @pytest.mark.parametrize(
@@ -195,7 +203,7 @@ def test_the_proxy_is_honoured(env: Path, monkeypatch: pytest.MonkeyPatch) -> No
         ("change-password", MustChangePassword, 6),
     ],
 )
-def test_login_outcomes(env: Path, username: str, exception: type, code: int) -> None:
+def test_login_outcomes(env: Path, username: str, exception: Type[XtuError], code: int) -> None:
     with pytest.raises(exception) as raised:
         Client().login(username, PASSWORD)
     assert raised.value.exit_code == code
@@ -236,13 +244,12 @@ def test_captcha_comes_back_with_its_image_and_is_answered(env: Path) -> None:
 
 
 def test_network_error(env: Path) -> None:
-    with socket_closed() as url:
-        with pytest.raises(NetworkError) as raised:
-            Client(sso_base_url=url, timeout=2).login(USER, PASSWORD)
+    with socket_closed() as url, pytest.raises(NetworkError) as raised:
+        Client(sso_base_url=url, timeout=2).login(USER, PASSWORD)
     assert raised.value.exit_code == 8
 
 
-def test_site_changed(client: Client, sandbox) -> None:
+def test_site_changed(client: Client, sandbox: Sandbox) -> None:
     # The login server answering in place of the academic system: not a
     # page of it.
     wrong = Client(ems_base_url=sandbox.sso_base_url, timeout=5)
@@ -256,9 +263,17 @@ def test_every_exit_code_has_its_class() -> None:
     from xtu_toolkit import _errors, _native
 
     expected = {
-        2: "UsageError", 3: "BadCredentials", 4: "AccountLocked", 5: "CaptchaRequired",
-        6: "MustChangePassword", 7: "AccountDisabled", 8: "NetworkError", 9: "SiteChanged",
-        10: "SessionExpired", 11: "ServerError",
+        2: "UsageError",
+        3: "BadCredentials",
+        4: "AccountLocked",
+        5: "CaptchaRequired",
+        6: "MustChangePassword",
+        7: "AccountDisabled",
+        8: "NetworkError",
+        9: "SiteChanged",
+        10: "SessionExpired",
+        11: "ServerError",
+        12: "LocalFileError",
     }
     for code, name in expected.items():
         error = _errors.from_native(_native.NativeError(code, "message", None))
@@ -267,9 +282,22 @@ def test_every_exit_code_has_its_class() -> None:
         assert getattr(xtu_toolkit, name) is type(error)
 
 
+def test_an_unwritable_state_directory_raises_local_file_error(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file")
+    monkeypatch.setenv("XTU_STATE_DIR", str(blocker / "xtu"))
+    with pytest.raises(xtu_toolkit.LocalFileError) as raised:
+        Client(timeout=10).login(USER, PASSWORD)
+    assert raised.value.exit_code == 12
+    assert "not-a-directory" in raised.value.message
+    assert isinstance(raised.value, OSError)
+
+
 def test_two_threads_share_one_client(client: Client) -> None:
-    results: dict = {}
-    errors: list = []
+    results: Dict[str, List[Tuple[str, int]]] = {}
+    errors: List[BaseException] = []
     start = threading.Barrier(2)
 
     def work(name: str) -> None:
@@ -279,7 +307,7 @@ def test_two_threads_share_one_client(client: Client) -> None:
                 results.setdefault(name, []).append(
                     (client.profile()["student_id"], len(client.timetable(2025, 1)["courses"]))
                 )
-        except Exception as error:  # reported below
+        except Exception as error:  # noqa: BLE001 - any failure in a thread is reported below
             errors.append(error)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in ("a", "b")]

@@ -3,13 +3,15 @@
 //! The session is the cookie jar: [`SsoSession`] wraps a [`CookieJar`], which is
 //! saved and restored as a token in the upstream toolkit's format
 //! ([`TokenFormat`]). [`http`] is the transport every XTU client shares;
-//! [`doctor`] checks, without a password, what stands between a machine and XTU.
+//! [`doctor`] checks, without a password, what stands between a machine and XTU;
+//! [`private_file`] writes the files that hold a session, owner-only and atomically.
 #![deny(missing_docs)]
 
 pub mod doctor;
 pub mod http;
 mod jar;
 mod login;
+pub mod private_file;
 pub mod proxy;
 mod rsa;
 mod session;

@@ -15,6 +15,7 @@ from ._errors import (
     AccountLocked,
     BadCredentials,
     CaptchaRequired,
+    LocalFileError,
     MustChangePassword,
     NetworkError,
     ServerError,
@@ -36,6 +37,7 @@ __all__ = [
     "CaptchaAnswer",
     "CaptchaRequired",
     "Client",
+    "LocalFileError",
     "MustChangePassword",
     "NetworkError",
     "ServerError",
@@ -43,6 +45,6 @@ __all__ = [
     "SiteChanged",
     "UsageError",
     "XtuError",
-    "current_term",
     "__version__",
+    "current_term",
 ]

@@ -18,12 +18,30 @@ T = TypeVar("T")
 CaptchaAnswer = Union[str, Callable[[bytes], Optional[str]]]
 
 
-def native_call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Calls the native module, raising the exit code's exception class."""
+def native_call(call: Callable[[], T]) -> T:
+    """Runs ``call`` (a call of the native module, written out in a lambda so
+    that the type checker checks its arguments against ``_native.pyi`` by
+    name), raising the exit code's exception class."""
     try:
-        return function(*args, **kwargs)
+        return call()
     except _native.NativeError as error:
         raise from_native(error) from None
+
+
+def _object(call: Callable[[], str]) -> Dict[str, Any]:
+    """The JSON object a native call answers."""
+    value = json.loads(native_call(call))
+    if not isinstance(value, dict):
+        raise TypeError(f"the native module answered {type(value).__name__}, not an object")
+    return value
+
+
+def _array(call: Callable[[], str]) -> List[Any]:
+    """The JSON array a native call answers."""
+    value = json.loads(native_call(call))
+    if not isinstance(value, list):
+        raise TypeError(f"the native module answered {type(value).__name__}, not an array")
+    return value
 
 
 class Client:
@@ -49,23 +67,25 @@ class Client:
         self,
         sso_base_url: Optional[str] = None,
         ems_base_url: Optional[str] = None,
-        state_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
+        state_dir: Optional[Union[str, os.PathLike[str]]] = None,
         timeout: float = 30.0,
         proxy: Optional[str] = None,
         user: Optional[str] = None,
     ) -> None:
         self._native = native_call(
-            _native.Client,
-            sso_base_url or os.environ.get("XTU_SSO_BASE_URL") or _native.DEFAULT_SSO_BASE_URL,
-            ems_base_url or os.environ.get("XTU_EMS_BASE_URL") or _native.DEFAULT_EMS_BASE_URL,
-            os.fspath(state_dir) if state_dir is not None else None,
-            float(timeout),
-            user,
-            proxy,
+            lambda: _native.Client(
+                sso_base_url=sso_base_url
+                or os.environ.get("XTU_SSO_BASE_URL")
+                or _native.DEFAULT_SSO_BASE_URL,
+                ems_base_url=ems_base_url
+                or os.environ.get("XTU_EMS_BASE_URL")
+                or _native.DEFAULT_EMS_BASE_URL,
+                state_dir=os.fspath(state_dir) if state_dir is not None else None,
+                timeout=float(timeout),
+                user=user,
+                proxy=proxy,
+            )
         )
-
-    def _json(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        return json.loads(native_call(getattr(self._native, method), *args, **kwargs))
 
     # Sessions
 
@@ -89,43 +109,52 @@ class Client:
         ``remember`` keeps the password in the OS keyring for automatic
         re-login (``insecure_store``: a 0600 file instead)."""
         native_call(
-            self._native.login, username, password, captcha, force, remember, insecure_store
+            lambda: self._native.login(
+                username=username,
+                password=password,
+                captcha=captcha,
+                force=force,
+                remember=remember,
+                insecure_store=insecure_store,
+            )
         )
 
     def logout(self) -> bool:
         """Removes the stored session; ``False`` when there was none."""
-        return native_call(self._native.logout)[1]
+        return native_call(lambda: self._native.logout())[1]
 
     def whoami(self) -> Dict[str, Any]:
         """The stored account and whether its session is still valid."""
-        return self._json("whoami")
+        return _object(lambda: self._native.whoami())
 
     def sso_login(
         self, username: str, password: str, captcha: Optional[CaptchaAnswer] = None
     ) -> str:
         """Single sign-on without storing anything: the SSO token (as ``xtu sso-login``)."""
-        return native_call(self._native.sso_login, username, password, captcha)
+        return native_call(
+            lambda: self._native.sso_login(username=username, password=password, captcha=captcha)
+        )
 
     def ems_auth(self, sso_token: str) -> str:
         """Enters the academic system with an SSO token: the academic-system token."""
-        return native_call(self._native.ems_auth, sso_token)
+        return native_call(lambda: self._native.ems_auth(sso_token=sso_token))
 
     # Queries: the JSON of the command of the same name
 
     def profile(self, *, token: Optional[str] = None) -> Dict[str, str]:
         """The student's profile (``xtu student-info``)."""
-        return self._json("profile", token)
+        return _object(lambda: self._native.profile(token=token))
 
     def calendar(self, *, token: Optional[str] = None) -> Dict[str, str]:
         """The current term's teaching calendar (``xtu teaching-calendar``)."""
-        return self._json("calendar", token)
+        return _object(lambda: self._native.calendar(token=token))
 
     def current_term(self, *, token: Optional[str] = None) -> Tuple[int, int]:
         """``(start_year, term)`` of the academic system's current term (its
         teaching calendar); by today's date only when the calendar names none.
         ``timetable``, ``exams`` and ``grades`` without a term use it, and warn
         (``UserWarning``) when their answer is empty."""
-        return native_call(self._native.current_term, token)
+        return native_call(lambda: self._native.current_term(token=token))
 
     def rooms(
         self,
@@ -142,15 +171,25 @@ class Client:
     ) -> List[Dict[str, Any]]:
         """Free classrooms (``xtu rooms``): ``now=True``, ``at="YYYY-MM-DD HH:MM"``
         (Beijing time) or ``weeks=[...]`` with ``day``."""
-        return self._json(
-            "rooms", now, at, weeks, day, sections, building, min_seats, campus, token
+        return _array(
+            lambda: self._native.rooms(
+                now=now,
+                at=at,
+                weeks=weeks,
+                day=day,
+                sections=sections,
+                building=building,
+                min_seats=min_seats,
+                campus=campus,
+                token=token,
+            )
         )
 
     def timetable(
         self, year: Optional[int] = None, term: Optional[int] = None, *, token: Optional[str] = None
     ) -> Dict[str, Any]:
         """A term's timetable (``xtu timetable``); both or neither of year and term."""
-        return self._json("timetable", year, term, token)
+        return _object(lambda: self._native.timetable(year=year, term=term, token=token))
 
     def exams(
         self,
@@ -161,7 +200,7 @@ class Client:
         token: Optional[str] = None,
     ) -> List[Dict[str, Any]]:
         """Exams of a term, or of every term with ``all=True`` (``xtu exams``)."""
-        return self._json("exams", year, term, all, token)
+        return _array(lambda: self._native.exams(year=year, term=term, all=all, token=token))
 
     def grades(
         self,
@@ -172,7 +211,7 @@ class Client:
         token: Optional[str] = None,
     ) -> List[Dict[str, Any]]:
         """Grades of a term, or of every term with ``all=True`` (``xtu grades``)."""
-        return self._json("grades", year, term, all, token)
+        return _array(lambda: self._native.grades(year=year, term=term, all=all, token=token))
 
     def gpa(
         self,
@@ -184,17 +223,28 @@ class Client:
     ) -> Dict[str, Any]:
         """The site's GPA and ranks with a locally computed GPA (``xtu gpa``);
         terms like ``"2022-1"`` or ``"2022-2023-1"``."""
-        return self._json("gpa", from_term, to_term, compulsory_only, token)
+        return _object(
+            lambda: self._native.gpa(
+                from_term=from_term,
+                to_term=to_term,
+                compulsory_only=compulsory_only,
+                token=token,
+            )
+        )
 
     def transcript(
         self,
         *,
-        pdf: Optional[Union[str, "os.PathLike[str]"]] = None,
+        pdf: Optional[Union[str, os.PathLike[str]]] = None,
         token: Optional[str] = None,
     ) -> Dict[str, Any]:
         """Every grade from the printable transcript, in the upstream's JSON
         (``xtu transcript``); the PDF is also saved to ``pdf`` (0600)."""
-        return self._json("transcript", os.fspath(pdf) if pdf is not None else None, token)
+        return _object(
+            lambda: self._native.transcript(
+                pdf=os.fspath(pdf) if pdf is not None else None, token=token
+            )
+        )
 
     def export_ics(
         self,
@@ -206,7 +256,11 @@ class Client:
     ) -> str:
         """An iCalendar file of the term's classes and/or the exams (``xtu
         export ics``); neither flag: both. ``alarm`` like ``"25m"``, ``"1h"``."""
-        return native_call(self._native.export_ics, timetable, exams, alarm, token)
+        return native_call(
+            lambda: self._native.export_ics(
+                timetable=timetable, exams=exams, alarm=alarm, token=token
+            )
+        )
 
     # The upstream's shapes
 
@@ -214,13 +268,13 @@ class Client:
         self, year: Optional[int] = None, term: Optional[int] = None, *, token: Optional[str] = None
     ) -> List[Dict[str, Any]]:
         """The timetable in the upstream's JSON (``xtu course-schedule``)."""
-        return self._json("course_schedule", year, term, token)
+        return _array(lambda: self._native.course_schedule(year=year, term=term, token=token))
 
     def exam_schedule(
         self, year: Optional[int] = None, term: Optional[int] = None, *, token: Optional[str] = None
     ) -> List[Dict[str, Any]]:
         """Exams in the upstream's JSON (``xtu exam-schedule``)."""
-        return self._json("exam_schedule", year, term, token)
+        return _array(lambda: self._native.exam_schedule(year=year, term=term, token=token))
 
     def classroom_availability(
         self,
@@ -234,7 +288,11 @@ class Client:
     ) -> List[str]:
         """Names of the rooms free in every given week, day and section
         (``xtu classroom-availability``)."""
-        return self._json("classroom_availability", year, term, weeks, days, sections, token)
+        return _array(
+            lambda: self._native.classroom_availability(
+                year=year, term=term, weeks=weeks, days=days, sections=sections, token=token
+            )
+        )
 
     def gpa_rank(
         self,
@@ -248,12 +306,19 @@ class Client:
     ) -> Dict[str, Any]:
         """The site's GPA statistics in the upstream's ``gpa.py`` JSON (``xtu gpa-rank``):
         the site's values as it sent them, strings or numbers."""
-        return self._json(
-            "gpa_rank", start_year, start_term, end_year, end_term, filter, token
+        return _object(
+            lambda: self._native.gpa_rank(
+                start_year=start_year,
+                start_term=start_term,
+                end_year=end_year,
+                end_term=end_term,
+                scope=filter,
+                token=token,
+            )
         )
 
 
-def current_term() -> "tuple[int, int]":
+def current_term() -> tuple[int, int]:
     """``(start_year, term)`` of today's Beijing date by the upstream's rule,
     without a request: the fallback, and the upstream's defaults.
     ``Client.current_term`` asks the academic system, which switches terms

@@ -87,6 +87,13 @@ class ServerError(XtuError):
     exit_code = 11
 
 
+class LocalFileError(XtuError, OSError):
+    """A local file or directory could not be read or written (the session
+    store, a saved file): the message names it. Exit code 12."""
+
+    exit_code = 12
+
+
 _BY_CODE: Dict[int, Type[XtuError]] = {
     cls.exit_code: cls
     for cls in (
@@ -100,11 +107,12 @@ _BY_CODE: Dict[int, Type[XtuError]] = {
         SiteChanged,
         SessionExpired,
         ServerError,
+        LocalFileError,
     )
 }
 
 
-def from_native(error: "_native.NativeError") -> XtuError:
+def from_native(error: _native.NativeError) -> XtuError:
     """The exception class of a native failure's exit code."""
     code, message, image = error.args
     cls = _BY_CODE.get(code)

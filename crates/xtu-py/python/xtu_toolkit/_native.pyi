@@ -1,6 +1,19 @@
 """The native module (Rust, PyO3). Results are the commands' JSON text."""
 
-from typing import Any, Callable, List, Optional, Tuple, Union
+from typing import Callable, List, Optional, Tuple, Union
+
+from typing_extensions import TypeAlias, final
+
+__all__ = [
+    "DEFAULT_EMS_BASE_URL",
+    "DEFAULT_SSO_BASE_URL",
+    "Client",
+    "NativeError",
+    "current_term",
+    "make_token",
+    "run_cli",
+    "token_cookies",
+]
 
 DEFAULT_SSO_BASE_URL: str
 DEFAULT_EMS_BASE_URL: str
@@ -10,18 +23,20 @@ class NativeError(Exception):
 
     args: Tuple[int, str, Optional[bytes]]
 
-_Captcha = Union[str, Callable[[bytes], Optional[str]], None]
+_Captcha: TypeAlias = Union[str, Callable[[bytes], Optional[str]], None]
 
+# A PyO3 class: built by __new__, not subclassable.
+@final
 class Client:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         sso_base_url: str,
         ems_base_url: str,
         state_dir: Optional[str] = None,
         timeout: float = 30.0,
         user: Optional[str] = None,
         proxy: Optional[str] = None,
-    ) -> None: ...
+    ) -> Client: ...
     def login(
         self,
         username: str,

@@ -57,9 +57,7 @@ def sso_login(argv: Optional[Sequence[str]] = None) -> NoReturn:
     parser = _parser("SSO Login Script", token=False)
     parser.add_argument("--username", type=str, required=True, help="Username for SSO login")
     parser.add_argument("--password", type=str, required=True, help="Password for SSO login")
-    parser.add_argument(
-        "--compressed", action="store_true", help="Whether to use compressed token"
-    )
+    parser.add_argument("--compressed", action="store_true", help="Whether to use compressed token")
     args = parser.parse_args(argv)
     # In process: the password is in no process's command line.
     _run(

@@ -15,7 +15,6 @@ subclasses (all are ``Exception``\\ s, as the upstream's are).
 from __future__ import annotations
 
 import http.cookiejar
-import json
 import os
 from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, Tuple, TypeVar
 
@@ -77,7 +76,8 @@ def _cookie(name: str, value: str, host: str, path: str) -> http.cookiejar.Cooki
         discard=True,
         comment=None,
         comment_url=None,
-        rest={"HttpOnly": None},
+        # As the standard library records a flag attribute; its stubs say str.
+        rest={"HttpOnly": None},  # type: ignore[dict-item]
         rfc2109=False,
     )
 
@@ -85,8 +85,7 @@ def _cookie(name: str, value: str, host: str, path: str) -> http.cookiejar.Cooki
 def _cookies_of(jar: Iterable[Any]) -> List[Tuple[str, str, str, str]]:
     if isinstance(jar, (str, bytes, dict)):
         raise TypeError(
-            "expected a cookie jar (requests' or http.cookiejar's), got "
-            + type(jar).__name__
+            "expected a cookie jar (requests' or http.cookiejar's), got " + type(jar).__name__
         )
     return [(c.name, c.value or "", c.domain or "", c.path or "/") for c in jar]
 
@@ -94,14 +93,16 @@ def _cookies_of(jar: Iterable[Any]) -> List[Tuple[str, str, str, str]]:
 def serialize_token(cookies: Iterable[Any], compressed: bool = False) -> str:
     """The upstream's token of a cookie jar: a JSON list of ``{key, value,
     host, path}``; ``compressed``: bzip2 then URL-safe base64."""
-    return native_call(_native.make_token, _cookies_of(cookies), compressed)
+    return native_call(
+        lambda: _native.make_token(cookies=_cookies_of(cookies), compressed=compressed)
+    )
 
 
 def deserialize_token(token: str, compressed: bool = False) -> http.cookiejar.CookieJar:
     """The cookie jar of a token (plain or compressed: both are recognised,
     ``compressed`` is accepted for compatibility)."""
     jar = _new_jar()
-    for name, value, host, path in native_call(_native.token_cookies, token):
+    for name, value, host, path in native_call(lambda: _native.token_cookies(token=token)):
         jar.set_cookie(_cookie(name, value, host, path))
     return jar
 
@@ -123,8 +124,8 @@ def _query(cookie_jar: Iterable[Any], query: Callable[[Client, str], T]) -> T:
     except SessionExpired:
         entered = client.ems_auth(token)
     if hasattr(cookie_jar, "set_cookie"):
-        for name, value, host, path in native_call(_native.token_cookies, entered):
-            cookie_jar.set_cookie(_cookie(name, value, host, path))  # type: ignore[attr-defined]
+        for name, value, host, path in native_call(lambda: _native.token_cookies(token=entered)):
+            cookie_jar.set_cookie(_cookie(name, value, host, path))
     return query(client, entered)
 
 
@@ -148,7 +149,7 @@ def ems_get_calendar(cookie_jar: Iterable[Any]) -> Dict[str, str]:
     return _query(cookie_jar, lambda c, t: c.calendar(token=t))
 
 
-class ClassroomQueryData(dict):
+class ClassroomQueryData(Dict[str, Any]):
     """The upstream's free-classroom question: a year (2025 for 2025-2026),
     a term (1 or 2), weeks, one day of week (1 = Monday) and sections."""
 
@@ -219,7 +220,7 @@ def ems_download_transcript(cookie_jar: Iterable[Any]) -> Dict[str, Any]:
     return _query(cookie_jar, lambda c, t: c.transcript(token=t))
 
 
-class GPAQueryData(dict):
+class GPAQueryData(Dict[str, Any]):
     """The upstream ``gpa.py``'s question: a range of terms and the courses
     counted (``Mandatory``, ``Elective`` or ``All``)."""
 
