@@ -284,7 +284,7 @@ impl EmsClient {
 
     /// Every page of a paged answer: the first, then the rest together
     /// (they do not depend on each other), in page order.
-    async fn all_pages<T, F, Fut>(&self, fetch: F) -> Result<Vec<T>, EmsError>
+    pub(crate) async fn all_pages<T, F, Fut>(&self, fetch: F) -> Result<Vec<T>, EmsError>
     where
         T: Send + 'static,
         F: Fn(EmsClient, u32) -> Fut,
@@ -438,7 +438,7 @@ impl EmsClient {
             && url.path().ends_with(INDEX_PATH)
     }
 
-    async fn get(&self, path: &str) -> Result<String, EmsError> {
+    pub(crate) async fn get(&self, path: &str) -> Result<String, EmsError> {
         let url = self.page_url(path);
         http::retry_idempotent(
             || async {
@@ -524,7 +524,7 @@ impl EmsClient {
 }
 
 /// jqGrid's cache-busting `nd` field.
-fn now_ms() -> u128 {
+pub(crate) fn now_ms() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis())
