@@ -7,7 +7,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use xtu_model::{DegreeAudit, Major, PlanChoice, PlanSelection, ProgrammePlan};
 
-use crate::client::{EmsClient, now_ms};
+use crate::client::{EmsClient, RawRequest, now_ms};
 use crate::error::{EmsError, parse_page};
 use crate::pages::degree_audit::{self, CourseList};
 use crate::pages::{GridPage, Page, programme_plan};
@@ -45,7 +45,7 @@ impl PlanSpec {
     }
 }
 
-fn code(what: &'static str, value: &str) -> Result<(), QueryError> {
+pub(crate) fn code(what: &'static str, value: &str) -> Result<(), QueryError> {
     if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(QueryError::Code {
             what,
@@ -55,12 +55,42 @@ fn code(what: &'static str, value: &str) -> Result<(), QueryError> {
     Ok(())
 }
 
+/// The form of a category's course list (`None`: outside the plan).
+pub(crate) fn course_form(category: Option<&str>, student_id: &str) -> Vec<(&'static str, String)> {
+    let mut form = vec![
+        ("xh_id", student_id.to_owned()),
+        ("fromXh_id", String::new()),
+    ];
+    if let Some(id) = category {
+        form.push(("xfyqjd_id", id.to_owned()));
+    }
+    form
+}
+
+/// The form of the plan query: college, grade, major, the first page.
+pub(crate) fn plan_query_form(spec: &PlanSpec) -> Vec<(&'static str, String)> {
+    let mut form = vec![
+        ("jg_id", spec.college.clone().unwrap_or_default()),
+        ("njdm_id", spec.grade.clone()),
+        ("zyh_id", spec.major.clone()),
+    ];
+    form.extend(paging(1, now_ms()));
+    form
+}
+
+/// The form of one page of a plan's courses.
+pub(crate) fn plan_form(plan_id: &str, page: u32) -> Vec<(&'static str, String)> {
+    let mut form = vec![("jxzxjhxx_id", plan_id.to_owned())];
+    form.extend(paging(page, now_ms()));
+    form
+}
+
 impl EmsClient {
     /// The degree audit (学业情况): the index page, then the courses of every
     /// leaf category and those outside the plan, all at once (at most
     /// [`MAX_CONCURRENT_CATEGORY_REQUESTS`] in flight).
     pub async fn degree_audit(&self) -> Result<DegreeAudit, EmsError> {
-        let body = self.get(Page::Progress.path()).await?;
+        let body = self.raw(RawRequest::Progress).await?;
         let index = parse_page(Page::Progress, &body, degree_audit::parse_index)?;
         let mut audit = index.audit;
         let student = audit.student_id.clone();
@@ -104,38 +134,39 @@ impl EmsClient {
         category: Option<&str>,
         student: &str,
     ) -> Result<CourseList, EmsError> {
-        let mut form = vec![("xh_id", student.to_owned()), ("fromXh_id", String::new())];
-        let (page, parse): (Page, fn(&str) -> _) = match category {
-            Some(id) => {
-                form.push(("xfyqjd_id", id.to_owned()));
-                (Page::ProgressCourses, degree_audit::parse_courses)
+        let student_id = student;
+        let body = match category {
+            Some(category) => {
+                let request = RawRequest::ProgressCourses {
+                    category,
+                    student_id,
+                };
+                let body = self.raw(request).await?;
+                return parse_page(Page::ProgressCourses, &body, degree_audit::parse_courses);
             }
-            None => (Page::ProgressOutsidePlan, degree_audit::parse_outside_plan),
+            None => {
+                self.raw(RawRequest::ProgressOutsidePlan { student_id })
+                    .await?
+            }
         };
-        let body = self.post_form(page.path(), &form, self.timeout).await?;
-        parse_page(page, &body, parse)
+        parse_page(
+            Page::ProgressOutsidePlan,
+            &body,
+            degree_audit::parse_outside_plan,
+        )
     }
 
     /// The plan page's pre-selected college, grade and major: the
     /// student's own.
     pub async fn plan_selection(&self) -> Result<PlanSelection, EmsError> {
-        let body = self.get(Page::PlanPage.path()).await?;
+        let body = self.raw(RawRequest::PlanPage).await?;
         parse_page(Page::PlanPage, &body, programme_plan::parse_page)
     }
 
     /// A programme plan (培养方案): the plan of the major and grade, then its
     /// courses (every page).
     pub async fn programme_plan(&self, spec: &PlanSpec) -> Result<ProgrammePlan, EmsError> {
-        spec.validate()?;
-        let mut form = vec![
-            ("jg_id", spec.college.clone().unwrap_or_default()),
-            ("njdm_id", spec.grade.clone()),
-            ("zyh_id", spec.major.clone()),
-        ];
-        form.extend(paging(1, now_ms()));
-        let body = self
-            .post_form(Page::PlanQuery.path(), &form, self.timeout)
-            .await?;
+        let body = self.raw(RawRequest::PlanQuery { spec }).await?;
         let plans = parse_page(Page::PlanQuery, &body, programme_plan::parse_query)?;
         // The query filters by major, but an empty college may let more in.
         let plan = plans
@@ -151,11 +182,8 @@ impl EmsClient {
             .all_pages(|client, page| {
                 let id = plan.id.clone();
                 async move {
-                    let mut form = vec![("jxzxjhxx_id", id)];
-                    form.extend(paging(page, now_ms()));
-                    let body = client
-                        .post_form(Page::Plan.path(), &form, client.timeout)
-                        .await?;
+                    let request = RawRequest::Plan { plan_id: &id, page };
+                    let body = client.raw(request).await?;
                     let page: GridPage<_> = parse_page(Page::Plan, &body, programme_plan::parse)?;
                     Ok(page)
                 }
@@ -178,9 +206,7 @@ impl EmsClient {
 
     /// The majors of a college (`jg_id`).
     pub async fn majors(&self, college: &str) -> Result<Vec<Major>, EmsError> {
-        code("college", college)?;
-        let path = format!("{}&jg_id={college}", Page::Majors.path());
-        let body = self.get(&path).await?;
+        let body = self.raw(RawRequest::Majors { college }).await?;
         parse_page(Page::Majors, &body, programme_plan::parse_majors)
     }
 }

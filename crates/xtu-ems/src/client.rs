@@ -85,6 +85,39 @@ pub enum RawRequest<'a> {
         /// Range and scope.
         query: &'a GpaQuery,
     },
+    /// The degree audit's index page (学业情况).
+    Progress,
+    /// The courses of one category of the degree audit.
+    ProgressCourses {
+        /// The category (`xfyqjd_id`).
+        category: &'a str,
+        /// The student id the index page holds (`xh_id`).
+        student_id: &'a str,
+    },
+    /// The courses outside the plan.
+    ProgressOutsidePlan {
+        /// The student id the index page holds (`xh_id`).
+        student_id: &'a str,
+    },
+    /// The programme plan page (培养方案).
+    PlanPage,
+    /// The plans of a major and grade.
+    PlanQuery {
+        /// Which plan.
+        spec: &'a crate::PlanSpec,
+    },
+    /// One page of a plan's courses.
+    Plan {
+        /// The plan's id (`jxzxjhxx_id`).
+        plan_id: &'a str,
+        /// 1-based result page.
+        page: u32,
+    },
+    /// The majors of a college.
+    Majors {
+        /// College code (`jg_id`).
+        college: &'a str,
+    },
 }
 
 /// Builds an [`EmsClient`].
@@ -364,6 +397,31 @@ impl EmsClient {
                 (Page::Grades, query::term_list_form(term, page, now_ms()))
             }
             RawRequest::GpaRank { query } => (Page::GpaRank, query.form(now_ms())),
+            RawRequest::Progress => return self.get(Page::Progress.path()).await,
+            RawRequest::PlanPage => return self.get(Page::PlanPage.path()).await,
+            RawRequest::Majors { college } => {
+                crate::audit::code("college", college)?;
+                let path = format!("{}&jg_id={college}", Page::Majors.path());
+                return self.get(&path).await;
+            }
+            RawRequest::ProgressCourses {
+                category,
+                student_id,
+            } => (
+                Page::ProgressCourses,
+                crate::audit::course_form(Some(category), student_id),
+            ),
+            RawRequest::ProgressOutsidePlan { student_id } => (
+                Page::ProgressOutsidePlan,
+                crate::audit::course_form(None, student_id),
+            ),
+            RawRequest::PlanQuery { spec } => {
+                spec.validate()?;
+                (Page::PlanQuery, crate::audit::plan_query_form(spec))
+            }
+            RawRequest::Plan { plan_id, page } => {
+                (Page::Plan, crate::audit::plan_form(plan_id, page))
+            }
         };
         let timeout = if page == Page::GpaRank {
             self.timeout.max(SLOW_PAGE_TIMEOUT)
@@ -438,7 +496,7 @@ impl EmsClient {
             && url.path().ends_with(INDEX_PATH)
     }
 
-    pub(crate) async fn get(&self, path: &str) -> Result<String, EmsError> {
+    async fn get(&self, path: &str) -> Result<String, EmsError> {
         let url = self.page_url(path);
         http::retry_idempotent(
             || async {
