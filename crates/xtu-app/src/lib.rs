@@ -14,10 +14,13 @@
 //! - grade watching ([`Xtu::watch_grades`]), the GPA report ([`Xtu::gpa`]);
 //! - iCalendar export ([`Xtu::export_ics`]), WakeUp课程表's CSV template
 //!   ([`Xtu::export_wakeup`]), one week at a glance ([`Xtu::week`]);
-//! - diagnostics: [`Xtu::doctor`] and [`Xtu::save_failed_page`].
+//! - diagnostics: [`Xtu::doctor`] and [`Xtu::save_failed_page`];
+//! - what is left to graduate: the degree audit ([`Xtu::progress`]) and
+//!   the programme plan ([`Xtu::plan`], [`Xtu::majors`]).
 #![deny(missing_docs)]
 
 mod academic;
+mod audit;
 mod diagnose;
 mod error;
 mod ics;
@@ -33,6 +36,7 @@ pub use academic::{
     GradeWatch, compat_gpa, course_schedule, current_term, exam_schedule, grade_changes,
     section_text, term_or_all, term_or_current,
 };
+pub use audit::{PlanRequest, ProgressRequest};
 pub use diagnose::{SavedPage, doctor_exit_code};
 pub use error::{Error, ExitCode};
 pub use ics::{Export, IcsRequest, date_of, parse_alarm, render};

@@ -30,7 +30,8 @@ const EXAMS: &str = include_str!("../../../fixtures/ems/exams.json");
 const GRADES: &str = include_str!("../../../fixtures/ems/grades.json");
 const GPA_RANK: &str = include_str!("../../../fixtures/ems/gpa-rank.json");
 const LOGIN_PAGE: &str = include_str!("../../../fixtures/ems/student-info.session-expired.html");
-const ERROR_PAGE: &str = include_str!("../../../fixtures/ems/student-info.server-error.html");
+pub(crate) const ERROR_PAGE: &str =
+    include_str!("../../../fixtures/ems/student-info.server-error.html");
 const INDEX_PAGE: &str = "<!DOCTYPE html><html><head><title>教学管理信息服务平台</title></head>\
 <body><div id=\"navbar\">fake jwglxt index</div></body></html>";
 
@@ -86,6 +87,7 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
             post(gpa_rank),
         )
         .merge(crate::transcript::routes())
+        .merge(crate::audit::routes())
         .with_state(state)
 }
 
@@ -93,7 +95,7 @@ pub(crate) fn html(body: impl IntoResponse) -> Response {
     ([(header::CONTENT_TYPE, "text/html;charset=UTF-8")], body).into_response()
 }
 
-fn json(body: impl IntoResponse) -> Response {
+pub(crate) fn json(body: impl IntoResponse) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
         body,
@@ -363,7 +365,7 @@ async fn gpa_rank(
 
 /// One page of a fixture's jqGrid items that pass `keep`, paged by the
 /// form's `queryModel.showCount` (capped by the page-size knob).
-fn grid_page(
+pub(crate) fn grid_page(
     state: &FakeState,
     form: &HashMap<String, String>,
     fixture: &str,
