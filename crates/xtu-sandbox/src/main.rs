@@ -154,6 +154,32 @@ fn show(title: &str, value: &impl serde::Serialize) -> Result<(), xtu_app::Error
     Ok(())
 }
 
+/// `xtu progress --missing`: what the demo student still needs to graduate.
+async fn tour_progress(xtu: &xtu_app::Xtu) -> Result<(), xtu_app::Error> {
+    let request = xtu_app::ProgressRequest { missing_only: true };
+    let audit = xtu.progress(&request, None).await?;
+    println!("\n== xtu progress --missing");
+    for category in &audit.categories {
+        let credits = |value: Option<f64>| value.map_or_else(|| "?".to_owned(), |v| v.to_string());
+        println!(
+            "  {}: {} of {} credits, {} missing",
+            category.name,
+            credits(category.earned_credits),
+            credits(category.required_credits),
+            credits(category.missing_credits)
+        );
+        for course in &category.courses {
+            println!(
+                "    {} {} ({})",
+                course.status.label(),
+                course.name,
+                credits(course.credits)
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The main job end to end through the same library calls as `xtu`: log in
 /// (RSA-encrypted password, CAS ticket, hand-off to the academic system),
 /// then the seed's three queries and this week's classes on the stored
@@ -237,6 +263,7 @@ async fn tour(today: NaiveDate) -> Result<(), xtu_app::Error> {
             course.weeks_text
         );
     }
+    tour_progress(&xtu).await?;
     println!(
         "\nThat was xtu's library against a local fake. With xtu on the PATH, try the same by hand:\n  \
          xtu-sandbox &   (then the commands it prints)"

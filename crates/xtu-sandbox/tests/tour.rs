@@ -51,3 +51,18 @@ fn the_tour_works_in_either_term_and_in_the_winter_break() {
         );
     }
 }
+
+#[test]
+fn the_tour_shows_what_is_left_to_graduate() {
+    let out = tour(None);
+    for expected in [
+        "== xtu progress --missing",
+        "  集中实践: 0 of 10 credits, 10 missing",
+        "    未修 大学英语(4) (2)",
+        "    未过 大学物理 (4)",
+    ] {
+        assert!(out.contains(expected), "{expected} missing:\n{out}");
+    }
+    // Met categories and passed courses are left out.
+    assert!(!out.contains("思想政治理论:"), "{out}");
+}
