@@ -11,7 +11,7 @@ use crate::tables::decimal;
 /// Columns of the category name (indented by depth).
 const NAME: usize = 26;
 /// Columns of each credit figure.
-const FIGURE: usize = 7;
+const FIGURE: usize = 8;
 /// Cells of the bar. ASCII on purpose: block characters (█ ░) are of
 /// ambiguous width and take two columns in many CJK terminals, which would
 /// break the alignment this table is for.
