@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use xtu_ems::scrub::{self, Secrets};
-use xtu_ems::{ClassroomQuery, EmsClient, EmsError, GpaQuery, Page, RawRequest, TermSpec};
+use xtu_ems::{
+    ClassroomQuery, EmsClient, EmsError, GpaQuery, Page, PlanSpec, QueryError, RawRequest, TermSpec,
+};
 use xtu_model::Term;
 use xtu_sso::{ProxySetting, SsoClient};
 
@@ -186,28 +188,93 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Recording> {
     let term = current_term()?;
     let query = ClassroomQuery::new(term, [1], [1], [1, 2])?;
     let gpa = GpaQuery::default();
+    // The pages that need ids from others: the first leaf category and the
+    // student id of the degree audit, the plan of the student's own major.
+    let audit = ems
+        .raw(RawRequest::Progress)
+        .await
+        .ok()
+        .and_then(|body| xtu_ems::pages::degree_audit::parse_index(&body).ok());
+    let category = audit
+        .as_ref()
+        .and_then(|index| index.course_lists.first().cloned());
+    let student_id = audit.map(|index| index.audit.student_id);
+    let selection = ems.plan_selection().await.ok();
+    let spec = selection.as_ref().and_then(|own| {
+        Some(PlanSpec {
+            major: own.major.as_ref()?.code.clone(),
+            grade: own.grade.clone()?,
+            college: own.college.as_ref().map(|c| c.code.clone()),
+        })
+    });
+    let plan_id = match &spec {
+        Some(spec) => ems
+            .raw(RawRequest::PlanQuery { spec })
+            .await
+            .ok()
+            .and_then(|body| xtu_ems::pages::programme_plan::parse_query(&body).ok())
+            .and_then(|plans| plans.into_iter().next())
+            .map(|plan| plan.id),
+        None => None,
+    };
+    let college = selection
+        .as_ref()
+        .and_then(|own| own.college.as_ref().map(|c| c.code.clone()));
+    let needs = |what: &'static str| {
+        EmsError::Query(QueryError::NotFound {
+            what,
+            value: "the page it comes from (recorded without it)".into(),
+        })
+    };
     let (bodies, mut failures) = fetch_pages(Page::ALL, config.delay, |page| {
-        let request = match page {
-            Page::StudentInfo => RawRequest::StudentInfo,
-            Page::TeachingCalendar => RawRequest::TeachingCalendar,
-            Page::ClassroomAvailability => RawRequest::Classrooms {
-                query: &query,
-                page: 1,
-            },
-            Page::Buildings => RawRequest::Buildings { campus: "02", term },
-            Page::Timetable => RawRequest::Timetable { term },
-            Page::Exams => RawRequest::Exams {
-                term: Some(term),
-                page: 1,
-            },
-            Page::Grades => RawRequest::Grades {
-                term: None,
-                page: 1,
-            },
-            Page::GpaRank => RawRequest::GpaRank { query: &gpa },
-        };
+        let request = (|| -> Result<RawRequest<'_>, EmsError> {
+            Ok(match page {
+                Page::StudentInfo => RawRequest::StudentInfo,
+                Page::TeachingCalendar => RawRequest::TeachingCalendar,
+                Page::ClassroomAvailability => RawRequest::Classrooms {
+                    query: &query,
+                    page: 1,
+                },
+                Page::Buildings => RawRequest::Buildings { campus: "02", term },
+                Page::Timetable => RawRequest::Timetable { term },
+                Page::Exams => RawRequest::Exams {
+                    term: Some(term),
+                    page: 1,
+                },
+                Page::Grades => RawRequest::Grades {
+                    term: None,
+                    page: 1,
+                },
+                Page::GpaRank => RawRequest::GpaRank { query: &gpa },
+                Page::Progress => RawRequest::Progress,
+                Page::PlanPage => RawRequest::PlanPage,
+                Page::ProgressCourses => match (&category, &student_id) {
+                    (Some(category), Some(student_id)) => RawRequest::ProgressCourses {
+                        category,
+                        student_id,
+                    },
+                    _ => Err(needs("degree audit category"))?,
+                },
+                Page::ProgressOutsidePlan => match &student_id {
+                    Some(student_id) => RawRequest::ProgressOutsidePlan { student_id },
+                    None => Err(needs("student id"))?,
+                },
+                Page::PlanQuery => match &spec {
+                    Some(spec) => RawRequest::PlanQuery { spec },
+                    None => Err(needs("own major and grade"))?,
+                },
+                Page::Plan => match &plan_id {
+                    Some(plan_id) => RawRequest::Plan { plan_id, page: 1 },
+                    None => Err(needs("programme plan"))?,
+                },
+                Page::Majors => match &college {
+                    Some(college) => RawRequest::Majors { college },
+                    None => Err(needs("own college"))?,
+                },
+            })
+        })();
         let ems = &ems;
-        async move { ems.raw(request).await }
+        async move { ems.raw(request?).await }
     })
     .await;
 

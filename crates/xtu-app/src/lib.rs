@@ -17,10 +17,13 @@
 //! - the current term, one rule for all (the site's calendar, the date
 //!   only as a fallback) and never a silent empty answer ([`TermAsked`],
 //!   [`TermAnswer`], [`Xtu::timetable`], [`Xtu::exams`], [`Xtu::grades`]);
-//! - diagnostics: [`Xtu::doctor`] and [`Xtu::save_failed_page`].
+//! - diagnostics: [`Xtu::doctor`] and [`Xtu::save_failed_page`];
+//! - what is left to graduate: the degree audit ([`Xtu::progress`]) and
+//!   the programme plan ([`Xtu::plan`], [`Xtu::majors`]).
 #![deny(missing_docs)]
 
 mod academic;
+mod audit;
 mod diagnose;
 mod error;
 mod ics;
@@ -36,6 +39,7 @@ pub use academic::{
     CompatCourse, CompatExam, CompatGpa, CompatGpaRequest, GpaReport, GpaRequest, GradeChange,
     GradeWatch, compat_gpa, course_schedule, exam_schedule, grade_changes, section_text,
 };
+pub use audit::{PlanRequest, ProgressRequest};
 pub use diagnose::{SavedPage, doctor_exit_code, parse_saved_page, parse_saved_transcript};
 pub use error::{Error, ExitCode};
 pub use ics::{Export, IcsRequest, date_of, parse_alarm, render};

@@ -259,3 +259,124 @@ async fn gpa_and_calendar_export_come_from_the_same_session() {
         calendar.events.len()
     );
 }
+
+#[tokio::test]
+async fn the_degree_audit_reads_every_category_and_its_numbers_add_up() {
+    let fake = fake().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let xtu = logged_in(&fake, &dir).await;
+    fake.clear_requests();
+    let audit = xtu
+        .progress(&xtu_app::ProgressRequest::default(), None)
+        .await
+        .expect("progress");
+    assert_eq!(audit.student_id, USER);
+    // The index page, then one list per leaf category and the courses
+    // outside the plan: nothing asked twice.
+    let leaves = audit
+        .categories
+        .iter()
+        .filter(|c| {
+            !audit
+                .categories
+                .iter()
+                .any(|o| o.parent.as_ref() == Some(&c.id))
+        })
+        .count();
+    assert_eq!(
+        fake.count(System::Ems, "GET", "/jwglxt/xsxy/xsxyqk_cxXsxyqkIndex.html"),
+        1
+    );
+    assert_eq!(
+        fake.count(
+            System::Ems,
+            "POST",
+            "/jwglxt/xsxy/xsxyqk_cxJxzxjhxfyqKcxx.html"
+        ),
+        leaves
+    );
+    assert_eq!(fake.requests().len(), 1 + leaves + 1);
+    // Where the site states a leaf's earned credits, they are its passed
+    // courses' credits.
+    let mut checked = 0;
+    for category in audit.categories.iter().filter(|c| !c.courses.is_empty()) {
+        let Some(earned) = category.earned_credits else {
+            continue;
+        };
+        let passed: f64 = category
+            .courses
+            .iter()
+            .filter(|c| c.status == xtu_model::CourseStatus::Passed)
+            .filter_map(|c| c.credits)
+            .sum();
+        assert!(
+            (passed - earned).abs() < 1e-9,
+            "{}: {passed} vs {earned}",
+            category.name
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} categories checked");
+    let statuses: Vec<_> = audit
+        .categories
+        .iter()
+        .flat_map(|c| &c.courses)
+        .map(|c| c.status.as_str())
+        .collect();
+    for status in ["passed", "failed", "in_progress", "not_taken"] {
+        assert!(statuses.contains(&status), "no {status} course");
+    }
+    assert_eq!(audit.outside_plan.len(), 1);
+    assert_eq!(audit.summary.planned, Some(statuses.len() as u32));
+
+    let missing = xtu
+        .progress(&xtu_app::ProgressRequest { missing_only: true }, None)
+        .await
+        .expect("progress --missing");
+    assert!(!missing.categories.is_empty());
+    assert!(missing.categories.iter().all(|c| c.is_short()));
+    assert!(
+        missing
+            .categories
+            .iter()
+            .flat_map(|c| &c.courses)
+            .all(|c| c.status != xtu_model::CourseStatus::Passed)
+    );
+}
+
+#[tokio::test]
+async fn the_own_plan_another_majors_plan_and_the_majors() {
+    let fake = fake().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let xtu = logged_in(&fake, &dir).await;
+    let own = xtu
+        .plan(&xtu_app::PlanRequest::Own, None)
+        .await
+        .expect("own plan");
+    assert_eq!(own.major.code, "0501");
+    assert_eq!(own.grade, "2022");
+    assert_eq!(own.college.as_ref().map(|c| c.code.as_str()), Some("05"));
+    assert!(own.courses.iter().any(|c| c.code == "2521100a"));
+    let query = fake.ems_forms("plan-query");
+    assert_eq!(
+        query
+            .last()
+            .and_then(|f| f.get("zyh_id"))
+            .map(String::as_str),
+        Some("0501")
+    );
+
+    let request = xtu_app::PlanRequest::of("0502", "2022").expect("valid");
+    let other = xtu.plan(&request, None).await.expect("other plan");
+    assert_eq!(other.major.name.as_deref(), Some("软件工程"));
+    assert!(!other.courses.is_empty() && other.courses.len() < own.courses.len());
+
+    let none = xtu_app::PlanRequest::of("0999", "2022").expect("valid");
+    let error = xtu.plan(&none, None).await.expect_err("no such plan");
+    assert_eq!(error.exit_code(), xtu_app::ExitCode::Usage, "{error}");
+    assert!(error.to_string().contains("0999"), "{error}");
+
+    let majors = xtu.majors(None).await.expect("majors");
+    let codes: Vec<&str> = majors.iter().map(|m| m.code.as_str()).collect();
+    assert_eq!(codes, ["0501", "0502"]);
+}

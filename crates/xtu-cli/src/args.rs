@@ -245,6 +245,27 @@ pub enum Command {
     /// Export to other tools.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// What is left to graduate (学业情况): the credits each category of the
+    /// programme plan requires, those earned and those missing, and every
+    /// course with its status (passed, failed, in_progress, not_taken).
+    ///
+    /// Numbers are the site's: a parent category's requirement need not be
+    /// its children's sum. --missing keeps only the categories still short
+    /// and their courses not passed. Prints a table on a terminal, JSON
+    /// otherwise.
+    #[command(after_help = "Examples:\n  xtu progress\n  xtu progress --missing\n  \
+        xtu progress --format json | jq '.categories[] | {name, missing_credits}'")]
+    Progress(ProgressArgs),
+    /// A programme plan (培养方案): its courses with credits, nature,
+    /// category, suggested term and assessment.
+    ///
+    /// Without flags, the student's own plan (the college, grade and major
+    /// the plan page pre-selects); --major CODE --grade YEAR for another
+    /// (a minor, a transfer); --majors lists the codes of the own college's
+    /// majors. Prints a table on a terminal, JSON otherwise.
+    #[command(after_help = "Examples:\n  xtu plan\n  xtu plan --majors\n  \
+        xtu plan --major 0502 --grade 2022 --format json")]
+    Plan(PlanArgs),
     /// Log in to single sign-on and print the SSO token.
     ///
     /// The password comes from --password, --password-stdin, the XTU_PASSWORD
@@ -283,7 +304,8 @@ pub enum Command {
     /// Serve the queries as Model Context Protocol tools on stdio (for AI agents).
     ///
     /// Tools: student_info, teaching_calendar, classroom_availability,
-    /// free_rooms, timetable, exams, grades, gpa, transcript: read-only, with
+    /// free_rooms, timetable, exams, grades, gpa, transcript, progress, plan,
+    /// majors: read-only, with
     /// output schemas and structured results. They use the session stored by
     /// `xtu login`; errors are tool errors with the same messages as the
     /// commands.
@@ -336,6 +358,39 @@ pub enum ExportCommand {
         after_help = "Examples:\n  xtu export wakeup > timetable.csv\n  xtu export wakeup --year 2025 --term 1 > timetable.csv"
     )]
     Wakeup(WakeupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProgressArgs {
+    /// Only the categories still short of credits, and their courses not
+    /// passed.
+    #[arg(long)]
+    pub missing: bool,
+    /// Output format (default: table on a terminal, JSON otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// A token instead of the stored session.
+    #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Another major's plan: its code (see --majors).
+    #[arg(long, value_name = "CODE", requires = "grade")]
+    pub major: Option<String>,
+    /// The grade (year of entry) of --major's plan, e.g. 2022.
+    #[arg(long, value_name = "YEAR", requires = "major")]
+    pub grade: Option<String>,
+    /// List the majors of your college and their codes instead.
+    #[arg(long, conflicts_with_all = ["major", "grade"])]
+    pub majors: bool,
+    /// Output format (default: table on a terminal, JSON otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// A token instead of the stored session.
+    #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Args)]

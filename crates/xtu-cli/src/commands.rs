@@ -12,11 +12,11 @@ use xtu_sso::{SsoSession, TokenFormat};
 
 use crate::args::{
     ClassroomArgs, Cli, Command, CompatGpaArgs, CompatTermArgs, ExportCommand, GpaArgs, GradesArgs,
-    IcsArgs, LoginArgs, OutputFormat, ParseArgs, RoomsArgs, SsoLoginArgs, TermListArgs,
-    TimetableArgs, TokenArgs, TranscriptArgs, WakeupArgs,
+    IcsArgs, LoginArgs, OutputFormat, ParseArgs, PlanArgs, ProgressArgs, RoomsArgs, SsoLoginArgs,
+    TermListArgs, TimetableArgs, TokenArgs, TranscriptArgs, WakeupArgs,
 };
 use crate::output::{format_or_default, print_json, print_line, print_text, with_progress};
-use crate::{secrets, tables};
+use crate::{audit_tables, secrets, tables};
 
 /// How a successful command ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +85,8 @@ pub async fn run(cli: Cli, config: xtu_app::Config) -> Result<Outcome, Error> {
         Command::Transcript(args) => transcript(xtu, args).await,
         Command::Export(ExportCommand::Ics(args)) => export_ics(xtu, args).await,
         Command::Export(ExportCommand::Wakeup(args)) => export_wakeup(xtu, args).await,
+        Command::Progress(args) => progress(xtu, args).await,
+        Command::Plan(args) => plan(xtu, args).await,
         Command::Doctor { format } => return doctor(xtu, format).await,
         Command::Mcp => crate::mcp::serve(xtu.clone()).await,
         Command::Completions { shell } => {
@@ -402,6 +404,7 @@ fn parse(args: ParseArgs) -> Result<(), Error> {
         ParsedPage::ClassroomAvailability(rooms) => print_json(&room_names(&rooms.items)),
         ParsedPage::Exams(exams) => print_json(&exams.items),
         ParsedPage::Grades(grades) => print_json(&grades.items),
+        ParsedPage::Plan(courses) => print_json(&courses.items),
         other => print_json(&other),
     }
 }
@@ -428,4 +431,50 @@ async fn export_ics(xtu: &Xtu, args: IcsArgs) -> Result<(), Error> {
     )
     .await?;
     print_text(&text)
+}
+
+/// `xtu progress`: the audit; warnings (an unknown study status) on stderr.
+async fn progress(xtu: &Xtu, args: ProgressArgs) -> Result<(), Error> {
+    let request = xtu_app::ProgressRequest {
+        missing_only: args.missing,
+    };
+    let token = token(&args.token)?;
+    let audit = with_progress(
+        "reading the degree audit",
+        xtu.progress(&request, token.as_deref()),
+    )
+    .await?;
+    for warning in &audit.warnings {
+        eprintln!("warning: {warning}");
+    }
+    match format_or_default(args.format) {
+        OutputFormat::Json => print_json(&audit),
+        OutputFormat::Table => print_text(&audit_tables::progress(&audit)),
+    }
+}
+
+/// `xtu plan`: the own plan, another major's, or the majors.
+async fn plan(xtu: &Xtu, args: PlanArgs) -> Result<(), Error> {
+    let request = match (args.major, args.grade) {
+        (Some(major), Some(grade)) => xtu_app::PlanRequest::of(major, grade)?,
+        _ => xtu_app::PlanRequest::Own,
+    };
+    let token = token(&args.token)?;
+    let format = format_or_default(args.format);
+    if args.majors {
+        let majors = xtu.majors(token.as_deref()).await?;
+        return match format {
+            OutputFormat::Json => print_json(&majors),
+            OutputFormat::Table => print_text(&audit_tables::majors(&majors)),
+        };
+    }
+    let plan = with_progress(
+        "reading the programme plan",
+        xtu.plan(&request, token.as_deref()),
+    )
+    .await?;
+    match format {
+        OutputFormat::Json => print_json(&plan),
+        OutputFormat::Table => print_text(&audit_tables::plan(&plan)),
+    }
 }

@@ -30,7 +30,7 @@ pub fn grid_width() -> usize {
 }
 
 /// `text` in exactly `width` columns: cut with `…`, or padded.
-fn fit(text: &str, width: usize) -> String {
+pub(crate) fn fit(text: &str, width: usize) -> String {
     if text.width() <= width {
         return format!("{text}{}", " ".repeat(width - text.width()));
     }

@@ -6,6 +6,7 @@
 //! same CLI in its own process.
 
 mod args;
+pub mod audit_tables;
 mod commands;
 mod grid;
 mod mcp;

@@ -112,6 +112,29 @@ pub struct FreeRoomList {
     pub rooms: Vec<Classroom>,
 }
 
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct ProgressParams {
+    /// Only the categories still short of credits, each with its courses
+    /// not passed.
+    pub missing: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct PlanParams {
+    /// Another major's plan: its code (the `majors` tool lists them); with
+    /// `grade`. Omitted: the student's own plan.
+    pub major: Option<String>,
+    /// The grade (year of entry, e.g. "2022") of `major`'s plan.
+    pub grade: Option<String>,
+}
+
+/// See [`ExamList`].
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct MajorList {
+    /// The majors of the student's college.
+    pub majors: Vec<xtu_model::Major>,
+}
+
 /// A term of a tool call, e.g. "2022-1".
 fn parse_term(text: Option<&str>) -> Result<Option<xtu_model::Term>, Error> {
     text.map(|t| t.parse().map_err(|e| Error::Usage(format!("{e}"))))
@@ -338,6 +361,72 @@ impl XtuTools {
                 })
             }
             .await,
+        )
+    }
+
+    #[tool(
+        description = "What is left to graduate (学业情况, same as `xtu progress --format json`): \
+        student_id, summary (planned, passed, failed, in_progress, not_taken, outside_plan, gpa), \
+        categories [{id, name, parent, required_credits, earned_credits, missing_credits, courses \
+        [{code, name, credits, status (passed, failed, in_progress, not_taken, or the site's text), \
+        score, grade_point, term, nature, kind}]}] and outside_plan. Credits are the site's (a \
+        parent's requirement need not be its children's sum); null where the site leaves a cell \
+        blank. `missing`: only categories still short, with their courses not passed.",
+        output_schema = schema_for_output::<xtu_model::DegreeAudit>(),
+        annotations(read_only_hint = true, open_world_hint = true)
+    )]
+    async fn progress(
+        &self,
+        Parameters(p): Parameters<ProgressParams>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let request = xtu_app::ProgressRequest {
+            missing_only: p.missing == Some(true),
+        };
+        answer(self.xtu.progress(&request, None).await)
+    }
+
+    #[tool(
+        description = "A programme plan (培养方案, same as `xtu plan --format json`): college, major \
+        ({code, name}), grade and courses [{code, name, credits, nature, category, term, \
+        assessment}]. The student's own plan by default; `major` and `grade` together for \
+        another.",
+        output_schema = schema_for_output::<xtu_model::ProgrammePlan>(),
+        annotations(read_only_hint = true, open_world_hint = true)
+    )]
+    async fn plan(
+        &self,
+        Parameters(p): Parameters<PlanParams>,
+    ) -> Result<CallToolResult, ErrorData> {
+        answer(
+            async {
+                let request = match (p.major, p.grade) {
+                    (Some(major), Some(grade)) => xtu_app::PlanRequest::of(major, grade)?,
+                    (None, None) => xtu_app::PlanRequest::Own,
+                    _ => {
+                        return Err(Error::Usage(
+                            "major and grade go together: give both, or neither for your own plan"
+                                .into(),
+                        ));
+                    }
+                };
+                self.xtu.plan(&request, None).await
+            }
+            .await,
+        )
+    }
+
+    #[tool(
+        description = "The majors of the student's college with their codes, for the `plan` tool \
+        (same as `xtu plan --majors --format json`).",
+        output_schema = schema_for_output::<MajorList>(),
+        annotations(read_only_hint = true, open_world_hint = true)
+    )]
+    async fn majors(&self) -> Result<CallToolResult, ErrorData> {
+        answer(
+            self.xtu
+                .majors(None)
+                .await
+                .map(|majors| MajorList { majors }),
         )
     }
 }

@@ -29,7 +29,7 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn decimal(value: Option<f64>) -> String {
+pub(crate) fn decimal(value: Option<f64>) -> String {
     // `+ 0.0` turns an empty sum's -0 into 0.
     value.map_or_else(|| "-".into(), |v| format!("{}", v + 0.0))
 }

@@ -138,6 +138,9 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
             "free_rooms",
             "gpa",
             "grades",
+            "majors",
+            "plan",
+            "progress",
             "student_info",
             "teaching_calendar",
             "timetable",
@@ -248,6 +251,30 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         Some(30),
         "{transcript}"
     );
+
+    // What is left to graduate: the same JSON as `xtu progress`, the
+    // structured content matching the declared schema's object.
+    let progress = client.call(20, "progress", json!({"missing": true})).await;
+    let progress = text_json(&progress);
+    assert_eq!(progress["student_id"], USER);
+    let short = progress["categories"].as_array().expect("categories");
+    assert!(!short.is_empty());
+    assert!(
+        short
+            .iter()
+            .all(|c| c["missing_credits"].as_f64() > Some(0.0)),
+        "{progress}"
+    );
+    let plan = client
+        .call(21, "plan", json!({"major": "0502", "grade": "2022"}))
+        .await;
+    assert_eq!(text_json(&plan)["major"]["name"], "软件工程");
+    let own = client.call(22, "plan", json!({})).await;
+    assert_eq!(text_json(&own)["major"]["code"], "0501");
+    let half_plan = client.call(23, "plan", json!({"major": "0502"})).await;
+    assert_eq!(half_plan["isError"], true, "{half_plan}");
+    let majors = client.call(24, "majors", json!({})).await;
+    assert_eq!(text_json(&majors)["majors"][1]["code"], "0502");
 
     fake.expire_ems_sessions();
     fake.expire_sso_sessions();

@@ -85,6 +85,39 @@ pub enum RawRequest<'a> {
         /// Range and scope.
         query: &'a GpaQuery,
     },
+    /// The degree audit's index page (学业情况).
+    Progress,
+    /// The courses of one category of the degree audit.
+    ProgressCourses {
+        /// The category (`xfyqjd_id`).
+        category: &'a str,
+        /// The student id the index page holds (`xh_id`).
+        student_id: &'a str,
+    },
+    /// The courses outside the plan.
+    ProgressOutsidePlan {
+        /// The student id the index page holds (`xh_id`).
+        student_id: &'a str,
+    },
+    /// The programme plan page (培养方案).
+    PlanPage,
+    /// The plans of a major and grade.
+    PlanQuery {
+        /// Which plan.
+        spec: &'a crate::PlanSpec,
+    },
+    /// One page of a plan's courses.
+    Plan {
+        /// The plan's id (`jxzxjhxx_id`).
+        plan_id: &'a str,
+        /// 1-based result page.
+        page: u32,
+    },
+    /// The majors of a college.
+    Majors {
+        /// College code (`jg_id`).
+        college: &'a str,
+    },
 }
 
 /// Builds an [`EmsClient`].
@@ -284,7 +317,7 @@ impl EmsClient {
 
     /// Every page of a paged answer: the first, then the rest together
     /// (they do not depend on each other), in page order.
-    async fn all_pages<T, F, Fut>(&self, fetch: F) -> Result<Vec<T>, EmsError>
+    pub(crate) async fn all_pages<T, F, Fut>(&self, fetch: F) -> Result<Vec<T>, EmsError>
     where
         T: Send + 'static,
         F: Fn(EmsClient, u32) -> Fut,
@@ -364,6 +397,31 @@ impl EmsClient {
                 (Page::Grades, query::term_list_form(term, page, now_ms()))
             }
             RawRequest::GpaRank { query } => (Page::GpaRank, query.form(now_ms())),
+            RawRequest::Progress => return self.get(Page::Progress.path()).await,
+            RawRequest::PlanPage => return self.get(Page::PlanPage.path()).await,
+            RawRequest::Majors { college } => {
+                crate::audit::code("college", college)?;
+                let path = format!("{}&jg_id={college}", Page::Majors.path());
+                return self.get(&path).await;
+            }
+            RawRequest::ProgressCourses {
+                category,
+                student_id,
+            } => (
+                Page::ProgressCourses,
+                crate::audit::course_form(Some(category), student_id),
+            ),
+            RawRequest::ProgressOutsidePlan { student_id } => (
+                Page::ProgressOutsidePlan,
+                crate::audit::course_form(None, student_id),
+            ),
+            RawRequest::PlanQuery { spec } => {
+                spec.validate()?;
+                (Page::PlanQuery, crate::audit::plan_query_form(spec))
+            }
+            RawRequest::Plan { plan_id, page } => {
+                (Page::Plan, crate::audit::plan_form(plan_id, page))
+            }
         };
         let timeout = if page == Page::GpaRank {
             self.timeout.max(SLOW_PAGE_TIMEOUT)
@@ -539,7 +597,7 @@ impl EmsClient {
 }
 
 /// jqGrid's cache-busting `nd` field.
-fn now_ms() -> u128 {
+pub(crate) fn now_ms() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis())

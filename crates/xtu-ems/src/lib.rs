@@ -5,6 +5,7 @@
 //! parsed offline, in tests and by `xtu parse`.
 #![deny(missing_docs)]
 
+mod audit;
 mod client;
 pub mod doctor;
 mod error;
@@ -13,6 +14,7 @@ mod query;
 pub mod scrub;
 mod transcript;
 
+pub use audit::{MAX_CONCURRENT_CATEGORY_REQUESTS, PlanSpec};
 pub use client::{
     DEFAULT_BASE_URL, EmsClient, EmsClientBuilder, HAND_OFF_BACKOFF, RawRequest, SLOW_PAGE_TIMEOUT,
 };

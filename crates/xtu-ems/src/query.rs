@@ -48,6 +48,14 @@ pub enum QueryError {
         /// The value given.
         value: String,
     },
+    /// Nothing on the site matches the codes given.
+    #[error("no {what} found for {value}: check the codes")]
+    NotFound {
+        /// What was looked for.
+        what: &'static str,
+        /// The codes given, in words.
+        value: String,
+    },
 }
 
 /// A term checked to be one the academic system can be asked about.
@@ -216,7 +224,7 @@ pub(crate) const PAGE_SIZE: u32 = 5000;
 
 /// jqGrid's paging fields. The sort name stays empty: XTU answers its error
 /// page to a grades query sorted by anything (docs/protocol.md §5.9).
-fn paging(page: u32, now_ms: u128) -> [(&'static str, String); 7] {
+pub(crate) fn paging(page: u32, now_ms: u128) -> [(&'static str, String); 7] {
     [
         ("_search", "false".to_owned()),
         ("nd", now_ms.to_string()),

@@ -32,7 +32,8 @@ const GPA_RANK: &str = include_str!("../../../fixtures/ems/gpa-rank.json");
 /// The ranking of compulsory courses only (`xbx=bx`): other figures.
 const GPA_RANK_COMPULSORY: &str = include_str!("../../../fixtures/ems/gpa-rank.compulsory.json");
 const LOGIN_PAGE: &str = include_str!("../../../fixtures/ems/student-info.session-expired.html");
-const ERROR_PAGE: &str = include_str!("../../../fixtures/ems/student-info.server-error.html");
+pub(crate) const ERROR_PAGE: &str =
+    include_str!("../../../fixtures/ems/student-info.server-error.html");
 const INDEX_PAGE: &str = "<!DOCTYPE html><html><head><title>教学管理信息服务平台</title></head>\
 <body><div id=\"navbar\">fake jwglxt index</div></body></html>";
 
@@ -88,6 +89,7 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
             post(gpa_rank),
         )
         .merge(crate::transcript::routes())
+        .merge(crate::audit::routes())
         .with_state(state)
 }
 
@@ -95,7 +97,7 @@ pub(crate) fn html(body: impl IntoResponse) -> Response {
     ([(header::CONTENT_TYPE, "text/html;charset=UTF-8")], body).into_response()
 }
 
-fn json(body: impl IntoResponse) -> Response {
+pub(crate) fn json(body: impl IntoResponse) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
         body,
@@ -368,7 +370,7 @@ async fn gpa_rank(
 
 /// One page of a fixture's jqGrid items that pass `keep`, paged by the
 /// form's `queryModel.showCount` (capped by the page-size knob).
-fn grid_page(
+pub(crate) fn grid_page(
     state: &FakeState,
     form: &HashMap<String, String>,
     fixture: &str,

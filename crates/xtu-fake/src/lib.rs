@@ -25,6 +25,7 @@ use axum::response::{IntoResponse as _, Response};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+mod audit;
 mod cas;
 mod ems;
 mod faults;

@@ -6,6 +6,7 @@
 //! in [`beijing_now`] aside).
 #![deny(missing_docs)]
 
+mod audit;
 mod calendar;
 mod classroom;
 mod exams;
@@ -16,6 +17,10 @@ mod timetable;
 mod transcript;
 pub mod weeks;
 
+pub use audit::{
+    AuditCategory, AuditCourse, AuditSummary, CourseStatus, DegreeAudit, Major, PlanChoice,
+    PlanCourse, PlanSelection, ProgrammePlan,
+};
 pub use calendar::{
     SUMMER_TERM, TeachingCalendar, Term, TermParseError, beijing_now, beijing_today,
 };

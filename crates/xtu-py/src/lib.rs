@@ -498,6 +498,42 @@ impl Client {
 
     /// Single sign-on without the store (the upstream's `sso_auth`): the
     /// SSO token, plain.
+    /// The degree audit (`xtu progress`); `missing`: only what is short.
+    #[pyo3(signature = (missing=false, token=None))]
+    fn progress(&self, py: Python<'_>, missing: bool, token: Option<String>) -> PyResult<String> {
+        let request = xtu_app::ProgressRequest {
+            missing_only: missing,
+        };
+        let request = &request;
+        self.json(py, |xtu| xtu.progress(request, token.as_deref()))
+    }
+
+    /// A programme plan (`xtu plan`): the own one, or `major` and `grade`.
+    #[pyo3(signature = (major=None, grade=None, token=None))]
+    fn plan(
+        &self,
+        py: Python<'_>,
+        major: Option<String>,
+        grade: Option<String>,
+        token: Option<String>,
+    ) -> PyResult<String> {
+        let request = match (major, grade) {
+            (Some(major), Some(grade)) => {
+                xtu_app::PlanRequest::of(major, grade).map_err(|e| to_py(&e, None))?
+            }
+            (None, None) => xtu_app::PlanRequest::Own,
+            _ => return Err(usage("major and grade go together: give both, or neither")),
+        };
+        let request = &request;
+        self.json(py, |xtu| xtu.plan(request, token.as_deref()))
+    }
+
+    /// The majors of the student's college (`xtu plan --majors`).
+    #[pyo3(signature = (token=None))]
+    fn majors(&self, py: Python<'_>, token: Option<String>) -> PyResult<String> {
+        self.json(py, |xtu| xtu.majors(token.as_deref()))
+    }
+
     #[pyo3(signature = (username, password, captcha=None))]
     fn sso_login(
         &self,

@@ -339,3 +339,29 @@ class socket_closed:
 
     def __exit__(self, *_: object) -> None:
         pass
+
+
+def test_progress_and_plan(client: Client) -> None:
+    audit = client.progress()
+    assert list(audit) == ["student_id", "summary", "categories", "outside_plan"]
+    assert audit["student_id"] == USER
+    for category in audit["categories"]:
+        is_parent = any(c["parent"] == category["id"] for c in audit["categories"])
+        if is_parent or category["earned_credits"] is None:
+            continue
+        passed = sum(c["credits"] for c in category["courses"] if c["status"] == "passed")
+        assert abs(passed - category["earned_credits"]) < 1e-9, category["name"]
+    short = client.progress(missing=True)["categories"]
+    assert short and all(c["missing_credits"] > 0 for c in short)
+    assert all(c["status"] != "passed" for cat in short for c in cat["courses"])
+
+    own = client.plan()
+    assert list(own) == ["college", "major", "grade", "courses"]
+    assert own["major"]["code"] == "0501"
+    other = client.plan("0502", "2022")
+    assert other["major"]["name"] == "软件工程"
+    assert [m["code"] for m in client.majors()] == ["0501", "0502"]
+    with pytest.raises(UsageError, match="together"):
+        client.plan("0502")
+    with pytest.raises(UsageError, match="invalid major"):
+        client.plan("05&x", "2022")

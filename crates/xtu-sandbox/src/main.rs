@@ -307,6 +307,18 @@ impl TourRun {
         }
         Ok(())
     }
+
+    /// `xtu progress --missing`: what the demo student still needs to
+    /// graduate, as xtu's progress table.
+    async fn progress(&self) -> Result<(), xtu_app::Error> {
+        let request = xtu_app::ProgressRequest { missing_only: true };
+        let audit = self.xtu.progress(&request, None).await?;
+        Self::show(
+            "xtu progress --missing",
+            &xtu_cli::audit_tables::progress(&audit),
+        );
+        Ok(())
+    }
 }
 
 /// The main job end to end through the same library calls and table
@@ -324,6 +336,7 @@ async fn tour(today: NaiveDate) -> Result<(), xtu_app::Error> {
     let calendar = tour.calendar().await?;
     tour.free_rooms().await?;
     tour.this_week(&calendar).await?;
+    tour.progress().await?;
     println!(
         "That was xtu's library against a local fake. With xtu on the PATH, try the same by hand:\n  \
          xtu-sandbox &   (then the commands it prints)"

@@ -96,3 +96,18 @@ fn a_date_that_does_not_exist_is_named_with_why() {
         );
     }
 }
+
+#[test]
+fn the_tour_shows_what_is_left_to_graduate() {
+    let out = tour(None);
+    for expected in [
+        "== xtu progress --missing",
+        "  集中实践: 0 of 10 credits, 10 missing",
+        "    未修 大学英语(4) (2)",
+        "    未过 大学物理 (4)",
+    ] {
+        assert!(out.contains(expected), "{expected} missing:\n{out}");
+    }
+    // Met categories and passed courses are left out.
+    assert!(!out.contains("思想政治理论:"), "{out}");
+}

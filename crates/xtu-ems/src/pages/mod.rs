@@ -13,10 +13,13 @@ use serde_json::error::Category;
 
 pub mod buildings;
 pub mod classroom_availability;
+pub mod degree_audit;
 pub mod exams;
 pub mod gpa_rank;
 pub mod grades;
 mod jqgrid;
+pub mod programme_plan;
+mod rows;
 pub mod student_info;
 pub mod teaching_calendar;
 pub mod timetable;
@@ -24,7 +27,8 @@ pub mod timetable;
 pub use jqgrid::GridPage;
 
 use xtu_model::{
-    Building, ClassroomPage, Exam, GpaRank, Grade, StudentProfile, TeachingCalendar, Timetable,
+    Building, ClassroomPage, DegreeAudit, Exam, GpaRank, Grade, Major, PlanCourse, PlanSelection,
+    StudentProfile, TeachingCalendar, Timetable,
 };
 
 /// Why a page could not be read.
@@ -81,6 +85,20 @@ pub enum Page {
     Grades,
     /// 成绩排名统计: GPA and ranks (jqGrid JSON).
     GpaRank,
+    /// 学业情况: the degree audit's index page, its category tree (HTML).
+    Progress,
+    /// 学业情况: the courses of one category (a bare JSON array).
+    ProgressCourses,
+    /// 学业情况: the courses outside the plan (a bare JSON array).
+    ProgressOutsidePlan,
+    /// 培养方案: one page of a plan's courses (jqGrid JSON).
+    Plan,
+    /// 培养方案: the plan page, its selects pre-set to the student's own (HTML).
+    PlanPage,
+    /// 培养方案: the plans of a college, grade and major (jqGrid JSON).
+    PlanQuery,
+    /// The majors of a college (a bare JSON array).
+    Majors,
 }
 
 impl Page {
@@ -94,6 +112,13 @@ impl Page {
         Page::Exams,
         Page::Grades,
         Page::GpaRank,
+        Page::Progress,
+        Page::ProgressCourses,
+        Page::ProgressOutsidePlan,
+        Page::Plan,
+        Page::PlanPage,
+        Page::PlanQuery,
+        Page::Majors,
     ];
 
     /// The name: the CLI command that prints the page.
@@ -107,19 +132,31 @@ impl Page {
             Self::Exams => "exams",
             Self::Grades => "grades",
             Self::GpaRank => "gpa-rank",
+            Self::Progress => "progress",
+            Self::ProgressCourses => "progress-courses",
+            Self::ProgressOutsidePlan => "progress-outside-plan",
+            Self::Plan => "plan",
+            Self::PlanPage => "plan-page",
+            Self::PlanQuery => "plan-query",
+            Self::Majors => "majors",
         }
     }
 
     /// File extension of its fixtures.
     pub fn fixture_extension(self) -> &'static str {
         match self {
-            Self::StudentInfo | Self::TeachingCalendar => "html",
+            Self::StudentInfo | Self::TeachingCalendar | Self::Progress | Self::PlanPage => "html",
             Self::ClassroomAvailability
             | Self::Buildings
             | Self::Timetable
             | Self::Exams
             | Self::Grades
-            | Self::GpaRank => "json",
+            | Self::GpaRank
+            | Self::ProgressCourses
+            | Self::ProgressOutsidePlan
+            | Self::Plan
+            | Self::PlanQuery
+            | Self::Majors => "json",
         }
     }
 
@@ -134,6 +171,15 @@ impl Page {
             Self::Exams => "kwgl/kscx_cxXsksxxIndex.html?doType=query&gnmkdm=N358105",
             Self::Grades => "cjcx/cjcx_cxXsgrcj.html?doType=query&gnmkdm=N305005",
             Self::GpaRank => "cjpmtj/cjpmtj_cxPjxfjdpmtjIndex.html?doType=query&gnmkdm=N309104",
+            Self::Progress => "xsxy/xsxyqk_cxXsxyqkIndex.html?gnmkdm=N105515&layout=default",
+            Self::ProgressCourses => "xsxy/xsxyqk_cxJxzxjhxfyqKcxx.html?gnmkdm=N105515",
+            Self::ProgressOutsidePlan => "xsxy/xsxyqk_cxJxzxjhxfyqFKcxx.html?gnmkdm=N105515",
+            Self::Plan => "jxzxjhgl/jxzxjhkcxx_cxJxzxjhkcxxIndex.html?doType=query&gnmkdm=N153540",
+            Self::PlanPage => {
+                "jxzxjhgl/jxzxjhck_cxJxzxjhckIndex.html?gnmkdm=N153540&layout=default"
+            }
+            Self::PlanQuery => "jxzxjhgl/jxzxjhck_cxJxzxjhckIndex.html?doType=query&gnmkdm=N153540",
+            Self::Majors => "xtgl/comm_cxZydmList.html?gnmkdm=N153540",
         }
     }
 
@@ -141,7 +187,12 @@ impl Page {
     pub fn is_post(self) -> bool {
         !matches!(
             self,
-            Self::StudentInfo | Self::TeachingCalendar | Self::Buildings
+            Self::StudentInfo
+                | Self::TeachingCalendar
+                | Self::Buildings
+                | Self::Progress
+                | Self::PlanPage
+                | Self::Majors
         )
     }
 }
@@ -167,6 +218,20 @@ pub enum ParsedPage {
     Grades(GridPage<Grade>),
     /// [`gpa_rank::parse`]: `None` when the site has no ranking.
     GpaRank(Option<GpaRank>),
+    /// [`degree_audit::parse`]: the audit without its courses.
+    Progress(DegreeAudit),
+    /// [`degree_audit::parse_courses`].
+    ProgressCourses(degree_audit::CourseList),
+    /// [`degree_audit::parse_courses`], outside the plan.
+    ProgressOutsidePlan(degree_audit::CourseList),
+    /// [`programme_plan::parse`]: one page of a plan's courses.
+    Plan(GridPage<PlanCourse>),
+    /// [`programme_plan::parse_page`].
+    PlanPage(PlanSelection),
+    /// [`programme_plan::parse_query`].
+    PlanQuery(Vec<programme_plan::PlanListing>),
+    /// [`programme_plan::parse_majors`].
+    Majors(Vec<Major>),
 }
 
 impl Page {
@@ -185,6 +250,17 @@ impl Page {
             Self::Exams => ParsedPage::Exams(exams::parse(body)?),
             Self::Grades => ParsedPage::Grades(grades::parse(body)?),
             Self::GpaRank => ParsedPage::GpaRank(gpa_rank::parse(body)?),
+            Self::Progress => ParsedPage::Progress(degree_audit::parse(body)?),
+            Self::ProgressCourses => {
+                ParsedPage::ProgressCourses(degree_audit::parse_courses(body)?)
+            }
+            Self::ProgressOutsidePlan => {
+                ParsedPage::ProgressOutsidePlan(degree_audit::parse_outside_plan(body)?)
+            }
+            Self::Plan => ParsedPage::Plan(programme_plan::parse(body)?),
+            Self::PlanPage => ParsedPage::PlanPage(programme_plan::parse_page(body)?),
+            Self::PlanQuery => ParsedPage::PlanQuery(programme_plan::parse_query(body)?),
+            Self::Majors => ParsedPage::Majors(programme_plan::parse_majors(body)?),
         })
     }
 }

@@ -317,6 +317,34 @@ class Client:
             )
         )
 
+    # What is left to graduate
+
+    def progress(self, *, missing: bool = False, token: Optional[str] = None) -> Dict[str, Any]:
+        """The degree audit (``xtu progress``): ``student_id``, ``summary``,
+        ``categories`` (required, earned and missing credits, each with its
+        courses and their ``status``: ``passed``, ``failed``,
+        ``in_progress``, ``not_taken`` or the site's text) and
+        ``outside_plan``. ``missing=True``: only the categories still short,
+        with their courses not passed."""
+        return self._json("progress", missing, token)
+
+    def plan(
+        self,
+        major: Optional[str] = None,
+        grade: Optional[str] = None,
+        *,
+        token: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """A programme plan (``xtu plan``): ``college``, ``major``, ``grade``
+        and ``courses``. The student's own by default; ``major`` and
+        ``grade`` (e.g. ``"0502"``, ``"2022"``) together for another."""
+        return self._json("plan", major, grade, token)
+
+    def majors(self, *, token: Optional[str] = None) -> List[Dict[str, str]]:
+        """The majors of the student's college, ``[{code, name}]``, for
+        :meth:`plan` (``xtu plan --majors``)."""
+        return self._json("majors", token)
+
 
 def current_term() -> tuple[int, int]:
     """``(start_year, term)`` of today's Beijing date by the upstream's rule,
