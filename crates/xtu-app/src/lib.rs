@@ -14,12 +14,16 @@
 //! - grade watching ([`Xtu::watch_grades`]), the GPA report ([`Xtu::gpa`]);
 //! - iCalendar export ([`Xtu::export_ics`]), WakeUp课程表's CSV template
 //!   ([`Xtu::export_wakeup`]), one week at a glance ([`Xtu::week`]);
+//! - graduate students: the graduate system's timetable and its exports
+//!   ([`Xtu::grad_timetable`], [`Xtu::grad_week`], [`Xtu::grad_export_ics`],
+//!   [`Xtu::grad_export_wakeup`]);
 //! - diagnostics: [`Xtu::doctor`] and [`Xtu::save_failed_page`].
 #![deny(missing_docs)]
 
 mod academic;
 mod diagnose;
 mod error;
+mod grad;
 mod ics;
 mod rooms;
 mod session;
@@ -35,6 +39,7 @@ pub use academic::{
 };
 pub use diagnose::{SavedPage, doctor_exit_code};
 pub use error::{Error, ExitCode};
+pub use grad::GradRequest;
 pub use ics::{Export, IcsRequest, date_of, parse_alarm, render};
 pub use rooms::{FreeRooms, Plan, RoomQuery, RoomTime, filter, parse_at, parse_sections, plan};
 pub use session::{Config, LoginOptions, Logout, WhoAmI, Xtu};

@@ -34,6 +34,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "XTU_EMS_BASE_URL", value_name = "URL",
           default_value = xtu_ems::DEFAULT_BASE_URL)]
     pub ems_base_url: String,
+    /// Base URL of the graduate system (gmsstu); the portal's link wins
+    /// where it names another host.
+    #[arg(long, global = true, env = "XTU_GRAD_BASE_URL", value_name = "URL",
+          default_value = xtu_grad::DEFAULT_BASE_URL)]
+    pub grad_base_url: String,
     /// Account whose stored session to use (default: the last one logged in).
     #[arg(long, global = true, env = "XTU_USER", value_name = "USERNAME")]
     pub user: Option<String>,
@@ -60,6 +65,7 @@ impl GlobalArgs {
         xtu_app::Config {
             sso_base_url: self.sso_base_url.clone(),
             ems_base_url: self.ems_base_url.clone(),
+            grad_base_url: self.grad_base_url.clone(),
             timeout: std::time::Duration::from_secs(self.timeout),
             user: self.user.clone(),
             proxy: self.proxy.clone().unwrap_or_default(),
@@ -203,6 +209,9 @@ pub enum Command {
     /// Export to other tools.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Graduate students (研究生): the graduate system, through the same login.
+    #[command(subcommand)]
+    Grad(GradCommand),
     /// Log in to single sign-on and print the SSO token.
     ///
     /// The password comes from --password, --password-stdin, the XTU_PASSWORD
@@ -303,6 +312,10 @@ pub struct WakeupArgs {
     /// A token instead of the stored session.
     #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// The graduate system's timetable instead of the academic system's
+    /// (through the stored session: no token).
+    #[arg(long)]
+    pub grad: bool,
 }
 
 #[derive(Debug, Args)]
@@ -319,6 +332,21 @@ pub struct IcsArgs {
     /// A token instead of the stored session.
     #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// The graduate system's classes (of --year/--term, default the current
+    /// term) instead of the academic system's, through the stored session
+    /// (no token); needs --term-start.
+    #[arg(long, conflicts_with = "exams", requires = "term_start")]
+    pub grad: bool,
+    /// With --grad: academic year, by its first calendar year.
+    #[arg(long, requires_all = ["term", "grad"])]
+    pub year: Option<u16>,
+    /// With --grad: term, 1 (autumn) or 2 (spring).
+    #[arg(long, requires_all = ["year", "grad"])]
+    pub term: Option<u8>,
+    /// With --grad: the first day of teaching week 1 (the graduate system
+    /// publishes no teaching calendar).
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "grad")]
+    pub term_start: Option<chrono::NaiveDate>,
 }
 
 /// An optional term: both flags or neither.
@@ -613,4 +641,38 @@ mod tests {
     fn the_command_line_definition_is_consistent() {
         <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GradCommand {
+    /// The graduate timetable (研究生课表) of a term: the same JSON, table
+    /// and week grid as `xtu timetable`.
+    ///
+    /// Sections are numbered as the academic system's: 上午1-4 are 1-4,
+    /// 下午1-4 are 5-8, 晚上1-3 are 9-11; a course without sections (无节次)
+    /// has none. --week N: one teaching week as a grid; the graduate system
+    /// publishes no teaching calendar, so the grid is dated (and --week alone
+    /// finds this week) only with --term-start. Exports: `xtu export ics
+    /// --grad`, `xtu export wakeup --grad`.
+    #[command(
+        after_help = "Examples:\n  xtu grad timetable\n  xtu grad timetable --year 2025 --term 2 --format json\n  \
+        xtu grad timetable --week 3\n  xtu grad timetable --week --term-start 2025-09-01"
+    )]
+    Timetable(GradTimetableArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GradTimetableArgs {
+    #[command(flatten)]
+    pub term: TermArgs,
+    /// Output format (default: table on a terminal, JSON otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// One teaching week as a grid; without N, this week (needs --term-start).
+    #[arg(long, value_name = "N", num_args = 0..=1,
+          value_parser = clap::value_parser!(u8).range(1..=30))]
+    pub week: Option<Option<u8>>,
+    /// The first day of teaching week 1, which dates the week grid.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub term_start: Option<chrono::NaiveDate>,
 }

@@ -76,6 +76,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Transcript(args) => transcript(xtu, args).await,
         Command::Export(ExportCommand::Ics(args)) => export_ics(xtu, args).await,
         Command::Export(ExportCommand::Wakeup(args)) => export_wakeup(xtu, args).await,
+        Command::Grad(command) => crate::grad::run(xtu, command).await,
         Command::Doctor { format } => return doctor(xtu, format).await,
         Command::Mcp => crate::mcp::serve(xtu.clone()).await,
         Command::Completions { shell } => {
@@ -215,10 +216,7 @@ async fn timetable(xtu: &Xtu, args: TimetableArgs) -> Result<(), Error> {
     if let Some(week) = week {
         // `--week` alone (`None` here) is this week.
         let view = xtu.week(term, week, token.as_deref()).await?;
-        return match args.format {
-            Some(OutputFormat::Json) => print_json(&view),
-            _ => print_text(&tables::week_grid(&view, tables::grid_width())),
-        };
+        return print_week(&view, args.format);
     }
     let timetable = xtu
         .query(
@@ -226,17 +224,40 @@ async fn timetable(xtu: &Xtu, args: TimetableArgs) -> Result<(), Error> {
             |ems| async move { ems.timetable(term).await },
         )
         .await?;
-    match format_or_default(args.format) {
-        OutputFormat::Json => print_json(&timetable),
-        OutputFormat::Table => print_text(&tables::timetable(&timetable)),
+    print_timetable(&timetable, args.format)
+}
+
+/// A week grid (`--week`): the grid unless JSON is asked for.
+pub(crate) fn print_week(
+    view: &xtu_app::WeekView,
+    format: Option<OutputFormat>,
+) -> Result<(), Error> {
+    match format {
+        Some(OutputFormat::Json) => print_json(view),
+        _ => print_text(&tables::week_grid(view, tables::grid_width())),
+    }
+}
+
+/// A timetable as JSON or a table.
+pub(crate) fn print_timetable(
+    timetable: &xtu_model::Timetable,
+    format: Option<OutputFormat>,
+) -> Result<(), Error> {
+    match format_or_default(format) {
+        OutputFormat::Json => print_json(timetable),
+        OutputFormat::Table => print_text(&tables::timetable(timetable)),
     }
 }
 
 /// `xtu export wakeup`: the file on stdout, what it leaves out on stderr.
 async fn export_wakeup(xtu: &Xtu, args: WakeupArgs) -> Result<(), Error> {
     let term = term_or_current(args.term.year, args.term.term)?;
-    let token = token(&args.token)?;
-    let export = xtu.export_wakeup(term, token.as_deref()).await?;
+    let export = if args.grad {
+        xtu.grad_export_wakeup(term).await?
+    } else {
+        let token = token(&args.token)?;
+        xtu.export_wakeup(term, token.as_deref()).await?
+    };
     print_text(&export.csv)?;
     for left_out in &export.left_out {
         eprintln!(
@@ -416,6 +437,9 @@ async fn doctor(xtu: &Xtu, format: Option<OutputFormat>) -> Result<Outcome, Erro
 }
 
 async fn export_ics(xtu: &Xtu, args: IcsArgs) -> Result<(), Error> {
+    if args.grad {
+        return crate::grad::export_ics(xtu, &args).await;
+    }
     let request = IcsRequest {
         timetable: args.timetable,
         exams: args.exams,
