@@ -250,7 +250,8 @@ pub enum Command {
     /// Serve the queries as Model Context Protocol tools on stdio (for AI agents).
     ///
     /// Tools: student_info, teaching_calendar, classroom_availability,
-    /// free_rooms, timetable, exams, grades, gpa, transcript: read-only, with
+    /// free_rooms, timetable, exams, grades, gpa, transcript, grad_timetable:
+    /// read-only, with
     /// output schemas and structured results. They use the session stored by
     /// `xtu login`; errors are tool errors with the same messages as the
     /// commands.

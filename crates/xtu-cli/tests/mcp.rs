@@ -71,6 +71,7 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         .env("XTU_STATE_DIR", &state)
         .env("XTU_SSO_BASE_URL", fake.sso_base_url())
         .env("XTU_EMS_BASE_URL", fake.ems_base_url())
+        .env("XTU_GRAD_BASE_URL", fake.grad_base_url())
         .env_remove("XTU_TOKEN")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -125,6 +126,7 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
             "exams",
             "free_rooms",
             "gpa",
+            "grad_timetable",
             "grades",
             "student_info",
             "teaching_calendar",
@@ -216,6 +218,15 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
     let gpa = text_json(&gpa);
     assert_eq!(gpa["ranking"]["gpa"], 3.45, "{gpa}");
     assert_eq!(gpa["compulsory_only"], true, "{gpa}");
+    // An undergraduate has no graduate system: a tool error saying so.
+    let graduate = client.call(14, "grad_timetable", json!({})).await;
+    assert_eq!(graduate["isError"], true, "{graduate}");
+    assert!(
+        graduate["content"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("no graduate system")),
+        "{graduate}"
+    );
     let half = client.call(11, "timetable", json!({"year": 2025})).await;
     assert_eq!(half["isError"], true, "{half}");
     let backwards = client
