@@ -241,7 +241,7 @@ def test_every_exit_code_has_its_class() -> None:
     expected = {
         2: "UsageError", 3: "BadCredentials", 4: "AccountLocked", 5: "CaptchaRequired",
         6: "MustChangePassword", 7: "AccountDisabled", 8: "NetworkError", 9: "SiteChanged",
-        10: "SessionExpired", 11: "ServerError",
+        10: "SessionExpired", 11: "ServerError", 20: "NoGraduateSystem", 21: "GraduateAccount",
     }
     for code, name in expected.items():
         error = _errors.from_native(_native.NativeError(code, "message", None))

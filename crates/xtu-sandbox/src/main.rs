@@ -66,6 +66,9 @@ fn parse_rate(text: &str) -> Result<f64, String> {
 /// so every exit code can be tried.
 const PASSWORD: &str = "sandbox";
 const DEMO_USER: &str = "202205561111";
+/// A graduate student: the portal lists the graduate system, jwglxt does
+/// not know the account.
+const GRADUATE_USER: &str = "202405561111";
 
 fn with_accounts(mut builder: FakeXtuBuilder) -> FakeXtuBuilder {
     let accounts = [
@@ -89,7 +92,7 @@ fn with_accounts(mut builder: FakeXtuBuilder) -> FakeXtuBuilder {
     for (username, behaviour) in accounts {
         builder = builder.account(Account::new(username, PASSWORD).with_behaviour(behaviour));
     }
-    builder
+    builder.account(Account::new(GRADUATE_USER, PASSWORD).graduate())
 }
 
 #[tokio::main]
@@ -106,7 +109,13 @@ async fn main() -> ExitCode {
         };
     }
     let ems = SocketAddr::new(args.listen.ip(), args.listen.port().wrapping_add(1));
-    let mut builder = with_accounts(FakeXtu::builder().listen(args.listen, ems).today(today));
+    let grad = SocketAddr::new(args.listen.ip(), args.listen.port().wrapping_add(2));
+    let mut builder = with_accounts(
+        FakeXtu::builder()
+            .listen(args.listen, ems)
+            .listen_grad(grad)
+            .today(today),
+    );
     if args.fail_rate > 0.0 {
         let seed = args.seed.unwrap_or_else(rand::random);
         builder = builder.fail_rate(args.fail_rate, seed);
@@ -120,7 +129,7 @@ async fn main() -> ExitCode {
         Ok(fake) => fake,
         Err(e) => {
             eprintln!(
-                "xtu-sandbox: could not listen on {} and {ems}: {e}",
+                "xtu-sandbox: could not listen on {}, {ems} and {grad}: {e}",
                 args.listen
             );
             return ExitCode::FAILURE;
@@ -128,12 +137,14 @@ async fn main() -> ExitCode {
     };
     eprintln!(
         "fake XTU running (Ctrl-C stops it). In another terminal:\n\n  \
-         export XTU_SSO_BASE_URL={} XTU_EMS_BASE_URL={}\n  \
+         export XTU_SSO_BASE_URL={} XTU_EMS_BASE_URL={} XTU_GRAD_BASE_URL={}\n  \
          XTU_PASSWORD={PASSWORD} xtu login --username {DEMO_USER}\n  \
          xtu student-info\n\n\
+         a graduate student (password {PASSWORD}): {GRADUATE_USER}, for xtu grad timetable\n\
          other accounts (password {PASSWORD}): locked, captcha (answer xtu1), disabled, change-password",
         fake.sso_base_url(),
-        fake.ems_base_url()
+        fake.ems_base_url(),
+        fake.grad_base_url()
     );
     tokio::select! {
         () = fake.wait() => ExitCode::SUCCESS,
@@ -172,6 +183,7 @@ async fn tour(today: NaiveDate) -> Result<(), xtu_app::Error> {
         Config {
             sso_base_url: fake.sso_base_url().to_owned(),
             ems_base_url: fake.ems_base_url().to_owned(),
+            grad_base_url: fake.grad_base_url().to_owned(),
             ..Config::default()
         },
         StoreDir::new(state.path()),
@@ -237,9 +249,45 @@ async fn tour(today: NaiveDate) -> Result<(), xtu_app::Error> {
             course.weeks_text
         );
     }
+    graduate_tour(&xtu, xtu_model::Term::from(term)).await?;
     println!(
         "\nThat was xtu's library against a local fake. With xtu on the PATH, try the same by hand:\n  \
          xtu-sandbox &   (then the commands it prints)"
     );
+    Ok(())
+}
+
+/// The graduate student's part of the tour: the same login, the graduate
+/// system's timetable (the tour's term).
+async fn graduate_tour(xtu: &xtu_app::Xtu, term: xtu_model::Term) -> Result<(), xtu_app::Error> {
+    let term = xtu_app::term_or_current(Some(term.start_year), Some(term.term))?;
+    xtu.login(
+        GRADUATE_USER,
+        PASSWORD,
+        xtu_app::LoginOptions::default(),
+        &mut |_| None,
+    )
+    .await?;
+    let timetable = xtu.grad_timetable(term).await?;
+    println!(
+        "\n== xtu login --username {GRADUATE_USER} && xtu grad timetable   (a graduate student)\n{}",
+        timetable.term
+    );
+    for course in &timetable.courses {
+        let sections = if course.sections.is_empty() {
+            "无节次".to_owned()
+        } else {
+            format!("sections {}", xtu_app::section_text(&course.sections))
+        };
+        let room = if course.location.is_empty() {
+            "no room"
+        } else {
+            &course.location
+        };
+        println!(
+            "  day {} {sections}: {} ({}, {room}, weeks {})",
+            course.day_of_week, course.name, course.teacher, course.weeks_text
+        );
+    }
     Ok(())
 }

@@ -51,3 +51,16 @@ fn the_tour_works_in_either_term_and_in_the_winter_break() {
         );
     }
 }
+
+#[test]
+fn the_tour_shows_a_graduate_student_too() {
+    let out = tour(Some("2027-04-15"));
+    // The graduate system's timetable of the tour's term, a 无节次 course
+    // listed without sections.
+    for expected in [
+        "xtu grad timetable   (a graduate student)\n2026-2027-2\n  day 1 sections 1-2: 科学计算方法 (教师甲, 研究生院第三阶梯, weeks 11-16周)",
+        "day 6 无节次: 论文写作指导",
+    ] {
+        assert!(out.contains(expected), "{expected} missing:\n{out}");
+    }
+}

@@ -29,8 +29,9 @@ def native_call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 class Client:
     """XTU's single sign-on and academic system.
 
-    ``sso_base_url`` and ``ems_base_url`` default to ``XTU_SSO_BASE_URL`` and
-    ``XTU_EMS_BASE_URL``, else XTU's servers. ``state_dir`` is where
+    ``sso_base_url``, ``ems_base_url`` and ``grad_base_url`` (the graduate
+    system) default to ``XTU_SSO_BASE_URL``, ``XTU_EMS_BASE_URL`` and
+    ``XTU_GRAD_BASE_URL``, else XTU's servers. ``state_dir`` is where
     :meth:`login` stores the session (default: ``XTU_STATE_DIR``, else the
     ``xtu`` command's state directory, so both share one login).
     ``timeout`` is per request, in seconds. ``user`` picks a stored account
@@ -53,6 +54,7 @@ class Client:
         timeout: float = 30.0,
         proxy: Optional[str] = None,
         user: Optional[str] = None,
+        grad_base_url: Optional[str] = None,
     ) -> None:
         self._native = native_call(
             _native.Client,
@@ -62,6 +64,9 @@ class Client:
             float(timeout),
             user,
             proxy,
+            grad_base_url
+            or os.environ.get("XTU_GRAD_BASE_URL")
+            or _native.DEFAULT_GRAD_BASE_URL,
         )
 
     def _json(self, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -144,6 +149,15 @@ class Client:
     ) -> Dict[str, Any]:
         """A term's timetable (``xtu timetable``); both or neither of year and term."""
         return self._json("timetable", year, term, token)
+
+    def grad_timetable(
+        self, year: Optional[int] = None, term: Optional[int] = None
+    ) -> Dict[str, Any]:
+        """A graduate student's timetable from the graduate system (``xtu grad
+        timetable``), shaped like :meth:`timetable`; both or neither of year
+        and term. An account without the graduate system raises
+        :class:`NoGraduateSystem`."""
+        return self._json("grad_timetable", year, term)
 
     def exams(
         self,

@@ -87,6 +87,20 @@ class ServerError(XtuError):
     exit_code = 11
 
 
+class NoGraduateSystem(XtuError):
+    """A graduate command on an account without the graduate system
+    (an undergraduate's). Exit code 20."""
+
+    exit_code = 20
+
+
+class GraduateAccount(XtuError):
+    """An academic-system (undergraduate) call on a graduate student's
+    account: use :meth:`Client.grad_timetable`. Exit code 21."""
+
+    exit_code = 21
+
+
 _BY_CODE: Dict[int, Type[XtuError]] = {
     cls.exit_code: cls
     for cls in (
@@ -100,6 +114,8 @@ _BY_CODE: Dict[int, Type[XtuError]] = {
         SiteChanged,
         SessionExpired,
         ServerError,
+        NoGraduateSystem,
+        GraduateAccount,
     )
 }
 

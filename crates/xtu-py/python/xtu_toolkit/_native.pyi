@@ -4,6 +4,7 @@ from typing import Any, Callable, List, Optional, Tuple, Union
 
 DEFAULT_SSO_BASE_URL: str
 DEFAULT_EMS_BASE_URL: str
+DEFAULT_GRAD_BASE_URL: str
 
 class NativeError(Exception):
     """args: (exit_code, message, captcha_image or None)."""
@@ -21,6 +22,7 @@ class Client:
         timeout: float = 30.0,
         user: Optional[str] = None,
         proxy: Optional[str] = None,
+        grad_base_url: Optional[str] = None,
     ) -> None: ...
     def login(
         self,
@@ -59,6 +61,7 @@ class Client:
     def timetable(
         self, year: Optional[int] = None, term: Optional[int] = None, token: Optional[str] = None
     ) -> str: ...
+    def grad_timetable(self, year: Optional[int] = None, term: Optional[int] = None) -> str: ...
     def course_schedule(
         self, year: Optional[int] = None, term: Optional[int] = None, token: Optional[str] = None
     ) -> str: ...
