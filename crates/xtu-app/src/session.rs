@@ -323,7 +323,8 @@ impl Xtu {
             // Refused right after a successful login: the academic system
             // does not know the account. A graduate's is let in elsewhere.
             Err(error @ (EmsError::SsoSessionExpired | EmsError::HandOffInterrupted)) => {
-                if !self.is_graduate(&session).await? {
+                // The portal's own failure would hide the hand-off's.
+                if !self.is_graduate(&session).await.unwrap_or(false) {
                     return Err(error.into());
                 }
                 tracing::info!("a graduate student's account: the academic system is not entered");
@@ -462,7 +463,8 @@ impl Xtu {
                         // Stored without an academic-system session: a
                         // graduate's account, if the portal says so.
                         Err(EmsError::SsoSessionExpired)
-                            if latest.ems_token.is_none() && self.is_graduate(&sso).await? =>
+                            if latest.ems_token.is_none()
+                                && self.is_graduate(&sso).await.unwrap_or(false) =>
                         {
                             return Err(crate::grad::graduate_account(&username));
                         }

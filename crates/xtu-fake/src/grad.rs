@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use axum::Router;
 use axum::extract::{Form, FromRequest as _, Query, Request, State};
@@ -47,6 +47,9 @@ pub(crate) struct GradState {
     stale_pages: AtomicU32,
     /// Data paths that were current once: they answer the error object.
     old_paths: std::sync::Mutex<HashSet<String>>,
+    /// The portal's link names XTU's real host (as the real portal does)
+    /// instead of the fake's.
+    link_on_real_host: AtomicBool,
 }
 
 impl GradState {
@@ -79,6 +82,16 @@ impl FakeXtu {
     /// The data URL's path the timetable page names now.
     pub fn grad_data_path(&self) -> String {
         self.state().grad.data_path()
+    }
+
+    /// The portal's link to the graduate system names XTU's real host
+    /// (`https://gmsstu.xtu.edu.cn`), as the real portal's does: a client
+    /// configured with the fake's base URL must put it in its place.
+    pub fn grad_link_on_real_host(&self, on: bool) {
+        self.state()
+            .grad
+            .link_on_real_host
+            .store(on, Ordering::Relaxed);
     }
 
     /// The next `n` timetable pages name an outdated data URL (as a page
@@ -132,9 +145,14 @@ async fn applications(State(state): State<Arc<FakeState>>, headers: HeaderMap) -
         "ywxturl": format!("{}/sso/zfiotlogin", state.ems_base_url()),
     })];
     if state.is_graduate(&username) {
+        let host = if state.grad.link_on_real_host.load(Ordering::Relaxed) {
+            "https://gmsstu.xtu.edu.cn"
+        } else {
+            state.grad_base_url()
+        };
         apps.push(json!({
             "id": "yjs", "mc": "研究生系统（学生端）", "tb": "icon-yjs",
-            "ywxturl": format!("{}/sso/login", state.grad_base_url()),
+            "ywxturl": format!("{host}/sso/login"),
         }));
     }
     apps.push(json!({"id": "lib", "mc": "图书馆", "tb": null, "ywxturl": "https://lib.invalid/"}));
