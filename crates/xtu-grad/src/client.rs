@@ -324,9 +324,8 @@ impl GradClient {
         let answer = self.read(page, response).await?;
         // The error object of a stale data URL comes with 500 at some
         // schools: let the parser see it.
-        if !answer.status.is_success()
-            && !(page == Page::TimetableData && answer.body.trim_start().starts_with('{'))
-        {
+        let error_object = page == Page::TimetableData && answer.body.trim_start().starts_with('{');
+        if !(answer.status.is_success() || error_object) {
             return Err(GradError::UnexpectedResponse {
                 page,
                 status: answer.status.as_u16(),
