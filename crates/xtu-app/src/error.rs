@@ -4,6 +4,7 @@
 //! program) classifies a failure the same way.
 
 use xtu_ems::EmsError;
+use xtu_grad::GradError;
 use xtu_sso::http::TransportError;
 use xtu_sso::{LoginError, TokenError};
 
@@ -23,6 +24,11 @@ pub enum ExitCode {
     SessionExpired = 10,
     ServerError = 11,
     LocalFile = 12,
+    /// The account is not of the system the command reads (its own family,
+    /// 20-29): no graduate system for a graduate command ...
+    NoGraduateSystem = 20,
+    /// ... and a graduate student's account for an undergraduate command.
+    GraduateAccount = 21,
 }
 
 /// A failed action: what to tell the user and how to exit.
@@ -41,6 +47,13 @@ pub enum Error {
     /// The academic system failed.
     #[error(transparent)]
     Ems(#[from] EmsError),
+    /// The graduate system failed, or the account has none.
+    #[error(transparent)]
+    Grad(#[from] GradError),
+    /// An undergraduate command on a graduate student's account; the
+    /// message says what to use instead.
+    #[error("{0}")]
+    GraduateAccount(String),
     /// A token could not be read.
     #[error("invalid token: {0}")]
     Token(#[from] TokenError),
@@ -89,6 +102,8 @@ impl Error {
             Self::Login(e) => login_exit_code(e),
             Self::Ems(e) => ems_exit_code(e),
             Self::NotThePage { .. } => ExitCode::UnexpectedPage,
+            Self::Grad(e) => grad_exit_code(e),
+            Self::GraduateAccount(_) => ExitCode::GraduateAccount,
         }
     }
 }
@@ -129,6 +144,22 @@ fn ems_exit_code(error: &EmsError) -> ExitCode {
             ExitCode::Network
         }
         EmsError::Query(_) | EmsError::Token(_) | EmsError::BaseUrl(_) => ExitCode::Usage,
+        _ => ExitCode::UnexpectedPage,
+    }
+}
+
+fn grad_exit_code(error: &GradError) -> ExitCode {
+    match error {
+        GradError::NoGraduateSystem { .. } => ExitCode::NoGraduateSystem,
+        GradError::SsoSessionExpired | GradError::SessionExpired => ExitCode::SessionExpired,
+        GradError::Transport(TransportError::InvalidProxy(_)) => ExitCode::Usage,
+        GradError::Transport(_) => ExitCode::Network,
+        GradError::UnexpectedResponse { status, .. }
+            if xtu_sso::http::is_gateway_error(*status) =>
+        {
+            ExitCode::Network
+        }
+        GradError::Term(_) | GradError::BaseUrl(_) => ExitCode::Usage,
         _ => ExitCode::UnexpectedPage,
     }
 }

@@ -17,6 +17,9 @@
 //! - the current term, one rule for all (the site's calendar, the date
 //!   only as a fallback) and never a silent empty answer ([`TermAsked`],
 //!   [`TermAnswer`], [`Xtu::timetable`], [`Xtu::exams`], [`Xtu::grades`]);
+//! - graduate students: the graduate system's timetable and its exports
+//!   ([`Xtu::grad_timetable`], [`Xtu::grad_week`], [`Xtu::grad_export_ics`],
+//!   [`Xtu::grad_export_wakeup`]);
 //! - diagnostics: [`Xtu::doctor`] and [`Xtu::save_failed_page`];
 //! - what is left to graduate: the degree audit ([`Xtu::progress`]) and
 //!   the programme plan ([`Xtu::plan`], [`Xtu::majors`]).
@@ -26,6 +29,7 @@ mod academic;
 mod audit;
 mod diagnose;
 mod error;
+mod grad;
 mod ics;
 mod rooms;
 mod session;
@@ -42,6 +46,7 @@ pub use academic::{
 pub use audit::{PlanRequest, ProgressRequest};
 pub use diagnose::{SavedPage, doctor_exit_code, parse_saved_page, parse_saved_transcript};
 pub use error::{Error, ExitCode};
+pub use grad::GradRequest;
 pub use ics::{Export, IcsRequest, date_of, parse_alarm, render};
 pub use rooms::{FreeRooms, Plan, RoomQuery, RoomTime, filter, parse_at, parse_sections, plan};
 pub use session::{Config, LoginOptions, Logout, WhoAmI, Xtu};

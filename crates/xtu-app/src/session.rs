@@ -24,6 +24,9 @@ pub struct Config {
     pub sso_base_url: String,
     /// Base URL of the academic system (jwglxt).
     pub ems_base_url: String,
+    /// Base URL of the graduate system (gmsstu); the portal's link wins
+    /// where it names another host than the default.
+    pub grad_base_url: String,
     /// Timeout of each HTTP request.
     pub timeout: Duration,
     /// The account whose stored session to use; `None`: the last one logged in.
@@ -40,6 +43,7 @@ impl Default for Config {
         Self {
             sso_base_url: xtu_sso::DEFAULT_BASE_URL.to_owned(),
             ems_base_url: xtu_ems::DEFAULT_BASE_URL.to_owned(),
+            grad_base_url: xtu_grad::DEFAULT_BASE_URL.to_owned(),
             timeout: Duration::from_secs(30),
             user: None,
             proxy: ProxySetting::FromEnvironment,
@@ -212,7 +216,7 @@ impl Xtu {
     }
 
     /// A stored session belongs to the servers it was made on.
-    fn check_bases(&self, stored: &StoredSession) -> Result<(), Error> {
+    pub(crate) fn check_bases(&self, stored: &StoredSession) -> Result<(), Error> {
         if stored.sso_base_url != self.config.sso_base_url
             || stored.ems_base_url != self.config.ems_base_url
         {
@@ -301,22 +305,39 @@ impl Xtu {
 
     /// Logs in, enters the academic system (so the first query costs one
     /// request) and stores both sessions. The caller holds the store lock.
+    /// A graduate student's account, which the academic system does not let
+    /// in, is stored with its SSO session only (`None`).
     async fn log_in_and_store(
         &self,
         store: &Store,
         username: &str,
         password: &str,
         hooks: &mut GuardedLogin<'_, '_>,
-    ) -> Result<EmsClient, Error> {
+    ) -> Result<Option<EmsClient>, Error> {
         let session = self
             .sso_client()?
             .login_with(username, password, hooks)
             .await?;
-        let ems = self.ems_builder().enter(&session).await?;
+        let ems = match self.ems_builder().enter(&session).await {
+            Ok(ems) => Some(ems),
+            // Refused right after a successful login: the academic system
+            // does not know the account. A graduate's is let in elsewhere.
+            Err(error @ (EmsError::SsoSessionExpired | EmsError::HandOffInterrupted)) => {
+                // The portal's own failure would hide the hand-off's.
+                if !self.is_graduate(&session).await.unwrap_or(false) {
+                    return Err(error.into());
+                }
+                tracing::info!("a graduate student's account: the academic system is not entered");
+                None
+            }
+            Err(error) => return Err(error.into()),
+        };
         store.save(&StoredSession {
             username: username.to_owned(),
             sso_token: session.to_token(TokenFormat::Compressed),
-            ems_token: Some(ems.to_token(TokenFormat::Compressed)),
+            ems_token: ems
+                .as_ref()
+                .map(|ems| ems.to_token(TokenFormat::Compressed)),
             sso_base_url: self.config.sso_base_url.clone(),
             ems_base_url: self.config.ems_base_url.clone(),
         })?;
@@ -326,7 +347,11 @@ impl Xtu {
     /// The SSO session expired too: log in again with the remembered password,
     /// unless there is none or a previous automatic attempt was refused (then
     /// only a manual login may try again). The caller holds the store lock.
-    async fn auto_login(&self, store: &Store, username: &str) -> Result<EmsClient, Error> {
+    pub(crate) async fn auto_login(
+        &self,
+        store: &Store,
+        username: &str,
+    ) -> Result<Option<EmsClient>, Error> {
         let mut guard = store.guard(username)?;
         if guard.auto_login_blocked {
             return Err(expired());
@@ -435,9 +460,18 @@ impl Xtu {
                 _ => {
                     let sso = SsoSession::from_token(&latest.sso_token)?;
                     match self.ems_builder().enter(&sso).await {
-                        Err(EmsError::SsoSessionExpired) => {
-                            self.auto_login(&store, &username).await?
+                        // Stored without an academic-system session: a
+                        // graduate's account, if the portal says so.
+                        Err(EmsError::SsoSessionExpired)
+                            if latest.ems_token.is_none()
+                                && self.is_graduate(&sso).await.unwrap_or(false) =>
+                        {
+                            return Err(crate::grad::graduate_account(&username));
                         }
+                        Err(EmsError::SsoSessionExpired) => self
+                            .auto_login(&store, &username)
+                            .await?
+                            .ok_or_else(|| crate::grad::graduate_account(&username))?,
                         other => {
                             let client = other?;
                             store.save(&StoredSession {

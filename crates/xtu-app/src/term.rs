@@ -74,6 +74,20 @@ impl TermAsked {
     pub fn one(year: Option<u16>, term: Option<u8>) -> Result<Self, Error> {
         Self::from_options(year, term, false)
     }
+
+    /// The term asked, or the current one by today's Beijing date: for a
+    /// system that publishes no teaching calendar (the graduate system),
+    /// where the rule's fallback is its only source.
+    pub fn by_date(self) -> Result<TermSpec, Error> {
+        match self {
+            Self::Term(spec) => Ok(spec),
+            Self::Current => {
+                let term = Term::around(xtu_model::beijing_today());
+                Ok(TermSpec::new(term.start_year, term.term)?)
+            }
+            Self::All => Err(Error::Usage("a timetable is of one term".into())),
+        }
+    }
 }
 
 /// An answer about a term, the term it is for (`None`: every term) and what

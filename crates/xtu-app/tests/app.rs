@@ -23,6 +23,7 @@ fn xtu(fake: &FakeXtu, dir: &tempfile::TempDir) -> Xtu {
         Config {
             sso_base_url: fake.sso_base_url().to_owned(),
             ems_base_url: fake.ems_base_url().to_owned(),
+            grad_base_url: fake.grad_base_url().to_owned(),
             timeout: Duration::from_secs(10),
             user: None,
             proxy: xtu_app::ProxySetting::Direct,

@@ -38,6 +38,11 @@ pub struct GlobalArgs {
     /// [default: https://jw.xtu.edu.cn]
     #[arg(long, global = true, value_name = "URL")]
     pub ems_base_url: Option<String>,
+    /// Base URL of the graduate system (gmsstu); the portal's link wins
+    /// where it names another host [env: XTU_GRAD_BASE_URL]
+    /// [default: https://gmsstu.xtu.edu.cn]
+    #[arg(long, global = true, value_name = "URL")]
+    pub grad_base_url: Option<String>,
     /// Account whose stored session to use (default: the last one logged
     /// in) [env: XTU_USER]
     #[arg(long, global = true, value_name = "USERNAME")]
@@ -95,6 +100,8 @@ impl GlobalArgs {
                 .unwrap_or_else(|| xtu_sso::DEFAULT_BASE_URL.to_owned()),
             ems_base_url: or_env(&self.ems_base_url, "XTU_EMS_BASE_URL")
                 .unwrap_or_else(|| xtu_ems::DEFAULT_BASE_URL.to_owned()),
+            grad_base_url: or_env(&self.grad_base_url, "XTU_GRAD_BASE_URL")
+                .unwrap_or_else(|| xtu_grad::DEFAULT_BASE_URL.to_owned()),
             timeout: std::time::Duration::from_secs(timeout),
             user: or_env(&self.user, "XTU_USER"),
             proxy: self.proxy.clone().unwrap_or_default(),
@@ -266,6 +273,9 @@ pub enum Command {
     #[command(after_help = "Examples:\n  xtu plan\n  xtu plan --majors\n  \
         xtu plan --major 0502 --grade 2022 --format json")]
     Plan(PlanArgs),
+    /// Graduate students (研究生): the graduate system, through the same login.
+    #[command(subcommand)]
+    Grad(GradCommand),
     /// Log in to single sign-on and print the SSO token.
     ///
     /// The password comes from --password, --password-stdin, the XTU_PASSWORD
@@ -305,7 +315,7 @@ pub enum Command {
     ///
     /// Tools: student_info, teaching_calendar, classroom_availability,
     /// free_rooms, timetable, exams, grades, gpa, transcript, progress, plan,
-    /// majors: read-only, with
+    /// majors, grad_timetable: read-only, with
     /// output schemas and structured results. They use the session stored by
     /// `xtu login`; errors are tool errors with the same messages as the
     /// commands.
@@ -400,6 +410,10 @@ pub struct WakeupArgs {
     /// A token instead of the stored session.
     #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// The graduate system's timetable instead of the academic system's
+    /// (through the stored session: no token).
+    #[arg(long)]
+    pub grad: bool,
 }
 
 #[derive(Debug, Args)]
@@ -416,6 +430,21 @@ pub struct IcsArgs {
     /// A token instead of the stored session.
     #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// The graduate system's classes (of --year/--term, default the current
+    /// term) instead of the academic system's, through the stored session
+    /// (no token); needs --term-start.
+    #[arg(long, conflicts_with = "exams", requires = "term_start")]
+    pub grad: bool,
+    /// With --grad: academic year, by its first calendar year.
+    #[arg(long, requires_all = ["term", "grad"])]
+    pub year: Option<u16>,
+    /// With --grad: term, 1 (autumn) or 2 (spring).
+    #[arg(long, requires_all = ["year", "grad"])]
+    pub term: Option<u8>,
+    /// With --grad: the first day of teaching week 1 (the graduate system
+    /// publishes no teaching calendar).
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "grad")]
+    pub term_start: Option<chrono::NaiveDate>,
 }
 
 /// An optional term: both flags or neither.
@@ -728,7 +757,11 @@ mod tests {
             .to_string();
         // Wrapped at any space.
         let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
-        for default in [xtu_sso::DEFAULT_BASE_URL, xtu_ems::DEFAULT_BASE_URL] {
+        for default in [
+            xtu_sso::DEFAULT_BASE_URL,
+            xtu_ems::DEFAULT_BASE_URL,
+            xtu_grad::DEFAULT_BASE_URL,
+        ] {
             assert!(help.contains(&format!("[default: {default}]")), "{help}");
         }
         assert!(
@@ -736,4 +769,38 @@ mod tests {
             "{help}"
         );
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GradCommand {
+    /// The graduate timetable (研究生课表) of a term: the same JSON, table
+    /// and week grid as `xtu timetable`.
+    ///
+    /// Sections are numbered as the academic system's: 上午1-4 are 1-4,
+    /// 下午1-4 are 5-8, 晚上1-3 are 9-11; a course without sections (无节次)
+    /// has none. --week N: one teaching week as a grid; the graduate system
+    /// publishes no teaching calendar, so the grid is dated (and --week alone
+    /// finds this week) only with --term-start. Exports: `xtu export ics
+    /// --grad`, `xtu export wakeup --grad`.
+    #[command(
+        after_help = "Examples:\n  xtu grad timetable\n  xtu grad timetable --year 2025 --term 2 --format json\n  \
+        xtu grad timetable --week 3\n  xtu grad timetable --week --term-start 2025-09-01"
+    )]
+    Timetable(GradTimetableArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GradTimetableArgs {
+    #[command(flatten)]
+    pub term: TermArgs,
+    /// Output format (default: table on a terminal, JSON otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// One teaching week as a grid; without N, this week (needs
+    /// --term-start). Weeks run 1-25, as for rooms (the library checks).
+    #[arg(long, value_name = "N", num_args = 0..=1)]
+    pub week: Option<Option<u8>>,
+    /// The first day of teaching week 1, which dates the week grid.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub term_start: Option<chrono::NaiveDate>,
 }

@@ -87,6 +87,7 @@ pub async fn run(cli: Cli, config: xtu_app::Config) -> Result<Outcome, Error> {
         Command::Export(ExportCommand::Wakeup(args)) => export_wakeup(xtu, args).await,
         Command::Progress(args) => progress(xtu, args).await,
         Command::Plan(args) => plan(xtu, args).await,
+        Command::Grad(command) => crate::grad::run(xtu, command).await,
         Command::Doctor { format } => return doctor(xtu, format).await,
         Command::Mcp => crate::mcp::serve(xtu.clone()).await,
         Command::Completions { shell } => {
@@ -226,15 +227,31 @@ async fn timetable(xtu: &Xtu, args: TimetableArgs) -> Result<(), Error> {
     if let Some(week) = week {
         // `--week` alone (`None` here) is this week.
         let view = warn_of(xtu.week(asked, week, token.as_deref()).await?);
-        return match args.format {
-            Some(OutputFormat::Json) => print_json(&view),
-            _ => print_text(&tables::week_grid(&view, tables::grid_width())),
-        };
+        return print_week(&view, args.format);
     }
     let timetable = warn_of(xtu.timetable(asked, token.as_deref()).await?);
-    match format_or_default(args.format) {
-        OutputFormat::Json => print_json(&timetable),
-        OutputFormat::Table => print_text(&tables::timetable(&timetable)),
+    print_timetable(&timetable, args.format)
+}
+
+/// A week grid (`--week`): the grid unless JSON is asked for.
+pub(crate) fn print_week(
+    view: &xtu_app::WeekView,
+    format: Option<OutputFormat>,
+) -> Result<(), Error> {
+    match format {
+        Some(OutputFormat::Json) => print_json(view),
+        _ => print_text(&tables::week_grid(view, tables::grid_width())),
+    }
+}
+
+/// A timetable as JSON or a table.
+pub(crate) fn print_timetable(
+    timetable: &xtu_model::Timetable,
+    format: Option<OutputFormat>,
+) -> Result<(), Error> {
+    match format_or_default(format) {
+        OutputFormat::Json => print_json(timetable),
+        OutputFormat::Table => print_text(&tables::timetable(timetable)),
     }
 }
 
@@ -250,8 +267,12 @@ fn warn_of<T>(found: TermAnswer<T>) -> T {
 /// `xtu export wakeup`: the file on stdout, what it leaves out on stderr.
 async fn export_wakeup(xtu: &Xtu, args: WakeupArgs) -> Result<(), Error> {
     let asked = TermAsked::one(args.term.year, args.term.term)?;
-    let token = token(&args.token)?;
-    let export = warn_of(xtu.export_wakeup(asked, token.as_deref()).await?);
+    let export = if args.grad {
+        xtu.grad_export_wakeup(asked.by_date()?).await?
+    } else {
+        let token = token(&args.token)?;
+        warn_of(xtu.export_wakeup(asked, token.as_deref()).await?)
+    };
     print_text(&export.csv)?;
     for left_out in &export.left_out {
         eprintln!(
@@ -419,6 +440,9 @@ async fn doctor(xtu: &Xtu, format: Option<OutputFormat>) -> Result<Outcome, Erro
 }
 
 async fn export_ics(xtu: &Xtu, args: IcsArgs) -> Result<(), Error> {
+    if args.grad {
+        return crate::grad::export_ics(xtu, &args).await;
+    }
     let request = IcsRequest {
         timetable: args.timetable,
         exams: args.exams,

@@ -8,6 +8,7 @@
 mod args;
 pub mod audit_tables;
 mod commands;
+mod grad;
 mod grid;
 mod mcp;
 mod output;

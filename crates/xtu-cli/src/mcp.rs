@@ -226,6 +226,26 @@ impl XtuTools {
     }
 
     #[tool(
+        description = "A graduate student's timetable (研究生课表) of a term, from the graduate \
+        system: the same shape as `timetable` (sections 上午1-4 = 1-4, 下午1-4 = 5-8, 晚上1-3 = \
+        9-11; none for 无节次). An account without the graduate system is an error.",
+        output_schema = schema_for_output::<Timetable>(),
+        annotations(read_only_hint = true, open_world_hint = true)
+    )]
+    async fn grad_timetable(
+        &self,
+        Parameters(p): Parameters<TermParams>,
+    ) -> Result<CallToolResult, ErrorData> {
+        answer(
+            async {
+                let term = TermAsked::one(p.year, p.term)?.by_date()?;
+                self.xtu.grad_timetable(term).await
+            }
+            .await,
+        )
+    }
+
+    #[tool(
         description = "Exams (考试信息) of a term or of all terms: course, date, start, end \
         (Beijing time), location and seat (null until assigned).",
         output_schema = schema_for_output::<ExamList>(),

@@ -5,43 +5,14 @@ mod common;
 
 use std::collections::{BTreeSet, HashMap};
 
+use common::session::Session;
 use common::{PASSWORD, USER, fake, xtu};
 use serde_json::Value;
-use xtu_fake::{FakeXtu, System};
-
-struct Session {
-    fake: FakeXtu,
-    dir: tempfile::TempDir,
-}
+use xtu_fake::System;
 
 impl Session {
     async fn new() -> Self {
-        let fake = fake().await;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let session = Self { fake, dir };
-        let login = session
-            .run_with(&["login", "--username", USER], Some(PASSWORD))
-            .await;
-        assert_eq!(login.code, 0, "{login:#?}");
-        session
-    }
-
-    async fn run_with(&self, args: &[&str], password: Option<&str>) -> common::Run {
-        let dir = self.dir.path().to_string_lossy().into_owned();
-        let mut env = vec![("XTU_STATE_DIR", dir.as_str())];
-        if let Some(password) = password {
-            env.push(("XTU_PASSWORD", password));
-        }
-        xtu(&self.fake, args, &env, None).await
-    }
-
-    async fn run(&self, args: &[&str]) -> common::Run {
-        self.run_with(args, None).await
-    }
-
-    async fn json(&self, args: &[&str]) -> Value {
-        let run = self.run(args).await;
-        serde_json::from_str(run.ok()).unwrap_or_else(|e| panic!("{e}: {run:#?}"))
+        Session::login(fake().await, USER).await
     }
 
     /// A successful run's JSON, whose standard error says `warning` (and

@@ -26,6 +26,7 @@ impl Client {
             .env("XTU_STATE_DIR", state)
             .env("XTU_SSO_BASE_URL", fake.sso_base_url())
             .env("XTU_EMS_BASE_URL", fake.ems_base_url())
+            .env("XTU_GRAD_BASE_URL", fake.grad_base_url())
             .env_remove("XTU_TOKEN")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -137,6 +138,7 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
             "exams",
             "free_rooms",
             "gpa",
+            "grad_timetable",
             "grades",
             "majors",
             "plan",
@@ -232,6 +234,15 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
     // The compulsory courses' own ranking.
     assert_eq!(gpa["ranking"]["gpa"], 3.52, "{gpa}");
     assert_eq!(gpa["compulsory_only"], true, "{gpa}");
+    // An undergraduate has no graduate system: a tool error saying so.
+    let graduate = client.call(14, "grad_timetable", json!({})).await;
+    assert_eq!(graduate["isError"], true, "{graduate}");
+    assert!(
+        graduate["content"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("no graduate system")),
+        "{graduate}"
+    );
     let half = client.call(11, "timetable", json!({"year": 2025})).await;
     assert_eq!(half["isError"], true, "{half}");
     let backwards = client

@@ -49,6 +49,7 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
         .route("/cas/v2/getKaptchaStatus", get(captcha_status))
         .route("/cas/kaptcha", get(captcha_image))
         .route("/application-center", get(application_center))
+        .merge(crate::grad::portal_routes())
         .route(
             "/im/securitycenter/modifyPwd/index.zf",
             get(application_center),
@@ -67,7 +68,7 @@ fn with_ticket(service: &str, ticket: &str) -> String {
     format!("{service}{separator}ticket={ticket}")
 }
 
-fn user_of_tgt(state: &FakeState, headers: &HeaderMap) -> Option<String> {
+pub(crate) fn user_of_tgt(state: &FakeState, headers: &HeaderMap) -> Option<String> {
     let cas = lock(&state.cas);
     ["CASTGC", "iPlanetDirectoryPro"]
         .iter()

@@ -123,6 +123,10 @@ async fn zfiotlogin(
         };
     };
     match state.validate_service_ticket(ticket, &service) {
+        // jwglxt has no graduate students: like an unknown user, its login page.
+        Some(username) if state.is_graduate(&username) => {
+            redirect("/jwglxt/xtgl/login_slogin.html")
+        }
         Some(username) => {
             let uid = state.ems.new_id("UID");
             lock(&state.ems.pending).insert(uid.clone(), username);

@@ -29,6 +29,7 @@ mod audit;
 mod cas;
 mod ems;
 mod faults;
+mod grad;
 mod keys;
 mod term_dates;
 mod transcript;
@@ -42,6 +43,8 @@ pub enum System {
     Sso,
     /// jwglxt.
     Ems,
+    /// The graduate system (gmsstu).
+    Grad,
 }
 
 /// One request as the fake received it.
@@ -89,6 +92,7 @@ pub struct Account {
     username: String,
     password: String,
     behaviour: Behaviour,
+    graduate: bool,
 }
 
 impl Account {
@@ -98,7 +102,15 @@ impl Account {
             username: username.into(),
             password: password.into(),
             behaviour: Behaviour::Normal,
+            graduate: false,
         }
+    }
+
+    /// A graduate student's account: the portal lists the graduate system,
+    /// and jwglxt does not know it.
+    pub fn graduate(mut self) -> Self {
+        self.graduate = true;
+        self
     }
 
     /// The same account with another behaviour.
@@ -119,6 +131,7 @@ pub struct FakeXtuBuilder {
     captcha: Option<String>,
     today: Option<chrono::NaiveDate>,
     names: Option<(String, String)>,
+    grad_listen: Option<SocketAddr>,
 }
 
 impl FakeXtuBuilder {
@@ -151,6 +164,13 @@ impl FakeXtuBuilder {
     /// Listen on these addresses instead of `127.0.0.1:0` (for the sandbox).
     pub fn listen(mut self, sso: SocketAddr, ems: SocketAddr) -> Self {
         self.listen = Some((sso, ems));
+        self
+    }
+
+    /// Listen on this address for the graduate system instead of
+    /// `127.0.0.1:0` (for the sandbox).
+    pub fn listen_grad(mut self, grad: SocketAddr) -> Self {
+        self.grad_listen = Some(grad);
         self
     }
 
@@ -197,6 +217,7 @@ impl FakeXtuBuilder {
         let (sso_addr, ems_addr) = self.listen.unwrap_or((loopback, loopback));
         let sso_listener = TcpListener::bind(sso_addr).await?;
         let ems_listener = TcpListener::bind(ems_addr).await?;
+        let grad_listener = TcpListener::bind(self.grad_listen.unwrap_or(loopback)).await?;
         let base_url = |listener: &TcpListener, name: Option<&String>| {
             let addr = listener.local_addr()?;
             Ok::<_, std::io::Error>(match name {
@@ -207,13 +228,16 @@ impl FakeXtuBuilder {
         let names = self.names.as_ref();
         let sso_base_url = base_url(&sso_listener, names.map(|n| &n.0))?;
         let ems_base_url = base_url(&ems_listener, names.map(|n| &n.1))?;
+        let grad_base_url = base_url(&grad_listener, None)?;
         let state = Arc::new(FakeState {
             sso_base_url,
             ems_base_url,
+            grad_base_url,
             accounts: self.accounts,
             stale_executions: AtomicU32::new(self.stale_executions),
             cas: Mutex::default(),
             ems: ems::EmsState::default(),
+            grad: grad::GradState::default(),
             transcript: transcript::TranscriptState::default(),
             log: Mutex::default(),
             faults: Mutex::default(),
@@ -245,9 +269,11 @@ impl FakeXtuBuilder {
         };
         let sso_router = layers(cas::router(Arc::clone(&state)), System::Sso);
         let ems_router = layers(ems::router(Arc::clone(&state)), System::Ems);
+        let grad_router = layers(grad::router(Arc::clone(&state)), System::Grad);
         let tasks = vec![
             serve(sso_listener, sso_router),
             serve(ems_listener, ems_router),
+            serve(grad_listener, grad_router),
         ];
         Ok(FakeXtu { state, tasks })
     }
@@ -312,6 +338,11 @@ impl FakeXtu {
         &self.state.ems_base_url
     }
 
+    /// `http://127.0.0.1:PORT` of the graduate system.
+    pub fn grad_base_url(&self) -> &str {
+        &self.state.grad_base_url
+    }
+
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.state.log).clone()
@@ -357,10 +388,12 @@ impl FakeXtu {
 pub(crate) struct FakeState {
     sso_base_url: String,
     ems_base_url: String,
+    grad_base_url: String,
     accounts: Vec<Account>,
     stale_executions: AtomicU32,
     cas: Mutex<cas::CasState>,
     pub(crate) ems: ems::EmsState,
+    pub(crate) grad: grad::GradState,
     pub(crate) transcript: transcript::TranscriptState,
     log: Mutex<Vec<RecordedRequest>>,
     faults: Mutex<Vec<FaultRule>>,
@@ -376,6 +409,10 @@ impl FakeState {
 
     pub(crate) fn ems_base_url(&self) -> &str {
         &self.ems_base_url
+    }
+
+    pub(crate) fn grad_base_url(&self) -> &str {
+        &self.grad_base_url
     }
 
     /// Consumes a service ticket issued for `service`; the username it was

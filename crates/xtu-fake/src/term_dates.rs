@@ -86,6 +86,11 @@ impl TermDates {
     }
 
     /// The term's `xnm` and `xqm`, as the clients send them.
+    /// The term served (the fixtures', or today's).
+    pub(crate) fn term(&self) -> Term {
+        self.term
+    }
+
     pub(crate) fn term_codes(&self) -> (String, &'static str) {
         (self.term.start_year.to_string(), self.term.xqm())
     }

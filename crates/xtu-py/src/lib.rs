@@ -150,7 +150,7 @@ fn term(text: Option<&str>) -> PyResult<Option<xtu_model::Term>> {
 #[pymethods]
 impl Client {
     #[new]
-    #[pyo3(signature = (sso_base_url, ems_base_url, state_dir=None, timeout=30.0, user=None, proxy=None))]
+    #[pyo3(signature = (sso_base_url, ems_base_url, state_dir=None, timeout=30.0, user=None, proxy=None, grad_base_url=None))]
     fn new(
         sso_base_url: String,
         ems_base_url: String,
@@ -158,6 +158,7 @@ impl Client {
         timeout: f64,
         user: Option<String>,
         proxy: Option<String>,
+        grad_base_url: Option<String>,
     ) -> PyResult<Self> {
         let proxy = match proxy {
             None => ProxySetting::FromEnvironment,
@@ -176,6 +177,7 @@ impl Client {
         let config = Config {
             sso_base_url,
             ems_base_url,
+            grad_base_url: grad_base_url.unwrap_or_else(|| xtu_grad::DEFAULT_BASE_URL.to_owned()),
             timeout: Duration::from_secs_f64(timeout),
             user,
             proxy,
@@ -327,6 +329,19 @@ impl Client {
         json(&self.noted(py, |xtu| async move {
             xtu.timetable(asked, token.as_deref()).await
         })?)
+    }
+
+    #[pyo3(signature = (year=None, term=None))]
+    fn grad_timetable(
+        &self,
+        py: Python<'_>,
+        year: Option<u16>,
+        term: Option<u8>,
+    ) -> PyResult<String> {
+        let spec = TermAsked::one(year, term)
+            .and_then(TermAsked::by_date)
+            .map_err(|e| to_py(&e, None))?;
+        self.json(py, |xtu| async move { xtu.grad_timetable(spec).await })
     }
 
     #[pyo3(signature = (year=None, term=None, token=None))]
@@ -642,6 +657,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("NativeError", module.py().get_type::<NativeError>())?;
     module.add("DEFAULT_SSO_BASE_URL", xtu_sso::DEFAULT_BASE_URL)?;
     module.add("DEFAULT_EMS_BASE_URL", xtu_ems::DEFAULT_BASE_URL)?;
+    module.add("DEFAULT_GRAD_BASE_URL", xtu_grad::DEFAULT_BASE_URL)?;
     module.add_function(wrap_pyfunction!(run_cli, module)?)?;
     module.add_function(wrap_pyfunction!(current_term, module)?)?;
     module.add_function(wrap_pyfunction!(token_cookies, module)?)?;

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parents[3]
 #: The sandbox's demo account and every account's password.
 USER = "202205561111"
+#: The sandbox's graduate student.
+GRADUATE = "202405561111"
 PASSWORD = "sandbox"
 #: A day in the fake's autumn term 2025-2026-1 (its fixtures' term).
 TODAY = "2025-11-03"
@@ -36,26 +38,29 @@ def _binary(name: str, env: str) -> str:
 
 
 def _free_port_pair() -> int:
-    """A port p with p and p + 1 free now (the sandbox's two listeners)."""
+    """A port p with p, p + 1 and p + 2 free now (the sandbox's listeners:
+    single sign-on, academic system, graduate system)."""
     for _ in range(50):
         with socket.socket() as first:
             first.bind(("127.0.0.1", 0))
             port = int(first.getsockname()[1])
-            if port >= 65535:
+            if port >= 65534:
                 continue
-            with socket.socket() as second:
+            with socket.socket() as second, socket.socket() as third:
                 try:
                     second.bind(("127.0.0.1", port + 1))
+                    third.bind(("127.0.0.1", port + 2))
                 except OSError:
                     continue
         return port
-    raise RuntimeError("no two consecutive free ports on 127.0.0.1")
+    raise RuntimeError("no three consecutive free ports on 127.0.0.1")
 
 
 class Sandbox:
-    def __init__(self, sso: str, ems: str) -> None:
+    def __init__(self, sso: str, ems: str, grad: str) -> None:
         self.sso_base_url = sso
         self.ems_base_url = ems
+        self.grad_base_url = grad
 
 
 @pytest.fixture(scope="session")
@@ -78,10 +83,12 @@ def sandbox() -> Iterator[Sandbox]:
             if not line:
                 break
             seen += line
-            found = re.search(r"XTU_SSO_BASE_URL=(\S+) XTU_EMS_BASE_URL=(\S+)", line)
+            found = re.search(
+                r"XTU_SSO_BASE_URL=(\S+) XTU_EMS_BASE_URL=(\S+) XTU_GRAD_BASE_URL=(\S+)", line
+            )
             if found:
                 try:
-                    yield Sandbox(found.group(1), found.group(2))
+                    yield Sandbox(found.group(1), found.group(2), found.group(3))
                 finally:
                     process.terminate()
                     process.wait(timeout=10)
@@ -98,6 +105,7 @@ def env(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     state = tmp_path / "state"
     monkeypatch.setenv("XTU_SSO_BASE_URL", sandbox.sso_base_url)
     monkeypatch.setenv("XTU_EMS_BASE_URL", sandbox.ems_base_url)
+    monkeypatch.setenv("XTU_GRAD_BASE_URL", sandbox.grad_base_url)
     monkeypatch.setenv("XTU_STATE_DIR", str(state))
     monkeypatch.setenv("XTU_KEYRING", "none")
     monkeypatch.setenv("XTU_TIMEOUT", "10")

@@ -274,6 +274,8 @@ def test_every_exit_code_has_its_class() -> None:
         10: "SessionExpired",
         11: "ServerError",
         12: "LocalFileError",
+        20: "NoGraduateSystem",
+        21: "GraduateAccount",
     }
     for code, name in expected.items():
         error = _errors.from_native(_native.NativeError(code, "message", None))

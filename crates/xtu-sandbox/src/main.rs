@@ -99,6 +99,9 @@ fn parse_rate(text: &str) -> Result<f64, String> {
 /// so every exit code can be tried.
 const PASSWORD: &str = "sandbox";
 const DEMO_USER: &str = "202205561111";
+/// A graduate student: the portal lists the graduate system, jwglxt does
+/// not know the account.
+const GRADUATE_USER: &str = "202405561111";
 
 fn with_accounts(mut builder: FakeXtuBuilder) -> FakeXtuBuilder {
     let accounts = [
@@ -122,7 +125,7 @@ fn with_accounts(mut builder: FakeXtuBuilder) -> FakeXtuBuilder {
     for (username, behaviour) in accounts {
         builder = builder.account(Account::new(username, PASSWORD).with_behaviour(behaviour));
     }
-    builder
+    builder.account(Account::new(GRADUATE_USER, PASSWORD).graduate())
 }
 
 #[tokio::main]
@@ -139,7 +142,13 @@ async fn main() -> ExitCode {
         };
     }
     let ems = SocketAddr::new(args.listen.ip(), args.listen.port().wrapping_add(1));
-    let mut builder = with_accounts(FakeXtu::builder().listen(args.listen, ems).today(today));
+    let grad = SocketAddr::new(args.listen.ip(), args.listen.port().wrapping_add(2));
+    let mut builder = with_accounts(
+        FakeXtu::builder()
+            .listen(args.listen, ems)
+            .listen_grad(grad)
+            .today(today),
+    );
     if args.fail_rate > 0.0 {
         let seed = args.seed.unwrap_or_else(rand::random);
         builder = builder.fail_rate(args.fail_rate, seed);
@@ -153,7 +162,7 @@ async fn main() -> ExitCode {
         Ok(fake) => fake,
         Err(e) => {
             eprintln!(
-                "xtu-sandbox: could not listen on {} and {ems}: {e}",
+                "xtu-sandbox: could not listen on {}, {ems} and {grad}: {e}",
                 args.listen
             );
             return ExitCode::FAILURE;
@@ -161,12 +170,14 @@ async fn main() -> ExitCode {
     };
     eprintln!(
         "fake XTU running (Ctrl-C stops it). In another terminal:\n\n  \
-         export XTU_SSO_BASE_URL={} XTU_EMS_BASE_URL={}\n  \
+         export XTU_SSO_BASE_URL={} XTU_EMS_BASE_URL={} XTU_GRAD_BASE_URL={}\n  \
          XTU_PASSWORD={PASSWORD} xtu login --username {DEMO_USER}\n  \
          xtu student-info\n\n\
+         a graduate student (password {PASSWORD}): {GRADUATE_USER}, for xtu grad timetable\n\
          other accounts (password {PASSWORD}): locked, captcha (answer xtu1), disabled, change-password",
         fake.sso_base_url(),
-        fake.ems_base_url()
+        fake.ems_base_url(),
+        fake.grad_base_url()
     );
     tokio::select! {
         () = fake.wait() => ExitCode::SUCCESS,
@@ -201,6 +212,7 @@ impl TourRun {
             Config {
                 sso_base_url: fake.sso_base_url().to_owned(),
                 ems_base_url: fake.ems_base_url().to_owned(),
+                grad_base_url: fake.grad_base_url().to_owned(),
                 ..Config::default()
             },
             StoreDir::new(state.path()),
@@ -319,6 +331,32 @@ impl TourRun {
         );
         Ok(())
     }
+
+    /// A graduate student's `xtu grad timetable`: the same login, the
+    /// graduate system's timetable of the site's current term, as xtu's
+    /// timetable table.
+    async fn graduate(&self, calendar: &TeachingCalendar) -> Result<(), xtu_app::Error> {
+        let asked = match calendar.term() {
+            Some(term) => xtu_app::TermAsked::one(Some(term.start_year), Some(term.term))?,
+            None => xtu_app::TermAsked::Current,
+        };
+        self.xtu
+            .login(
+                GRADUATE_USER,
+                PASSWORD,
+                xtu_app::LoginOptions::default(),
+                &mut |_| None,
+            )
+            .await?;
+        let timetable = self.xtu.grad_timetable(asked.by_date()?).await?;
+        Self::show(
+            &format!(
+                "xtu login --username {GRADUATE_USER} && xtu grad timetable   (a graduate student)"
+            ),
+            &tables::timetable(&timetable),
+        );
+        Ok(())
+    }
 }
 
 /// The main job end to end through the same library calls and table
@@ -337,6 +375,7 @@ async fn tour(today: NaiveDate) -> Result<(), xtu_app::Error> {
     tour.free_rooms().await?;
     tour.this_week(&calendar).await?;
     tour.progress().await?;
+    tour.graduate(&calendar).await?;
     println!(
         "That was xtu's library against a local fake. With xtu on the PATH, try the same by hand:\n  \
          xtu-sandbox &   (then the commands it prints)"

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod proxy;
+pub mod session;
 
 use std::process::Stdio;
 
@@ -78,6 +79,7 @@ pub async fn xtu(fake: &FakeXtu, args: &[&str], env: &[(&str, &str)], stdin: Opt
         .env("XTU_KEYRING", "none")
         .env("XTU_SSO_BASE_URL", fake.sso_base_url())
         .env("XTU_EMS_BASE_URL", fake.ems_base_url())
+        .env("XTU_GRAD_BASE_URL", fake.grad_base_url())
         .env("XTU_TIMEOUT", "10")
         .stdin(if stdin.is_some() {
             Stdio::piped()

@@ -47,8 +47,9 @@ def _array(call: Callable[[], str]) -> List[Any]:
 class Client:
     """XTU's single sign-on and academic system.
 
-    ``sso_base_url`` and ``ems_base_url`` default to ``XTU_SSO_BASE_URL`` and
-    ``XTU_EMS_BASE_URL``, else XTU's servers. ``state_dir`` is where
+    ``sso_base_url``, ``ems_base_url`` and ``grad_base_url`` (the graduate
+    system) default to ``XTU_SSO_BASE_URL``, ``XTU_EMS_BASE_URL`` and
+    ``XTU_GRAD_BASE_URL``, else XTU's servers. ``state_dir`` is where
     :meth:`login` stores the session (default: ``XTU_STATE_DIR``, else the
     ``xtu`` command's state directory, so both share one login).
     ``timeout`` is per request, in seconds. ``user`` picks a stored account
@@ -71,6 +72,7 @@ class Client:
         timeout: float = 30.0,
         proxy: Optional[str] = None,
         user: Optional[str] = None,
+        grad_base_url: Optional[str] = None,
     ) -> None:
         self._native = native_call(
             lambda: _native.Client(
@@ -84,6 +86,9 @@ class Client:
                 timeout=float(timeout),
                 user=user,
                 proxy=proxy,
+                grad_base_url=grad_base_url
+                or os.environ.get("XTU_GRAD_BASE_URL")
+                or _native.DEFAULT_GRAD_BASE_URL,
             )
         )
 
@@ -190,6 +195,15 @@ class Client:
     ) -> Dict[str, Any]:
         """A term's timetable (``xtu timetable``); both or neither of year and term."""
         return _object(lambda: self._native.timetable(year=year, term=term, token=token))
+
+    def grad_timetable(
+        self, year: Optional[int] = None, term: Optional[int] = None
+    ) -> Dict[str, Any]:
+        """A graduate student's timetable from the graduate system (``xtu grad
+        timetable``), shaped like :meth:`timetable`; both or neither of year
+        and term. An account without the graduate system raises
+        :class:`NoGraduateSystem`."""
+        return _object(lambda: self._native.grad_timetable(year=year, term=term))
 
     def exams(
         self,
@@ -326,7 +340,7 @@ class Client:
         ``in_progress``, ``not_taken`` or the site's text) and
         ``outside_plan``. ``missing=True``: only the categories still short,
         with their courses not passed."""
-        return self._json("progress", missing, token)
+        return _object(lambda: self._native.progress(missing=missing, token=token))
 
     def plan(
         self,
@@ -338,12 +352,12 @@ class Client:
         """A programme plan (``xtu plan``): ``college``, ``major``, ``grade``
         and ``courses``. The student's own by default; ``major`` and
         ``grade`` (e.g. ``"0502"``, ``"2022"``) together for another."""
-        return self._json("plan", major, grade, token)
+        return _object(lambda: self._native.plan(major=major, grade=grade, token=token))
 
     def majors(self, *, token: Optional[str] = None) -> List[Dict[str, str]]:
         """The majors of the student's college, ``[{code, name}]``, for
         :meth:`plan` (``xtu plan --majors``)."""
-        return self._json("majors", token)
+        return _array(lambda: self._native.majors(token=token))
 
 
 def current_term() -> tuple[int, int]:

@@ -94,6 +94,20 @@ class LocalFileError(XtuError, OSError):
     exit_code = 12
 
 
+class NoGraduateSystem(XtuError):
+    """A graduate command on an account without the graduate system
+    (an undergraduate's). Exit code 20."""
+
+    exit_code = 20
+
+
+class GraduateAccount(XtuError):
+    """An academic-system (undergraduate) call on a graduate student's
+    account: use :meth:`Client.grad_timetable`. Exit code 21."""
+
+    exit_code = 21
+
+
 _BY_CODE: Dict[int, Type[XtuError]] = {
     cls.exit_code: cls
     for cls in (
@@ -108,6 +122,8 @@ _BY_CODE: Dict[int, Type[XtuError]] = {
         SessionExpired,
         ServerError,
         LocalFileError,
+        NoGraduateSystem,
+        GraduateAccount,
     )
 }
 

@@ -17,6 +17,7 @@ __all__ = [
 
 DEFAULT_SSO_BASE_URL: str
 DEFAULT_EMS_BASE_URL: str
+DEFAULT_GRAD_BASE_URL: str
 
 class NativeError(Exception):
     """args: (exit_code, message, captcha_image or None)."""
@@ -36,6 +37,7 @@ class Client:
         timeout: float = 30.0,
         user: Optional[str] = None,
         proxy: Optional[str] = None,
+        grad_base_url: Optional[str] = None,
     ) -> Client: ...
     def login(
         self,
@@ -75,6 +77,7 @@ class Client:
     def timetable(
         self, year: Optional[int] = None, term: Optional[int] = None, token: Optional[str] = None
     ) -> str: ...
+    def grad_timetable(self, year: Optional[int] = None, term: Optional[int] = None) -> str: ...
     def course_schedule(
         self, year: Optional[int] = None, term: Optional[int] = None, token: Optional[str] = None
     ) -> str: ...
