@@ -281,6 +281,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_object_that_does_not_decrypt_is_an_error_not_its_ciphertext() {
+        let bytes =
+            include_bytes!("../../../../fixtures/transcript/variants/transcript@aes128-objstm.pdf");
+        let mut loaded = lopdf_gaps::load_packed(bytes, usize::MAX).expect("loads");
+        assert!(loaded.encrypted);
+        let stream = loaded
+            .doc
+            .objects
+            .values_mut()
+            .find_map(|object| match object {
+                Object::Stream(stream) if !stream.dict.has_type(b"XRef") => Some(stream),
+                _ => None,
+            })
+            .expect("a stream");
+        // AES ciphertext comes in 16-byte blocks.
+        stream.set_content(vec![0; 5]);
+        let result = decrypt(&mut loaded.doc);
+        assert!(
+            matches!(&result, Err(TranscriptError::Malformed(m)) if m.starts_with("an object does not decrypt")),
+            "{result:?}"
+        );
+    }
+
+    #[test]
     fn decoding_stops_at_the_budget() {
         let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut encoder, &[0u8; 10_000]).expect("compress");
