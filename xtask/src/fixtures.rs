@@ -205,6 +205,10 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Recording> {
                 page: 1,
             },
             Page::GpaRank => RawRequest::GpaRank { query: &gpa },
+            Page::Notices => RawRequest::Notices {
+                page: 1,
+                page_size: 30,
+            },
         };
         let ems = &ems;
         async move { ems.raw(request).await }

@@ -12,20 +12,26 @@
 //! - free-room planning from now or a time ([`Xtu::free_rooms`]);
 //! - the upstream toolkit's JSON shapes ([`course_schedule`], [`exam_schedule`], [`Xtu::compat_gpa`]);
 //! - grade watching ([`Xtu::watch_grades`]), the GPA report ([`Xtu::gpa`]);
+//! - watching grades, exams and notices ([`Xtu::watch_once`],
+//!   [`Xtu::watch_every`]) with delivery to a command, a webhook or the
+//!   desktop ([`Delivery`]);
 //! - iCalendar export ([`Xtu::export_ics`]), WakeUp课程表's CSV template
 //!   ([`Xtu::export_wakeup`]), one week at a glance ([`Xtu::week`]);
 //! - diagnostics: [`Xtu::doctor`] and [`Xtu::save_failed_page`].
 #![deny(missing_docs)]
 
 mod academic;
+mod deliver;
 mod diagnose;
 mod error;
 mod ics;
 mod rooms;
 mod session;
 mod store;
+mod units;
 mod vault;
 mod wakeup;
+mod watch;
 mod week;
 
 pub use academic::{
@@ -33,6 +39,7 @@ pub use academic::{
     GradeWatch, compat_gpa, course_schedule, current_term, exam_schedule, grade_changes,
     section_text, term_or_all, term_or_current,
 };
+pub use deliver::{Delivery, Desktop, Webhook};
 pub use diagnose::{SavedPage, doctor_exit_code};
 pub use error::{Error, ExitCode};
 pub use ics::{Export, IcsRequest, date_of, parse_alarm, render};
@@ -41,9 +48,15 @@ pub use session::{Config, LoginOptions, Logout, WhoAmI, Xtu};
 pub use store::{
     FAILURE_WINDOW_SECS, Guard, MAX_MANUAL_FAILURES, Store, StoreDir, StoreLock, StoredSession,
 };
+pub use units::{DEFAULT_UNIT_INTERVAL, UnitKind, unit_file};
 pub use vault::Vault;
 pub use wakeup::{
     LeftOut, WAKEUP_HEADER, WakeUpExport, parse_wakeup_weeks, wakeup_csv, wakeup_weeks,
+};
+pub use watch::{
+    Difference, Event, MAX_BACKOFF, MIN_INTERVAL, MIN_INTERVAL_ENV, Source, WatchCheck,
+    WatchReport, WatchRequest, backoff, checked_interval, differences, grade_key, is_retryable,
+    parse_sources,
 };
 pub use week::{WeekView, week_view};
 pub use xtu_sso::{ProxyError, ProxySetting, ProxyUrl};

@@ -25,6 +25,7 @@ use axum::response::{IntoResponse as _, Response};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+mod admin;
 mod cas;
 mod ems;
 mod faults;
@@ -32,6 +33,7 @@ mod keys;
 mod term_dates;
 mod transcript;
 
+pub use admin::AdminKind;
 pub use faults::{Fault, FaultRule, STALL};
 
 /// Which fake system a request reached.
@@ -214,6 +216,7 @@ impl FakeXtuBuilder {
             cas: Mutex::default(),
             ems: ems::EmsState::default(),
             transcript: transcript::TranscriptState::default(),
+            admin: admin::AdminState::default(),
             log: Mutex::default(),
             faults: Mutex::default(),
             captcha: self.captcha,
@@ -361,6 +364,7 @@ pub(crate) struct FakeState {
     cas: Mutex<cas::CasState>,
     pub(crate) ems: ems::EmsState,
     pub(crate) transcript: transcript::TranscriptState,
+    pub(crate) admin: admin::AdminState,
     log: Mutex<Vec<RecordedRequest>>,
     faults: Mutex<Vec<FaultRule>>,
     failures: Option<faults::FailureProfile>,

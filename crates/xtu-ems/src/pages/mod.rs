@@ -17,6 +17,7 @@ pub mod exams;
 pub mod gpa_rank;
 pub mod grades;
 mod jqgrid;
+pub mod notices;
 mod scan;
 pub mod student_info;
 pub mod teaching_calendar;
@@ -25,7 +26,8 @@ pub mod timetable;
 pub use jqgrid::GridPage;
 
 use xtu_model::{
-    Building, ClassroomPage, Exam, GpaRank, Grade, StudentProfile, TeachingCalendar, Timetable,
+    Building, ClassroomPage, Exam, GpaRank, Grade, Notice, StudentProfile, TeachingCalendar,
+    Timetable,
 };
 
 /// Why a page could not be read.
@@ -82,6 +84,8 @@ pub enum Page {
     Grades,
     /// 成绩排名统计: GPA and ranks (jqGrid JSON).
     GpaRank,
+    /// 消息: the home page's notices (jqGrid JSON).
+    Notices,
 }
 
 impl Page {
@@ -95,6 +99,7 @@ impl Page {
         Page::Exams,
         Page::Grades,
         Page::GpaRank,
+        Page::Notices,
     ];
 
     /// The name: the CLI command that prints the page.
@@ -108,6 +113,7 @@ impl Page {
             Self::Exams => "exams",
             Self::Grades => "grades",
             Self::GpaRank => "gpa-rank",
+            Self::Notices => "notices",
         }
     }
 
@@ -120,7 +126,8 @@ impl Page {
             | Self::Timetable
             | Self::Exams
             | Self::Grades
-            | Self::GpaRank => "json",
+            | Self::GpaRank
+            | Self::Notices => "json",
         }
     }
 
@@ -135,6 +142,7 @@ impl Page {
             Self::Exams => "kwgl/kscx_cxXsksxxIndex.html?doType=query&gnmkdm=N358105",
             Self::Grades => "cjcx/cjcx_cxXsgrcj.html?doType=query&gnmkdm=N305005",
             Self::GpaRank => "cjpmtj/cjpmtj_cxPjxfjdpmtjIndex.html?doType=query&gnmkdm=N309104",
+            Self::Notices => "xtgl/index_cxDbsy.html?doType=query&gnmkdm=index",
         }
     }
 
@@ -168,6 +176,8 @@ pub enum ParsedPage {
     Grades(GridPage<Grade>),
     /// [`gpa_rank::parse`]: `None` when the site has no ranking.
     GpaRank(Option<GpaRank>),
+    /// [`notices::parse`]: one page of notices.
+    Notices(GridPage<Notice>),
 }
 
 impl Page {
@@ -186,6 +196,7 @@ impl Page {
             Self::Exams => ParsedPage::Exams(exams::parse(body)?),
             Self::Grades => ParsedPage::Grades(grades::parse(body)?),
             Self::GpaRank => ParsedPage::GpaRank(gpa_rank::parse(body)?),
+            Self::Notices => ParsedPage::Notices(notices::parse(body)?),
         })
     }
 }
