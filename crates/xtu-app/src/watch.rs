@@ -128,6 +128,7 @@ impl Event {
                 .to_owned()
         };
         let detail = match self.kind.as_str() {
+            "grade" if text("term").is_empty() => format!("{} {}", text("course"), text("score")),
             "grade" => format!("{} {} ({})", text("course"), text("score"), text("term")),
             "exam" => format!(
                 "{} {} {}",
@@ -266,10 +267,10 @@ impl Default for WatchRequest {
 pub struct WatchCheck {
     /// The changes, by source.
     pub events: Vec<Event>,
-    /// Sources whose grade page answered nothing while grades had been
-    /// seen: the page is closed (the course evaluation gate, docs/protocol.md
-    /// §13) and nothing is concluded from it.
-    pub skipped: Vec<Source>,
+    /// Whether the grade page was closed (it listed nothing while the
+    /// transcript lists grades: the course evaluation gate, docs/protocol.md
+    /// §13), so grades came from the transcript.
+    pub gated: bool,
     state: SeenState,
     store: Store,
     username: String,
@@ -332,7 +333,14 @@ fn source_events(
             let (change, (key, item), before) = match difference {
                 Difference::New(pair) => ("new", pair, None),
                 Difference::Changed { now, before } => ("changed", now, Some(before.1.clone())),
-                Difference::Removed(pair) if source.reports_removals() => ("removed", pair, None),
+                // A grade known from the transcript stays until the page
+                // shows it (a page may hide single courses until they are
+                // evaluated).
+                Difference::Removed(pair)
+                    if source.reports_removals() && !pair.0.starts_with(TRANSCRIPT_KEY) =>
+                {
+                    ("removed", pair, None)
+                }
                 Difference::Removed(_) => return None,
             };
             Some(Event {
@@ -347,21 +355,93 @@ fn source_events(
         .collect()
 }
 
+/// Where a transcript row's grade is kept until the grade page shows it.
+const TRANSCRIPT_KEY: &str = "transcript/";
+
+/// The grades while the grade page is closed: every grade seen on the page
+/// (kept as it was: a closed page says nothing about them), and a grade per
+/// transcript row whose course was not seen on the page. The transcript has
+/// no course codes and numbers its terms, so such a grade is keyed by the
+/// term's ordinal and the course name, until the page shows it again
+/// ([`adopt_transcript_grades`]).
+fn gated_grades(
+    seen: &BTreeMap<String, Value>,
+    transcript: &xtu_model::Transcript,
+) -> Result<Vec<(String, Value)>, Error> {
+    let seen_on_page: std::collections::HashSet<&str> = seen
+        .iter()
+        .filter(|(key, _)| !key.starts_with(TRANSCRIPT_KEY))
+        .filter_map(|(_, item)| item.get("course").and_then(Value::as_str))
+        .collect();
+    let mut now: Vec<(String, Value)> = seen
+        .iter()
+        .filter(|(key, _)| !key.starts_with(TRANSCRIPT_KEY))
+        .map(|(key, item)| (key.clone(), item.clone()))
+        .collect();
+    for row in transcript
+        .courses
+        .iter()
+        .filter(|row| !seen_on_page.contains(row.name.as_str()))
+    {
+        let grade = Grade {
+            course: row.name.clone(),
+            course_code: String::new(),
+            term: String::new(),
+            score: row.score.clone().unwrap_or_default(),
+            grade_point: None,
+            credits: row.credit.as_deref().and_then(|c| c.trim().parse().ok()),
+            course_type: row.course_type.clone().unwrap_or_default(),
+            teacher: String::new(),
+        };
+        let key = format!("{TRANSCRIPT_KEY}{}/{}", row.term, row.name);
+        push_keyed(&mut now, key, encode(&grade)?);
+    }
+    Ok(now)
+}
+
+/// The grade page is open again: a grade first seen in the transcript is
+/// the page's grade of the same course, kept under the page's key without
+/// an event (it was reported already). Whether anything was adopted.
+fn adopt_transcript_grades(seen: &mut BTreeMap<String, Value>, now: &[(String, Value)]) -> bool {
+    let from_transcript: Vec<(String, String)> = seen
+        .iter()
+        .filter(|(key, _)| key.starts_with(TRANSCRIPT_KEY))
+        .filter_map(|(key, item)| Some((key.clone(), item.get("course")?.as_str()?.to_owned())))
+        .collect();
+    let mut adopted = false;
+    for (key, course) in from_transcript {
+        if let Some((page_key, item)) = now
+            .iter()
+            .find(|(_, item)| item.get("course").and_then(Value::as_str) == Some(&course))
+        {
+            seen.remove(&key);
+            seen.entry(page_key.clone()).or_insert_with(|| item.clone());
+            adopted = true;
+        }
+    }
+    adopted
+}
+
+fn encode(item: &impl Serialize) -> Result<Value, Error> {
+    serde_json::to_value(item).map_err(|e| Error::Usage(format!("could not encode an item: {e}")))
+}
+
+/// Adds an item; two rows under one key (a page listing a course twice)
+/// are one item, the last one.
+fn push_keyed(list: &mut Vec<(String, Value)>, key: String, value: Value) {
+    match list.iter_mut().find(|(k, _)| *k == key) {
+        Some(entry) => entry.1 = value,
+        None => list.push((key, value)),
+    }
+}
+
 fn keyed<T: Serialize>(
     items: &[T],
     key: impl Fn(&T) -> String,
 ) -> Result<Vec<(String, Value)>, Error> {
-    let mut out: Vec<(String, Value)> = Vec::with_capacity(items.len());
+    let mut out = Vec::with_capacity(items.len());
     for item in items {
-        let value = serde_json::to_value(item)
-            .map_err(|e| Error::Usage(format!("could not encode an item: {e}")))?;
-        let key = key(item);
-        // Two rows under one key (a page listing a course twice): the last
-        // one counts, as one item.
-        match out.iter_mut().find(|(k, _)| *k == key) {
-            Some(entry) => entry.1 = value,
-            None => out.push((key, value)),
-        }
+        push_keyed(&mut out, key(item), encode(item)?);
     }
     Ok(out)
 }
@@ -386,20 +466,52 @@ impl Xtu {
             .unwrap_or_default();
         let mut check = WatchCheck {
             events: Vec::new(),
-            skipped: Vec::new(),
+            gated: false,
             state,
             store,
             username,
             consumer: request.consumer,
         };
-        let mut first_seen = false;
+        // Whether the state changed without an event (a source's first
+        // check, grades seen in the transcript found on the page again).
+        let mut dirty = false;
         for &source in &request.sources {
             let now = match source {
                 Source::Grades => {
                     let grades = self
                         .query(None, |ems| async move { ems.grades(None).await })
                         .await?;
-                    keyed(&grades, grade_key)?
+                    let seen = check.state.sources.entry(source.name().to_owned());
+                    if grades.is_empty() {
+                        // No grade at all on the page: either none yet, or
+                        // the page closed until the course evaluation is
+                        // done (docs/protocol.md §13). The transcript tells:
+                        // it lists grades the closed page does not.
+                        let transcript = self
+                            .query(None, |ems| async move { ems.transcript().await })
+                            .await?;
+                        if !transcript.courses.is_empty() {
+                            tracing::info!(
+                                "the grade page lists no grades but the transcript does: the page \
+                                 waits for the course evaluation (评教); grades come from the transcript"
+                            );
+                            check.gated = true;
+                        }
+                        match seen {
+                            std::collections::btree_map::Entry::Occupied(seen) => {
+                                gated_grades(seen.get(), &transcript)?
+                            }
+                            std::collections::btree_map::Entry::Vacant(_) => {
+                                gated_grades(&BTreeMap::new(), &transcript)?
+                            }
+                        }
+                    } else {
+                        let now = keyed(&grades, grade_key)?;
+                        if let std::collections::btree_map::Entry::Occupied(mut seen) = seen {
+                            dirty |= adopt_transcript_grades(seen.get_mut(), &now);
+                        }
+                        now
+                    }
                 }
                 Source::Exams => {
                     let exams = self
@@ -413,24 +525,13 @@ impl Xtu {
                 }
             };
             let seen = check.state.sources.get(source.name());
-            if source == Source::Grades && now.is_empty() && seen.is_some_and(|s| !s.is_empty()) {
-                // Grades do not vanish: an empty page after grades were seen
-                // is the page closed until the course evaluation is done.
-                tracing::warn!(
-                    "the grade page lists no grades although grades were seen before: it is \
-                     probably closed until the course evaluation (评教) is done; nothing is \
-                     concluded from it"
-                );
-                check.skipped.push(source);
-                continue;
-            }
             match seen {
                 None if !request.report_existing => {
                     check
                         .state
                         .sources
                         .insert(source.name().to_owned(), now.into_iter().collect());
-                    first_seen = true;
+                    dirty = true;
                 }
                 _ => {
                     let empty = BTreeMap::new();
@@ -444,7 +545,7 @@ impl Xtu {
                 }
             }
         }
-        if first_seen {
+        if dirty {
             check.save()?;
         }
         Ok(check)
@@ -645,6 +746,33 @@ mod tests {
         assert_eq!(backoff(10 * minute, 2), 40 * minute);
         assert_eq!(backoff(10 * minute, 30), MAX_BACKOFF);
         assert_eq!(backoff(24 * 60 * minute, 3), 24 * 60 * minute);
+    }
+
+    #[test]
+    fn grades_seen_in_the_transcript_are_adopted_by_the_open_page_silently() {
+        let mut seen: BTreeMap<String, Value> = [
+            (
+                "transcript/3/高等数学".to_owned(),
+                serde_json::json!({"course": "高等数学", "score": "92"}),
+            ),
+            (
+                "transcript/3/大学英语".to_owned(),
+                serde_json::json!({"course": "大学英语", "score": "80"}),
+            ),
+        ]
+        .into();
+        let now = vec![(
+            "2024-2025-1/0711001".to_owned(),
+            serde_json::json!({"course": "高等数学", "score": "92", "term": "2024-2025-1"}),
+        )];
+        assert!(adopt_transcript_grades(&mut seen, &now));
+        let keys: Vec<&str> = seen.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["2024-2025-1/0711001", "transcript/3/大学英语"]);
+        // The page's grade is no news; the other transcript grade is kept
+        // (not removed) until the page shows it.
+        let events = source_events(Source::Grades, &seen, &now);
+        assert!(events.is_empty(), "{events:?}");
+        assert!(!adopt_transcript_grades(&mut seen, &now));
     }
 
     #[test]

@@ -482,3 +482,63 @@ async fn units_run_one_check_on_a_schedule() {
     let bad = watcher.run(&["watch", "--print-unit", "cron"], &[]).await;
     assert!(bad.fails_with(2).contains("systemd"));
 }
+
+#[tokio::test]
+async fn a_closed_grade_page_is_read_through_the_transcript() {
+    let watcher = Watcher::logged_in().await;
+    assert_eq!(
+        watcher.run(&["watch", "--only", "grades"], &[]).await.ok(),
+        ""
+    );
+    let page: Vec<Value> = serde_json::from_str(
+        watcher
+            .run(&["grades", "--all", "--format", "json"], &[])
+            .await
+            .ok(),
+    )
+    .expect("json");
+    let on_page: Vec<&str> = page.iter().filter_map(|g| g["course"].as_str()).collect();
+
+    // The course evaluation closes the page: it lists nothing, the
+    // transcript still lists every grade.
+    watcher.fake.serve_xhr(
+        "grades",
+        r#"{"items":[],"currentPage":1,"totalPage":1,"totalResult":0}"#,
+    );
+    let run = watcher.run(&["watch", "--only", "grades"], &[]).await;
+    let printed = events(run.ok());
+    let transcript: Value = serde_json::from_str(
+        watcher
+            .run(&["transcript", "--format", "json"], &[])
+            .await
+            .ok(),
+    )
+    .expect("json");
+    let expected: Vec<&str> = transcript["scores"]
+        .as_array()
+        .expect("scores")
+        .iter()
+        .filter_map(|row| row["name"].as_str())
+        .filter(|name| !on_page.contains(name))
+        .collect();
+    assert!(!expected.is_empty());
+    let reported: Vec<&str> = printed
+        .iter()
+        .filter_map(|e| e["item"]["course"].as_str())
+        .collect();
+    assert_eq!(
+        reported, expected,
+        "the transcript's grades the page had not shown"
+    );
+    assert!(
+        printed
+            .iter()
+            .all(|e| e["kind"] == "grade" && e["change"] == "new"),
+        "nothing removed or changed by a closed page: {printed:?}"
+    );
+    assert_eq!(
+        watcher.run(&["watch", "--only", "grades"], &[]).await.ok(),
+        "",
+        "reported once"
+    );
+}
