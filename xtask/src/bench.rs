@@ -117,6 +117,11 @@ const SCENARIOS: &[Scenario] = &[
         warm: true,
         steps: &[step(&["export", "ics"])],
     },
+    Scenario {
+        name: "warm: `xtu watch` twice (the first check records, the second compares)",
+        warm: true,
+        steps: &[step(&["watch"]), step(&["watch"])],
+    },
 ];
 
 struct Measured {

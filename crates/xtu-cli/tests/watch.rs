@@ -231,6 +231,15 @@ async fn an_expired_session_is_re_entered_once_and_the_event_delivered() {
         0,
         "no password sent"
     );
+    // BENCHMARKS.md's figure: the failed first request, the hand-off, then
+    // one request per source.
+    let requests = watcher.fake.requests();
+    let count = |system| requests.iter().filter(|r| r.system == system).count();
+    assert_eq!(
+        (count(System::Ems), count(System::Sso)),
+        (8, 1),
+        "{requests:#?}"
+    );
 }
 
 /// A webhook receiver on loopback that fails its first `failures` requests
@@ -505,8 +514,16 @@ async fn a_closed_grade_page_is_read_through_the_transcript() {
         "grades",
         r#"{"items":[],"currentPage":1,"totalPage":1,"totalResult":0}"#,
     );
+    watcher.fake.clear_requests();
     let run = watcher.run(&["watch", "--only", "grades"], &[]).await;
     let printed = events(run.ok());
+    // BENCHMARKS.md's figure: the grade page, then the transcript's three.
+    assert_eq!(
+        watcher.fake.requests().len(),
+        4,
+        "{:#?}",
+        watcher.fake.requests()
+    );
     let transcript: Value = serde_json::from_str(
         watcher
             .run(&["transcript", "--format", "json"], &[])

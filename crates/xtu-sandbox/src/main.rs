@@ -131,14 +131,48 @@ async fn main() -> ExitCode {
          export XTU_SSO_BASE_URL={} XTU_EMS_BASE_URL={}\n  \
          XTU_PASSWORD={PASSWORD} xtu login --username {DEMO_USER}\n  \
          xtu student-info\n\n\
-         other accounts (password {PASSWORD}): locked, captcha (answer xtu1), disabled, change-password",
+         other accounts (password {PASSWORD}): locked, captcha (answer xtu1), disabled, change-password\n\n\
+         publish a grade while it runs, then `xtu watch` reports it:\n  \
+         curl -X POST {}/_admin/grades -d '{{\"kcmc\": \"新课程\", \"kch_id\": \"9990001\", \"cj\": \"95\", \"xnm\": \"2024\", \"xqm\": \"12\"}}'\n\
+         (also /_admin/exams and /_admin/notices, in the site's JSON fields)",
         fake.sso_base_url(),
+        fake.ems_base_url(),
         fake.ems_base_url()
     );
     tokio::select! {
         () = fake.wait() => ExitCode::SUCCESS,
         _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
     }
+}
+
+/// `xtu watch`: the first check records what is there; a grade published
+/// on the fake afterwards (its admin path) is the one change the next check
+/// reports, as one JSON line.
+async fn tour_watch(fake: &FakeXtu, xtu: &xtu_app::Xtu) -> Result<(), xtu_app::Error> {
+    let request = xtu_app::WatchRequest::default();
+    let delivery = xtu_app::Delivery::default();
+    let mut lines = Vec::new();
+    let mut print = |event: &xtu_app::Event| {
+        lines.push(
+            serde_json::to_string(event)
+                .map_err(|e| xtu_app::Error::Usage(format!("could not write JSON: {e}")))?,
+        );
+        Ok(())
+    };
+    xtu.watch_once(&request, &delivery, &mut print).await?;
+    fake.admin_upsert(
+        xtu_fake::AdminKind::Grades,
+        serde_json::json!({"kcmc": "概率论与数理统计", "kch_id": "0712003", "cj": "90", "jd": "4.0",
+                           "xf": "3.0", "kcxzmc": "必修", "xnm": "2024", "xqm": "12",
+                           "xnmmc": "2024-2025", "xqmmc": "2", "jsxm": "教师庚"}),
+    );
+    xtu.watch_once(&request, &delivery, &mut print).await?;
+    println!(
+        "\n== xtu watch (first run: records what is there, reports nothing)\n\n\
+         == a grade is published (the fake's POST /_admin/grades), then xtu watch again\n{}",
+        lines.join("\n")
+    );
+    Ok(())
 }
 
 /// Prints a command's JSON as `xtu` does (4-space indent).
@@ -237,6 +271,7 @@ async fn tour(today: NaiveDate) -> Result<(), xtu_app::Error> {
             course.weeks_text
         );
     }
+    tour_watch(&fake, &xtu).await?;
     println!(
         "\nThat was xtu's library against a local fake. With xtu on the PATH, try the same by hand:\n  \
          xtu-sandbox &   (then the commands it prints)"

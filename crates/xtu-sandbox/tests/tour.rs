@@ -31,6 +31,19 @@ fn the_tour_shows_the_main_job_end_to_end() {
     ] {
         assert!(out.contains(expected), "{expected} missing:\n{out}");
     }
+    // The watcher reports the one grade published after its first check.
+    let (_, watch) = out
+        .split_once("then xtu watch again\n")
+        .expect("the watch part");
+    let events: Vec<serde_json::Value> = watch
+        .lines()
+        .take_while(|line| line.starts_with('{'))
+        .map(|line| serde_json::from_str(line).expect("one JSON event per line"))
+        .collect();
+    assert_eq!(events.len(), 1, "{out}");
+    assert_eq!(events[0]["kind"], "grade");
+    assert_eq!(events[0]["change"], "new");
+    assert_eq!(events[0]["item"]["course"], "概率论与数理统计");
 }
 
 #[test]

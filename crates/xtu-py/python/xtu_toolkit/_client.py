@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar, Union
 
 from . import _native
-from ._errors import from_native
+from ._errors import UsageError, from_native
 
 T = TypeVar("T")
 
@@ -188,6 +188,26 @@ class Client:
         """Every grade from the printable transcript, in the upstream's JSON
         (``xtu transcript``); the PDF is also saved to ``pdf`` (0600)."""
         return self._json("transcript", os.fspath(pdf) if pdf is not None else None, token)
+
+    def notices(self, *, all: bool = False, token: Optional[str] = None) -> List[Dict[str, Any]]:
+        """The home page's notices, newest first: ``{title, kind, text, time}``
+        (``xtu notices``); the recent ones, or every notice with ``all=True``."""
+        return self._json("notices", all, token)
+
+    def watch_once(
+        self, *, only: Optional[Sequence[str]] = None, report_existing: bool = False
+    ) -> List[Dict[str, Any]]:
+        """One check of grades, exams and notices (``xtu watch --once``): the
+        changes since the last call, ``{kind, change, item, before, id}``.
+        The first call records what is there and returns nothing (unless
+        ``report_existing``). The SDK keeps its own record (apart from ``xtu
+        watch``'s), and an event counts as seen once returned. ``only``: some
+        of ``"grades"``, ``"exams"``, ``"notices"``."""
+        if isinstance(only, str):
+            raise UsageError('only: a list of source names, e.g. ["grades"]')
+        return self._json(
+            "watch_once", ",".join(only) if only is not None else None, report_existing
+        )
 
     def export_ics(
         self,
