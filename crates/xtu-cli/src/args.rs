@@ -241,7 +241,8 @@ pub enum Command {
     /// Serve the queries as Model Context Protocol tools on stdio (for AI agents).
     ///
     /// Tools: student_info, teaching_calendar, classroom_availability,
-    /// free_rooms, timetable, exams, grades, gpa, transcript: read-only, with
+    /// free_rooms, timetable, exams, grades, gpa, transcript, notices, changes
+    /// (what changed since the agent last asked): read-only, with
     /// output schemas and structured results. They use the session stored by
     /// `xtu login`; errors are tool errors with the same messages as the
     /// commands.
@@ -697,7 +698,8 @@ pub struct RoomsArgs {
 #[derive(Debug, Args)]
 pub struct ParseArgs {
     /// Page name: student-info, teaching-calendar, classroom-availability,
-    /// buildings, timetable, exams, grades, gpa-rank, or transcript (a PDF).
+    /// buildings, timetable, exams, grades, gpa-rank, notices, or transcript
+    /// (a PDF).
     pub page: String,
     /// The saved page; `-` reads standard input.
     pub file: PathBuf,

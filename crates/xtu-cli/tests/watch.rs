@@ -242,13 +242,16 @@ async fn an_expired_session_is_re_entered_once_and_the_event_delivered() {
     );
 }
 
+/// A request's body and its Authorization header.
+type Received = (String, Option<String>);
+
 /// A webhook receiver on loopback that fails its first `failures` requests
 /// with 503, then records each request's body and Authorization header.
 #[derive(Clone, Default)]
 struct Receiver {
     failures_left: Arc<Mutex<u32>>,
     tries: Arc<Mutex<u32>>,
-    received: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    received: Arc<Mutex<Vec<Received>>>,
 }
 
 async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
