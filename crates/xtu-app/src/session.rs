@@ -328,7 +328,11 @@ impl Xtu {
     /// only a manual login may try again). The caller holds the store lock.
     async fn auto_login(&self, store: &Store, username: &str) -> Result<EmsClient, Error> {
         let mut guard = store.guard(username)?;
-        if guard.auto_login_blocked {
+        // A refusal blocks automatic logins until a manual one; a login that
+        // failed or went unanswered within the guard's window blocks them
+        // for the window: a password is never sent twice by itself there
+        // (a watcher on a timer would otherwise send one per check).
+        if guard.auto_login_blocked || guard.recent_failures(now()) > 0 {
             return Err(expired());
         }
         let Some(password) = self.vault.load(username).or(store.load_password(username)?) else {

@@ -12,6 +12,7 @@
 //! between the two delivers it again (at-least-once) under the same
 //! [`Event::id`], which lets a receiver drop the duplicate.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::str::FromStr;
@@ -498,16 +499,12 @@ impl Xtu {
                             check.gated = true;
                         }
                         match seen {
-                            std::collections::btree_map::Entry::Occupied(seen) => {
-                                gated_grades(seen.get(), &transcript)?
-                            }
-                            std::collections::btree_map::Entry::Vacant(_) => {
-                                gated_grades(&BTreeMap::new(), &transcript)?
-                            }
+                            Entry::Occupied(seen) => gated_grades(seen.get(), &transcript)?,
+                            Entry::Vacant(_) => gated_grades(&BTreeMap::new(), &transcript)?,
                         }
                     } else {
                         let now = keyed(&grades, grade_key)?;
-                        if let std::collections::btree_map::Entry::Occupied(mut seen) = seen {
+                        if let Entry::Occupied(mut seen) = seen {
                             dirty |= adopt_transcript_grades(seen.get_mut(), &now);
                         }
                         now
@@ -535,13 +532,19 @@ impl Xtu {
                 }
                 _ => {
                     let empty = BTreeMap::new();
-                    let seen = seen.unwrap_or(&empty);
-                    check.events.extend(source_events(source, seen, &now));
                     check
-                        .state
-                        .sources
-                        .entry(source.name().to_owned())
-                        .or_default();
+                        .events
+                        .extend(source_events(source, seen.unwrap_or(&empty), &now));
+                    // A first check that reports what is there marks the
+                    // source as checked: what it fails to deliver is
+                    // reported again by the next check, with or without
+                    // --report-existing.
+                    if let Entry::Vacant(entry) =
+                        check.state.sources.entry(source.name().to_owned())
+                    {
+                        entry.insert(BTreeMap::new());
+                        dirty = true;
+                    }
                 }
             }
         }
@@ -612,10 +615,15 @@ pub fn backoff(every: Duration, failures: u32) -> Duration {
 /// with no way back, refused credentials or bad input are not (trying them
 /// in a loop would only risk the account).
 pub fn is_retryable(error: &Error) -> bool {
-    matches!(
-        error.exit_code(),
-        crate::ExitCode::Network | crate::ExitCode::ServerError | crate::ExitCode::UnexpectedPage
-    )
+    // A failed login (even one whose answer was lost) is never repeated by
+    // the loop: the lockout guard's business, not a schedule's.
+    !matches!(error, Error::Login(_))
+        && matches!(
+            error.exit_code(),
+            crate::ExitCode::Network
+                | crate::ExitCode::ServerError
+                | crate::ExitCode::UnexpectedPage
+        )
 }
 
 impl Xtu {

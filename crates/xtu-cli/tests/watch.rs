@@ -562,3 +562,91 @@ async fn a_closed_grade_page_is_read_through_the_transcript() {
         "reported once"
     );
 }
+
+#[tokio::test]
+async fn a_remembered_password_is_sent_once_and_never_again_after_a_lost_answer() {
+    let watcher = Watcher::logged_in().await;
+    let remember = watcher
+        .run(
+            &[
+                "login",
+                "--username",
+                USER,
+                "--remember",
+                "--insecure-store",
+            ],
+            &[("XTU_PASSWORD", PASSWORD)],
+        )
+        .await;
+    assert_eq!(remember.code, 0, "{remember:#?}");
+    assert_eq!(watcher.run(&["watch"], &[]).await.ok(), "");
+    let posts = || watcher.fake.count(System::Sso, "POST", "/cas/login");
+    let before = posts();
+
+    // Both sessions expire: one automatic login, and the event still comes.
+    watcher.publish_grade("9990007", "83");
+    watcher.fake.expire_ems_sessions();
+    watcher.fake.expire_sso_sessions();
+    let run = watcher.run(&["watch"], &[]).await;
+    assert_eq!(events(run.ok()).len(), 1);
+    assert_eq!(posts(), before + 1, "one password, sent once");
+
+    // Next time the login's answer is lost: that password may have counted
+    // as a failure, so no check sends another within the guard's window.
+    watcher.fake.expire_ems_sessions();
+    watcher.fake.expire_sso_sessions();
+    watcher.fake.inject(
+        xtu_fake::FaultRule::new(System::Sso, xtu_fake::Fault::Reset)
+            .method("POST")
+            .path("/cas/login")
+            .times(1),
+    );
+    let lost = watcher.run(&["watch"], &[]).await;
+    assert_eq!(lost.code, 8, "{lost:#?}");
+    assert_eq!(posts(), before + 2);
+    let again = watcher.run(&["watch"], &[]).await;
+    assert!(again.fails_with(10).contains("xtu login"), "{again:#?}");
+    assert_eq!(posts(), before + 2, "no second password within 24 hours");
+}
+
+#[tokio::test]
+async fn every_checks_at_once_keeps_running_and_stops_on_a_lost_session() {
+    use tokio::io::AsyncBufReadExt as _;
+    let watcher = Watcher::logged_in().await;
+    assert_eq!(watcher.run(&["watch"], &[]).await.ok(), "");
+    watcher.publish_grade("9990008", "99");
+    let state = watcher.dir.path().to_string_lossy().into_owned();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_xtu"));
+    command
+        .args(["watch", "--every", "5m"])
+        .env("XTU_STATE_DIR", &state)
+        .env("XTU_KEYRING", "none")
+        .env("XTU_SSO_BASE_URL", watcher.fake.sso_base_url())
+        .env("XTU_EMS_BASE_URL", watcher.fake.ems_base_url())
+        .env_remove("XTU_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("all_proxy")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let mut child = common::spawn(&mut command).expect("starts");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let line = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("the first check runs at once")
+        .expect("read")
+        .expect("a line");
+    let event: Value = serde_json::from_str(&line).expect("JSON");
+    assert_eq!(event["item"]["score"], "99");
+    assert!(
+        child.try_wait().expect("status").is_none(),
+        "still watching"
+    );
+    child.kill().await.expect("killed");
+    assert_eq!(watcher.run(&["watch"], &[]).await.ok(), "", "recorded");
+
+    // Logged out: nothing to retry on a schedule, the loop stops at once.
+    assert_eq!(watcher.run(&["logout"], &[]).await.code, 0);
+    let stopped = watcher.run(&["watch", "--every", "5m"], &[]).await;
+    assert!(stopped.fails_with(10).contains("xtu login"), "{stopped:#?}");
+}
