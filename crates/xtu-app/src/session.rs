@@ -351,6 +351,13 @@ impl Xtu {
             .log_in_and_store(store, username, &password, &mut hooks)
             .await
         {
+            Ok(client) => {
+                // A second password sent when the first one's answer was
+                // lost counted as a failure beforehand; the login worked, so
+                // the guard is as it was (no recent failure).
+                store.save_guard(username, &guard)?;
+                Ok(client)
+            }
             Err(Error::Login(LoginError::BadCredentials { message })) => {
                 guard.auto_login_blocked = true;
                 store.save_guard(username, &guard)?;
