@@ -131,6 +131,11 @@ const SCENARIOS: &[Scenario] = &[
         warm: true,
         steps: &[step(&["progress", "--format", "json"])],
     },
+    Scenario {
+        name: "warm: `xtu watch` twice (the first check records, the second compares)",
+        warm: true,
+        steps: &[step(&["watch"]), step(&["watch"])],
+    },
 ];
 
 struct Measured {

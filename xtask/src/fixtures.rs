@@ -246,6 +246,10 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Recording> {
                     page: 1,
                 },
                 Page::GpaRank => RawRequest::GpaRank { query: &gpa },
+                Page::Notices => RawRequest::Notices {
+                    page: 1,
+                    page_size: 30,
+                },
                 Page::Progress => RawRequest::Progress,
                 Page::PlanPage => RawRequest::PlanPage,
                 Page::ProgressCourses => match (&category, &student_id) {

@@ -56,6 +56,7 @@ async fn records_every_page_scrubbed() {
             "exams.json",
             "gpa-rank.json",
             "grades.json",
+            "notices.json",
             "student-info.html",
             "teaching-calendar.html",
             "timetable.json"

@@ -2,8 +2,6 @@
 //! report: what the timetable, exam, grade and GPA commands share with every
 //! other front end.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use xtu_ems::{CourseScope, GpaQuery, TermSpec};
 use xtu_model::{Course, Exam, GpaRank, Grade, Term, Timetable, WeightedGpa};
@@ -182,25 +180,29 @@ pub struct GradeChange {
 }
 
 /// Entries of `now` that are not in `before`, or differ from it. A course
-/// is identified by term, code and name (a retake is a new entry).
+/// is identified by term, code and name (a retake is a new entry). The
+/// watcher's differ ([`crate::differences`]), without removals.
 pub fn grade_changes(before: &[Grade], now: &[Grade]) -> Vec<GradeChange> {
     let key = |g: &Grade| (g.term.clone(), g.course_code.clone(), g.course.clone());
-    let previous: HashMap<_, &Grade> = before.iter().map(|g| (key(g), g)).collect();
-    now.iter()
-        .filter_map(|grade| match previous.get(&key(grade)) {
-            None => Some(GradeChange {
-                change: "new",
-                grade: grade.clone(),
-                before: None,
-            }),
-            Some(old) if *old != grade => Some(GradeChange {
-                change: "changed",
-                grade: grade.clone(),
-                before: Some((*old).clone()),
-            }),
-            Some(_) => None,
-        })
-        .collect()
+    crate::watch::differences(
+        before.iter().map(|g| (key(g), g)),
+        now.iter().map(|g| (key(g), g)),
+    )
+    .into_iter()
+    .filter_map(|difference| match difference {
+        crate::watch::Difference::New(grade) => Some(GradeChange {
+            change: "new",
+            grade: grade.clone(),
+            before: None,
+        }),
+        crate::watch::Difference::Changed { now, before } => Some(GradeChange {
+            change: "changed",
+            grade: now.clone(),
+            before: Some(before.clone()),
+        }),
+        crate::watch::Difference::Removed(_) => None,
+    })
+    .collect()
 }
 
 /// Every term's grades compared with those saved by the previous watch.

@@ -12,6 +12,9 @@
 //! - free-room planning from now or a time ([`Xtu::free_rooms`]);
 //! - the upstream toolkit's JSON shapes ([`course_schedule`], [`exam_schedule`], [`Xtu::compat_gpa`]);
 //! - grade watching ([`Xtu::watch_grades`]), the GPA report ([`Xtu::gpa`]);
+//! - watching grades, exams and notices ([`Xtu::watch_once`],
+//!   [`Xtu::watch_every`]) with delivery to a command, a webhook or the
+//!   desktop ([`Delivery`]);
 //! - iCalendar export ([`Xtu::export_ics`]), WakeUp课程表's CSV template
 //!   ([`Xtu::export_wakeup`]), one week at a glance ([`Xtu::week`]);
 //! - the current term, one rule for all (the site's calendar, the date
@@ -27,6 +30,7 @@
 
 mod academic;
 mod audit;
+mod deliver;
 mod diagnose;
 mod error;
 mod grad;
@@ -35,8 +39,10 @@ mod rooms;
 mod session;
 mod store;
 mod term;
+mod units;
 mod vault;
 mod wakeup;
+mod watch;
 mod week;
 
 pub use academic::{
@@ -44,6 +50,7 @@ pub use academic::{
     GradeWatch, compat_gpa, course_schedule, exam_schedule, grade_changes, section_text,
 };
 pub use audit::{PlanRequest, ProgressRequest};
+pub use deliver::{Delivery, Desktop, Webhook};
 pub use diagnose::{SavedPage, doctor_exit_code, parse_saved_page, parse_saved_transcript};
 pub use error::{Error, ExitCode};
 pub use grad::GradRequest;
@@ -54,9 +61,15 @@ pub use store::{
     FAILURE_WINDOW_SECS, Guard, MAX_MANUAL_FAILURES, Store, StoreDir, StoreLock, StoredSession,
 };
 pub use term::{ChosenTerm, TermAnswer, TermAsked, TermSource};
+pub use units::{DEFAULT_UNIT_INTERVAL, UnitKind, unit_file};
 pub use vault::Vault;
 pub use wakeup::{
     LeftOut, WAKEUP_HEADER, WakeUpExport, parse_wakeup_weeks, wakeup_csv, wakeup_weeks,
+};
+pub use watch::{
+    Difference, Event, MAX_BACKOFF, MIN_INTERVAL, MIN_INTERVAL_ENV, Source, WatchCheck,
+    WatchReport, WatchRequest, backoff, checked_interval, differences, grade_key, is_retryable,
+    parse_sources,
 };
 pub use week::{WeekView, week_view};
 pub use xtu_sso::{ProxyError, ProxySetting, ProxyUrl};

@@ -353,7 +353,11 @@ impl Xtu {
         username: &str,
     ) -> Result<Option<EmsClient>, Error> {
         let mut guard = store.guard(username)?;
-        if guard.auto_login_blocked {
+        // A refusal blocks automatic logins until a manual one; a login that
+        // failed or went unanswered within the guard's window blocks them
+        // for the window: a password is never sent twice by itself there
+        // (a watcher on a timer would otherwise send one per check).
+        if guard.auto_login_blocked || guard.recent_failures(now()) > 0 {
             return Err(expired());
         }
         let Some(password) = self.vault.load(username).or(store.load_password(username)?) else {
@@ -372,6 +376,13 @@ impl Xtu {
             .log_in_and_store(store, username, &password, &mut hooks)
             .await
         {
+            Ok(client) => {
+                // A second password sent when the first one's answer was
+                // lost counted as a failure beforehand; the login worked, so
+                // the guard is as it was (no recent failure).
+                store.save_guard(username, &guard)?;
+                Ok(client)
+            }
             Err(Error::Login(LoginError::BadCredentials { message })) => {
                 guard.auto_login_blocked = true;
                 store.save_guard(username, &guard)?;

@@ -152,7 +152,7 @@ impl Drop for StoreLock {
 impl Store {
     /// Opens (creating with mode 0700) the store at `dir`.
     pub fn open(dir: PathBuf) -> Result<Self, Error> {
-        for sub in ["", "sessions", "guard", "passwords", "grades"] {
+        for sub in ["", "sessions", "guard", "passwords", "grades", "watch"] {
             let path = dir.join(sub);
             create_private_dir(&path)?;
         }
@@ -263,6 +263,34 @@ impl Store {
             .dir
             .join("grades")
             .join(format!("{}.json", file_stem(username)?)))
+    }
+
+    /// What `consumer` (`watch`, `mcp`) of `username` has seen, saved by
+    /// [`Self::save_watch_state`].
+    pub fn load_watch_state<T: for<'de> Deserialize<'de>>(
+        &self,
+        username: &str,
+        consumer: &str,
+    ) -> Result<Option<T>, Error> {
+        read_json(&self.watch_path(username, consumer)?)
+    }
+
+    /// Saves what a watcher has seen (atomically, mode 0600).
+    pub fn save_watch_state(
+        &self,
+        username: &str,
+        consumer: &str,
+        state: &impl Serialize,
+    ) -> Result<(), Error> {
+        write_json(&self.watch_path(username, consumer)?, state)
+    }
+
+    fn watch_path(&self, username: &str, consumer: &str) -> Result<PathBuf, Error> {
+        Ok(self.dir.join("watch").join(format!(
+            "{}.{}.json",
+            file_stem(username)?,
+            file_stem(consumer)?
+        )))
     }
 
     fn password_path(&self, username: &str) -> Result<PathBuf, Error> {

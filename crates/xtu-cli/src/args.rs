@@ -315,7 +315,8 @@ pub enum Command {
     ///
     /// Tools: student_info, teaching_calendar, classroom_availability,
     /// free_rooms, timetable, exams, grades, gpa, transcript, progress, plan,
-    /// majors, grad_timetable: read-only, with
+    /// majors, grad_timetable, notices, changes (what changed since the agent
+    /// last asked): read-only, with
     /// output schemas and structured results. They use the session stored by
     /// `xtu login`; errors are tool errors with the same messages as the
     /// commands.
@@ -332,6 +333,102 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// The home page's notices (消息: 调课提醒, 考试安排...), newest first.
+    ///
+    /// JSON keys: title, kind (the text's 类型 prefix, "" when none), text,
+    /// time (as the site writes it). The recent ones (one request); --all
+    /// for every page. Prints a table on a terminal, JSON otherwise.
+    #[command(after_help = "Examples:\n  xtu notices\n  xtu notices --all --format json")]
+    Notices(NoticesArgs),
+    /// Report new or changed grades, exams and notices: one JSON line per
+    /// change, {"kind", "change", "item", "before", "id"}; exit 0 with no
+    /// line when nothing changed.
+    ///
+    /// The first check of a source records what is there and reports
+    /// nothing (--report-existing reports it). What was seen is kept per
+    /// account in the state directory; an event is recorded only after
+    /// every channel took it (a failing --exec or --webhook gets it again
+    /// at the next check; exit 1 then), so a crash never loses one; a
+    /// receiver drops a repeated one by its id. A check costs one request
+    /// per source on the stored session and no login; an expired session
+    /// is re-entered once (a password is sent only when remembered with
+    /// `xtu login --remember`, and never twice within the lockout guard's
+    /// 24 hours). --every keeps running, never more often than every 5
+    /// minutes, backing off (doubling, up to 6 hours) after failures.
+    /// Grades: an empty grade page after grades were seen (the page closed
+    /// until the course evaluation is done) reports nothing.
+    #[command(after_help = WATCH_HELP)]
+    Watch(WatchArgs),
+}
+
+const WATCH_HELP: &str = "\
+Examples:
+  xtu watch
+  xtu watch --only grades --exec 'notify-send \"$XTU_EVENT_SUMMARY\"'
+  xtu watch --every 30m --webhook https://ntfy.sh/my-secret-topic
+  xtu watch --print-unit systemd > ~/.config/systemd/user/xtu-watch.service
+  xtu watch --print-unit systemd-timer --every 30m > ~/.config/systemd/user/xtu-watch.timer
+
+--exec runs the command with sh -c (cmd /C on Windows) once per event: the
+event as JSON on its standard input and in XTU_EVENT_JSON, with XTU_EVENT_ID,
+XTU_EVENT_KIND, XTU_EVENT_CHANGE and XTU_EVENT_SUMMARY. --webhook POSTs the
+event as JSON; an ntfy topic URL (host ntfy.sh or ntfy.*) gets the summary as
+the message. Credentials in the URL go in a header and are never printed.";
+
+/// A duration as `--alarm` reads it (25m, 1h, 1d), named as an interval.
+fn parse_interval(text: &str) -> Result<chrono::Duration, String> {
+    xtu_app::parse_alarm(text).map_err(|e| e.replacen("alarm", "interval", 1))
+}
+
+#[derive(Debug, Args)]
+pub struct NoticesArgs {
+    /// Every notice, not only the recent ones.
+    #[arg(long)]
+    pub all: bool,
+    /// Output format (default: table on a terminal, JSON otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// A token instead of the stored session.
+    #[arg(long, env = "XTU_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Check once and exit (the default).
+    #[arg(long, conflicts_with = "every")]
+    pub once: bool,
+    /// Keep running, checking at this interval (with jitter): 30m, 1h, 1d.
+    /// At least 5 minutes.
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
+    pub every: Option<chrono::Duration>,
+    /// Only these sources: grades, exams, notices (comma-separated).
+    #[arg(long, value_name = "LIST")]
+    pub only: Option<String>,
+    /// On a source's first check, report what is there instead of only
+    /// recording it.
+    #[arg(long)]
+    pub report_existing: bool,
+    /// Run this command for each event (see below).
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
+    /// POST each event to this URL (JSON; ntfy-style topic URLs too).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "XTU_WATCH_WEBHOOK",
+        hide_env_values = true
+    )]
+    pub webhook: Option<String>,
+    /// Show each event as a desktop notification (notify-send, macOS
+    /// notifications, a Windows toast).
+    #[arg(long)]
+    pub desktop: bool,
+    /// Print a unit that runs `xtu watch --once` on a schedule (--every, else
+    /// every 30 minutes) with these flags, instead of checking: systemd (the
+    /// service), systemd-timer, launchd, schtasks.
+    #[arg(long, value_name = "KIND")]
+    pub print_unit: Option<String>,
 }
 
 const GPA_HELP: &str = "\
@@ -737,7 +834,8 @@ pub struct RoomsArgs {
 #[derive(Debug, Args)]
 pub struct ParseArgs {
     /// Page name: student-info, teaching-calendar, classroom-availability,
-    /// buildings, timetable, exams, grades, gpa-rank, or transcript (a PDF).
+    /// buildings, timetable, exams, grades, gpa-rank, notices, or transcript
+    /// (a PDF).
     pub page: String,
     /// The saved page; `-` reads standard input.
     pub file: PathBuf,

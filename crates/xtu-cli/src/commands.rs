@@ -12,8 +12,8 @@ use xtu_sso::{SsoSession, TokenFormat};
 
 use crate::args::{
     ClassroomArgs, Cli, Command, CompatGpaArgs, CompatTermArgs, ExportCommand, GpaArgs, GradesArgs,
-    IcsArgs, LoginArgs, OutputFormat, ParseArgs, PlanArgs, ProgressArgs, RoomsArgs, SsoLoginArgs,
-    TermListArgs, TimetableArgs, TokenArgs, TranscriptArgs, WakeupArgs,
+    IcsArgs, LoginArgs, NoticesArgs, OutputFormat, ParseArgs, PlanArgs, ProgressArgs, RoomsArgs,
+    SsoLoginArgs, TermListArgs, TimetableArgs, TokenArgs, TranscriptArgs, WakeupArgs, WatchArgs,
 };
 use crate::output::{format_or_default, print_json, print_line, print_text, with_progress};
 use crate::{audit_tables, secrets, tables};
@@ -90,6 +90,8 @@ pub async fn run(cli: Cli, config: xtu_app::Config) -> Result<Outcome, Error> {
         Command::Grad(command) => crate::grad::run(xtu, command).await,
         Command::Doctor { format } => return doctor(xtu, format).await,
         Command::Mcp => crate::mcp::serve(xtu.clone()).await,
+        Command::Notices(args) => notices(xtu, args).await,
+        Command::Watch(args) => return watch(xtu, args).await,
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "xtu", &mut std::io::stdout());
@@ -426,6 +428,7 @@ fn parse(args: ParseArgs) -> Result<(), Error> {
         ParsedPage::Exams(exams) => print_json(&exams.items),
         ParsedPage::Grades(grades) => print_json(&grades.items),
         ParsedPage::Plan(courses) => print_json(&courses.items),
+        ParsedPage::Notices(notices) => print_json(&notices.items),
         other => print_json(&other),
     }
 }
@@ -500,5 +503,92 @@ async fn plan(xtu: &Xtu, args: PlanArgs) -> Result<(), Error> {
     match format {
         OutputFormat::Json => print_json(&plan),
         OutputFormat::Table => print_text(&audit_tables::plan(&plan)),
+    }
+}
+
+/// `xtu notices`: newest first.
+async fn notices(xtu: &Xtu, args: NoticesArgs) -> Result<(), Error> {
+    let token = token(&args.token)?;
+    let notices = xtu.notices(args.all, token.as_deref()).await?;
+    match format_or_default(args.format) {
+        OutputFormat::Json => print_json(&notices),
+        OutputFormat::Table => print_text(&tables::notices(&notices)),
+    }
+}
+
+/// `xtu watch`: one check (or one every `--every`), each event a JSON line
+/// on standard output before the other channels; exit 1 when a channel
+/// failed to take an event (delivered again at the next check).
+async fn watch(xtu: &Xtu, args: WatchArgs) -> Result<Outcome, Error> {
+    let request = xtu_app::WatchRequest {
+        sources: xtu_app::parse_sources(args.only.as_deref())?,
+        report_existing: args.report_existing,
+        consumer: "watch",
+    };
+    let every = args
+        .every
+        .map(|every| every.to_std().unwrap_or(xtu_app::MIN_INTERVAL));
+    if let Some(kind) = &args.print_unit {
+        let kind = xtu_app::UnitKind::parse(kind)?;
+        let every = xtu_app::checked_interval(
+            every.unwrap_or(xtu_app::DEFAULT_UNIT_INTERVAL),
+            &xtu.config().ems_base_url,
+        );
+        let program =
+            std::env::current_exe().map_err(Error::io("could not find the path of xtu itself"))?;
+        let mut unit_args = vec!["watch".to_owned(), "--once".to_owned()];
+        if let Some(user) = &xtu.config().user {
+            unit_args.extend(["--user".to_owned(), user.clone()]);
+        }
+        if let Some(only) = &args.only {
+            unit_args.extend(["--only".to_owned(), only.clone()]);
+        }
+        if let Some(exec) = &args.exec {
+            unit_args.extend(["--exec".to_owned(), exec.clone()]);
+        }
+        if let Some(webhook) = &args.webhook {
+            // Checked now, so that a unit never holds a URL that fails later.
+            xtu_app::Webhook::parse(webhook)?;
+            unit_args.extend(["--webhook".to_owned(), webhook.clone()]);
+        }
+        if args.desktop {
+            unit_args.push("--desktop".to_owned());
+        }
+        return print_text(&xtu_app::unit_file(
+            kind,
+            &program.to_string_lossy(),
+            &unit_args,
+            every,
+        ))
+        .map(|()| Outcome::Done);
+    }
+    let delivery = xtu_app::Delivery {
+        exec: args.exec,
+        webhook: args
+            .webhook
+            .as_deref()
+            .map(xtu_app::Webhook::parse)
+            .transpose()?,
+        desktop: args.desktop.then(xtu_app::Desktop::detect).transpose()?,
+    };
+    let mut emit = |event: &xtu_app::Event| {
+        let line = serde_json::to_string(event)
+            .map_err(|e| Error::Usage(format!("could not write JSON: {e}")))?;
+        print_line(&line)
+    };
+    match every {
+        Some(every) => {
+            xtu.watch_every(&request, &delivery, every, &mut emit)
+                .await?;
+            Ok(Outcome::Done)
+        }
+        None => {
+            let report = xtu.watch_once(&request, &delivery, &mut emit).await?;
+            Ok(if report.undelivered > 0 {
+                Outcome::Changed
+            } else {
+                Outcome::Done
+            })
+        }
     }
 }

@@ -128,11 +128,38 @@ pub struct PlanParams {
     pub grade: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct NoticesParams {
+    /// Every notice instead of the recent ones.
+    pub all: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct ChangesParams {
+    /// Only these sources, comma-separated: grades, exams, notices
+    /// (omitted: all three).
+    pub only: Option<String>,
+}
+
 /// See [`ExamList`].
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct MajorList {
     /// The majors of the student's college.
     pub majors: Vec<xtu_model::Major>,
+}
+
+/// See [`ExamList`].
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct NoticeList {
+    /// The notices, newest first.
+    pub notices: Vec<xtu_model::Notice>,
+}
+
+/// What changed since the agent last asked.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ChangeList {
+    /// One entry per change, as `xtu watch` prints them.
+    pub events: Vec<xtu_app::Event>,
 }
 
 /// A term of a tool call, e.g. "2022-1".
@@ -430,6 +457,58 @@ impl XtuTools {
                     }
                 };
                 self.xtu.plan(&request, None).await
+            }
+            .await,
+        )
+    }
+
+    #[tool(
+        description = "The academic system's home-page notices (消息: 调课提醒, 考试安排...), newest \
+        first: [{title, kind, text, time}] (same as `xtu notices`); the recent ones unless `all`.",
+        output_schema = schema_for_output::<NoticeList>(),
+        annotations(read_only_hint = true, open_world_hint = true)
+    )]
+    async fn notices(
+        &self,
+        Parameters(p): Parameters<NoticesParams>,
+    ) -> Result<CallToolResult, ErrorData> {
+        answer(
+            self.xtu
+                .notices(p.all.unwrap_or(false), None)
+                .await
+                .map(|notices| NoticeList { notices }),
+        )
+    }
+
+    #[tool(
+        description = "New, changed or removed grades, exams and notices since this tool was last \
+        called: events [{kind, change, item, before, id}] (as `xtu watch` prints them). The first \
+        call only records what is there and returns no events. The site is only read; what was \
+        seen is kept in the local state directory, apart from `xtu watch`'s.",
+        output_schema = schema_for_output::<ChangeList>(),
+        annotations(read_only_hint = true, open_world_hint = true)
+    )]
+    async fn changes(
+        &self,
+        Parameters(p): Parameters<ChangesParams>,
+    ) -> Result<CallToolResult, ErrorData> {
+        answer(
+            async {
+                let request = xtu_app::WatchRequest {
+                    sources: xtu_app::parse_sources(p.only.as_deref())?,
+                    report_existing: false,
+                    consumer: "mcp",
+                };
+                // Returned is delivered: each event is recorded once collected.
+                let mut events = Vec::new();
+                let mut collect = |event: &xtu_app::Event| {
+                    events.push(event.clone());
+                    Ok(())
+                };
+                self.xtu
+                    .watch_once(&request, &xtu_app::Delivery::default(), &mut collect)
+                    .await?;
+                Ok(ChangeList { events })
             }
             .await,
         )

@@ -374,6 +374,30 @@ pub fn rooms(rooms: &[Classroom]) -> String {
     out
 }
 
+/// `xtu notices`: time, kind, title; the text under each, as it is long.
+pub fn notices(notices: &[xtu_model::Notice]) -> String {
+    if notices.is_empty() {
+        return "no notices\n".into();
+    }
+    let mut out = String::new();
+    for notice in notices {
+        let head: Vec<&str> = [
+            notice.time.as_str(),
+            notice.kind.as_str(),
+            notice.title.as_str(),
+        ]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect();
+        out.push_str(&head.join("  "));
+        out.push('\n');
+        if !notice.text.is_empty() && notice.text != notice.title {
+            out.push_str(&format!("  {}\n", notice.text));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

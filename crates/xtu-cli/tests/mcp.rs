@@ -134,6 +134,7 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
     assert_eq!(
         names,
         [
+            "changes",
             "classroom_availability",
             "exams",
             "free_rooms",
@@ -143,6 +144,7 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
             "majors",
             "plan",
             "progress",
+            "notices",
             "student_info",
             "teaching_calendar",
             "timetable",
@@ -286,6 +288,27 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
     assert_eq!(half_plan["isError"], true, "{half_plan}");
     let majors = client.call(24, "majors", json!({})).await;
     assert_eq!(text_json(&majors)["majors"][1]["code"], "0502");
+
+    let notices = client.call(14, "notices", json!({})).await;
+    let notices = text_json(&notices);
+    assert_eq!(notices["notices"][0]["kind"], "调课提醒", "{notices}");
+    // The first call records; a grade published afterwards is the one change.
+    let first = text_json(&client.call(15, "changes", json!({})).await);
+    assert_eq!(first["events"], json!([]), "{first}");
+    fake.admin_upsert(
+        xtu_fake::AdminKind::Grades,
+        json!({"kcmc": "新课程", "kch_id": "9990100", "cj": "86", "xnm": "2024", "xqm": "12"}),
+    );
+    let changes = text_json(&client.call(16, "changes", json!({"only": "grades"})).await);
+    assert_eq!(
+        changes["events"].as_array().map(Vec::len),
+        Some(1),
+        "{changes}"
+    );
+    assert_eq!(changes["events"][0]["change"], "new");
+    assert_eq!(changes["events"][0]["item"]["score"], "86");
+    let again = text_json(&client.call(17, "changes", json!({})).await);
+    assert_eq!(again["events"], json!([]), "asked again: nothing new");
 
     fake.expire_ems_sessions();
     fake.expire_sso_sessions();

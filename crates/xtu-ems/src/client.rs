@@ -6,7 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use reqwest::StatusCode;
 use url::Url;
 use xtu_model::{
-    Building, Classroom, Exam, GpaRank, Grade, StudentProfile, TeachingCalendar, Term, Timetable,
+    Building, Classroom, Exam, GpaRank, Grade, Notice, StudentProfile, TeachingCalendar, Term,
+    Timetable,
 };
 use xtu_sso::http::{self, HttpConfig};
 use xtu_sso::{CookieJar, SsoSession, TokenFormat};
@@ -35,6 +36,9 @@ pub const HAND_OFF_BACKOFF: [Duration; 2] =
     [Duration::from_millis(200), Duration::from_millis(600)];
 /// A bound on result pages, against a server that reports absurd page counts.
 const MAX_PAGES: u32 = 200;
+/// How many notices make "the recent ones" (the site's own home page shows
+/// fewer).
+pub const RECENT_NOTICES: u32 = 30;
 /// The ranking statistics take 10-60 s at XTU (docs/protocol.md §5.10): that
 /// request waits at least this long, whatever the usual timeout.
 pub const SLOW_PAGE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -117,6 +121,12 @@ pub enum RawRequest<'a> {
     Majors {
         /// College code (`jg_id`).
         college: &'a str,
+    /// One page of the notices, newest first.
+    Notices {
+        /// 1-based result page.
+        page: u32,
+        /// Notices per page.
+        page_size: u32,
     },
 }
 
@@ -315,6 +325,30 @@ impl EmsClient {
         parse_page(Page::GpaRank, &body, pages::gpa_rank::parse)
     }
 
+    /// The home page's notices (消息), newest first: the
+    /// [`RECENT_NOTICES`] newest (one request), or every notice when `all`.
+    pub async fn notices(&self, all: bool) -> Result<Vec<Notice>, EmsError> {
+        let page_size = if all {
+            query::PAGE_SIZE
+        } else {
+            RECENT_NOTICES
+        };
+        let fetch = move |client: EmsClient, page: u32| async move {
+            let body = client.raw(RawRequest::Notices { page, page_size }).await?;
+            parse_page(Page::Notices, &body, pages::notices::parse)
+        };
+        let mut notices = if all {
+            self.all_pages(fetch).await?
+        } else {
+            fetch(self.clone(), 1).await?.items
+        };
+        // The site sorts as asked; a deployment that ignores the sort must
+        // not change the order promised. `cjsj` is `YYYY-MM-DD HH:MM:SS`,
+        // so its text sorts as its time; the sort is stable.
+        notices.sort_by(|a, b| b.time.cmp(&a.time));
+        Ok(notices)
+    }
+
     /// Every page of a paged answer: the first, then the rest together
     /// (they do not depend on each other), in page order.
     pub(crate) async fn all_pages<T, F, Fut>(&self, fetch: F) -> Result<Vec<T>, EmsError>
@@ -422,6 +456,10 @@ impl EmsClient {
             RawRequest::Plan { plan_id, page } => {
                 (Page::Plan, crate::audit::plan_form(plan_id, page))
             }
+            RawRequest::Notices { page, page_size } => (
+                Page::Notices,
+                query::notices_form(page, page_size, now_ms()),
+            ),
         };
         let timeout = if page == Page::GpaRank {
             self.timeout.max(SLOW_PAGE_TIMEOUT)

@@ -270,6 +270,23 @@ pub(crate) fn term_list_form(
     form
 }
 
+/// The notices' form: unread and read alike (`sfyy=0`), the student's own
+/// (`flag=1`), newest first (`cjsj` descending), as public V9 clients send it.
+pub(crate) fn notices_form(page: u32, size: u32, now_ms: u128) -> Vec<(&'static str, String)> {
+    let mut form = vec![("sfyy", "0".to_owned()), ("flag", "1".to_owned())];
+    form.extend(
+        paging(page, now_ms)
+            .into_iter()
+            .map(|(key, value)| match key {
+                "queryModel.showCount" => (key, size.to_string()),
+                "queryModel.sortName" => (key, "cjsj".to_owned()),
+                "queryModel.sortOrder" => (key, "desc".to_owned()),
+                _ => (key, value),
+            }),
+    );
+    form
+}
+
 /// Which courses a GPA covers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum CourseScope {

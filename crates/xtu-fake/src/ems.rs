@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use crate::admin::AdminKind;
 use crate::{FakeState, cookie, lock, redirect};
 
 const PROFILE: &str = include_str!("../../../fixtures/ems/student-info.html");
@@ -28,6 +29,7 @@ const TIMETABLE_PRACTICE: &str =
 const PRACTICE_TERM: (&str, &str) = ("2024", "12");
 const EXAMS: &str = include_str!("../../../fixtures/ems/exams.json");
 const GRADES: &str = include_str!("../../../fixtures/ems/grades.json");
+const NOTICES: &str = include_str!("../../../fixtures/ems/notices.json");
 const GPA_RANK: &str = include_str!("../../../fixtures/ems/gpa-rank.json");
 /// The ranking of compulsory courses only (`xbx=bx`): other figures.
 const GPA_RANK_COMPULSORY: &str = include_str!("../../../fixtures/ems/gpa-rank.compulsory.json");
@@ -88,8 +90,10 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
             "/jwglxt/cjpmtj/cjpmtj_cxPjxfjdpmtjIndex.html",
             post(gpa_rank),
         )
+        .route("/jwglxt/xtgl/index_cxDbsy.html", post(notices))
         .merge(crate::transcript::routes())
         .merge(crate::audit::routes())
+        .merge(crate::admin::routes())
         .with_state(state)
 }
 
@@ -316,9 +320,10 @@ async fn exams(
     let all = term == ("", "");
     let (xnm, xqm) = state.term_dates.term_codes();
     let current = term == (xnm.as_str(), xqm);
-    grid_page(&state, &form, &state.term_dates.json(EXAMS), |_| {
-        all || current
-    })
+    let exams = state
+        .admin
+        .merged(AdminKind::Exams, &state.term_dates.json(EXAMS));
+    grid_page(&state, &form, &exams, |_| all || current)
 }
 
 /// Grades of one term or of all; sorting by any column yields the error
@@ -338,10 +343,24 @@ async fn grades(
         field(&form, "xnm").to_owned(),
         field(&form, "xqm").to_owned(),
     );
-    grid_page(&state, &form, GRADES, |item| {
+    let grades = state.admin.merged(AdminKind::Grades, GRADES);
+    grid_page(&state, &form, &grades, |item| {
         let text = |key: &str| item.get(key).and_then(|v| v.as_str()).unwrap_or_default();
         (xnm.is_empty() || text("xnm") == xnm) && (xqm.is_empty() || text("xqm") == xqm)
     })
+}
+
+/// The notices (消息), newest first, paged as asked.
+async fn notices(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(response) = xhr(&state, &headers, "notices", &form) {
+        return response;
+    }
+    let notices = state.admin.merged(AdminKind::Notices, NOTICES);
+    grid_page(&state, &form, &notices, |_| true)
 }
 
 /// GPA and ranks: the fixture for any well-formed range, the compulsory

@@ -26,6 +26,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 mod audit;
+mod admin;
 mod cas;
 mod ems;
 mod faults;
@@ -34,6 +35,7 @@ mod keys;
 mod term_dates;
 mod transcript;
 
+pub use admin::AdminKind;
 pub use faults::{Fault, FaultRule, STALL};
 
 /// Which fake system a request reached.
@@ -239,6 +241,7 @@ impl FakeXtuBuilder {
             ems: ems::EmsState::default(),
             grad: grad::GradState::default(),
             transcript: transcript::TranscriptState::default(),
+            admin: admin::AdminState::default(),
             log: Mutex::default(),
             faults: Mutex::default(),
             captcha: self.captcha,
@@ -395,6 +398,7 @@ pub(crate) struct FakeState {
     pub(crate) ems: ems::EmsState,
     pub(crate) grad: grad::GradState,
     pub(crate) transcript: transcript::TranscriptState,
+    pub(crate) admin: admin::AdminState,
     log: Mutex<Vec<RecordedRequest>>,
     faults: Mutex<Vec<FaultRule>>,
     failures: Option<faults::FailureProfile>,

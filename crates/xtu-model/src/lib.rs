@@ -11,6 +11,7 @@ mod calendar;
 mod classroom;
 mod exams;
 mod grades;
+mod notices;
 mod profile;
 pub mod sections;
 mod timetable;
@@ -27,6 +28,7 @@ pub use calendar::{
 pub use classroom::{Building, Classroom, ClassroomPage};
 pub use exams::{Exam, parse_exam_time};
 pub use grades::{GPA_FORMULA, GpaRank, GpaRankTexts, Grade, WeightedGpa, credit_weighted_gpa};
+pub use notices::{Notice, split_notice_kind};
 pub use profile::StudentProfile;
 pub use timetable::{Course, PracticeCourse, Timetable};
 pub use transcript::{

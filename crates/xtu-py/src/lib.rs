@@ -488,6 +488,41 @@ impl Client {
         json(&transcript.upstream())
     }
 
+    #[pyo3(signature = (all=false, token=None))]
+    fn notices(&self, py: Python<'_>, all: bool, token: Option<String>) -> PyResult<String> {
+        self.json(
+            py,
+            |xtu| async move { xtu.notices(all, token.as_deref()).await },
+        )
+    }
+
+    /// One check of `xtu watch`'s sources, with the SDK's own record of what
+    /// was seen: the events, each recorded as it is returned.
+    #[pyo3(signature = (only=None, report_existing=false))]
+    fn watch_once(
+        &self,
+        py: Python<'_>,
+        only: Option<String>,
+        report_existing: bool,
+    ) -> PyResult<String> {
+        let request = xtu_app::WatchRequest {
+            sources: xtu_app::parse_sources(only.as_deref()).map_err(|e| to_py(&e, None))?,
+            report_existing,
+            consumer: "sdk",
+        };
+        let request = &request;
+        self.json(py, |xtu| async move {
+            let mut events = Vec::new();
+            let mut collect = |event: &xtu_app::Event| {
+                events.push(event.clone());
+                Ok(())
+            };
+            xtu.watch_once(request, &xtu_app::Delivery::default(), &mut collect)
+                .await?;
+            Ok(events)
+        })
+    }
+
     #[pyo3(signature = (timetable=false, exams=false, alarm=None, token=None))]
     fn export_ics(
         &self,

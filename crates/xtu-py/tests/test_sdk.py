@@ -367,3 +367,29 @@ def test_progress_and_plan(client: Client) -> None:
         client.plan("0502")
     with pytest.raises(UsageError, match="invalid major"):
         client.plan("05&x", "2022")
+
+
+def test_notices_and_watch_once(client: Client, sandbox: Sandbox) -> None:
+    import json as _json
+    import urllib.request
+
+    notices = client.notices()
+    assert list(notices[0]) == ["title", "kind", "text", "time"]
+    assert [n["time"] for n in notices] == sorted((n["time"] for n in notices), reverse=True)
+
+    assert client.watch_once(only=["notices"]) == [], "the first check records"
+    # The sandbox's admin path: a notice published while it runs.
+    notice = {"id": "SDK-TEST-1", "xxbt": "调课提醒", "xxnr": "调课提醒:第13周停课",
+              "cjsj": "2099-01-01 08:00:00"}
+    request = urllib.request.Request(
+        f"{sandbox.ems_base_url}/_admin/notices", data=_json.dumps(notice).encode(),
+        method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 204
+    events = client.watch_once(only=["notices"])
+    assert [(e["kind"], e["change"], e["item"]["text"]) for e in events] == [
+        ("notice", "new", "第13周停课")]
+    assert events[0]["before"] is None and events[0]["id"]
+    assert client.watch_once(only=["notices"]) == []
+    with pytest.raises(UsageError):
+        client.watch_once(only=["marks"])

@@ -174,10 +174,14 @@ async fn main() -> ExitCode {
          XTU_PASSWORD={PASSWORD} xtu login --username {DEMO_USER}\n  \
          xtu student-info\n\n\
          a graduate student (password {PASSWORD}): {GRADUATE_USER}, for xtu grad timetable\n\
-         other accounts (password {PASSWORD}): locked, captcha (answer xtu1), disabled, change-password",
+         other accounts (password {PASSWORD}): locked, captcha (answer xtu1), disabled, change-password\n\n\
+         publish a grade while it runs, then `xtu watch` reports it:\n  \
+         curl -X POST {}/_admin/grades -d '{{\"kcmc\": \"新课程\", \"kch_id\": \"9990001\", \"cj\": \"95\", \"xnm\": \"2024\", \"xqm\": \"12\"}}'\n\
+         (also /_admin/exams and /_admin/notices, in the site's JSON fields)",
         fake.sso_base_url(),
         fake.ems_base_url(),
-        fake.grad_base_url()
+        fake.grad_base_url(),
+        fake.ems_base_url()
     );
     tokio::select! {
         () = fake.wait() => ExitCode::SUCCESS,
@@ -332,6 +336,40 @@ impl TourRun {
         Ok(())
     }
 
+    /// `xtu watch`: the first check records what is there; a grade
+    /// published on the fake afterwards (its admin path) is the one change
+    /// the next check reports, as one JSON line.
+    async fn watch(&self) -> Result<(), xtu_app::Error> {
+        let request = xtu_app::WatchRequest::default();
+        let delivery = xtu_app::Delivery::default();
+        let mut lines = Vec::new();
+        let mut print = |event: &xtu_app::Event| {
+            lines.push(
+                serde_json::to_string(event)
+                    .map_err(|e| xtu_app::Error::Usage(format!("could not write JSON: {e}")))?,
+            );
+            Ok(())
+        };
+        self.xtu.watch_once(&request, &delivery, &mut print).await?;
+        self.fake.admin_upsert(
+            xtu_fake::AdminKind::Grades,
+            serde_json::json!({"kcmc": "概率论与数理统计", "kch_id": "0712003", "cj": "90",
+                               "jd": "4.0", "xf": "3.0", "kcxzmc": "必修", "xnm": "2024",
+                               "xqm": "12", "xnmmc": "2024-2025", "xqmmc": "2",
+                               "jsxm": "教师庚"}),
+        );
+        self.xtu.watch_once(&request, &delivery, &mut print).await?;
+        Self::show(
+            "xtu watch   (first run: records what is there, reports nothing)",
+            "",
+        );
+        Self::show(
+            "a grade is published (the fake's POST /_admin/grades), then: xtu watch",
+            &format!("{}\n", lines.join("\n")),
+        );
+        Ok(())
+    }
+
     /// A graduate student's `xtu grad timetable`: the same login, the
     /// graduate system's timetable of the site's current term, as xtu's
     /// timetable table.
@@ -375,6 +413,7 @@ async fn tour(today: NaiveDate) -> Result<(), xtu_app::Error> {
     tour.free_rooms().await?;
     tour.this_week(&calendar).await?;
     tour.progress().await?;
+    tour.watch().await?;
     tour.graduate(&calendar).await?;
     println!(
         "That was xtu's library against a local fake. With xtu on the PATH, try the same by hand:\n  \

@@ -36,9 +36,23 @@ fn the_tour_shows_the_main_job_end_to_end_as_xtu_prints_it() {
     ] {
         assert!(out.contains(expected), "{expected:?} missing:\n{out}");
     }
-    // xtu's tables, not JSON dumps.
-    assert!(!out.contains("\"student_id\""), "{out}");
-    assert!(!out.contains('{'), "{out}");
+    // xtu's tables, not JSON dumps; the watcher's events are JSON lines, as
+    // `xtu watch` prints them.
+    let (tables, watch) = out
+        .split_once("then: xtu watch\n")
+        .expect("the watch part");
+    assert!(!tables.contains("\"student_id\""), "{out}");
+    assert!(!tables.contains('{'), "{out}");
+    // The watcher reports the one grade published after its first check.
+    let events: Vec<serde_json::Value> = watch
+        .lines()
+        .take_while(|line| line.starts_with('{'))
+        .map(|line| serde_json::from_str(line).expect("one JSON event per line"))
+        .collect();
+    assert_eq!(events.len(), 1, "{out}");
+    assert_eq!(events[0]["kind"], "grade");
+    assert_eq!(events[0]["change"], "new");
+    assert_eq!(events[0]["item"]["course"], "概率论与数理统计");
 }
 
 #[test]

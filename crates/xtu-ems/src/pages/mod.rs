@@ -18,6 +18,7 @@ pub mod exams;
 pub mod gpa_rank;
 pub mod grades;
 mod jqgrid;
+pub mod notices;
 pub mod programme_plan;
 mod rows;
 pub mod student_info;
@@ -27,8 +28,8 @@ pub mod timetable;
 pub use jqgrid::GridPage;
 
 use xtu_model::{
-    Building, ClassroomPage, DegreeAudit, Exam, GpaRank, Grade, Major, PlanCourse, PlanSelection,
-    StudentProfile, TeachingCalendar, Timetable,
+    Building, ClassroomPage, DegreeAudit, Exam, GpaRank, Grade, Major, Notice, PlanCourse,
+    PlanSelection, StudentProfile, TeachingCalendar, Timetable,
 };
 
 /// Why a page could not be read.
@@ -99,6 +100,8 @@ pub enum Page {
     PlanQuery,
     /// The majors of a college (a bare JSON array).
     Majors,
+    /// 消息: the home page's notices (jqGrid JSON).
+    Notices,
 }
 
 impl Page {
@@ -119,6 +122,7 @@ impl Page {
         Page::PlanPage,
         Page::PlanQuery,
         Page::Majors,
+        Page::Notices,
     ];
 
     /// The name: the CLI command that prints the page.
@@ -139,6 +143,7 @@ impl Page {
             Self::PlanPage => "plan-page",
             Self::PlanQuery => "plan-query",
             Self::Majors => "majors",
+            Self::Notices => "notices",
         }
     }
 
@@ -156,7 +161,8 @@ impl Page {
             | Self::ProgressOutsidePlan
             | Self::Plan
             | Self::PlanQuery
-            | Self::Majors => "json",
+            | Self::Majors
+            | Self::Notices => "json",
         }
     }
 
@@ -180,6 +186,7 @@ impl Page {
             }
             Self::PlanQuery => "jxzxjhgl/jxzxjhck_cxJxzxjhckIndex.html?doType=query&gnmkdm=N153540",
             Self::Majors => "xtgl/comm_cxZydmList.html?gnmkdm=N153540",
+            Self::Notices => "xtgl/index_cxDbsy.html?doType=query&gnmkdm=index",
         }
     }
 
@@ -232,6 +239,8 @@ pub enum ParsedPage {
     PlanQuery(Vec<programme_plan::PlanListing>),
     /// [`programme_plan::parse_majors`].
     Majors(Vec<Major>),
+    /// [`notices::parse`]: one page of notices.
+    Notices(GridPage<Notice>),
 }
 
 impl Page {
@@ -261,6 +270,7 @@ impl Page {
             Self::PlanPage => ParsedPage::PlanPage(programme_plan::parse_page(body)?),
             Self::PlanQuery => ParsedPage::PlanQuery(programme_plan::parse_query(body)?),
             Self::Majors => ParsedPage::Majors(programme_plan::parse_majors(body)?),
+            Self::Notices => ParsedPage::Notices(notices::parse(body)?),
         })
     }
 }

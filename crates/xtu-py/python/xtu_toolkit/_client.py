@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from . import _native
-from ._errors import from_native
+from ._errors import UsageError, from_native
 
 T = TypeVar("T")
 
@@ -257,6 +257,29 @@ class Client:
         return _object(
             lambda: self._native.transcript(
                 pdf=os.fspath(pdf) if pdf is not None else None, token=token
+            )
+        )
+
+    def notices(self, *, all: bool = False, token: Optional[str] = None) -> List[Dict[str, Any]]:
+        """The home page's notices, newest first: ``{title, kind, text, time}``
+        (``xtu notices``); the recent ones, or every notice with ``all=True``."""
+        return _array(lambda: self._native.notices(all=all, token=token))
+
+    def watch_once(
+        self, *, only: Optional[Sequence[str]] = None, report_existing: bool = False
+    ) -> List[Dict[str, Any]]:
+        """One check of grades, exams and notices (``xtu watch --once``): the
+        changes since the last call, ``{kind, change, item, before, id}``.
+        The first call records what is there and returns nothing (unless
+        ``report_existing``). The SDK keeps its own record (apart from ``xtu
+        watch``'s), and an event counts as seen once returned. ``only``: some
+        of ``"grades"``, ``"exams"``, ``"notices"``."""
+        if isinstance(only, str):
+            raise UsageError('only: a list of source names, e.g. ["grades"]')
+        return _array(
+            lambda: self._native.watch_once(
+                only=",".join(only) if only is not None else None,
+                report_existing=report_existing,
             )
         )
 
