@@ -186,6 +186,15 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Recording> {
     let term = current_term()?;
     let query = ClassroomQuery::new(term, [1], [1], [1, 2])?;
     let gpa = GpaQuery::default();
+    // The form recorded is the first evaluation's (none: the form request
+    // with empty keys, which the site answers with its notice).
+    let evaluation = ems
+        .evaluations()
+        .await
+        .ok()
+        .and_then(|list| list.into_iter().next())
+        .map(|evaluation| evaluation.keys)
+        .unwrap_or_default();
     let (bodies, mut failures) = fetch_pages(Page::ALL, config.delay, |page| {
         let request = match page {
             Page::StudentInfo => RawRequest::StudentInfo,
@@ -205,6 +214,8 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Recording> {
                 page: 1,
             },
             Page::GpaRank => RawRequest::GpaRank { query: &gpa },
+            Page::EvaluationList => RawRequest::EvaluationList { page: 1 },
+            Page::EvaluationForm => RawRequest::EvaluationForm { keys: &evaluation },
         };
         let ems = &ems;
         async move { ems.raw(request).await }

@@ -14,12 +14,16 @@
 //! - grade watching ([`Xtu::watch_grades`]), the GPA report ([`Xtu::gpa`]);
 //! - iCalendar export ([`Xtu::export_ics`]), WakeUp课程表's CSV template
 //!   ([`Xtu::export_wakeup`]), one week at a glance ([`Xtu::week`]);
+//! - course evaluation (评教): list, fill from a policy and save, submit
+//!   when told ([`Xtu::evaluations`], [`Xtu::fill_evaluations`],
+//!   [`Xtu::submit_evaluations`]);
 //! - diagnostics: [`Xtu::doctor`] and [`Xtu::save_failed_page`].
 #![deny(missing_docs)]
 
 mod academic;
 mod diagnose;
 mod error;
+mod evaluation;
 mod ics;
 mod rooms;
 mod session;
@@ -35,6 +39,10 @@ pub use academic::{
 };
 pub use diagnose::{SavedPage, doctor_exit_code};
 pub use error::{Error, ExitCode};
+pub use evaluation::{
+    AnswerFile, AnswerLine, CourseAnswers, EvaluationReport, Field, FillRequest, FormAction,
+    FormReport, GivenAnswer, Policy, Selection,
+};
 pub use ics::{Export, IcsRequest, date_of, parse_alarm, render};
 pub use rooms::{FreeRooms, Plan, RoomQuery, RoomTime, filter, parse_at, parse_sections, plan};
 pub use session::{Config, LoginOptions, Logout, WhoAmI, Xtu};

@@ -85,6 +85,16 @@ pub enum RawRequest<'a> {
         /// Range and scope.
         query: &'a GpaQuery,
     },
+    /// One page of the course evaluations (学生评价).
+    EvaluationList {
+        /// 1-based result page.
+        page: u32,
+    },
+    /// One evaluation's form.
+    EvaluationForm {
+        /// The evaluation, as the list names it.
+        keys: &'a xtu_model::EvaluationKeys,
+    },
 }
 
 /// Builds an [`EmsClient`].
@@ -284,7 +294,7 @@ impl EmsClient {
 
     /// Every page of a paged answer: the first, then the rest together
     /// (they do not depend on each other), in page order.
-    async fn all_pages<T, F, Fut>(&self, fetch: F) -> Result<Vec<T>, EmsError>
+    pub(crate) async fn all_pages<T, F, Fut>(&self, fetch: F) -> Result<Vec<T>, EmsError>
     where
         T: Send + 'static,
         F: Fn(EmsClient, u32) -> Fut,
@@ -364,6 +374,21 @@ impl EmsClient {
                 (Page::Grades, query::term_list_form(term, page, now_ms()))
             }
             RawRequest::GpaRank { query } => (Page::GpaRank, query.form(now_ms())),
+            RawRequest::EvaluationList { page } => {
+                (Page::EvaluationList, query::paging(page, now_ms()).to_vec())
+            }
+            RawRequest::EvaluationForm { keys } => (
+                Page::EvaluationForm,
+                vec![
+                    ("jxb_id", keys.jxb_id.clone()),
+                    ("kch_id", keys.kch_id.clone()),
+                    ("xsdm", keys.xsdm.clone()),
+                    ("jgh_id", keys.jgh_id.clone()),
+                    ("tjzt", keys.tjzt.clone()),
+                    ("pjmbmcb_id", keys.pjmbmcb_id.clone()),
+                    ("sfcjlrjs", keys.sfcjlrjs.clone()),
+                ],
+            ),
         };
         let timeout = if page == Page::GpaRank {
             self.timeout.max(SLOW_PAGE_TIMEOUT)
@@ -462,6 +487,25 @@ impl EmsClient {
             .timeout(timeout)
             // jwglxt answers 901 instead of a redirect for XHR requests, which
             // makes an expired session unambiguous.
+            .header("X-Requested-With", "XMLHttpRequest")
+            .form(form);
+        let response = http::send(request).await?;
+        self.read(response).await
+    }
+
+    /// A request that changes something on the site (an evaluation's save
+    /// or submit): sent exactly once, never retried whatever the failure, as
+    /// a write whose answer was lost may have been applied; only reading the
+    /// state back can tell.
+    pub(crate) async fn post_write(
+        &self,
+        path: &str,
+        form: &[(String, String)],
+    ) -> Result<String, EmsError> {
+        let request = self
+            .client
+            .post(self.page_url(path))
+            .timeout(self.timeout)
             .header("X-Requested-With", "XMLHttpRequest")
             .form(form);
         let response = http::send(request).await?;

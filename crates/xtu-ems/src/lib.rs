@@ -8,6 +8,7 @@
 mod client;
 pub mod doctor;
 mod error;
+pub mod evaluation;
 pub mod pages;
 mod query;
 pub mod scrub;

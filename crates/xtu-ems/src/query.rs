@@ -216,7 +216,7 @@ pub(crate) const PAGE_SIZE: u32 = 5000;
 
 /// jqGrid's paging fields. The sort name stays empty: XTU answers its error
 /// page to a grades query sorted by anything (docs/protocol.md §5.9).
-fn paging(page: u32, now_ms: u128) -> [(&'static str, String); 7] {
+pub(crate) fn paging(page: u32, now_ms: u128) -> [(&'static str, String); 7] {
     [
         ("_search", "false".to_owned()),
         ("nd", now_ms.to_string()),

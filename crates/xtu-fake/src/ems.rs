@@ -86,6 +86,7 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
             post(gpa_rank),
         )
         .merge(crate::transcript::routes())
+        .merge(crate::evaluation::routes())
         .with_state(state)
 }
 
@@ -325,6 +326,9 @@ async fn grades(
     }
     if !field(&form, "queryModel.sortName").is_empty() {
         return html(ERROR_PAGE);
+    }
+    if state.evaluation.gates_grades() {
+        return json(crate::evaluation::GATED_GRADES);
     }
     let (xnm, xqm) = (
         field(&form, "xnm").to_owned(),

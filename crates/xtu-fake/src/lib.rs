@@ -27,11 +27,13 @@ use tokio::task::JoinHandle;
 
 mod cas;
 mod ems;
+mod evaluation;
 mod faults;
 mod keys;
 mod term_dates;
 mod transcript;
 
+pub use evaluation::EvaluationWrite;
 pub use faults::{Fault, FaultRule, STALL};
 
 /// Which fake system a request reached.
@@ -214,6 +216,7 @@ impl FakeXtuBuilder {
             cas: Mutex::default(),
             ems: ems::EmsState::default(),
             transcript: transcript::TranscriptState::default(),
+            evaluation: evaluation::EvaluationState::default(),
             log: Mutex::default(),
             faults: Mutex::default(),
             captcha: self.captcha,
@@ -361,6 +364,7 @@ pub(crate) struct FakeState {
     cas: Mutex<cas::CasState>,
     pub(crate) ems: ems::EmsState,
     pub(crate) transcript: transcript::TranscriptState,
+    pub(crate) evaluation: evaluation::EvaluationState,
     log: Mutex<Vec<RecordedRequest>>,
     faults: Mutex<Vec<FaultRule>>,
     failures: Option<faults::FailureProfile>,

@@ -13,6 +13,8 @@ use serde_json::error::Category;
 
 pub mod buildings;
 pub mod classroom_availability;
+pub mod evaluation_form;
+pub mod evaluation_list;
 pub mod exams;
 pub mod gpa_rank;
 pub mod grades;
@@ -25,7 +27,8 @@ pub mod timetable;
 pub use jqgrid::GridPage;
 
 use xtu_model::{
-    Building, ClassroomPage, Exam, GpaRank, Grade, StudentProfile, TeachingCalendar, Timetable,
+    Building, ClassroomPage, Evaluation, EvaluationForm, Exam, GpaRank, Grade, StudentProfile,
+    TeachingCalendar, Timetable,
 };
 
 /// Why a page could not be read.
@@ -82,6 +85,10 @@ pub enum Page {
     Grades,
     /// 成绩排名统计: GPA and ranks (jqGrid JSON).
     GpaRank,
+    /// 学生评价: the courses and teachers to evaluate (jqGrid JSON).
+    EvaluationList,
+    /// 学生评价: one evaluation form (HTML).
+    EvaluationForm,
 }
 
 impl Page {
@@ -95,6 +102,8 @@ impl Page {
         Page::Exams,
         Page::Grades,
         Page::GpaRank,
+        Page::EvaluationList,
+        Page::EvaluationForm,
     ];
 
     /// The name: the CLI command that prints the page.
@@ -108,19 +117,22 @@ impl Page {
             Self::Exams => "exams",
             Self::Grades => "grades",
             Self::GpaRank => "gpa-rank",
+            Self::EvaluationList => "eval-list",
+            Self::EvaluationForm => "eval-form",
         }
     }
 
     /// File extension of its fixtures.
     pub fn fixture_extension(self) -> &'static str {
         match self {
-            Self::StudentInfo | Self::TeachingCalendar => "html",
+            Self::StudentInfo | Self::TeachingCalendar | Self::EvaluationForm => "html",
             Self::ClassroomAvailability
             | Self::Buildings
             | Self::Timetable
             | Self::Exams
             | Self::Grades
-            | Self::GpaRank => "json",
+            | Self::GpaRank
+            | Self::EvaluationList => "json",
         }
     }
 
@@ -135,6 +147,8 @@ impl Page {
             Self::Exams => "kwgl/kscx_cxXsksxxIndex.html?doType=query&gnmkdm=N358105",
             Self::Grades => "cjcx/cjcx_cxXsgrcj.html?doType=query&gnmkdm=N305005",
             Self::GpaRank => "cjpmtj/cjpmtj_cxPjxfjdpmtjIndex.html?doType=query&gnmkdm=N309104",
+            Self::EvaluationList => "xspjgl/xspj_cxXspjIndex.html?doType=query&gnmkdm=N401605",
+            Self::EvaluationForm => "xspjgl/xspj_cxXspjDisplay.html?gnmkdm=N401605",
         }
     }
 
@@ -168,6 +182,10 @@ pub enum ParsedPage {
     Grades(GridPage<Grade>),
     /// [`gpa_rank::parse`]: `None` when the site has no ranking.
     GpaRank(Option<GpaRank>),
+    /// [`evaluation_list::parse`]: one page of evaluations.
+    EvaluationList(GridPage<Evaluation>),
+    /// [`evaluation_form::parse`].
+    EvaluationForm(EvaluationForm),
 }
 
 impl Page {
@@ -186,6 +204,8 @@ impl Page {
             Self::Exams => ParsedPage::Exams(exams::parse(body)?),
             Self::Grades => ParsedPage::Grades(grades::parse(body)?),
             Self::GpaRank => ParsedPage::GpaRank(gpa_rank::parse(body)?),
+            Self::EvaluationList => ParsedPage::EvaluationList(evaluation_list::parse(body)?),
+            Self::EvaluationForm => ParsedPage::EvaluationForm(evaluation_form::parse(body)?),
         })
     }
 }
