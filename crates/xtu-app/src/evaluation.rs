@@ -91,10 +91,18 @@ impl AnswerFile {
             Self::from_json(&text).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
         } else {
             toml::from_str(&text).map_err(|e| {
+                // One line: where, and what toml says (its own text draws
+                // the line over several).
+                let line = e
+                    .span()
+                    .and_then(|span| text.get(..span.start))
+                    .map_or(String::new(), |before| {
+                        format!(" at line {}", before.matches('\n').count() + 1)
+                    });
                 Error::Usage(format!(
-                    "{}: not a valid answers file: {}",
+                    "{}: not a valid answers file{line}: {}",
                     path.display(),
-                    e.to_string().trim()
+                    e.message().trim().replace('\n', "; ")
                 ))
             })
         }

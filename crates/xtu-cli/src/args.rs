@@ -8,7 +8,8 @@ use clap::{Args, Parser, Subcommand};
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok, 2 usage, 3 bad credentials, 4 account locked, 5 captcha required,
 6 must change password, 7 account disabled, 8 network/timeout, 9 unexpected page
-(site changed), 10 session expired, 11 the site reported an internal error.";
+(site changed), 10 session expired, 11 the site reported an internal error (or
+refused a write: `xtu eval`).";
 
 /// Xiangtan University's web systems from a terminal: single sign-on and the
 /// academic system (profile, calendar, free classrooms, timetable, exams,
@@ -249,6 +250,16 @@ pub enum Command {
         after_help = "Example (an MCP client configuration):\n  {\"command\": \"xtu\", \"args\": [\"mcp\"]}"
     )]
     Mcp,
+    /// Course evaluation (评教): list the forms; fill and save them; submit.
+    ///
+    /// Without a subcommand: every course and teacher to evaluate with its
+    /// state (pending, saved, submitted). The grade page stays empty until
+    /// every form is submitted. `fill` saves (editable afterwards);
+    /// `submit` is final and asks first.
+    #[command(
+        after_help = "Examples:\n  xtu eval\n  xtu eval fill --best --dry-run\n  xtu eval fill --best\n  xtu eval submit"
+    )]
+    Eval(crate::evaluation::EvalArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  xtu completions bash > ~/.local/share/bash-completion/completions/xtu\n  \
@@ -601,7 +612,8 @@ pub struct RoomsArgs {
 #[derive(Debug, Args)]
 pub struct ParseArgs {
     /// Page name: student-info, teaching-calendar, classroom-availability,
-    /// buildings, timetable, exams, grades, gpa-rank, or transcript (a PDF).
+    /// buildings, timetable, exams, grades, gpa-rank, eval-list, eval-form,
+    /// or transcript (a PDF).
     pub page: String,
     /// The saved page; `-` reads standard input.
     pub file: PathBuf,

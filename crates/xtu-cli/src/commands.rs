@@ -78,6 +78,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Export(ExportCommand::Wakeup(args)) => export_wakeup(xtu, args).await,
         Command::Doctor { format } => return doctor(xtu, format).await,
         Command::Mcp => crate::mcp::serve(xtu.clone()).await,
+        Command::Eval(args) => crate::evaluation::eval(xtu, args).await,
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "xtu", &mut std::io::stdout());
@@ -402,6 +403,7 @@ fn parse(args: ParseArgs) -> Result<(), Error> {
         ParsedPage::ClassroomAvailability(rooms) => print_json(&room_names(&rooms.items)),
         ParsedPage::Exams(exams) => print_json(&exams.items),
         ParsedPage::Grades(grades) => print_json(&grades.items),
+        ParsedPage::EvaluationList(list) => print_json(&list.items),
         other => print_json(&other),
     }
 }

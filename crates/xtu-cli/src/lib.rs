@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod evaluation;
 mod grid;
 mod mcp;
 mod output;
