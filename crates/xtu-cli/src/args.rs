@@ -242,8 +242,10 @@ pub enum Command {
     /// Serve the queries as Model Context Protocol tools on stdio (for AI agents).
     ///
     /// Tools: student_info, teaching_calendar, classroom_availability,
-    /// free_rooms, timetable, exams, grades, gpa, transcript: read-only, with
-    /// output schemas and structured results. They use the session stored by
+    /// free_rooms, timetable, exams, grades, gpa, transcript, evaluations:
+    /// read-only, with output schemas and structured results;
+    /// fill_evaluations saves course evaluations, and submits them
+    /// (irreversible) only with its explicit `submit: true`. They use the session stored by
     /// `xtu login`; errors are tool errors with the same messages as the
     /// commands.
     #[command(

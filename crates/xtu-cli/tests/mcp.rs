@@ -48,6 +48,42 @@ impl Client {
     }
 }
 
+/// `xtu mcp` on the session stored in `state`, initialized; with the
+/// answer to `initialize`.
+async fn connect(fake: &FakeXtu, state: &str) -> (Client, Value) {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_xtu"));
+    command
+        .arg("mcp")
+        .env("XTU_STATE_DIR", state)
+        .env("XTU_SSO_BASE_URL", fake.sso_base_url())
+        .env("XTU_EMS_BASE_URL", fake.ems_base_url())
+        .env_remove("XTU_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let mut child = common::spawn(&mut command).expect("xtu mcp starts");
+    let stdin = child.stdin.take().expect("stdin");
+    let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut client = Client {
+        child,
+        stdin,
+        lines,
+    };
+    client
+        .send(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "xtu-test", "version": "0"}}}),
+        )
+        .await;
+    let init = client.response(1).await;
+    client
+        .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .await;
+    (client, init)
+}
+
 #[tokio::test]
 async fn tools_are_listed_and_answer_with_the_stored_session() {
     let fake = FakeXtu::builder()
@@ -65,34 +101,7 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
     .await;
     assert_eq!(login.code, 0, "{login:#?}");
 
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_xtu"));
-    command
-        .arg("mcp")
-        .env("XTU_STATE_DIR", &state)
-        .env("XTU_SSO_BASE_URL", fake.sso_base_url())
-        .env("XTU_EMS_BASE_URL", fake.ems_base_url())
-        .env_remove("XTU_TOKEN")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
-    let mut child = common::spawn(&mut command).expect("xtu mcp starts");
-    let stdin = child.stdin.take().expect("stdin");
-    let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut client = Client {
-        child,
-        stdin,
-        lines,
-    };
-
-    client
-        .send(
-            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "xtu-test", "version": "0"}}}),
-        )
-        .await;
-    let init = client.response(1).await;
+    let (mut client, init) = connect(&fake, &state).await;
     assert!(
         init["result"]["capabilities"]["tools"].is_object(),
         "{init}"
@@ -103,10 +112,6 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         env!("CARGO_PKG_VERSION"),
         "{init}"
     );
-    client
-        .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-        .await;
-
     client
         .send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}))
         .await;
@@ -122,7 +127,9 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         names,
         [
             "classroom_availability",
+            "evaluations",
             "exams",
+            "fill_evaluations",
             "free_rooms",
             "gpa",
             "grades",
@@ -141,7 +148,17 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         "{classroom}"
     );
     for tool in list["result"]["tools"].as_array().expect("tools") {
-        assert_eq!(tool["annotations"]["readOnlyHint"], true, "{tool}");
+        // The one tool that writes says so, and that it cannot be undone.
+        let writes = tool["name"] == "fill_evaluations";
+        assert_eq!(tool["annotations"]["readOnlyHint"], !writes, "{tool}");
+        if writes {
+            assert!(
+                tool["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("IRREVERSIBLE")),
+                "{tool}"
+            );
+        }
         assert_eq!(tool["outputSchema"]["type"], "object", "{tool}");
     }
 
@@ -252,5 +269,71 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
     assert!(
         status.success(),
         "xtu mcp exits cleanly when the client closes stdin"
+    );
+}
+
+#[tokio::test]
+async fn the_evaluation_tool_saves_and_submits_only_with_submit_true() {
+    let fake = FakeXtu::builder()
+        .account(Account::new(USER, PASSWORD))
+        .start()
+        .await;
+    fake.open_evaluations();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().to_string_lossy().into_owned();
+    let login = common::xtu(
+        &fake,
+        &["login", "--username", USER],
+        &[("XTU_STATE_DIR", &state), ("XTU_PASSWORD", PASSWORD)],
+        None,
+    )
+    .await;
+    assert_eq!(login.code, 0, "{login:#?}");
+    let (mut client, _) = connect(&fake, &state).await;
+    let states = |fake: &FakeXtu| -> Vec<i8> {
+        fake.evaluation_states()
+            .into_iter()
+            .map(|(_, _, s)| s)
+            .collect()
+    };
+
+    let list = client.call(2, "evaluations", json!({})).await;
+    assert_eq!(list["isError"], false, "{list}");
+    assert_eq!(
+        list["structuredContent"]["evaluations"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+
+    let neither = client.call(3, "fill_evaluations", json!({})).await;
+    assert_eq!(neither["isError"], true, "{neither}");
+    let bad = client
+        .call(
+            4,
+            "fill_evaluations",
+            json!({"answers": {"default": "超级好", "default_score": 90}}),
+        )
+        .await;
+    assert_eq!(bad["isError"], true, "{bad}");
+    assert!(fake.evaluation_writes().is_empty());
+
+    let saved = client
+        .call(5, "fill_evaluations", json!({"best": true}))
+        .await;
+    assert_eq!(saved["isError"], false, "{saved}");
+    assert_eq!(states(&fake), [0, 0, 0], "saved only: submit was not asked");
+
+    let submitted = client
+        .call(6, "fill_evaluations", json!({"best": true, "submit": true}))
+        .await;
+    assert_eq!(submitted["isError"], false, "{submitted}");
+    assert_eq!(states(&fake), [1, 1, 1]);
+    assert_eq!(
+        fake.evaluation_writes()
+            .iter()
+            .filter(|w| w.kind == "submit")
+            .count(),
+        3
     );
 }
