@@ -43,6 +43,11 @@ struct Args {
     /// Beijing), as YYYY-MM-DD.
     #[arg(long, value_name = "DATE")]
     today: Option<NaiveDate>,
+    /// Open the course evaluation (评教): three forms to fill (two teachers
+    /// of one course among them, one template that refuses uniform
+    /// answers); the grade page shows no grades until all are submitted.
+    #[arg(long)]
+    evaluations: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +131,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.evaluations {
+        fake.open_evaluations();
+    }
     eprintln!(
         "fake XTU running (Ctrl-C stops it). In another terminal:\n\n  \
          export XTU_SSO_BASE_URL={} XTU_EMS_BASE_URL={}\n  \
