@@ -302,14 +302,13 @@ fn answer_text(question: &Question, answer: &Answer) -> String {
 fn loose(text: &str) -> String {
     let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let rest = text.trim_start_matches(|c: char| c.is_ascii_digit());
-    if rest.len() < text.len() {
-        if let Some(stripped) = rest
+    if rest.len() < text.len()
+        && let Some(stripped) = rest
             .strip_prefix('.')
             .or_else(|| rest.strip_prefix('、'))
             .or_else(|| rest.strip_prefix('．'))
-        {
-            return stripped.to_owned();
-        }
+    {
+        return stripped.to_owned();
     }
     text
 }
@@ -847,17 +846,17 @@ async fn score_check(ems: &EmsClient, plan: &mut Plan, policy: &Policy) -> Resul
         WriteOutcome::Accepted(_) => return Ok(()),
         WriteOutcome::Refused(reason) => reason,
     };
-    if *policy == Policy::Best {
-        if let Some((answers, index)) = lower_one(&plan.form, &plan.answers) {
-            let total = total_score(&plan.form, &answers).unwrap_or_default();
-            if let WriteOutcome::Accepted(_) = ems
-                .check_evaluation_score(&plan.evaluation.keys, &plan.form, &total)
-                .await?
-            {
-                plan.answers = answers;
-                plan.lowered = Some(index);
-                return Ok(());
-            }
+    if *policy == Policy::Best
+        && let Some((answers, index)) = lower_one(&plan.form, &plan.answers)
+    {
+        let total = total_score(&plan.form, &answers).unwrap_or_default();
+        if let WriteOutcome::Accepted(_) = ems
+            .check_evaluation_score(&plan.evaluation.keys, &plan.form, &total)
+            .await?
+        {
+            plan.answers = answers;
+            plan.lowered = Some(index);
+            return Ok(());
         }
     }
     Err(refused(&plan.evaluation, "answers (score check)", &reason))

@@ -192,9 +192,12 @@ async fn list(xtu: &Xtu, common: EvalCommon) -> Result<(), Error> {
     }
 }
 
+/// Says yes or no to the list of forms about to be submitted.
+type Confirm = Box<dyn FnMut(&[Evaluation]) -> bool + Send>;
+
 /// Submitting cannot be undone: asked on a terminal, `--yes` elsewhere. The
 /// refusal comes before any request.
-fn confirmation(yes: bool) -> Result<Box<dyn FnMut(&[Evaluation]) -> bool + Send>, Error> {
+fn confirmation(yes: bool) -> Result<Confirm, Error> {
     if yes {
         return Ok(Box::new(|_: &[Evaluation]| true));
     }
@@ -228,7 +231,7 @@ async fn fill(xtu: &Xtu, args: FillArgs) -> Result<(), Error> {
         None => Policy::Best,
     };
     // A refused confirmation is known before the first request.
-    let mut confirm = if args.submit && !args.dry_run {
+    let mut confirm: Confirm = if args.submit && !args.dry_run {
         confirmation(args.yes)?
     } else {
         Box::new(|_: &[Evaluation]| false)
