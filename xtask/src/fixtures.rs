@@ -226,6 +226,15 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Recording> {
             value: "the page it comes from (recorded without it)".into(),
         })
     };
+    // The form recorded is the first evaluation's (none: the form request
+    // with empty keys, which the site answers with its notice).
+    let evaluation = ems
+        .evaluations()
+        .await
+        .ok()
+        .and_then(|list| list.into_iter().next())
+        .map(|evaluation| evaluation.keys)
+        .unwrap_or_default();
     let (bodies, mut failures) = fetch_pages(Page::ALL, config.delay, |page| {
         let request = (|| -> Result<RawRequest<'_>, EmsError> {
             Ok(match page {
@@ -250,6 +259,8 @@ pub async fn record(config: &RecordConfig) -> anyhow::Result<Recording> {
                     page: 1,
                     page_size: 30,
                 },
+                Page::EvaluationList => RawRequest::EvaluationList { page: 1 },
+                Page::EvaluationForm => RawRequest::EvaluationForm { keys: &evaluation },
                 Page::Progress => RawRequest::Progress,
                 Page::PlanPage => RawRequest::PlanPage,
                 Page::ProgressCourses => match (&category, &student_id) {

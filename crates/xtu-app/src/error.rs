@@ -57,6 +57,10 @@ pub enum Error {
     /// A token could not be read.
     #[error("invalid token: {0}")]
     Token(#[from] TokenError),
+    /// The site refused a write (an evaluation's save or submit); the
+    /// message names the form and gives the site's reason.
+    #[error("{0}")]
+    Refused(String),
     /// A local file could not be read or written.
     #[error("{what}: {source}")]
     Io {
@@ -99,6 +103,8 @@ impl Error {
             // The disk, not the input: retrying the same command can succeed.
             Self::Io { .. } => ExitCode::LocalFile,
             Self::SessionExpired(_) => ExitCode::SessionExpired,
+            // The site's own answer, as with its error page.
+            Self::Refused(_) => ExitCode::ServerError,
             Self::Login(e) => login_exit_code(e),
             Self::Ems(e) => ems_exit_code(e),
             Self::NotThePage { .. } => ExitCode::UnexpectedPage,

@@ -23,6 +23,9 @@
 //! - graduate students: the graduate system's timetable and its exports
 //!   ([`Xtu::grad_timetable`], [`Xtu::grad_week`], [`Xtu::grad_export_ics`],
 //!   [`Xtu::grad_export_wakeup`]);
+//! - course evaluation (评教): list, fill from a policy and save, submit
+//!   when told ([`Xtu::evaluations`], [`Xtu::fill_evaluations`],
+//!   [`Xtu::submit_evaluations`]);
 //! - diagnostics: [`Xtu::doctor`] and [`Xtu::save_failed_page`];
 //! - what is left to graduate: the degree audit ([`Xtu::progress`]) and
 //!   the programme plan ([`Xtu::plan`], [`Xtu::majors`]).
@@ -34,6 +37,7 @@ mod deliver;
 mod diagnose;
 mod error;
 mod grad;
+mod evaluation;
 mod ics;
 mod rooms;
 mod session;
@@ -54,6 +58,10 @@ pub use deliver::{Delivery, Desktop, Webhook};
 pub use diagnose::{SavedPage, doctor_exit_code, parse_saved_page, parse_saved_transcript};
 pub use error::{Error, ExitCode};
 pub use grad::GradRequest;
+pub use evaluation::{
+    AnswerFile, AnswerLine, CourseAnswers, EvaluationReport, Field, FillRequest, FormAction,
+    FormReport, GivenAnswer, Policy, Selection,
+};
 pub use ics::{Export, IcsRequest, date_of, parse_alarm, render};
 pub use rooms::{FreeRooms, Plan, RoomQuery, RoomTime, filter, parse_at, parse_sections, plan};
 pub use session::{Config, LoginOptions, Logout, WhoAmI, Xtu};

@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand};
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok, 2 usage, 3 bad credentials, 4 account locked, 5 captcha required,
 6 must change password, 7 account disabled, 8 network/timeout, 9 unexpected page
-(site changed), 10 session expired, 11 the site reported an internal error,
-12 a local file could not be read or written.";
+(site changed), 10 session expired, 11 the site reported an internal error (or
+refused a write: `xtu eval`), 12 a local file could not be read or written.";
 
 /// Xiangtan University's web systems from a terminal: single sign-on and the
 /// academic system (profile, calendar, free classrooms, timetable, exams,
@@ -316,14 +316,26 @@ pub enum Command {
     /// Tools: student_info, teaching_calendar, classroom_availability,
     /// free_rooms, timetable, exams, grades, gpa, transcript, progress, plan,
     /// majors, grad_timetable, notices, changes (what changed since the agent
-    /// last asked): read-only, with
-    /// output schemas and structured results. They use the session stored by
+    /// last asked), evaluations: read-only, with output schemas and
+    /// structured results; fill_evaluations saves course evaluations, and
+    /// submits them (irreversible) only with its explicit `submit: true`.
+    /// They use the session stored by
     /// `xtu login`; errors are tool errors with the same messages as the
     /// commands.
     #[command(
         after_help = "Example (an MCP client configuration):\n  {\"command\": \"xtu\", \"args\": [\"mcp\"]}"
     )]
     Mcp,
+    /// Course evaluation (评教): list the forms; fill and save them; submit.
+    ///
+    /// Without a subcommand: every course and teacher to evaluate with its
+    /// state (pending, saved, submitted). The grade page stays empty until
+    /// every form is submitted. `fill` saves (editable afterwards);
+    /// `submit` is final and asks first.
+    #[command(
+        after_help = "Examples:\n  xtu eval\n  xtu eval fill --best --dry-run\n  xtu eval fill --best\n  xtu eval submit"
+    )]
+    Eval(crate::evaluation::EvalArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  xtu completions bash > ~/.local/share/bash-completion/completions/xtu\n  \
@@ -834,8 +846,8 @@ pub struct RoomsArgs {
 #[derive(Debug, Args)]
 pub struct ParseArgs {
     /// Page name: student-info, teaching-calendar, classroom-availability,
-    /// buildings, timetable, exams, grades, gpa-rank, notices, or transcript
-    /// (a PDF).
+    /// buildings, timetable, exams, grades, gpa-rank, notices, eval-list,
+    /// eval-form, or transcript (a PDF).
     pub page: String,
     /// The saved page; `-` reads standard input.
     pub file: PathBuf,

@@ -92,6 +92,7 @@ pub async fn run(cli: Cli, config: xtu_app::Config) -> Result<Outcome, Error> {
         Command::Mcp => crate::mcp::serve(xtu.clone()).await,
         Command::Notices(args) => notices(xtu, args).await,
         Command::Watch(args) => return watch(xtu, args).await,
+        Command::Eval(args) => crate::evaluation::eval(xtu, args).await,
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "xtu", &mut std::io::stdout());
@@ -429,6 +430,7 @@ fn parse(args: ParseArgs) -> Result<(), Error> {
         ParsedPage::Grades(grades) => print_json(&grades.items),
         ParsedPage::Plan(courses) => print_json(&courses.items),
         ParsedPage::Notices(notices) => print_json(&notices.items),
+        ParsedPage::EvaluationList(list) => print_json(&list.items),
         other => print_json(&other),
     }
 }

@@ -9,6 +9,7 @@ mod args;
 pub mod audit_tables;
 mod commands;
 mod grad;
+mod evaluation;
 mod grid;
 mod mcp;
 mod output;

@@ -4,14 +4,19 @@
 //! apart. Results are structured content with a declared output schema
 //! (MCP 2025-06-18), with the JSON text alongside for older clients;
 //! failures are tool errors carrying the command's one-line message and exit
-//! code. Every tool only reads.
+//! code. Every tool only reads, except `fill_evaluations`, which saves
+//! course evaluations and submits them (irreversible) only when its
+//! `submit` argument is true.
 
 use rmcp::handler::server::tool::schema_for_output;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
 use rmcp::{ErrorData, ServerHandler, ServiceExt as _, schemars, tool, tool_handler, tool_router};
 use serde::{Deserialize, Serialize};
-use xtu_app::{Error, GpaReport, GpaRequest, RoomQuery, RoomTime, TermAnswer, TermAsked, Xtu};
+use xtu_app::{
+    Error, FillRequest, GpaReport, GpaRequest, Policy, RoomQuery, RoomTime, Selection, TermAnswer,
+    TermAsked, Xtu,
+};
 use xtu_ems::{ClassroomQuery, EmsClient, EmsError, TermSpec};
 use xtu_model::{Classroom, Exam, Grade, StudentProfile, TeachingCalendar, Timetable};
 
@@ -141,6 +146,30 @@ pub struct ChangesParams {
     pub only: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct FillParams {
+    /// Answer with the highest level everywhere (one question one level
+    /// lower where the site refuses uniform answers). Exactly one of `best`
+    /// and `answers`.
+    pub best: Option<bool>,
+    /// Answers, as in an answers file: {"answers": {"3": "良好", "讲解清楚":
+    /// "优秀", "4": 90}, "default": "优秀", "default_score": 95, "comment":
+    /// "…", "course": [{"course": "大学物理", "teacher": "教师乙", "answers":
+    /// {…}}]}. Questions by number or text; levels by label; scores as numbers.
+    pub answers: Option<xtu_app::AnswerFile>,
+    /// The comment (评语) of every form, at most 500 characters.
+    pub comment: Option<String>,
+    /// Only this course: its code, or part of its name.
+    pub course: Option<String>,
+    /// Only this teacher's forms (part of the name).
+    pub teacher: Option<String>,
+    /// Return each form exactly as it would be sent; send nothing.
+    pub dry_run: Option<bool>,
+    /// Also SUBMIT the saved forms. Irreversible: a submitted evaluation
+    /// cannot be changed. Only when the student explicitly asked to submit.
+    pub submit: Option<bool>,
+}
+
 /// See [`ExamList`].
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct MajorList {
@@ -160,6 +189,13 @@ pub struct NoticeList {
 pub struct ChangeList {
     /// One entry per change, as `xtu watch` prints them.
     pub events: Vec<xtu_app::Event>,
+}
+
+/// See [`ExamList`].
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct EvaluationList {
+    /// Every course and teacher to evaluate, with its state.
+    pub evaluations: Vec<xtu_model::Evaluation>,
 }
 
 /// A term of a tool call, e.g. "2022-1".
@@ -509,6 +545,71 @@ impl XtuTools {
                     .watch_once(&request, &xtu_app::Delivery::default(), &mut collect)
                     .await?;
                 Ok(ChangeList { events })
+            }
+            .await,
+        )
+    }
+
+    #[tool(
+        description = "The course evaluations (评教) of this term: course, course_code, teacher and \
+        state (pending, saved, submitted). The grade page shows no grades until every one is \
+        submitted.",
+        output_schema = schema_for_output::<EvaluationList>(),
+        annotations(read_only_hint = true, open_world_hint = true)
+    )]
+    async fn evaluations(&self) -> Result<CallToolResult, ErrorData> {
+        answer(
+            self.xtu
+                .evaluations(None)
+                .await
+                .map(|evaluations| EvaluationList { evaluations }),
+        )
+    }
+
+    #[tool(
+        description = "Fills every pending course evaluation (评教) from `best` or `answers` and \
+        SAVES it (still editable on the site); every answer is checked against its form before \
+        anything is sent. `dry_run: true` returns the fields each form would send, sending \
+        nothing. `submit: true` also SUBMITS the saved forms: this is IRREVERSIBLE (a submitted \
+        evaluation cannot be changed): pass it only when the student explicitly asked to submit.",
+        output_schema = schema_for_output::<xtu_app::EvaluationReport>(),
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn fill_evaluations(
+        &self,
+        Parameters(p): Parameters<FillParams>,
+    ) -> Result<CallToolResult, ErrorData> {
+        answer(
+            async {
+                let policy = match (p.best == Some(true), p.answers) {
+                    (true, None) => Policy::Best,
+                    (false, Some(file)) => Policy::Answers(file),
+                    _ => {
+                        return Err(Error::Usage(
+                            "give exactly one of `best: true` and `answers`".into(),
+                        ));
+                    }
+                };
+                let request = FillRequest {
+                    policy,
+                    comment: p.comment,
+                    selection: Selection {
+                        course: p.course,
+                        teacher: p.teacher,
+                    },
+                    dry_run: p.dry_run == Some(true),
+                    submit: p.submit == Some(true),
+                };
+                // The explicit `submit: true` is the agent's confirmation.
+                let mut confirmed = |_: &[xtu_model::Evaluation]| true;
+                self.xtu
+                    .fill_evaluations(None, &request, &mut confirmed)
+                    .await
             }
             .await,
         )

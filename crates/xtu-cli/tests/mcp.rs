@@ -136,7 +136,9 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         [
             "changes",
             "classroom_availability",
+            "evaluations",
             "exams",
+            "fill_evaluations",
             "free_rooms",
             "gpa",
             "grad_timetable",
@@ -160,7 +162,17 @@ async fn tools_are_listed_and_answer_with_the_stored_session() {
         "{classroom}"
     );
     for tool in list["result"]["tools"].as_array().expect("tools") {
-        assert_eq!(tool["annotations"]["readOnlyHint"], true, "{tool}");
+        // The one tool that writes says so, and that it cannot be undone.
+        let writes = tool["name"] == "fill_evaluations";
+        assert_eq!(tool["annotations"]["readOnlyHint"], !writes, "{tool}");
+        if writes {
+            assert!(
+                tool["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("IRREVERSIBLE")),
+                "{tool}"
+            );
+        }
         assert_eq!(tool["outputSchema"]["type"], "object", "{tool}");
     }
 
@@ -360,5 +372,71 @@ async fn tools_take_the_sites_term_and_say_when_an_answer_is_empty() {
         content.last().and_then(|c| c["text"].as_str()),
         Some("warning: no grades in 2026-2027-2, the academic system's current term"),
         "{grades}"
+    );
+}
+
+#[tokio::test]
+async fn the_evaluation_tool_saves_and_submits_only_with_submit_true() {
+    let fake = FakeXtu::builder()
+        .account(Account::new(USER, PASSWORD))
+        .start()
+        .await;
+    fake.open_evaluations();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().to_string_lossy().into_owned();
+    let login = common::xtu(
+        &fake,
+        &["login", "--username", USER],
+        &[("XTU_STATE_DIR", &state), ("XTU_PASSWORD", PASSWORD)],
+        None,
+    )
+    .await;
+    assert_eq!(login.code, 0, "{login:#?}");
+    let (mut client, _) = Client::start(&fake, &state).await;
+    let states = |fake: &FakeXtu| -> Vec<i8> {
+        fake.evaluation_states()
+            .into_iter()
+            .map(|(_, _, s)| s)
+            .collect()
+    };
+
+    let list = client.call(2, "evaluations", json!({})).await;
+    assert_eq!(list["isError"], false, "{list}");
+    assert_eq!(
+        list["structuredContent"]["evaluations"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+
+    let neither = client.call(3, "fill_evaluations", json!({})).await;
+    assert_eq!(neither["isError"], true, "{neither}");
+    let bad = client
+        .call(
+            4,
+            "fill_evaluations",
+            json!({"answers": {"default": "超级好", "default_score": 90}}),
+        )
+        .await;
+    assert_eq!(bad["isError"], true, "{bad}");
+    assert!(fake.evaluation_writes().is_empty());
+
+    let saved = client
+        .call(5, "fill_evaluations", json!({"best": true}))
+        .await;
+    assert_eq!(saved["isError"], false, "{saved}");
+    assert_eq!(states(&fake), [0, 0, 0], "saved only: submit was not asked");
+
+    let submitted = client
+        .call(6, "fill_evaluations", json!({"best": true, "submit": true}))
+        .await;
+    assert_eq!(submitted["isError"], false, "{submitted}");
+    assert_eq!(states(&fake), [1, 1, 1]);
+    assert_eq!(
+        fake.evaluation_writes()
+            .iter()
+            .filter(|w| w.kind == "submit")
+            .count(),
+        3
     );
 }

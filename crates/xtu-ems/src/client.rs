@@ -128,6 +128,16 @@ pub enum RawRequest<'a> {
         /// Notices per page.
         page_size: u32,
     },
+    /// One page of the course evaluations (学生评价).
+    EvaluationList {
+        /// 1-based result page.
+        page: u32,
+    },
+    /// One evaluation's form.
+    EvaluationForm {
+        /// The evaluation, as the list names it.
+        keys: &'a xtu_model::EvaluationKeys,
+    },
 }
 
 /// Builds an [`EmsClient`].
@@ -460,6 +470,21 @@ impl EmsClient {
                 Page::Notices,
                 query::notices_form(page, page_size, now_ms()),
             ),
+            RawRequest::EvaluationList { page } => {
+                (Page::EvaluationList, query::paging(page, now_ms()).to_vec())
+            }
+            RawRequest::EvaluationForm { keys } => (
+                Page::EvaluationForm,
+                vec![
+                    ("jxb_id", keys.jxb_id.clone()),
+                    ("kch_id", keys.kch_id.clone()),
+                    ("xsdm", keys.xsdm.clone()),
+                    ("jgh_id", keys.jgh_id.clone()),
+                    ("tjzt", keys.tjzt.clone()),
+                    ("pjmbmcb_id", keys.pjmbmcb_id.clone()),
+                    ("sfcjlrjs", keys.sfcjlrjs.clone()),
+                ],
+            ),
         };
         let timeout = if page == Page::GpaRank {
             self.timeout.max(SLOW_PAGE_TIMEOUT)
@@ -577,6 +602,25 @@ impl EmsClient {
             is_transient,
         )
         .await
+    }
+
+    /// A request that changes something on the site (an evaluation's save
+    /// or submit): sent exactly once, never retried whatever the failure, as
+    /// a write whose answer was lost may have been applied; only reading the
+    /// state back can tell.
+    pub(crate) async fn post_write(
+        &self,
+        path: &str,
+        form: &[(String, String)],
+    ) -> Result<String, EmsError> {
+        let request = self
+            .client
+            .post(self.page_url(path))
+            .timeout(self.timeout)
+            .header("X-Requested-With", "XMLHttpRequest")
+            .form(form);
+        let response = http::send(request).await?;
+        self.read(response).await
     }
 
     fn page_url(&self, path: &str) -> Url {

@@ -9,6 +9,7 @@ mod audit;
 mod client;
 pub mod doctor;
 mod error;
+pub mod evaluation;
 pub mod pages;
 mod query;
 pub mod scrub;

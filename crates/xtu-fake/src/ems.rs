@@ -94,6 +94,7 @@ pub(crate) fn router(state: Arc<FakeState>) -> Router {
         .merge(crate::transcript::routes())
         .merge(crate::audit::routes())
         .merge(crate::admin::routes())
+        .merge(crate::evaluation::routes())
         .with_state(state)
 }
 
@@ -338,6 +339,9 @@ async fn grades(
     }
     if !field(&form, "queryModel.sortName").is_empty() {
         return html(ERROR_PAGE);
+    }
+    if state.evaluation.gates_grades() {
+        return json(crate::evaluation::GATED_GRADES);
     }
     let (xnm, xqm) = (
         field(&form, "xnm").to_owned(),

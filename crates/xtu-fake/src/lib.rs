@@ -29,6 +29,7 @@ mod audit;
 mod admin;
 mod cas;
 mod ems;
+mod evaluation;
 mod faults;
 mod grad;
 mod keys;
@@ -36,6 +37,7 @@ mod term_dates;
 mod transcript;
 
 pub use admin::AdminKind;
+pub use evaluation::EvaluationWrite;
 pub use faults::{Fault, FaultRule, STALL};
 
 /// Which fake system a request reached.
@@ -242,6 +244,7 @@ impl FakeXtuBuilder {
             grad: grad::GradState::default(),
             transcript: transcript::TranscriptState::default(),
             admin: admin::AdminState::default(),
+            evaluation: evaluation::EvaluationState::default(),
             log: Mutex::default(),
             faults: Mutex::default(),
             captcha: self.captcha,
@@ -399,6 +402,7 @@ pub(crate) struct FakeState {
     pub(crate) grad: grad::GradState,
     pub(crate) transcript: transcript::TranscriptState,
     pub(crate) admin: admin::AdminState,
+    pub(crate) evaluation: evaluation::EvaluationState,
     log: Mutex<Vec<RecordedRequest>>,
     faults: Mutex<Vec<FaultRule>>,
     failures: Option<faults::FailureProfile>,

@@ -9,6 +9,7 @@
 mod audit;
 mod calendar;
 mod classroom;
+mod evaluation;
 mod exams;
 mod grades;
 mod notices;
@@ -26,6 +27,10 @@ pub use calendar::{
     SUMMER_TERM, TeachingCalendar, Term, TermParseError, beijing_now, beijing_today,
 };
 pub use classroom::{Building, Classroom, ClassroomPage};
+pub use evaluation::{
+    Answer, Evaluation, EvaluationForm, EvaluationKeys, EvaluationState, FormPanel, Level,
+    Question, QuestionGroup, QuestionKind,
+};
 pub use exams::{Exam, parse_exam_time};
 pub use grades::{GPA_FORMULA, GpaRank, GpaRankTexts, Grade, WeightedGpa, credit_weighted_gpa};
 pub use notices::{Notice, split_notice_kind};

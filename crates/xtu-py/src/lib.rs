@@ -15,9 +15,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use serde::Serialize;
 use xtu_app::{
-    CompatGpaRequest, Config, Error, ExitCode, GpaRequest, IcsRequest, LoginOptions, ProxySetting,
-    RoomQuery, RoomTime, StoreDir, TermAnswer, TermAsked, Vault, Xtu, course_schedule,
-    exam_schedule,
+    AnswerFile, CompatGpaRequest, Config, Error, ExitCode, FillRequest, GpaRequest, IcsRequest,
+    LoginOptions, Policy, ProxySetting, RoomQuery, RoomTime, Selection, StoreDir, TermAnswer,
+    TermAsked, Vault, Xtu, course_schedule, exam_schedule,
 };
 use xtu_ems::{ClassroomQuery, CourseScope, TermSpec};
 use xtu_sso::{SsoSession, TokenFormat};
@@ -520,6 +520,51 @@ impl Client {
             xtu.watch_once(request, &xtu_app::Delivery::default(), &mut collect)
                 .await?;
             Ok(events)
+        })
+    }
+
+    /// The course evaluations (`xtu eval --format json`).
+    #[pyo3(signature = (token=None))]
+    fn evaluations(&self, py: Python<'_>, token: Option<String>) -> PyResult<String> {
+        self.json(
+            py,
+            |xtu| async move { xtu.evaluations(token.as_deref()).await },
+        )
+    }
+
+    /// Fills and saves the pending evaluations (`xtu eval fill`); `policy`
+    /// is `"best"` or an answers file as JSON text. `submit` is the
+    /// caller's explicit consent to submit (irreversible).
+    #[pyo3(signature = (policy, submit=false, comment=None, course=None, teacher=None, dry_run=false, token=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn fill_evaluations(
+        &self,
+        py: Python<'_>,
+        policy: &str,
+        submit: bool,
+        comment: Option<String>,
+        course: Option<String>,
+        teacher: Option<String>,
+        dry_run: bool,
+        token: Option<String>,
+    ) -> PyResult<String> {
+        let policy = if policy == "best" {
+            Policy::Best
+        } else {
+            Policy::Answers(AnswerFile::from_json(policy).map_err(usage)?)
+        };
+        let request = FillRequest {
+            policy,
+            comment,
+            selection: Selection { course, teacher },
+            dry_run,
+            submit,
+        };
+        let request = &request;
+        self.json(py, |xtu| async move {
+            let mut confirmed = |_: &[xtu_model::Evaluation]| true;
+            xtu.fill_evaluations(token.as_deref(), request, &mut confirmed)
+                .await
         })
     }
 

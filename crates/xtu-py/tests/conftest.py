@@ -65,11 +65,22 @@ class Sandbox:
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
+    yield from _sandbox()
+
+
+@pytest.fixture
+def evaluating_sandbox() -> Iterator[Sandbox]:
+    """A sandbox of its own with the course evaluation open (its forms
+    change as tests fill them)."""
+    yield from _sandbox("--evaluations")
+
+
+def _sandbox(*extra: str) -> Iterator[Sandbox]:
     binary = _binary("xtu-sandbox", "XTU_SANDBOX")
     for _ in range(5):
         port = _free_port_pair()
         process = subprocess.Popen(
-            [binary, "--listen", f"127.0.0.1:{port}", "--today", TODAY],
+            [binary, "--listen", f"127.0.0.1:{port}", "--today", TODAY, *extra],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

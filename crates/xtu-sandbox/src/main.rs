@@ -45,6 +45,11 @@ struct Args {
     /// Beijing), as YYYY-MM-DD.
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     today: Option<NaiveDate>,
+    /// Open the course evaluation (评教): three forms to fill (two teachers
+    /// of one course among them, one template that refuses uniform
+    /// answers); the grade page shows no grades until all are submitted.
+    #[arg(long)]
+    evaluations: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,6 +173,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.evaluations {
+        fake.open_evaluations();
+    }
     eprintln!(
         "fake XTU running (Ctrl-C stops it). In another terminal:\n\n  \
          export XTU_SSO_BASE_URL={} XTU_EMS_BASE_URL={} XTU_GRAD_BASE_URL={}\n  \

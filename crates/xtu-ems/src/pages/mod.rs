@@ -14,6 +14,8 @@ use serde_json::error::Category;
 pub mod buildings;
 pub mod classroom_availability;
 pub mod degree_audit;
+pub mod evaluation_form;
+pub mod evaluation_list;
 pub mod exams;
 pub mod gpa_rank;
 pub mod grades;
@@ -28,8 +30,8 @@ pub mod timetable;
 pub use jqgrid::GridPage;
 
 use xtu_model::{
-    Building, ClassroomPage, DegreeAudit, Exam, GpaRank, Grade, Major, Notice, PlanCourse,
-    PlanSelection, StudentProfile, TeachingCalendar, Timetable,
+    Building, ClassroomPage, DegreeAudit, Evaluation, EvaluationForm, Exam, GpaRank, Grade, Major,
+    Notice, PlanCourse, PlanSelection, StudentProfile, TeachingCalendar, Timetable,
 };
 
 /// Why a page could not be read.
@@ -102,6 +104,10 @@ pub enum Page {
     Majors,
     /// 消息: the home page's notices (jqGrid JSON).
     Notices,
+    /// 学生评价: the courses and teachers to evaluate (jqGrid JSON).
+    EvaluationList,
+    /// 学生评价: one evaluation form (HTML).
+    EvaluationForm,
 }
 
 impl Page {
@@ -123,6 +129,8 @@ impl Page {
         Page::PlanQuery,
         Page::Majors,
         Page::Notices,
+        Page::EvaluationList,
+        Page::EvaluationForm,
     ];
 
     /// The name: the CLI command that prints the page.
@@ -144,13 +152,19 @@ impl Page {
             Self::PlanQuery => "plan-query",
             Self::Majors => "majors",
             Self::Notices => "notices",
+            Self::EvaluationList => "eval-list",
+            Self::EvaluationForm => "eval-form",
         }
     }
 
     /// File extension of its fixtures.
     pub fn fixture_extension(self) -> &'static str {
         match self {
-            Self::StudentInfo | Self::TeachingCalendar | Self::Progress | Self::PlanPage => "html",
+            Self::StudentInfo
+            | Self::TeachingCalendar
+            | Self::Progress
+            | Self::PlanPage
+            | Self::EvaluationForm => "html",
             Self::ClassroomAvailability
             | Self::Buildings
             | Self::Timetable
@@ -162,7 +176,8 @@ impl Page {
             | Self::Plan
             | Self::PlanQuery
             | Self::Majors
-            | Self::Notices => "json",
+            | Self::Notices
+            | Self::EvaluationList => "json",
         }
     }
 
@@ -187,6 +202,8 @@ impl Page {
             Self::PlanQuery => "jxzxjhgl/jxzxjhck_cxJxzxjhckIndex.html?doType=query&gnmkdm=N153540",
             Self::Majors => "xtgl/comm_cxZydmList.html?gnmkdm=N153540",
             Self::Notices => "xtgl/index_cxDbsy.html?doType=query&gnmkdm=index",
+            Self::EvaluationList => "xspjgl/xspj_cxXspjIndex.html?doType=query&gnmkdm=N401605",
+            Self::EvaluationForm => "xspjgl/xspj_cxXspjDisplay.html?gnmkdm=N401605",
         }
     }
 
@@ -241,6 +258,10 @@ pub enum ParsedPage {
     Majors(Vec<Major>),
     /// [`notices::parse`]: one page of notices.
     Notices(GridPage<Notice>),
+    /// [`evaluation_list::parse`]: one page of evaluations.
+    EvaluationList(GridPage<Evaluation>),
+    /// [`evaluation_form::parse`].
+    EvaluationForm(EvaluationForm),
 }
 
 impl Page {
@@ -271,6 +292,8 @@ impl Page {
             Self::PlanQuery => ParsedPage::PlanQuery(programme_plan::parse_query(body)?),
             Self::Majors => ParsedPage::Majors(programme_plan::parse_majors(body)?),
             Self::Notices => ParsedPage::Notices(notices::parse(body)?),
+            Self::EvaluationList => ParsedPage::EvaluationList(evaluation_list::parse(body)?),
+            Self::EvaluationForm => ParsedPage::EvaluationForm(evaluation_form::parse(body)?),
         })
     }
 }

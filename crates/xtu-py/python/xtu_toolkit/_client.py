@@ -283,6 +283,40 @@ class Client:
             )
         )
 
+    def evaluations(self, *, token: Optional[str] = None) -> List[Dict[str, Any]]:
+        """The course evaluations (评教) of this term: course, course_code,
+        teacher, state (``pending``, ``saved``, ``submitted``) (``xtu eval``)."""
+        return self._json("evaluations", token)
+
+    def fill_evaluations(
+        self,
+        policy: Union[str, Dict[str, Any]],
+        submit: bool = False,
+        *,
+        comment: Optional[str] = None,
+        course: Optional[str] = None,
+        teacher: Optional[str] = None,
+        dry_run: bool = False,
+        token: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """Answers every pending evaluation and saves it (``xtu eval fill``).
+
+        ``policy`` is ``"best"`` (the highest level everywhere) or answers as
+        in an answers file, e.g. ``{"default": "优秀", "default_score": 95,
+        "answers": {"3": "良好"}, "comment": "…"}``. Every answer is checked
+        against its form before anything is sent. ``dry_run=True`` returns the
+        fields each form would send and sends nothing. ``submit=True`` also
+        submits the saved forms: irreversible, pass it only when meant."""
+        if isinstance(policy, dict):
+            policy_text = json.dumps(policy, ensure_ascii=False)
+        elif policy == "best":
+            policy_text = "best"
+        else:
+            raise ValueError('policy must be "best" or a dict of answers')
+        return self._json(
+            "fill_evaluations", policy_text, submit, comment, course, teacher, dry_run, token
+        )
+
     def export_ics(
         self,
         *,

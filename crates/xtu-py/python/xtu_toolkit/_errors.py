@@ -82,7 +82,8 @@ class SessionExpired(XtuError):
 
 
 class ServerError(XtuError):
-    """The site reported an internal error (系统运行异常). Exit code 11."""
+    """The site reported an internal error (系统运行异常), or refused a
+    write (an evaluation's save or submit, with its reason). Exit code 11."""
 
     exit_code = 11
 

@@ -117,6 +117,17 @@ class Client:
     def transcript(self, pdf: Optional[str] = None, token: Optional[str] = None) -> str: ...
     def notices(self, all: bool = False, token: Optional[str] = None) -> str: ...
     def watch_once(self, only: Optional[str] = None, report_existing: bool = False) -> str: ...
+    def evaluations(self, token: Optional[str] = None) -> str: ...
+    def fill_evaluations(
+        self,
+        policy: str,
+        submit: bool = False,
+        comment: Optional[str] = None,
+        course: Optional[str] = None,
+        teacher: Optional[str] = None,
+        dry_run: bool = False,
+        token: Optional[str] = None,
+    ) -> str: ...
     def export_ics(
         self,
         timetable: bool = False,
