@@ -121,6 +121,7 @@ pub enum RawRequest<'a> {
     Majors {
         /// College code (`jg_id`).
         college: &'a str,
+    },
     /// One page of the notices, newest first.
     Notices {
         /// 1-based result page.
@@ -580,7 +581,7 @@ impl EmsClient {
     pub(crate) async fn post_form(
         &self,
         path: &str,
-        form: &[(&'static str, String)],
+        form: &(impl serde::Serialize + ?Sized + Sync),
         timeout: Duration,
         effect: http::Effect,
     ) -> Result<String, EmsError> {
@@ -613,14 +614,8 @@ impl EmsClient {
         path: &str,
         form: &[(String, String)],
     ) -> Result<String, EmsError> {
-        let request = self
-            .client
-            .post(self.page_url(path))
-            .timeout(self.timeout)
-            .header("X-Requested-With", "XMLHttpRequest")
-            .form(form);
-        let response = http::send(request).await?;
-        self.read(response).await
+        self.post_form(path, form, self.timeout, http::Effect::Writes)
+            .await
     }
 
     fn page_url(&self, path: &str) -> Url {

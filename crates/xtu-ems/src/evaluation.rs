@@ -325,7 +325,12 @@ impl EmsClient {
             ("jgh_id", jgh_id.clone()),
         ];
         let body = self
-            .post_form(SCORE_CHECK_PATH, &fields, self.timeout)
+            .post_form(
+                SCORE_CHECK_PATH,
+                &fields,
+                self.timeout,
+                xtu_sso::http::Effect::Reads,
+            )
             .await?;
         if let Some(error) = recognize_error_page(&body) {
             return Err(error.into());

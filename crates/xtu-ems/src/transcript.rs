@@ -75,7 +75,12 @@ impl EmsClient {
     /// the grade page waits for the course evaluation.
     pub async fn transcript_pdf(&self) -> Result<Vec<u8>, EmsError> {
         let count = self
-            .post_form(COUNT_PATH, &[], self.timeout, http::Effect::Reads)
+            .post_form(
+                COUNT_PATH,
+                &[] as &[(&str, String)],
+                self.timeout,
+                http::Effect::Reads,
+            )
             .await?;
         if let Some(error) = pages::recognize_error_page(&count) {
             return Err(error.into());
