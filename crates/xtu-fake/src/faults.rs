@@ -37,7 +37,7 @@ pub enum Fault {
     Stall(Duration),
 }
 
-/// How long a stalled request of the [`FailureProfile`] hangs before its
+/// How long a stalled request of the `FailureProfile` hangs before its
 /// connection is dropped. Long enough to feel like a stall and to cost a
 /// client real time; shorter than any sensible client timeout (the CLI's is
 /// 30 s), so the client sees the connection reset, as campus Wi-Fi usually

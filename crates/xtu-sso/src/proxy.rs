@@ -187,7 +187,7 @@ impl ProxyError {
 }
 
 /// What a caller asks for. Every front end (the CLI's `--proxy`, MCP,
-/// [`xtu_app::Config`], the Python SDK, `cargo xtask fixtures`) passes one.
+/// `xtu_app::Config`, the Python SDK, `cargo xtask fixtures`) passes one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ProxySetting {
     /// `XTU_PROXY`, else the standard variables (see the module).

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The library crates as crates.io would take them: packaged in dependency
+# order. One `cargo package` call with every crate: cargo orders them and
+# resolves their path dependencies (which carry versions, none on crates.io)
+# through a temporary local registry of the crates packaged before, so the
+# whole set verifies offline. Verification builds each packaged crate on its
+# own, in target/ (the dependencies the test step built are reused where the
+# features agree).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+crates=(xtu-model xtu-sso xtu-ems xtu-app ustc-status ustc-status-server)
+args=()
+for crate in "${crates[@]}"; do
+  args+=(-p "$crate")
+done
+cargo package --locked --allow-dirty "${args[@]}"
+for crate in "${crates[@]}"; do
+  ls -l "target/package/$crate-"*.crate
+done
