@@ -2,9 +2,10 @@
 //! single sign-on session, its timetable, and the same week grid, iCalendar
 //! and WakeUp exports as the academic system's timetable.
 //!
-//! The graduate system is entered afresh for each use case (portal list,
-//! link, index: three to six requests): its session is not stored, so a
-//! graduate account keeps one stored session, the SSO one.
+//! The graduate system is entered afresh for each use case (the portal's
+//! list and four hops of the hand-off; a timetable adds its page and its
+//! data: seven requests): its session is not stored, so a graduate account
+//! keeps one stored session, the SSO one.
 
 use chrono::NaiveDate;
 use xtu_ems::TermSpec;

@@ -443,3 +443,49 @@ async fn an_undergraduate_command_on_a_graduate_account_is_its_own_error() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn an_expired_sso_session_logs_a_graduate_in_again_with_a_remembered_password() {
+    let s = Session::new(GRADUATE).await;
+    let remember = s
+        .run_with(
+            &[
+                "login",
+                "--username",
+                GRADUATE,
+                "--remember",
+                "--insecure-store",
+            ],
+            Some(PASSWORD),
+        )
+        .await;
+    assert_eq!(remember.code, 0, "{remember:#?}");
+    let logins = s.fake.count(System::Sso, "POST", "/cas/login");
+    s.fake.expire_sso_sessions();
+    let autumn = s
+        .json(&[
+            "grad",
+            "timetable",
+            "--year",
+            "2025",
+            "--term",
+            "1",
+            "--format",
+            "json",
+        ])
+        .await;
+    assert_eq!(autumn["term"], "2025-2026-1");
+    assert_eq!(
+        s.fake.count(System::Sso, "POST", "/cas/login"),
+        logins + 1,
+        "one automatic login"
+    );
+    // Without a remembered password: told to log in, nothing sent.
+    let forget = s
+        .run_with(&["login", "--username", GRADUATE], Some(PASSWORD))
+        .await;
+    assert_eq!(forget.code, 0, "{forget:#?}");
+    s.fake.expire_sso_sessions();
+    let run = s.run(&["grad", "timetable"]).await;
+    assert!(run.fails_with(10).contains("xtu login"), "{run:#?}");
+}

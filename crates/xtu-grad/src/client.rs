@@ -2,6 +2,7 @@
 //! [`crate::pages`].
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -94,6 +95,7 @@ impl GradClientBuilder {
             jar,
             client,
             max_body_bytes: self.http.max_body_bytes,
+            menu: None,
         };
         Ok((grad, portal))
     }
@@ -105,7 +107,13 @@ impl GradClientBuilder {
     pub async fn enter(self, sso: &SsoSession) -> Result<GradClient, GradError> {
         let (mut grad, portal) = self.client(sso)?;
         let link = grad.graduate_link(&portal).await?;
-        grad.base = grad.hand_off(link).await?;
+        let menu = grad.hand_off(link).await?;
+        let mut origin = menu.url.clone();
+        origin.set_path("/");
+        origin.set_query(None);
+        origin.set_fragment(None);
+        grad.base = origin;
+        grad.menu = Some(Arc::new(menu));
         Ok(grad)
     }
 }
@@ -117,6 +125,9 @@ pub struct GradClient {
     jar: CookieJar,
     client: http::Client,
     max_body_bytes: usize,
+    /// The menu the hand-off landed on: the timetable's link without asking
+    /// for `/index` again.
+    menu: Option<Arc<Answer>>,
 }
 
 impl fmt::Debug for GradClient {
@@ -208,9 +219,9 @@ impl GradClient {
     }
 
     /// Follows the portal's link to the graduate system's `/index`; the
-    /// origin it lands on. The hop carrying a CAS ticket (single-use) is sent
+    /// menu it lands on. The hop carrying a CAS ticket (single-use) is sent
     /// once; the others are retried like any GET.
-    async fn hand_off(&self, mut url: Url) -> Result<Url, GradError> {
+    async fn hand_off(&self, mut url: Url) -> Result<Answer, GradError> {
         for _ in 0..=MAX_REDIRECTS {
             let once = url.query_pairs().any(|(key, _)| key == "ticket");
             let send = || async {
@@ -234,11 +245,7 @@ impl GradClient {
             }
             let landed = response.url().clone();
             if response.status() == StatusCode::OK && landed.path().ends_with(INDEX_PATH) {
-                let mut origin = landed.clone();
-                origin.set_path("/");
-                origin.set_query(None);
-                origin.set_fragment(None);
-                return Ok(origin);
+                return self.read(Page::Menu, response).await;
             }
             if landed.path().contains("/cas/login") {
                 return Err(GradError::SsoSessionExpired);
@@ -260,9 +267,13 @@ impl GradClient {
     /// reads the page again and tries once more.
     pub async fn timetable(&self, term: Term) -> Result<Timetable, GradError> {
         let code = termcode(term)?.to_string();
-        let menu = self
-            .get(Page::Menu, &http::join(&self.base, INDEX_PATH))
-            .await?;
+        let menu = match &self.menu {
+            Some(menu) => Arc::clone(menu),
+            None => Arc::new(
+                self.get(Page::Menu, &http::join(&self.base, INDEX_PATH))
+                    .await?,
+            ),
+        };
         let link = pages::timetable_link(&menu.body)?;
         let page_url = menu.url.join(&link).map_err(|_| ParseError::InvalidValue {
             page: Page::Menu,

@@ -73,6 +73,25 @@ async fn a_graduate_enters_and_reads_two_terms() {
         1
     );
     assert_eq!(fake.count(System::Grad, "GET", "/sso/login"), 2);
+    // The menu the hand-off landed on serves every timetable of the session.
+    assert_eq!(fake.count(System::Grad, "GET", "/index"), 1);
+}
+
+#[tokio::test]
+async fn a_timetable_costs_seven_requests_from_the_sso_session() {
+    let fake = fake().await;
+    let sso = logged_in(&fake, GRADUATE).await;
+    fake.clear_requests();
+    let grad = enter(&fake, &sso).await.expect("enters");
+    grad.timetable(term(2025, 1)).await.expect("autumn");
+    // The portal's list; the link, the CAS, the link with its ticket, the
+    // index; the timetable page; its data.
+    let asked: Vec<(System, String)> = fake
+        .requests()
+        .into_iter()
+        .map(|r| (r.system, r.method))
+        .collect();
+    assert_eq!(asked.len(), 7, "{asked:?}");
 }
 
 #[tokio::test]
