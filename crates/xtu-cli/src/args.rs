@@ -12,7 +12,7 @@ Exit codes: 0 ok, 2 usage, 3 bad credentials, 4 account locked, 5 captcha requir
 
 /// Xiangtan University's web systems from a terminal: single sign-on and the
 /// academic system (profile, calendar, free classrooms, timetable, exams,
-/// grades, GPA, transcript, calendar export).
+/// grades, GPA, transcript, calendar export, degree audit, programme plan).
 #[derive(Debug, Parser)]
 #[command(name = "xtu", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
