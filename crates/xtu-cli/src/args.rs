@@ -13,7 +13,7 @@ refused a write: `xtu eval`), 12 a local file could not be read or written.";
 
 /// Xiangtan University's web systems from a terminal: single sign-on and the
 /// academic system (profile, calendar, free classrooms, timetable, exams,
-/// grades, GPA, transcript, calendar export).
+/// grades, GPA, transcript, calendar export, degree audit, programme plan).
 #[derive(Debug, Parser)]
 #[command(name = "xtu", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {

@@ -23,6 +23,13 @@ fn figure(value: Option<f64>) -> String {
     format!("{:>FIGURE$}", decimal(value))
 }
 
+/// `text` right-aligned in `width` columns by display width (`format!`'s
+/// padding counts characters, and 学分 is two of them but four columns).
+fn right(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr as _;
+    format!("{}{text}", " ".repeat(width.saturating_sub(text.width())))
+}
+
 /// `[########------------] 40%`, or nothing when the requirement is unknown.
 fn bar(category: &AuditCategory) -> String {
     let (Some(required), Some(earned)) = (category.required_credits, category.earned_credits)
@@ -92,10 +99,10 @@ pub fn progress(audit: &DegreeAudit) -> String {
                 .credits
                 .map_or_else(String::new, |c| format!("{} 学分", decimal(Some(c))));
             let line = format!(
-                "{indent}  {} {} {:>8}  {}",
+                "{indent}  {} {} {}  {}",
                 fit(course.status.label(), 4),
                 fit(&course.name, COURSE),
-                credits,
+                right(&credits, 8),
                 course.term.as_deref().unwrap_or("")
             );
             out.push_str(line.trim_end());
@@ -106,10 +113,10 @@ pub fn progress(audit: &DegreeAudit) -> String {
         out.push_str("\noutside the plan (计划外):\n");
         for course in &audit.outside_plan {
             let line = format!(
-                "  {} {} {:>8}",
+                "  {} {} {}",
                 fit(course.status.label(), 4),
                 fit(&course.name, COURSE),
-                decimal(course.credits)
+                right(&decimal(course.credits), 8)
             );
             out.push_str(line.trim_end());
             out.push('\n');

@@ -46,6 +46,8 @@ async fn tour_on(today: chrono::NaiveDate) {
         ][..],
         &["gpa", "--format", "json"][..],
         &["export", "ics"][..],
+        &["progress", "--missing", "--format", "json"][..],
+        &["plan", "--format", "json"][..],
     ] {
         let run = xtu(&fake, args, &env, None).await;
         assert_eq!(run.code, 0, "{today}: xtu {args:?}: {run:#?}");
