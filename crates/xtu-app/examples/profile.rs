@@ -12,7 +12,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use xtu_app::{Config, LoginOptions, ProxySetting, StoreDir, Vault, Xtu};
+use xtu_app::{Config, LoginOptions, StoreDir, Vault, Xtu};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -33,8 +33,7 @@ async fn main() -> ExitCode {
         sso_base_url: std::env::var("XTU_SSO_BASE_URL").unwrap_or(defaults.sso_base_url),
         ems_base_url: std::env::var("XTU_EMS_BASE_URL").unwrap_or(defaults.ems_base_url),
         timeout: Duration::from_secs(10),
-        user: None,
-        proxy: ProxySetting::FromEnvironment,
+        ..defaults
     };
     let xtu = Xtu::new(config, StoreDir::new(state.path()), Vault::none());
     // No captcha answers here: a login that needs one fails with exit code 5.

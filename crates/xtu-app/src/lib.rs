@@ -36,8 +36,8 @@ mod audit;
 mod deliver;
 mod diagnose;
 mod error;
-mod grad;
 mod evaluation;
+mod grad;
 mod ics;
 mod rooms;
 mod session;
@@ -57,11 +57,11 @@ pub use audit::{PlanRequest, ProgressRequest};
 pub use deliver::{Delivery, Desktop, Webhook};
 pub use diagnose::{SavedPage, doctor_exit_code, parse_saved_page, parse_saved_transcript};
 pub use error::{Error, ExitCode};
-pub use grad::GradRequest;
 pub use evaluation::{
     AnswerFile, AnswerLine, CourseAnswers, EvaluationReport, Field, FillRequest, FormAction,
     FormReport, GivenAnswer, Policy, Selection,
 };
+pub use grad::GradRequest;
 pub use ics::{Export, IcsRequest, date_of, parse_alarm, render};
 pub use rooms::{FreeRooms, Plan, RoomQuery, RoomTime, filter, parse_at, parse_sections, plan};
 pub use session::{Config, LoginOptions, Logout, WhoAmI, Xtu};

@@ -8,8 +8,8 @@
 mod args;
 pub mod audit_tables;
 mod commands;
-mod grad;
 mod evaluation;
+mod grad;
 mod grid;
 mod mcp;
 mod output;

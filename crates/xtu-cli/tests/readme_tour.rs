@@ -95,7 +95,13 @@ async fn tour_on(today: chrono::NaiveDate) {
     // This week's grid needs today inside the teaching weeks, which the
     // sandbox's today is only when it is today.
     if today == xtu_model::beijing_today() {
-        let week = xtu(&fake, &["timetable", "--week", "--format", "json"], &env, None).await;
+        let week = xtu(
+            &fake,
+            &["timetable", "--week", "--format", "json"],
+            &env,
+            None,
+        )
+        .await;
         assert!(week.ok().contains("\"course"), "{week:#?}");
         // The grid, as typed in the README (piped: at 80 columns).
         let grid = xtu(&fake, &["timetable", "--week"], &env, None).await;

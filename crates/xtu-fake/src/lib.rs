@@ -25,8 +25,8 @@ use axum::response::{IntoResponse as _, Response};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-mod audit;
 mod admin;
+mod audit;
 mod cas;
 mod ems;
 mod evaluation;

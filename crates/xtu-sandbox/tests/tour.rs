@@ -38,9 +38,7 @@ fn the_tour_shows_the_main_job_end_to_end_as_xtu_prints_it() {
     }
     // xtu's tables, not JSON dumps; the watcher's events are JSON lines, as
     // `xtu watch` prints them.
-    let (tables, watch) = out
-        .split_once("then: xtu watch\n")
-        .expect("the watch part");
+    let (tables, watch) = out.split_once("then: xtu watch\n").expect("the watch part");
     assert!(!tables.contains("\"student_id\""), "{out}");
     assert!(!tables.contains('{'), "{out}");
     // The watcher reports the one grade published after its first check.
