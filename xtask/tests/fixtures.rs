@@ -53,6 +53,8 @@ async fn records_every_page_scrubbed() {
         [
             "buildings.json",
             "classroom-availability.json",
+            "eval-form.html",
+            "eval-list.json",
             "exams.json",
             "gpa-rank.json",
             "grades.json",
