@@ -59,6 +59,13 @@ async fn records_every_page_scrubbed() {
             "gpa-rank.json",
             "grades.json",
             "notices.json",
+            "majors.json",
+            "plan-page.html",
+            "plan-query.json",
+            "plan.json",
+            "progress-courses.json",
+            "progress-outside-plan.json",
+            "progress.html",
             "student-info.html",
             "teaching-calendar.html",
             "timetable.json"
