@@ -325,6 +325,74 @@ async fn run_exec(command: &str, event: &Event) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    /// One HTTP request read off a loopback socket and answered 200: its
+    /// head and body as text.
+    async fn receive_one(listener: tokio::net::TcpListener) -> String {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mut seen = Vec::new();
+        let mut buffer = [0u8; 4096];
+        loop {
+            let n = socket.read(&mut buffer).await.expect("read");
+            seen.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&seen).into_owned();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length: ")
+                            .map(str::to_owned)
+                    })
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if body.len() >= length || n == 0 {
+                    break;
+                }
+            }
+        }
+        socket
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            .await
+            .expect("answer");
+        String::from_utf8_lossy(&seen).into_owned()
+    }
+
+    #[tokio::test]
+    async fn an_ntfy_topic_gets_the_summary_and_a_title() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(receive_one(listener));
+        let hook = Webhook {
+            url: Url::parse(&format!("http://{addr}/my-grades")).expect("url"),
+            ntfy: true,
+        };
+        let event = Event {
+            kind: "grade".into(),
+            change: "new".into(),
+            item: serde_json::json!({"course": "高等数学", "score": "92", "term": "2024-2025-1"}),
+            before: None,
+            id: "abc123".into(),
+            key: "2024-2025-1/0711001".into(),
+        };
+        let client = webhook_client().expect("client");
+        hook.post(&client, &event).await.expect("delivered");
+        let request = server.await.expect("served");
+        let lower = request.to_lowercase();
+        assert!(request.starts_with("POST /my-grades "), "{request}");
+        assert!(lower.contains("\r\ntitle: xtu: grade new\r\n"), "{request}");
+        assert!(
+            lower.contains("\r\nx-xtu-event-id: abc123\r\n"),
+            "{request}"
+        );
+        assert!(
+            request.ends_with("\r\n\r\ngrade new: 高等数学 92 (2024-2025-1)"),
+            "{request}"
+        );
+    }
+
     #[test]
     fn webhook_credentials_are_never_shown() {
         let hook = Webhook::parse("https://bob:s3cret@hooks.example/x?token=t0k").expect("valid");

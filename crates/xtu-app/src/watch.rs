@@ -115,7 +115,7 @@ pub struct Event {
     pub id: String,
     /// The item's key within its kind (term/course code for a grade).
     #[serde(skip)]
-    key: String,
+    pub(crate) key: String,
 }
 
 impl Event {

@@ -422,6 +422,26 @@ mod tests {
     }
 
     #[test]
+    fn notices_show_time_kind_and_title_then_the_text() {
+        let notice = |kind: &str, text: &str| xtu_model::Notice {
+            title: "调课提醒:高数".into(),
+            kind: kind.into(),
+            text: text.into(),
+            time: "2025-11-20 08:15:02".into(),
+            id: None,
+        };
+        assert_eq!(
+            notices(&[
+                notice("调课提醒", "第12周停课"),
+                notice("", "调课提醒:高数")
+            ]),
+            "2025-11-20 08:15:02  调课提醒  调课提醒:高数\n  第12周停课\n\
+             2025-11-20 08:15:02  调课提醒:高数\n"
+        );
+        assert_eq!(notices(&[]), "no notices\n");
+    }
+
+    #[test]
     fn no_grades_is_said_plainly() {
         assert_eq!(grades(&[]), "no grades\n");
         assert_eq!(decimal(Some(-0.0)), "0");
