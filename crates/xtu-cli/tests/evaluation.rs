@@ -205,11 +205,17 @@ async fn submit_without_yes_off_a_terminal_sends_nothing() {
 #[tokio::test]
 async fn submit_yes_submits_each_once_then_the_grade_page_reads_again() {
     let s = Session::new().await;
-    let gated = s.json(&["grades", "--all", "--format", "json"]).await;
+    // The gated grade page is empty, and the empty answer is said on stderr.
+    let gated = s.run(&["grades", "--all", "--format", "json"]).await;
+    assert_eq!(gated.code, 0, "{gated:#?}");
     assert_eq!(
-        gated,
+        serde_json::from_str::<Value>(&gated.stdout).expect("JSON"),
         Value::Array(Vec::new()),
         "grades while evaluations are pending"
+    );
+    assert!(
+        gated.stderr.contains("warning: no grades in any term"),
+        "{gated:#?}"
     );
 
     s.run(&["eval", "fill", "--best"]).await.ok();

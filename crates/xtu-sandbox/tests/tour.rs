@@ -55,16 +55,24 @@ fn the_tour_shows_the_main_job_end_to_end_as_xtu_prints_it() {
 
 #[test]
 fn the_tour_shows_this_weeks_classes_only() {
+    // The week grid's section of the tour.
+    let week = |out: &str| -> String {
+        let (_, grid) = out
+            .split_once("== xtu timetable --week\n")
+            .unwrap_or_else(|| panic!("the week grid:\n{out}"));
+        grid.split_once("\n== ")
+            .map_or(grid, |(grid, _)| grid)
+            .to_owned()
+    };
     // The fake's autumn term of 2026 starts on Monday 2026-09-07: 11-04 is
     // in week 9, 11-11 in week 10.
-    let week_9 = tour(Some("2026-11-04"));
-    assert!(week_9.contains("== xtu timetable --week\n"), "{week_9}");
+    let week_9 = week(&tour(Some("2026-11-04")));
     assert!(week_9.contains("2026-2027-1 week 9"), "{week_9}");
     assert!(week_9.contains("高等数"), "weeks 1-16:\n{week_9}");
     // 大学英语(一): weeks 1-8 and the even weeks 10-16; 军事技能: weeks 1-2.
     assert!(!week_9.contains("大学英"), "not in week 9:\n{week_9}");
     assert!(!week_9.contains("军事技能"), "not in week 9:\n{week_9}");
-    let week_10 = tour(Some("2026-11-11"));
+    let week_10 = week(&tour(Some("2026-11-11")));
     assert!(week_10.contains("2026-2027-1 week 10"), "{week_10}");
     assert!(week_10.contains("大学英"), "week 10 is even:\n{week_10}");
 }
@@ -112,14 +120,46 @@ fn a_date_that_does_not_exist_is_named_with_why() {
 #[test]
 fn the_tour_shows_what_is_left_to_graduate() {
     let out = tour(None);
+    let (_, progress) = out
+        .split_once("== xtu progress --missing\n")
+        .expect("the progress section");
+    let (progress, _) = progress.split_once("\n== ").expect("the section's end");
     for expected in [
-        "== xtu progress --missing",
-        "  集中实践: 0 of 10 credits, 10 missing",
-        "    未修 大学英语(4) (2)",
-        "    未过 大学物理 (4)",
+        "集中实践                      10       0      10",
+        "未修 毕业设计(论文)",
+        "未过 大学物理",
+        "在修 操作系统",
     ] {
-        assert!(out.contains(expected), "{expected} missing:\n{out}");
+        assert!(
+            progress.contains(expected),
+            "{expected} missing:\n{progress}"
+        );
     }
     // Met categories and passed courses are left out.
-    assert!(!out.contains("思想政治理论:"), "{out}");
+    assert!(!progress.contains("思想政治理论"), "{progress}");
+    assert!(
+        !progress
+            .lines()
+            .any(|line| line.trim_start().starts_with("通过 ")),
+        "{progress}"
+    );
+}
+
+#[test]
+fn the_tour_shows_a_graduate_student_too() {
+    let out = tour(Some("2027-04-15"));
+    let (_, graduate) = out
+        .split_once("xtu grad timetable   (a graduate student)\n")
+        .expect("the graduate section");
+    // The graduate system's timetable of the site's term, as xtu's table; a
+    // 无节次 course listed without sections.
+    assert!(graduate.starts_with("2026-2027-2\n"), "{graduate}");
+    assert!(
+        graduate.contains("周一  1-2       科学计算方法    研究生院第三阶梯  教师甲   11-16周"),
+        "{graduate}"
+    );
+    assert!(
+        graduate.contains("周六            论文写作指导"),
+        "{graduate}"
+    );
 }
