@@ -12,7 +12,7 @@
 # median wall time. A benchmark, not a test: the figures go in the notes.
 #
 # Tunables: RATE (0.2), SEED (7), RUNS (30), PORT (18700; the academic
-# system listens on PORT+1), XTU_TIMEOUT (seconds per request, xtu's default),
+# system listens on PORT+1, the graduate system on PORT+2), XTU_TIMEOUT (seconds per request, xtu's default),
 # PROFILE (dist; `dev` reuses the test build: the successes do not depend on
 # the profile, the times do).
 set -euo pipefail
@@ -23,6 +23,7 @@ SEED=${SEED:-7}
 RUNS=${RUNS:-30}
 PORT=${PORT:-18700}
 USERNAME=202205561111
+GRADUATE=202405561111
 
 cd "$ROOT"
 PROFILE=${PROFILE:-dist}
@@ -56,18 +57,21 @@ done
 
 export XTU_SSO_BASE_URL="http://127.0.0.1:$PORT"
 export XTU_EMS_BASE_URL="http://127.0.0.1:$((PORT + 1))"
+export XTU_GRAD_BASE_URL="http://127.0.0.1:$((PORT + 2))"
 export XTU_PASSWORD=sandbox
 # No keyring, no user configuration: only what the runs store.
 unset XTU_TOKEN XTU_USER
 
-# measure OUT fresh|warm CMD...: runs CMD $RUNS times, each in a fresh state
-# directory or all in the warm one; appends "ok|fail SECONDS" lines to OUT.
+# measure OUT fresh|warm|grad CMD...: runs CMD $RUNS times, each in a fresh
+# state directory, or all in the warm one (the demo student's session) or the
+# graduate student's; appends "ok|fail SECONDS" lines to OUT.
 measure() {
     local out=$1 fresh=$2
     shift 2
     for run in $(seq "$RUNS"); do
         local state="$WORK/warm"
         if [ "$fresh" = fresh ]; then state="$WORK/login-$run"; fi
+        if [ "$fresh" = grad ]; then state="$WORK/grad"; fi
         local start end status=ok
         start=$(date +%s.%N)
         # Only a failure's message: a warning of a run that succeeded is no error.
@@ -95,6 +99,9 @@ measure "$WORK/login.txt" fresh "$XTU" login --username "$USERNAME"
 for _ in $(seq 10); do
     if XTU_STATE_DIR="$WORK/warm" "$XTU" login --username "$USERNAME" >/dev/null 2>&1; then break; fi
 done
+for _ in $(seq 10); do
+    if XTU_STATE_DIR="$WORK/grad" "$XTU" login --username "$GRADUATE" >/dev/null 2>&1; then break; fi
+done
 # Every command that only reads, as a student types it (the current term
 # where one is taken). One line each; words split on spaces.
 READS=(
@@ -112,17 +119,26 @@ READS=(
     "transcript"
     "export ics"
     "export wakeup"
+    "progress"
+    "progress --missing"
+    "plan"
+    "plan --majors"
+    "notices"
 )
 for i in "${!READS[@]}"; do
     # shellcheck disable=SC2086 # the words of the command
     measure "$WORK/read-$i.txt" warm "$XTU" ${READS[$i]}
 done
 
+# The graduate student's read, on the graduate's stored session.
+measure "$WORK/grad-timetable.txt" grad "$XTU" grad timetable
+
 echo "fail rate $RATE, seed $SEED, $RUNS runs each, profile $PROFILE ($(git rev-parse --short HEAD))"
 summary "login" "$WORK/login.txt"
 for i in "${!READS[@]}"; do
     summary "${READS[$i]}" "$WORK/read-$i.txt"
 done
+summary "grad timetable (a graduate)" "$WORK/grad-timetable.txt"
 if [ -s "$WORK/errors.log" ]; then
     echo "errors (by message):"
     sort "$WORK/errors.log" | uniq -c | sort -rn | head -10

@@ -185,7 +185,7 @@ fn unusable(course: &Course) -> Option<&'static str> {
 
 impl Xtu {
     /// The timetable of the term asked for (else the current one, see
-    /// [`crate::term`]) in WakeUp's CSV template.
+    /// [`TermAsked`](crate::TermAsked)) in WakeUp's CSV template.
     pub async fn export_wakeup(
         &self,
         asked: TermAsked,

@@ -124,7 +124,7 @@ pub fn week_view(
 
 impl Xtu {
     /// One week of the timetable of the term asked for, else of the current
-    /// term (see [`crate::term`]): `week`, else this teaching week (from the
+    /// term (see [`TermAsked`](crate::TermAsked)): `week`, else this teaching week (from the
     /// teaching calendar, by Beijing date).
     pub async fn week(
         &self,

@@ -108,7 +108,7 @@ fn blocks_of_day(courses: &[&Course]) -> Vec<Block> {
         .collect()
 }
 
-/// The grid of `view`, `width` columns wide (at least [`MIN_WIDTH`]).
+/// The grid of `view`, `width` columns wide (at least 80, `MIN_WIDTH`).
 pub fn week_grid(view: &WeekView, width: usize) -> String {
     let width = width.max(MIN_WIDTH);
     // "NN " labels, then 7 cells each after a `│`, and a closing `│`.

@@ -337,7 +337,7 @@ impl EmsClient {
     }
 
     /// The home page's notices (消息), newest first: the
-    /// [`RECENT_NOTICES`] newest (one request), or every notice when `all`.
+    /// 30 newest (one request), or every notice when `all`.
     pub async fn notices(&self, all: bool) -> Result<Vec<Notice>, EmsError> {
         let page_size = if all {
             query::PAGE_SIZE

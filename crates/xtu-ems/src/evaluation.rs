@@ -3,7 +3,7 @@
 //! (docs/protocol.md §5.15).
 //!
 //! The writes are the only requests of this crate that change something on
-//! the site. They go through [`EmsClient::post_write`], sent once and never
+//! the site. They go through `EmsClient::post_write`, sent once and never
 //! retried: a write whose answer was lost may have been applied, and only
 //! reading the state back can tell.
 
