@@ -4,16 +4,19 @@ the evaluation open: list, a dry run, a save, a submit only when asked."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import List
 
 import pytest
 
 from xtu_toolkit import Client, UsageError
 
-from conftest import PASSWORD, USER
+from conftest import PASSWORD, USER, Sandbox
 
 
 @pytest.fixture
-def evaluating(evaluating_sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Client:
+def evaluating(
+    evaluating_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Client:
     monkeypatch.setenv("XTU_SSO_BASE_URL", evaluating_sandbox.sso_base_url)
     monkeypatch.setenv("XTU_EMS_BASE_URL", evaluating_sandbox.ems_base_url)
     monkeypatch.setenv("XTU_STATE_DIR", str(tmp_path / "state"))
@@ -25,7 +28,7 @@ def evaluating(evaluating_sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     return client
 
 
-def states(client: Client) -> list:
+def states(client: Client) -> List[str]:
     return [e["state"] for e in client.evaluations()]
 
 
@@ -68,5 +71,7 @@ def test_answers_are_checked_before_anything_is_sent(evaluating: Client) -> None
         course="大学物理",
         teacher="乙",
     )
-    assert [(f["teacher"], f["answers"][1]["answer"]) for f in report["forms"]] == [("教师乙", "良好")]
+    assert [(f["teacher"], f["answers"][1]["answer"]) for f in report["forms"]] == [
+        ("教师乙", "良好")
+    ]
     assert states(evaluating) == ["pending", "saved", "pending"]

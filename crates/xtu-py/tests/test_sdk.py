@@ -54,10 +54,11 @@ def test_the_current_term_is_the_sites_and_an_empty_answer_warns(client: Client)
     with pytest.warns(UserWarning) as warned:
         empty = client.timetable(2024, 1)
     assert empty["courses"] == []
-    assert [str(w.message) for w in warned] == [
+    expected = (
         "no classes in 2024-2025-1; the academic system's current term is 2025-2026-1"
         " (year 2025, term 1)"
-    ]
+    )
+    assert [str(w.message) for w in warned] == [expected]
 
 
 def test_whoami_and_logout(client: Client, env: Path) -> None:
@@ -379,16 +380,24 @@ def test_notices_and_watch_once(client: Client, sandbox: Sandbox) -> None:
 
     assert client.watch_once(only=["notices"]) == [], "the first check records"
     # The sandbox's admin path: a notice published while it runs.
-    notice = {"id": "SDK-TEST-1", "xxbt": "调课提醒", "xxnr": "调课提醒:第13周停课",
-              "cjsj": "2099-01-01 08:00:00"}
+    notice = {
+        "id": "SDK-TEST-1",
+        "xxbt": "调课提醒",
+        "xxnr": "调课提醒:第13周停课",
+        "cjsj": "2099-01-01 08:00:00",
+    }
     request = urllib.request.Request(
-        f"{sandbox.ems_base_url}/_admin/notices", data=_json.dumps(notice).encode(),
-        method="POST", headers={"Content-Type": "application/json"})
+        f"{sandbox.ems_base_url}/_admin/notices",
+        data=_json.dumps(notice).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as answer:
         assert answer.status == 204
     events = client.watch_once(only=["notices"])
     assert [(e["kind"], e["change"], e["item"]["text"]) for e in events] == [
-        ("notice", "new", "第13周停课")]
+        ("notice", "new", "第13周停课")
+    ]
     assert events[0]["before"] is None and events[0]["id"]
     assert client.watch_once(only=["notices"]) == []
     with pytest.raises(UsageError):

@@ -286,7 +286,7 @@ class Client:
     def evaluations(self, *, token: Optional[str] = None) -> List[Dict[str, Any]]:
         """The course evaluations (评教) of this term: course, course_code,
         teacher, state (``pending``, ``saved``, ``submitted``) (``xtu eval``)."""
-        return self._json("evaluations", token)
+        return _array(lambda: self._native.evaluations(token=token))
 
     def fill_evaluations(
         self,
@@ -313,8 +313,16 @@ class Client:
             policy_text = "best"
         else:
             raise ValueError('policy must be "best" or a dict of answers')
-        return self._json(
-            "fill_evaluations", policy_text, submit, comment, course, teacher, dry_run, token
+        return _object(
+            lambda: self._native.fill_evaluations(
+                policy=policy_text,
+                submit=submit,
+                comment=comment,
+                course=course,
+                teacher=teacher,
+                dry_run=dry_run,
+                token=token,
+            )
         )
 
     def export_ics(

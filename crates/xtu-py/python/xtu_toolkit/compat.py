@@ -183,9 +183,7 @@ def ems_get_classroom_availability(
     )
 
 
-def upstream_term(
-    year: Optional[int], term: Optional[int]
-) -> Tuple[Optional[int], Optional[int]]:
+def upstream_term(year: Optional[int], term: Optional[int]) -> Tuple[Optional[int], Optional[int]]:
     """Neither given: ``(None, None)``, the academic system's current term.
     One given: the upstream's defaults, the other from today's date;
     ZhengFang's codes 3/12 accepted for 1/2."""
