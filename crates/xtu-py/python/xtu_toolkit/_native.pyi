@@ -6,6 +6,7 @@ from typing_extensions import TypeAlias, final
 
 __all__ = [
     "DEFAULT_EMS_BASE_URL",
+    "DEFAULT_GRAD_BASE_URL",
     "DEFAULT_SSO_BASE_URL",
     "Client",
     "NativeError",
