@@ -657,6 +657,20 @@ impl Xtu {
         Ok(report)
     }
 
+    /// One check whose events are handed back to the caller (an agent's
+    /// tool, the SDK): returned is delivered, so each is recorded as seen
+    /// once collected.
+    pub async fn watch_collect(&self, request: &WatchRequest) -> Result<Vec<Event>, Error> {
+        let mut events = Vec::new();
+        let mut collect = |event: &Event| {
+            events.push(event.clone());
+            Ok(())
+        };
+        self.watch_once(request, &Delivery::default(), &mut collect)
+            .await?;
+        Ok(events)
+    }
+
     /// Checks every `every` (see [`checked_interval`]), with jitter, until
     /// Ctrl-C; after a failure waits [`backoff`]. Stops with the error when
     /// one is not [`is_retryable`].

@@ -535,15 +535,7 @@ impl XtuTools {
                     report_existing: false,
                     consumer: "mcp",
                 };
-                // Returned is delivered: each event is recorded once collected.
-                let mut events = Vec::new();
-                let mut collect = |event: &xtu_app::Event| {
-                    events.push(event.clone());
-                    Ok(())
-                };
-                self.xtu
-                    .watch_once(&request, &xtu_app::Delivery::default(), &mut collect)
-                    .await?;
+                let events = self.xtu.watch_collect(&request).await?;
                 Ok(ChangeList { events })
             }
             .await,

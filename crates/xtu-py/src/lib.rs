@@ -511,16 +511,7 @@ impl Client {
             consumer: "sdk",
         };
         let request = &request;
-        self.json(py, |xtu| async move {
-            let mut events = Vec::new();
-            let mut collect = |event: &xtu_app::Event| {
-                events.push(event.clone());
-                Ok(())
-            };
-            xtu.watch_once(request, &xtu_app::Delivery::default(), &mut collect)
-                .await?;
-            Ok(events)
-        })
+        self.json(py, |xtu| async move { xtu.watch_collect(request).await })
     }
 
     /// The course evaluations (`xtu eval --format json`).
