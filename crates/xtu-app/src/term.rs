@@ -42,6 +42,13 @@ pub struct ChosenTerm {
     pub fallback: Option<String>,
 }
 
+/// The term of `today` by the date rule ([`Term::around`]): the rule's
+/// fallback, and the graduate system's only source.
+fn spec_around(today: NaiveDate) -> Result<TermSpec, xtu_ems::QueryError> {
+    let term = Term::around(today);
+    TermSpec::new(term.start_year, term.term)
+}
+
 /// Which term(s) a caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TermAsked {
@@ -81,10 +88,7 @@ impl TermAsked {
     pub fn by_date(self) -> Result<TermSpec, Error> {
         match self {
             Self::Term(spec) => Ok(spec),
-            Self::Current => {
-                let term = Term::around(xtu_model::beijing_today());
-                Ok(TermSpec::new(term.start_year, term.term)?)
-            }
+            Self::Current => Ok(spec_around(xtu_model::beijing_today())?),
             Self::All => Err(Error::Usage("a timetable is of one term".into())),
         }
     }
@@ -161,8 +165,7 @@ impl ChosenTerm {
             ),
             Err(_) => return None,
         };
-        let by_date = Term::around(today);
-        let spec = TermSpec::new(by_date.start_year, by_date.term).ok()?;
+        let spec = spec_around(today).ok()?;
         Some(Self {
             spec,
             source: TermSource::Clock,
