@@ -349,16 +349,7 @@ impl TourRun {
     /// the next check reports, as one JSON line.
     async fn watch(&self) -> Result<(), xtu_app::Error> {
         let request = xtu_app::WatchRequest::default();
-        let delivery = xtu_app::Delivery::default();
-        let mut lines = Vec::new();
-        let mut print = |event: &xtu_app::Event| {
-            lines.push(
-                serde_json::to_string(event)
-                    .map_err(|e| xtu_app::Error::Usage(format!("could not write JSON: {e}")))?,
-            );
-            Ok(())
-        };
-        self.xtu.watch_once(&request, &delivery, &mut print).await?;
+        let mut events = self.xtu.watch_collect(&request).await?;
         self.fake.admin_upsert(
             xtu_fake::AdminKind::Grades,
             serde_json::json!({"kcmc": "概率论与数理统计", "kch_id": "0712003", "cj": "90",
@@ -366,7 +357,12 @@ impl TourRun {
                                "xqm": "12", "xnmmc": "2024-2025", "xqmmc": "2",
                                "jsxm": "教师庚"}),
         );
-        self.xtu.watch_once(&request, &delivery, &mut print).await?;
+        events.extend(self.xtu.watch_collect(&request).await?);
+        let lines = events
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| xtu_app::Error::Usage(format!("could not write JSON: {e}")))?;
         Self::show(
             "xtu watch   (first run: records what is there, reports nothing)",
             "",
