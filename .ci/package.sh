@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-crates=(xtu-model xtu-sso xtu-transcript xtu-ems xtu-grad xtu-app ustc-status ustc-status-server)
+crates=(retry-policy xtu-model xtu-sso xtu-transcript xtu-ems xtu-grad xtu-app ustc-status ustc-status-server)
 args=()
 for crate in "${crates[@]}"; do
   args+=(-p "$crate")

@@ -34,7 +34,7 @@ export INSTA_WORKSPACE_ROOT="$PWD"
 # Incremental files of the Windows test build would take gigabytes.
 export CARGO_INCREMENTAL=0
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
-crates=(-p xtu-model -p xtu-sso -p xtu-transcript -p xtu-ems -p xtu-grad -p xtu-app -p xtu-cli)
+crates=(-p retry-policy -p xtu-model -p xtu-sso -p xtu-transcript -p xtu-ems -p xtu-grad -p xtu-app -p xtu-cli)
 echo "-- test suites under wine"
 cargo test --locked --target x86_64-pc-windows-gnu "${crates[@]}"
 # The Credential Manager (wine implements it) is there on every Windows, so

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
+use retry_policy::{Decision, Policy};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -133,10 +134,8 @@ impl ClientBuilder {
                 base,
                 token: self.token,
                 timeout: self.timeout,
-                retry: RetryPolicy {
-                    max_attempts: self.retry.max_attempts.max(1),
-                    ..self.retry
-                },
+                retry: Policy::tries(self.retry.max_attempts, self.retry.base_delay)
+                    .cap(self.retry.max_delay),
             }),
         })
     }
@@ -154,12 +153,30 @@ struct Inner {
     base: Url,
     token: Option<Token>,
     timeout: Duration,
-    retry: RetryPolicy,
+    retry: Policy,
 }
 
-enum Attempt<T> {
-    Done(Result<T, Error>),
-    Retry(Error, Option<Duration>),
+/// A failed try, and what it allows.
+struct Failed {
+    error: Error,
+    decision: Decision,
+}
+
+impl Failed {
+    fn stop(error: Error) -> Failed {
+        Failed {
+            error,
+            decision: Decision::Stop,
+        }
+    }
+
+    /// A failure that may pass, after the server's `Retry-After` if it sent one.
+    fn may_pass(error: Error, retry_after: Option<Duration>) -> Failed {
+        Failed {
+            error,
+            decision: retry_after.map_or(Decision::Retry, Decision::RetryAfter),
+        }
+    }
 }
 
 impl Client {
@@ -274,27 +291,16 @@ impl Client {
         url: Url,
         body: Option<&B>,
     ) -> Result<T, Error> {
-        let policy = &self.inner.retry;
-        let mut attempt = 1;
-        loop {
-            match self.attempt(method.clone(), url.clone(), body).await {
-                Attempt::Done(result) => return result,
-                Attempt::Retry(err, _) if attempt >= policy.max_attempts => return Err(err),
-                // Retrying before the server's Retry-After would only be refused again
-                // and adds to the load it asked us to take away.
-                Attempt::Retry(err, Some(retry_after)) if retry_after > policy.max_delay => {
-                    return Err(err);
-                }
-                Attempt::Retry(_, retry_after) => {
-                    let backoff = policy
-                        .base_delay
-                        .saturating_mul(1u32 << (attempt - 1).min(16))
-                        .min(policy.max_delay);
-                    tokio::time::sleep(retry_after.unwrap_or(backoff)).await;
-                    attempt += 1;
-                }
-            }
-        }
+        // Retrying before the server's Retry-After would only be refused
+        // again: the policy stops when it asks for longer than the cap.
+        self.inner
+            .retry
+            .run(
+                |_| self.attempt(method.clone(), url.clone(), body),
+                |failed| failed.decision,
+            )
+            .await
+            .map_err(|failed| failed.error)
     }
 
     async fn attempt<T: DeserializeOwned, B: Serialize>(
@@ -302,7 +308,7 @@ impl Client {
         method: Method,
         url: Url,
         body: Option<&B>,
-    ) -> Attempt<T> {
+    ) -> Result<T, Failed> {
         let mut req = self.inner.http.request(method, url);
         if let Some(token) = &self.inner.token {
             match HeaderValue::from_str(&format!("Bearer {}", token.0)) {
@@ -311,7 +317,7 @@ impl Client {
                     req = req.header(AUTHORIZATION, v);
                 }
                 Err(_) => {
-                    return Attempt::Done(Err(Error::Config(
+                    return Err(Failed::stop(Error::Config(
                         "token contains characters not allowed in a header".into(),
                     )));
                 }
@@ -322,7 +328,7 @@ impl Client {
         }
         let mut resp = match req.send().await {
             Ok(r) => r,
-            Err(e) => return Attempt::Retry(self.transport_error(e), None),
+            Err(e) => return Err(Failed::may_pass(self.transport_error(e), None)),
         };
         let status = resp.status();
         let retry_after = resp
@@ -338,21 +344,23 @@ impl Client {
                     // A hostile or broken server must not make the client
                     // buffer without bound; the largest legitimate answer (100
                     // ids, a few identities each) is a few tens of KB.
-                    return Attempt::Done(Err(Error::Decode {
+                    return Err(Failed::stop(Error::Decode {
                         message: format!("the response is larger than {MAX_RESPONSE_BYTES} bytes"),
                         body: truncate(&bytes),
                     }));
                 }
                 Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
                 Ok(None) => break,
-                Err(e) => return Attempt::Retry(self.transport_error(e), None),
+                Err(e) => return Err(Failed::may_pass(self.transport_error(e), None)),
             }
         }
         if status.is_success() {
-            return Attempt::Done(serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
-                message: e.to_string(),
-                body: truncate(&bytes),
-            }));
+            return serde_json::from_slice(&bytes).map_err(|e| {
+                Failed::stop(Error::Decode {
+                    message: e.to_string(),
+                    body: truncate(&bytes),
+                })
+            });
         }
         let detail = serde_json::from_slice::<ErrorBody>(&bytes)
             .map(|b| b.detail)
@@ -364,38 +372,38 @@ impl Client {
             StatusCode::NOT_FOUND => Error::NotFound { detail },
             StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge { detail },
             StatusCode::TOO_MANY_REQUESTS => {
-                return Attempt::Retry(
+                return Err(Failed::may_pass(
                     Error::RateLimited {
                         detail,
                         retry_after,
                     },
                     retry_after,
-                );
+                ));
             }
             StatusCode::REQUEST_TIMEOUT => {
-                return Attempt::Retry(
+                return Err(Failed::may_pass(
                     Error::UnexpectedStatus {
                         status: status.as_u16(),
                         detail,
                     },
                     retry_after,
-                );
+                ));
             }
             s if s.is_server_error() => {
-                return Attempt::Retry(
+                return Err(Failed::may_pass(
                     Error::Server {
                         status: s.as_u16(),
                         detail,
                     },
                     retry_after,
-                );
+                ));
             }
             s => Error::UnexpectedStatus {
                 status: s.as_u16(),
                 detail,
             },
         };
-        Attempt::Done(Err(err))
+        Err(Failed::stop(err))
     }
 
     fn transport_error(&self, e: reqwest::Error) -> Error {

@@ -6,6 +6,7 @@ use std::fmt;
 use std::process::Stdio;
 use std::time::Duration;
 
+use retry_policy::{Decision, Policy};
 use tokio::io::AsyncWriteExt as _;
 use url::Url;
 
@@ -14,13 +15,9 @@ use crate::watch::Event;
 
 /// How long a `--exec` command may run for one event.
 const EXEC_TIMEOUT: Duration = Duration::from_secs(60);
-/// Waits between a webhook's tries within one check (then the next check
-/// tries again).
-const WEBHOOK_BACKOFF: [Duration; 3] = [
-    Duration::from_secs(1),
-    Duration::from_secs(2),
-    Duration::from_secs(4),
-];
+/// A webhook's tries within one check (then the next check tries again):
+/// four in all, after 1, 2 and 4 s, each plus up to half.
+const WEBHOOK: Policy = Policy::tries(4, Duration::from_secs(1)).jittered();
 /// Each webhook request's timeout.
 const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -115,19 +112,25 @@ impl Webhook {
 
     /// Posts `event`, retried with backoff on a network failure, a 5xx or a 429.
     async fn post(&self, client: &reqwest::Client, event: &Event) -> Result<(), String> {
-        let mut waits = WEBHOOK_BACKOFF.iter();
-        loop {
-            match self.post_once(client, event).await {
-                Ok(()) => return Ok(()),
-                Err(attempt) => match waits.next() {
-                    Some(wait) if attempt.retry => {
-                        tracing::info!("{}; trying again", attempt.message);
-                        tokio::time::sleep(xtu_sso::http::jittered(*wait)).await;
+        WEBHOOK
+            .run(
+                |_| async {
+                    let sent = self.post_once(client, event).await;
+                    if let Err(failed) = &sent {
+                        tracing::info!("{}", failed.message);
                     }
-                    _ => return Err(attempt.message),
+                    sent
                 },
-            }
-        }
+                |failed| {
+                    if failed.retry {
+                        Decision::Retry
+                    } else {
+                        Decision::Stop
+                    }
+                },
+            )
+            .await
+            .map_err(|failed| failed.message)
     }
 }
 

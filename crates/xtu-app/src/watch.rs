@@ -698,7 +698,7 @@ impl Xtu {
                 Err(error) => return Err(error),
             };
             tokio::select! {
-                () = tokio::time::sleep(xtu_sso::http::jittered(wait)) => {}
+                () = tokio::time::sleep(retry_policy::jittered(wait)) => {}
                 _ = tokio::signal::ctrl_c() => return Ok(()),
             }
         }

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use retry_policy::{Decision, Policy};
 use url::Url;
 
 use crate::jar::CookieJar;
@@ -359,13 +360,14 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Waits before each retry of an idempotent request (GETs): three tries in all.
-pub const IDEMPOTENT_BACKOFF: [Duration; 2] =
-    [Duration::from_millis(200), Duration::from_millis(400)];
+/// How an idempotent request (a GET, a query POST) is retried: three tries
+/// in all, after waits of 200 and 400 ms, each plus up to half (so that
+/// clients failing together do not retry together).
+pub const IDEMPOTENT: Policy = Policy::tries(3, Duration::from_millis(200)).jittered();
 
-/// Runs an idempotent request, retrying it after each wait of
-/// [`IDEMPOTENT_BACKOFF`] while `transient` says its failure may pass. Never
-/// use it for a request with effects, such as a login POST.
+/// Runs an idempotent request under [`IDEMPOTENT`] while `transient` says
+/// its failure may pass. Never use it for a request with effects, such as a
+/// login POST.
 pub async fn retry_idempotent<T, E, Fut>(
     request: impl FnMut() -> Fut,
     transient: impl Fn(&E) -> bool,
@@ -373,7 +375,7 @@ pub async fn retry_idempotent<T, E, Fut>(
 where
     Fut: std::future::Future<Output = Result<T, E>>,
 {
-    retry(&IDEMPOTENT_BACKOFF, request, transient).await
+    retry(&IDEMPOTENT, request, transient).await
 }
 
 /// What a request does at the site, which decides whether it may be sent
@@ -405,34 +407,28 @@ where
     }
 }
 
-/// Runs `request`, and again after each wait of `backoff` (each lengthened
-/// by a random part of up to half of it, so that clients failing together
-/// do not retry together) while `transient` says its failure may pass. The
-/// requests sent inside are logged with their attempt number.
+/// Runs `request` under `policy` while `transient` says its failure may
+/// pass. The requests sent inside are logged with their attempt number.
 pub async fn retry<T, E, Fut>(
-    backoff: &[Duration],
+    policy: &Policy,
     mut request: impl FnMut() -> Fut,
     transient: impl Fn(&E) -> bool,
 ) -> Result<T, E>
 where
     Fut: std::future::Future<Output = Result<T, E>>,
 {
-    let mut attempt = 1;
-    for wait in backoff {
-        match with_attempt(attempt, request()).await {
-            Err(e) if transient(&e) => {
-                tokio::time::sleep(jittered(*wait)).await;
-                attempt += 1;
-            }
-            other => return other,
-        }
-    }
-    with_attempt(attempt, request()).await
-}
-
-/// `wait` plus a random part of up to half of it.
-pub fn jittered(wait: Duration) -> Duration {
-    wait + (wait / 2).mul_f64(rand::random::<f64>())
+    policy
+        .run(
+            |attempt| with_attempt(attempt, request()),
+            |error| {
+                if transient(error) {
+                    Decision::Retry
+                } else {
+                    Decision::Stop
+                }
+            },
+        )
+        .await
 }
 
 tokio::task_local! {
@@ -651,19 +647,6 @@ mod tests {
         assert_eq!(redact_url(&url), "https://h/sso");
     }
 
-    #[test]
-    fn a_jittered_wait_adds_up_to_half() {
-        let wait = Duration::from_millis(200);
-        let waits: Vec<Duration> = (0..200).map(|_| jittered(wait)).collect();
-        assert!(
-            waits.iter().all(|w| *w >= wait && *w <= wait + wait / 2),
-            "{waits:?}"
-        );
-        // Random: 200 draws are not all the same.
-        assert!(waits.iter().any(|w| *w != waits[0]), "{waits:?}");
-        assert_eq!(jittered(Duration::ZERO), Duration::ZERO);
-    }
-
     /// A write is sent once whatever happens; a read is retried while its
     /// failure may pass, within the GETs' budget.
     #[tokio::test]
@@ -678,7 +661,7 @@ mod tests {
         assert!(run(Effect::Reads, lost, |_| true).await.is_err());
         assert_eq!(
             sent.swap(0, std::sync::atomic::Ordering::Relaxed),
-            1 + u32::try_from(IDEMPOTENT_BACKOFF.len()).expect("a few waits")
+            IDEMPOTENT.max_tries().expect("a count of tries")
         );
         // A failure that will not pass is not retried, even for a read.
         assert!(run(Effect::Reads, lost, |_| false).await.is_err());

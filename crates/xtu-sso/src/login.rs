@@ -459,7 +459,7 @@ impl LoginAttempt {
                 revealed = Some(error);
             }
             if outcome_unknown {
-                tokio::time::sleep(http::jittered(UNKNOWN_OUTCOME_BACKOFF)).await;
+                tokio::time::sleep(retry_policy::jittered(UNKNOWN_OUTCOME_BACKOFF)).await;
             }
             self.refresh().await?;
         }
