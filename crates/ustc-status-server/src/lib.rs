@@ -13,6 +13,7 @@ mod audit;
 mod auth;
 mod config;
 mod import;
+mod imports;
 mod metrics;
 mod pg_coalesce;
 mod pg_copy;

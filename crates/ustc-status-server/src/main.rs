@@ -228,6 +228,8 @@ async fn import(database: &str, file: &Path) -> ExitCode {
     if let Err(e) = store.replace_all(&records).await {
         return fail(1, &e);
     }
+    // Servers are other processes: done only once none can answer from before.
+    store.outlast_reuse_window().await;
     let gids: std::collections::HashSet<&str> = records.iter().map(|r| r.gid.as_str()).collect();
     println!(
         "imported {} rows ({} distinct gids) into {}",

@@ -18,6 +18,7 @@ use futures_util::TryStreamExt;
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::PgPool;
 
+use crate::imports::Imports;
 use crate::snapshot::{Builder, CopyInfo, CopySlot, Snapshot};
 use crate::sqlite_read::CHECK_INTERVAL;
 use crate::store::StoreError;
@@ -33,8 +34,11 @@ pub(crate) struct PgCopy {
     slot: CopySlot,
     /// Origin of the instants in `seen`.
     base: Instant,
-    /// The newest version answer: when its query was sent (after `base`) and what it said.
-    seen: Mutex<Option<(Duration, i64)>>,
+    /// The newest version answer: when its query was sent (after `base`), this
+    /// process's import count then, and what it said.
+    seen: Mutex<Option<Seen>>,
+    /// This process's imports into the database.
+    imports: Imports,
     /// Held while a version query is out.
     checking: tokio::sync::Mutex<()>,
 }
@@ -53,48 +57,66 @@ async fn version<'e>(
     Ok(v.unwrap_or(i64::MIN))
 }
 
+/// One version answer (see `PgCopy::seen`).
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    sent: Duration,
+    imports: u64,
+    version: i64,
+}
+
 impl PgCopy {
-    pub(crate) fn new(load_sql: String) -> PgCopy {
+    pub(crate) fn new(load_sql: String, imports: Imports) -> PgCopy {
         PgCopy {
             load_sql,
             slot: CopySlot::default(),
             base: Instant::now(),
             seen: Mutex::new(None),
+            imports,
             checking: tokio::sync::Mutex::new(()),
         }
     }
 
     /// The live table's version, or the newest answer if its query was sent less than
-    /// [`CHECK_INTERVAL`] ago. Exact for imports for the same reason as on SQLite (see
-    /// `sqlite_read::recent_data_version`): `replace_all` waits longer than the interval
-    /// after its commit, and only durations measured on this machine are compared, so
-    /// it holds for servers on other machines too.
+    /// [`CHECK_INTERVAL`] ago and no import of this process finished since. Exact for
+    /// imports for the same reason as on SQLite (see `sqlite_read::recent_data_version`):
+    /// `replace_all` counts its import after the commit, so a request that starts after
+    /// it returned never takes an answer read before. Servers in other processes (or on
+    /// other machines) learn of an import from the database within the interval, which
+    /// the `import` command waits out; only durations measured on one machine are
+    /// compared.
     async fn recent_version(&self, pool: &PgPool) -> Result<i64, StoreError> {
+        let imports = self.imports.now();
         let arrived = self.base.elapsed();
-        if let Some(v) = self.usable(arrived) {
+        if let Some(v) = self.usable(arrived, imports) {
             return Ok(v);
         }
         // One query at a time: requests that arrive while one is out wait for its
         // answer instead of all asking at once each time the answer expires.
         let _turn = self.checking.lock().await;
-        if let Some(v) = self.usable(arrived) {
+        if let Some(v) = self.usable(arrived, imports) {
             return Ok(v);
         }
+        let imports = self.imports.now();
         let sent = self.base.elapsed();
-        let v = version(pool).await?;
+        let version = version(pool).await?;
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        if seen.is_none_or(|(at, _)| at < sent) {
-            *seen = Some((sent, v));
+        if seen.is_none_or(|s| s.sent < sent) {
+            *seen = Some(Seen {
+                sent,
+                imports,
+                version,
+            });
         }
-        Ok(v)
+        Ok(version)
     }
 
     /// The last answer, if its query was sent less than [`CHECK_INTERVAL`] before
-    /// `arrived` (or after it).
-    fn usable(&self, arrived: Duration) -> Option<i64> {
+    /// `arrived` (or after it) and after the `imports`-th import of this process.
+    fn usable(&self, arrived: Duration, imports: u64) -> Option<i64> {
         let seen = *self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.filter(|(at, _)| arrived.saturating_sub(*at) < CHECK_INTERVAL)
-            .map(|(_, v)| v)
+        seen.filter(|s| s.imports >= imports && arrived.saturating_sub(s.sent) < CHECK_INTERVAL)
+            .map(|s| s.version)
     }
 
     /// Generation and size of the copy, if there is one.

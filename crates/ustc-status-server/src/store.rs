@@ -12,10 +12,11 @@ use sqlx::sqlite::{
 };
 
 use crate::config::Source;
+use crate::imports::{Imports, database_key};
 use crate::pg_coalesce::{Coalescer, IN_FLIGHT, Key};
 use crate::pg_copy::PgCopy;
 use crate::snapshot::{CopyInfo, Snapshot};
-use crate::sqlite_read::{IMPORT_SETTLE, READERS, SqliteReader};
+use crate::sqlite_read::{CHECK_INTERVAL, READERS, SqliteReader};
 
 /// One identity of a person, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +134,8 @@ pub struct Store {
     pg_copy: Option<Arc<PgCopy>>,
     /// PostgreSQL: point lookups that reach the database, coalesced.
     pg_lookups: Option<Arc<PgLookups>>,
+    /// This process's imports into the database: the signal readers check.
+    imports: Imports,
 }
 
 #[derive(Debug)]
@@ -241,7 +244,7 @@ impl Store {
     /// With [`Source::Table`] an empty `status_records` table is created when absent, so
     /// a fresh server answers 404 rather than 500 before the first import.
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
-        let pool = if let Some(path) = url.strip_prefix("sqlite://") {
+        let (pool, database) = if let Some(path) = url.strip_prefix("sqlite://") {
             let opts = SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)
@@ -256,15 +259,28 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(opts)
                 .await?;
-            Pool::Sqlite(pool, None)
+            // The file exists now (created when missing): one key however it is named.
+            let file = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
+            let database = database_key("sqlite", &[&file.to_string_lossy()]);
+            (Pool::Sqlite(pool, None), database)
         } else if is_postgres(url) {
+            let opts = PgConnectOptions::from_str(url)?;
+            let database = database_key(
+                "postgres",
+                &[
+                    opts.get_host(),
+                    &opts.get_port().to_string(),
+                    opts.get_database().unwrap_or_default(),
+                    options.pg_schema.as_deref().unwrap_or_default(),
+                ],
+            );
             let write = pg_pool(url, options).await?;
             let read = match &options.read_url {
                 Some(replica) if is_postgres(replica) => pg_pool(replica, options).await?,
                 Some(_) => return Err(StoreError::UnsupportedUrl),
                 None => write.clone(),
             };
-            Pool::Postgres(PgPools { write, read })
+            (Pool::Postgres(PgPools { write, read }), database)
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
@@ -272,9 +288,10 @@ impl Store {
             return Err(StoreError::ReplicaNeedsPostgres);
         }
         let postgres = matches!(pool, Pool::Postgres(_));
+        let imports = Imports::of(database);
         let queries = Queries::new(postgres, options.source);
         let pg_copy = (postgres && options.source == Source::Table)
-            .then(|| Arc::new(PgCopy::new(queries.all.clone())));
+            .then(|| Arc::new(PgCopy::new(queries.all.clone(), imports.clone())));
         let pg_lookups = match &pool {
             Pool::Postgres(PgPools { read: p, .. }) => {
                 let in_flight = (p.options().get_max_connections() as usize).min(IN_FLIGHT);
@@ -297,6 +314,7 @@ impl Store {
             source: options.source,
             pg_copy,
             pg_lookups,
+            imports,
         };
         if options.source == Source::Table {
             store.ensure_table().await?;
@@ -306,7 +324,12 @@ impl Store {
         {
             // After sqlx created the file, switched it to WAL and made the table.
             let load_sql = (options.source == Source::Table).then(|| store.queries.all.clone());
-            let r = SqliteReader::open(std::path::Path::new(path), READERS, load_sql)?;
+            let r = SqliteReader::open(
+                std::path::Path::new(path),
+                READERS,
+                load_sql,
+                store.imports.clone(),
+            )?;
             *reader = Some(Arc::new(r));
         }
         Ok(store)
@@ -596,6 +619,10 @@ impl Store {
     ///
     /// Rows go into a fresh table that is swapped in by drop-and-rename inside the same
     /// transaction: concurrent readers see either the old rows or the new ones, never a mix.
+    /// Every store of this process on the database answers a request that starts after
+    /// this returned from the new rows (see `crate::imports`); for servers in other
+    /// processes, call [`Store::outlast_reuse_window`] before telling anyone the import
+    /// is done.
     pub async fn replace_all(&self, records: &[Record]) -> Result<(), StoreError> {
         // Index names are global per schema; a fresh suffix avoids clashing with the live table's.
         let suffix = std::time::SystemTime::now()
@@ -644,9 +671,8 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                // Servers reuse a data-version answer for CHECK_INTERVAL; once this has
-                // passed, each one's next request re-reads it and sees the new table.
-                tokio::time::sleep(IMPORT_SETTLE).await;
+                // Readers in this process ask the database again from now on.
+                self.imports.finished();
                 // A serving store switches to the new rows before returning; other
                 // servers on the file notice the commit on their next request.
                 if self.has_copy() {
@@ -692,9 +718,8 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
+                self.imports.finished();
                 sqlx::query("ANALYZE status_records").execute(pool).await?;
-                // As on SQLite: outlast every server's reuse of a version answer.
-                tokio::time::sleep(IMPORT_SETTLE).await;
                 // A serving store switches to the new rows before returning; other
                 // servers notice the new table on their next request.
                 if self.has_copy() {
@@ -703,6 +728,16 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Waits until every server in another process has stopped reusing answers read
+    /// before this process's last import: each reuses one for at most `CHECK_INTERVAL`
+    /// (1 ms) measured from before it asked, so afterwards any request to any server
+    /// sees the import. The `import` command calls it before it reports:
+    /// a process cannot reach other processes' import counts.
+    pub async fn outlast_reuse_window(&self) {
+        // tokio's timer never wakes early; the margin covers its millisecond ticks.
+        tokio::time::sleep(CHECK_INTERVAL * 5).await;
     }
 
     /// Number of rows in the own table.
@@ -763,4 +798,73 @@ impl Store {
 /// (PostgreSQL rejects NUL in text, and there is no point sending 10 KB keys).
 fn storable(key: &str) -> bool {
     !key.is_empty() && key.len() <= 256 && !key.contains('\0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(code: &str) -> Vec<Record> {
+        (0..10)
+            .map(|i| Record {
+                gid: format!("G{}", i / 2),
+                zjhm: format!("Z{i}"),
+                ryzxztdm: Some(code.to_owned()),
+            })
+            .collect()
+    }
+
+    async fn code_of(store: &Store, zjhm: &str) -> Option<String> {
+        store
+            .by_zjhm(zjhm)
+            .await
+            .expect("lookup")
+            .and_then(|r| r.ryzxztdm)
+    }
+
+    /// Here answers about the data's version are reused for an hour (`CHECK_INTERVAL`
+    /// under test): the 5 ms an import used to wait before returning would be far too
+    /// short, and a store that kept its copy until its answer expired would serve the
+    /// old rows. The import's signal makes every store of the process on the database
+    /// ask again at once, copy or no copy.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_import_is_seen_at_once_however_long_answers_are_reused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("status.db").display());
+        let importer = Store::open(&url, &StoreOptions::default())
+            .await
+            .expect("open");
+        let server = Store::open(&url, &StoreOptions::default())
+            .await
+            .expect("open");
+        importer.replace_all(&rows("A")).await.expect("import");
+        server.warm().await.expect("warm");
+        assert_eq!(code_of(&server, "Z1").await.as_deref(), Some("A"));
+        for code in ["B", "C"] {
+            importer.replace_all(&rows(code)).await.expect("import");
+            assert_eq!(code_of(&server, "Z1").await.as_deref(), Some(code));
+            assert_eq!(code_of(&importer, "Z3").await.as_deref(), Some(code));
+        }
+        // What the signal saves them from: a change that is not an import (no count)
+        // stays unseen while the last answer is reused, here for the hour.
+        let reader = server.reader().expect("a SQLite reader");
+        for _ in 0..1000 {
+            server.warm().await.expect("warm");
+            if reader.fresh().expect("check").is_some() {
+                break;
+            }
+            // A reload the last lookups started is still running.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(reader.fresh().expect("check").is_some(), "no fresh copy");
+        assert_eq!(code_of(&server, "Z9").await.as_deref(), Some("C"));
+        let Pool::Sqlite(pool, _) = &importer.pool else {
+            unreachable!("a SQLite store")
+        };
+        sqlx::query("UPDATE status_records SET ryzxztdm = 'X'")
+            .execute(pool)
+            .await
+            .expect("update");
+        assert_eq!(code_of(&server, "Z9").await.as_deref(), Some("C"));
+    }
 }

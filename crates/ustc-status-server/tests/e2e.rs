@@ -36,13 +36,15 @@ fn dataset(tag: &str) -> Vec<ustc_status_server::Record> {
 async fn reimport_is_atomic_for_concurrent_readers(b: Backend) {
     let db = TestDb::new(b).await;
     let store = db.store(Source::Table).await;
+    let (audit, audit_log) = AuditSink::memory();
     store.replace_all(&dataset("A")).await.expect("seed");
     store.warm().await.expect("warm");
     let state = AppState::new(
         store.clone(),
         callers(ALPHA),
         Vec::new(),
-        AuditSink::off(),
+        // Read only when a request fails: a 500's cause is in its audit record.
+        audit,
         64 * 1024,
     );
     let (addr, stop) = spawn(state).await;
@@ -52,6 +54,7 @@ async fn reimport_is_atomic_for_concurrent_readers(b: Backend) {
     for r in 0..4 {
         let client = client.clone();
         let done = done.clone();
+        let audit_log = audit_log.clone();
         readers.push(tokio::spawn(async move {
             let ids: Vec<String> = (0..100).map(|i| format!("Z{:04}", i * 4 + r)).collect();
             let mut seen = std::collections::BTreeSet::new();
@@ -66,7 +69,7 @@ async fn reimport_is_atomic_for_concurrent_readers(b: Backend) {
                     .send()
                     .await
                     .expect("send");
-                assert_eq!(resp.status(), 200);
+                assert_eq!(resp.status(), 200, "audit: {}", audit_log.contents());
                 let body: Value = resp.json().await.expect("json");
                 assert_eq!(body["not_found"], json!([]), "a reader saw a half table");
                 let items = body["items"].as_array().expect("items");
@@ -90,7 +93,7 @@ async fn reimport_is_atomic_for_concurrent_readers(b: Backend) {
                     .send()
                     .await
                     .expect("send");
-                assert_eq!(g.status(), 200);
+                assert_eq!(g.status(), 200, "audit: {}", audit_log.contents());
                 let g: Value = g.json().await.expect("json");
                 assert_eq!(g["items"].as_array().map(Vec::len), Some(4));
             }
@@ -461,8 +464,10 @@ async fn v_user_changes_are_seen_at_once(b: Backend) {
     let _ = stop.send(());
 }
 
-/// Two stores on one database stand for two server processes: each sees the other's
-/// import on its next lookup, before and after it has its own copy in memory.
+/// Two stores on one database, as two servers in one process: each sees the other's
+/// import on its next lookup, before and after it has its own copy in memory (they
+/// share the process's count of imports; servers in other processes are
+/// `import_by_another_process_is_seen_by_the_next_request` and `tests/replicas.rs`).
 async fn every_store_on_one_database_sees_each_import(b: Backend) {
     let db = TestDb::new(b).await;
     let a = db.store(Source::Table).await;
