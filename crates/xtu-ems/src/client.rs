@@ -4,7 +4,6 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::StatusCode;
-use retry_policy::Policy;
 use url::Url;
 use xtu_model::{
     Building, Classroom, Exam, GpaRank, Grade, Notice, StudentProfile, TeachingCalendar, Term,
@@ -32,11 +31,6 @@ const SESSION_EXPIRED_STATUS: u16 = 901;
 /// The hand-off crosses EMS → CAS → EMS → jwglxt → index: five hops. Allow
 /// some slack for proxies, but stop a loop quickly.
 const MAX_REDIRECTS: usize = 10;
-/// How the whole hand-off is tried again: three tries in all, after 200
-/// and 600 ms, each plus up to half.
-pub const HAND_OFF: Policy = Policy::tries(3, Duration::from_millis(200))
-    .factor(3)
-    .jittered();
 /// A bound on result pages, against a server that reports absurd page counts.
 const MAX_PAGES: u32 = 200;
 /// How many notices make "the recent ones" (the site's own home page shows
@@ -191,12 +185,12 @@ impl EmsClientBuilder {
     /// A transient failure (no answer, a timeout, 502-504) of a hop without
     /// the ticket is retried in place like any GET; one of the ticket hop,
     /// or a hand-off interrupted after `ticketlogin`, restarts the hand-off
-    /// from `zfiotlogin`, at most twice, under [`HAND_OFF`]: the CAS
+    /// from `zfiotlogin`, at most twice, under [`http::HAND_OFF`]: the CAS
     /// then issues a new ticket, so a ticket URL (single-use) is never
     /// requested twice. An expired SSO session is never retried.
     pub async fn enter(self, sso: &SsoSession) -> Result<EmsClient, EmsError> {
         let client = self.with_jar(sso.jar().clone())?;
-        http::retry(&HAND_OFF, || client.hand_off(), is_transient).await?;
+        http::retry(&http::HAND_OFF, || client.hand_off(), is_transient).await?;
         Ok(client)
     }
 

@@ -16,9 +16,7 @@ pub mod scrub;
 mod transcript;
 
 pub use audit::{MAX_CONCURRENT_CATEGORY_REQUESTS, PlanSpec};
-pub use client::{
-    DEFAULT_BASE_URL, EmsClient, EmsClientBuilder, HAND_OFF, RawRequest, SLOW_PAGE_TIMEOUT,
-};
+pub use client::{DEFAULT_BASE_URL, EmsClient, EmsClientBuilder, RawRequest, SLOW_PAGE_TIMEOUT};
 pub use error::{EmsError, MAX_KEPT_BODY_BYTES, UnreadablePage};
 pub use pages::{Page, ParseError, ParsedPage};
 pub use query::{

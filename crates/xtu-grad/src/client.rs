@@ -107,7 +107,14 @@ impl GradClientBuilder {
     pub async fn enter(self, sso: &SsoSession) -> Result<GradClient, GradError> {
         let (mut grad, portal) = self.client(sso)?;
         let link = grad.graduate_link(&portal).await?;
-        let menu = grad.hand_off(link).await?;
+        // A failed ticket hop restarts from the portal's link, which asks the
+        // CAS for a new ticket: a ticket is never sent twice.
+        let menu = http::retry(
+            &http::HAND_OFF,
+            || grad.hand_off(link.clone()),
+            GradError::is_transient,
+        )
+        .await?;
         let mut origin = menu.url.clone();
         origin.set_path("/");
         origin.set_query(None);
@@ -220,7 +227,8 @@ impl GradClient {
 
     /// Follows the portal's link to the graduate system's `/index`; the
     /// menu it lands on. The hop carrying a CAS ticket (single-use) is sent
-    /// once; the others are retried like any GET.
+    /// once; the others are retried like any GET (and `enter` restarts the
+    /// whole walk after a failed ticket hop).
     async fn hand_off(&self, mut url: Url) -> Result<Answer, GradError> {
         for _ in 0..=MAX_REDIRECTS {
             let once = url.query_pairs().any(|(key, _)| key == "ticket");

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use xtu_fake::{Account, FakeXtu, System};
+use xtu_fake::{Account, FakeXtu, Fault, FaultRule, System};
 use xtu_grad::{GradClient, GradError};
 use xtu_model::Term;
 use xtu_sso::{SsoClient, SsoSession};
@@ -144,4 +144,55 @@ async fn an_expired_sso_session_is_said_so() {
 fn term_codes_outside_the_scheme_are_refused_before_any_request() {
     let error = xtu_grad::termcode(term(2025, 3)).expect_err("summer");
     assert!(error.to_string().contains("2025-2026-3"), "{error}");
+}
+
+/// The hop that carries the CAS's ticket is sent once: when it fails the
+/// walk starts again from the portal's link, and the CAS issues a new ticket.
+#[tokio::test]
+async fn a_failed_ticket_hop_restarts_the_walk_with_a_new_ticket() {
+    let fake = fake().await;
+    let sso = logged_in(&fake, GRADUATE).await;
+    for (fault, times) in [
+        (Fault::BadGateway, 1),
+        (Fault::Reset, 1),
+        (Fault::BadGateway, 2),
+    ] {
+        fake.clear_requests();
+        fake.inject(
+            FaultRule::new(System::Grad, fault)
+                .method("GET")
+                .path("/sso/login")
+                .query_contains("ticket=")
+                .times(times),
+        );
+        let case = format!("{fault:?} x{times}");
+        let grad = enter(&fake, &sso)
+            .await
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
+        let walks = times as usize + 1;
+        let logins: Vec<Option<String>> = fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.system == System::Grad && r.path == "/sso/login")
+            .map(|r| r.query)
+            .collect();
+        let mut tickets: Vec<&String> = logins
+            .iter()
+            .flatten()
+            .filter(|q| q.contains("ticket="))
+            .collect();
+        assert_eq!(tickets.len(), walks, "{case}: one ticket per walk");
+        tickets.sort();
+        tickets.dedup();
+        assert_eq!(tickets.len(), walks, "{case}: a ticket was sent twice");
+        assert_eq!(
+            logins.len() - walks,
+            walks,
+            "{case}: each walk began at the portal's link"
+        );
+        grad.timetable(term(2025, 1))
+            .await
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
+        fake.clear_faults();
+    }
 }

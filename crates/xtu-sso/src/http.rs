@@ -365,6 +365,14 @@ pub fn install_crypto_provider() {
 /// clients failing together do not retry together).
 pub const IDEMPOTENT: Policy = Policy::tries(3, Duration::from_millis(200)).jittered();
 
+/// How a hand-off through the CAS (to the academic or the graduate system)
+/// is tried again as a whole, from its first hop, when a hop carrying a
+/// single-use ticket fails: three tries in all, after 200 and 600 ms, each
+/// plus up to half. Each try gets a new ticket; none is sent twice.
+pub const HAND_OFF: Policy = Policy::tries(3, Duration::from_millis(200))
+    .factor(3)
+    .jittered();
+
 /// Runs an idempotent request under [`IDEMPOTENT`] while `transient` says
 /// its failure may pass. Never use it for a request with effects, such as a
 /// login POST.
