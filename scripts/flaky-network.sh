@@ -14,7 +14,9 @@
 # Tunables: RATE (0.2), SEED (7), RUNS (30), PORT (18700; the academic
 # system listens on PORT+1, the graduate system on PORT+2), XTU_TIMEOUT (seconds per request, xtu's default),
 # PROFILE (dist; `dev` reuses the test build: the successes do not depend on
-# the profile, the times do).
+# the profile, the times do), ONLY (an extended regex: measure only the
+# commands it matches, e.g. ONLY='^grad' or ONLY='^(progress|plan)'; `login`
+# is a command too).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -68,6 +70,7 @@ unset XTU_TOKEN XTU_USER
 measure() {
     local out=$1 fresh=$2
     shift 2
+    if [ -n "${ONLY:-}" ] && ! [[ "${*:2}" =~ $ONLY ]]; then return 0; fi
     for run in $(seq "$RUNS"); do
         local state="$WORK/warm"
         if [ "$fresh" = fresh ]; then state="$WORK/login-$run"; fi
@@ -87,6 +90,7 @@ measure() {
 summary() {
     local name=$1 file=$2
     local ok median
+    [ -f "$file" ] || return 0
     ok=$(grep -c '^ok' "$file" || true)
     median=$(awk '{print $2}' "$file" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m}')
     printf '%-38s %2d/%d succeeded, median %s s\n' "$name" "$ok" "$RUNS" "$median"

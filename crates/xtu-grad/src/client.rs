@@ -305,14 +305,22 @@ impl GradClient {
         }
     }
 
+    /// The timetable's data: a POST that only asks, retried like a GET.
     async fn post_data(&self, url: &Url, termcode: &str) -> Result<Answer, GradError> {
-        let request = self
-            .client
-            .post(url.clone())
-            .header("X-Requested-With", "XMLHttpRequest")
-            .form(&[("kblx", "xs"), ("termcode", termcode)]);
-        let response = http::send(request).await?;
-        self.page_answer(Page::TimetableData, response).await
+        http::run(
+            http::Effect::Reads,
+            || async {
+                let request = self
+                    .client
+                    .post(url.clone())
+                    .header("X-Requested-With", "XMLHttpRequest")
+                    .form(&[("kblx", "xs"), ("termcode", termcode)]);
+                let response = http::send(request).await?;
+                self.page_answer(Page::TimetableData, response).await
+            },
+            GradError::is_transient,
+        )
+        .await
     }
 
     async fn get(&self, page: Page, url: &Url) -> Result<Answer, GradError> {

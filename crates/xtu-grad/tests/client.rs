@@ -196,3 +196,28 @@ async fn a_failed_ticket_hop_restarts_the_walk_with_a_new_ticket() {
         fake.clear_faults();
     }
 }
+
+/// The timetable's data is a POST that only asks: a lost or failed answer
+/// is asked again, like a GET.
+#[tokio::test]
+async fn the_data_post_is_retried_like_a_read() {
+    let fake = fake().await;
+    let sso = logged_in(&fake, GRADUATE).await;
+    let grad = enter(&fake, &sso).await.expect("enters");
+    for fault in [Fault::BadGateway, Fault::Reset] {
+        fake.clear_requests();
+        fake.inject(FaultRule::new(System::Grad, fault).method("POST").times(2));
+        let autumn = grad
+            .timetable(term(2025, 1))
+            .await
+            .unwrap_or_else(|e| panic!("{fault:?}: {e}"));
+        assert_eq!(autumn.courses.len(), 8, "{fault:?}");
+        let posts = fake
+            .requests()
+            .iter()
+            .filter(|r| r.system == System::Grad && r.method == "POST")
+            .count();
+        assert_eq!(posts, 3, "{fault:?}: two failures, then the answer");
+        fake.clear_faults();
+    }
+}
