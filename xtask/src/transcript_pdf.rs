@@ -1,7 +1,16 @@
 //! `cargo xtask transcript-fixtures`: writes the transcript PDFs of
-//! `fixtures/transcript/`, built object by object after the layout the
-//! protocol documents (title, identity line, one ruled table of three
-//! blocks × seven columns, three summary rows), with placeholder data.
+//! `fixtures/transcript/` after the layout the protocol documents (title,
+//! identity line, one ruled table of three blocks × seven columns, three
+//! summary rows), with placeholder data.
+//!
+//! Each file is a [`lopdf::Document`]: the pages' drawing as content
+//! operations, fonts and pages as dictionaries, streams filtered by lopdf,
+//! saved by lopdf's writer (objects in number order, a cross-reference
+//! table, the trailer; nothing of the clock or of chance, so a run writes
+//! the bytes of the last). What lopdf does not write is written here: the
+//! ToUnicode CMaps' programs (PostScript, the data of their streams), the
+//! TrueType program ([`truetype`](super::truetype)) and the one deliberately
+//! broken file ([`broken_xref`]).
 //!
 //! Each font kind a transcript may use is covered: non-embedded CJK fonts
 //! with the predefined CMaps UniGB-UCS2-H, UniGB-UTF16-H, GBK-EUC-H and
@@ -15,7 +24,9 @@
 //! ToUnicode, widths from /W and /Widths), and they would make the files large.
 //!
 //! [`variants`](super::transcript_variants) then stores every fixture the
-//! ways other producers and post-processors do (qpdf).
+//! ways other producers and post-processors do (qpdf), and `transcript.pdf`
+//! three more ways made here ([`ascii85_variant`], [`incremental_update`],
+//! [`broken_xref`]).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -1195,7 +1206,7 @@ pub fn broken_xref() -> anyhow::Result<Vec<u8>> {
     Ok(pdf)
 }
 
-/// The fixture of `transcript.pdf`, the source of the hand-made variants.
+/// The fixture of `transcript.pdf`, the source of the variants made here.
 fn transcript_fixture() -> anyhow::Result<(&'static str, Vec<Entry>, Summary, Style)> {
     fixtures()
         .into_iter()
