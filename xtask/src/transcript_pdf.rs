@@ -510,7 +510,8 @@ fn mojibake(text: &str) -> String {
 struct Encoder {
     /// Identity-H: character → glyph id.
     glyph_ids: HashMap<char, u16>,
-    glyph_order: Vec<char>,
+    /// The same, in glyph id order.
+    glyphs: Vec<(char, u16)>,
     /// Simple fonts: character → (subset, code).
     simple: HashMap<char, (usize, u8)>,
     subsets: Vec<Vec<char>>,
@@ -522,9 +523,9 @@ impl Encoder {
             return id;
         }
         // Glyph ids of a subset: arbitrary, never the character's code.
-        let id = 3 + self.glyph_order.len() as u16;
+        let id = 3 + self.glyphs.len() as u16;
         self.glyph_ids.insert(c, id);
-        self.glyph_order.push(c);
+        self.glyphs.push((c, id));
         id
     }
 
@@ -1051,16 +1052,14 @@ fn fonts(doc: &mut Document, encoder: &Encoder, style: &Style) -> anyhow::Result
         }
         FontKind::IdentityH | FontKind::EmbeddedTrueType => {
             let embedded = style.fonts == FontKind::EmbeddedTrueType;
-            let mut widths = Vec::new();
-            let mut glyphs = Vec::new();
-            for (k, &c) in encoder.glyph_order.iter().enumerate() {
-                let gid = 3 + u16::try_from(k)?;
-                widths.extend([gid.into(), vec![char_width(c).into()].into()]);
-                glyphs.push((c, gid));
-            }
+            let glyphs = &encoder.glyphs;
+            let widths: Vec<Object> = glyphs
+                .iter()
+                .flat_map(|&(c, gid)| [gid.into(), vec![char_width(c).into()].into()])
+                .collect();
             let mut descriptor = font_descriptor("ABCDEF+SimSun");
             if embedded {
-                let program = super::truetype::font_program(&glyphs)?;
+                let program = super::truetype::font_program(glyphs)?;
                 descriptor.set("FontFile2", doc.add_object(stream(program, style)?));
             }
             let descriptor = doc.add_object(descriptor);
@@ -1084,11 +1083,8 @@ fn fonts(doc: &mut Document, encoder: &Encoder, style: &Style) -> anyhow::Result
             if !embedded {
                 let cmap: Vec<(u32, char)> =
                     glyphs.iter().map(|&(c, gid)| (gid.into(), c)).collect();
-                let cmap = to_unicode_cmap(&cmap, 2);
-                font.set(
-                    "ToUnicode",
-                    doc.add_object(stream(cmap.into_bytes(), style)?),
-                );
+                let cmap = stream(to_unicode_cmap(&cmap, 2), style)?;
+                font.set("ToUnicode", doc.add_object(cmap));
             }
             resources.set("F0", doc.add_object(font));
         }
@@ -1123,11 +1119,8 @@ fn fonts(doc: &mut Document, encoder: &Encoder, style: &Style) -> anyhow::Result
                 } else {
                     let mut cmap = vec![(32, ' ')];
                     cmap.extend((33..).zip(chars.iter().copied()));
-                    let cmap = to_unicode_cmap(&cmap, 1);
-                    font.set(
-                        "ToUnicode",
-                        doc.add_object(stream(cmap.into_bytes(), style)?),
-                    );
+                    let cmap = stream(to_unicode_cmap(&cmap, 1), style)?;
+                    font.set("ToUnicode", doc.add_object(cmap));
                 }
                 resources.set(format!("F{subset}"), doc.add_object(font));
             }
@@ -1283,24 +1276,27 @@ fn stream(data: Vec<u8>, style: &Style) -> anyhow::Result<Stream> {
 }
 
 /// ASCII base-85 as `ASCII85Decode` reads it (the `ascii85` crate's
-/// digits), in lines of 75 characters as producers break them, ending in
-/// `~>`. The crate frames its output as PostScript does, `<~…~>`; in a PDF
-/// stream only the `~>` belongs.
+/// digits), in lines of 75 characters as producers break them, then `~>`.
+/// The crate frames its output as PostScript does, `<~…~>`; in a PDF
+/// stream only the end marker belongs, and whole.
 fn ascii85(data: &[u8]) -> Vec<u8> {
     let encoded = ascii85::encode(data);
     let digits = encoded.strip_prefix("<~").unwrap_or(&encoded);
-    digits
+    let digits = digits.strip_suffix("~>").unwrap_or(digits);
+    let mut lines = digits
         .as_bytes()
         .chunks(75)
         .collect::<Vec<_>>()
-        .join(&b'\n')
+        .join(&b'\n');
+    lines.extend_from_slice(b"~>");
+    lines
 }
 
 /// A ToUnicode CMap: `(code, character)` with codes of `bytes` bytes, as
 /// bfchar and, for runs of consecutive codes and characters, bfrange. The
 /// stream's data is the CMap program (PostScript), which lopdf does not
 /// write.
-fn to_unicode_cmap(entries: &[(u32, char)], bytes: usize) -> String {
+fn to_unicode_cmap(entries: &[(u32, char)], bytes: usize) -> Vec<u8> {
     let code = |c: u32| format!("<{:0width$X}>", c, width = bytes * 2);
     let unicode = |c: char| {
         let mut units = [0; 2];
@@ -1355,7 +1351,7 @@ fn to_unicode_cmap(entries: &[(u32, char)], bytes: usize) -> String {
         cmap.push_str("endbfrange\n");
     }
     cmap.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
-    cmap
+    cmap.into_bytes()
 }
 
 #[cfg(test)]
@@ -1395,28 +1391,37 @@ mod tests {
             ascii85: true,
             ..Style::default()
         };
-        // Long enough for several lines, with runs of zero bytes and a
-        // partial last group.
-        let data: Vec<u8> = (0..3001u32)
-            .map(|k| if k % 7 == 0 { 0 } else { k as u8 })
-            .collect();
+        let data = b"0.5 w\nBT\n/F0 15.0 Tf\n222.0 800.0 Td\n<6E58> Tj\nET".repeat(40);
         let stream = stream(data.clone(), &style).expect("the stream");
         assert_eq!(
             stream.filters().expect("filters"),
             [b"ASCII85Decode".as_slice(), b"FlateDecode"]
         );
-        assert!(stream.content.ends_with(b"~>"));
-        assert!(
-            !stream.content.starts_with(b"<~"),
-            "PostScript's framing left in"
-        );
-        assert!(
-            stream
-                .content
-                .split(|&b| b == b'\n')
-                .all(|line| line.len() <= 75)
-        );
         assert_eq!(stream.decompressed_content().expect("decodes"), data);
+    }
+
+    #[test]
+    fn ascii85_decodes_to_its_data_at_every_length() {
+        // Every length of the last group, and digits ending anywhere in a
+        // line (the end marker must never be cut by a line break).
+        for len in 0..200usize {
+            let data: Vec<u8> = (0..len)
+                .map(|k| if k % 9 < 4 { 0 } else { (k * 37) as u8 })
+                .collect();
+            let encoded = ascii85(&data);
+            let digits = encoded.strip_suffix(b"~>").expect("the end marker, whole");
+            assert!(!digits.starts_with(b"<~"), "PostScript's framing left in");
+            assert!(
+                digits.split(|&b| b == b'\n').all(|line| line.len() <= 75),
+                "{len}"
+            );
+            let stream = Stream::new(dictionary! { "Filter" => "ASCII85Decode" }, encoded);
+            assert_eq!(
+                stream.decompressed_content().expect("decodes"),
+                data,
+                "{len}"
+            );
+        }
     }
 
     #[test]
