@@ -9,8 +9,8 @@
 //! table, the trailer; nothing of the clock or of chance, so a run writes
 //! the bytes of the last). What lopdf does not write is written here: the
 //! ToUnicode CMaps' programs (PostScript, the data of their streams), the
-//! TrueType program ([`truetype`](super::truetype)) and the one deliberately
-//! broken file ([`broken_xref`]).
+//! TrueType program (`truetype.rs`) and the one deliberately broken file
+//! ([`broken_xref`]).
 //!
 //! Each font kind a transcript may use is covered: non-embedded CJK fonts
 //! with the predefined CMaps UniGB-UCS2-H, UniGB-UTF16-H, GBK-EUC-H and
