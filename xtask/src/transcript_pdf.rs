@@ -609,6 +609,7 @@ impl Painter<'_> {
         let ty = self.y(y);
         self.op("BT", vec![]);
         match self.style.fonts {
+            // Predefined CMaps: the codes are the text in UTF-16 or in GBK.
             FontKind::Ucs2 | FontKind::Utf16 | FontKind::GbkEuc | FontKind::GbkpEuc => {
                 let codes = if matches!(self.style.fonts, FontKind::GbkEuc | FontKind::GbkpEuc) {
                     let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
