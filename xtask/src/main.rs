@@ -25,7 +25,7 @@ tasks:
              write the constructed transcript PDFs of fixtures/transcript/
              (placeholder data; every font kind and layout case) and their
              variants through qpdf (object streams, encryption, linearized)
-             and by hand (ASCII85, an incremental update, a broken xref);
+             and by the generator (ASCII85, an incremental update, a broken xref);
              --check compares the committed files instead (needs qpdf)";
 
 fn main() -> ExitCode {

@@ -1,7 +1,16 @@
 //! `cargo xtask transcript-fixtures`: writes the transcript PDFs of
-//! `fixtures/transcript/`, built object by object after the layout the
-//! protocol documents (title, identity line, one ruled table of three
-//! blocks × seven columns, three summary rows), with placeholder data.
+//! `fixtures/transcript/` after the layout the protocol documents (title,
+//! identity line, one ruled table of three blocks × seven columns, three
+//! summary rows), with placeholder data.
+//!
+//! Each file is a [`lopdf::Document`]: the pages' drawing as content
+//! operations, fonts and pages as dictionaries, streams filtered by lopdf,
+//! saved by lopdf's writer (objects in number order, a cross-reference
+//! table, the trailer; nothing of the clock or of chance, so a run writes
+//! the bytes of the last). What lopdf does not write is written here: the
+//! ToUnicode CMaps' programs (PostScript, the data of their streams), the
+//! TrueType program (`truetype.rs`) and the one deliberately broken file
+//! ([`broken_xref`]).
 //!
 //! Each font kind a transcript may use is covered: non-embedded CJK fonts
 //! with the predefined CMaps UniGB-UCS2-H, UniGB-UTF16-H, GBK-EUC-H and
@@ -15,14 +24,18 @@
 //! ToUnicode, widths from /W and /Widths), and they would make the files large.
 //!
 //! [`variants`](super::transcript_variants) then stores every fixture the
-//! ways other producers and post-processors do (qpdf).
+//! ways other producers and post-processors do (qpdf), and `transcript.pdf`
+//! three more ways made here ([`ascii85_variant`], [`incremental_update`],
+//! [`broken_xref`]).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
+use lopdf::content::{Content, Operation};
+use lopdf::xref::XrefType;
+use lopdf::{Dictionary, Document, IncrementalDocument, Object, Stream, StringFormat, dictionary};
 
 /// A4 portrait, in points.
 const PAGE_WIDTH: f32 = 595.0;
@@ -497,7 +510,8 @@ fn mojibake(text: &str) -> String {
 struct Encoder {
     /// Identity-H: character → glyph id.
     glyph_ids: HashMap<char, u16>,
-    glyph_order: Vec<char>,
+    /// The same, in glyph id order.
+    glyphs: Vec<(char, u16)>,
     /// Simple fonts: character → (subset, code).
     simple: HashMap<char, (usize, u8)>,
     subsets: Vec<Vec<char>>,
@@ -509,9 +523,9 @@ impl Encoder {
             return id;
         }
         // Glyph ids of a subset: arbitrary, never the character's code.
-        let id = 3 + self.glyph_order.len() as u16;
+        let id = 3 + self.glyphs.len() as u16;
         self.glyph_ids.insert(c, id);
-        self.glyph_order.push(c);
+        self.glyphs.push((c, id));
         id
     }
 
@@ -538,11 +552,20 @@ fn char_width(c: char) -> u16 {
     if c.is_ascii() { 500 } else { 1000 }
 }
 
-/// One page's content stream under construction.
+/// One page's content stream under construction, as lopdf operations.
 struct Painter<'a> {
-    ops: String,
+    ops: Vec<Operation>,
     style: &'a Style,
     encoder: &'a mut Encoder,
+}
+
+/// A coordinate as producers write them: two decimals.
+fn number(value: f32) -> Object {
+    Object::Real(((f64::from(value) * 100.0).round() / 100.0) as f32)
+}
+
+fn hex(bytes: Vec<u8>) -> Object {
+    Object::String(bytes, StringFormat::Hexadecimal)
 }
 
 impl Painter<'_> {
@@ -554,13 +577,17 @@ impl Painter<'_> {
         }
     }
 
-    fn hex(bytes: impl IntoIterator<Item = u8>) -> String {
-        let mut hex = String::from("<");
-        for b in bytes {
-            let _ = write!(hex, "{b:02X}");
-        }
-        hex.push('>');
-        hex
+    fn op(&mut self, operator: &str, operands: Vec<Object>) {
+        self.ops.push(Operation::new(operator, operands));
+    }
+
+    /// `Tm` to `x y`, upright in the flipped coordinates too.
+    fn text_matrix(&mut self, x: f32, y: f32) {
+        let d = if self.style.flipped { -1 } else { 1 };
+        self.op(
+            "Tm",
+            vec![1.into(), 0.into(), 0.into(), d.into(), number(x), number(y)],
+        );
     }
 
     /// Text with its left end at `x` and baseline at `y` (y-up page space).
@@ -579,39 +606,38 @@ impl Painter<'_> {
         if text.is_empty() {
             return Ok(());
         }
-        let matrix = if self.style.flipped {
-            "1 0 0 -1"
-        } else {
-            "1 0 0 1"
-        };
         let ty = self.y(y);
+        self.op("BT", vec![]);
         match self.style.fonts {
-            FontKind::Ucs2 | FontKind::Utf16 => {
-                if self.style.fonts == FontKind::Ucs2 {
+            // Predefined CMaps: the codes are the text in UTF-16 or in GBK.
+            FontKind::Ucs2 | FontKind::Utf16 | FontKind::GbkEuc | FontKind::GbkpEuc => {
+                let codes = if matches!(self.style.fonts, FontKind::GbkEuc | FontKind::GbkpEuc) {
+                    let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
+                    anyhow::ensure!(!unmappable, "{text:?} is not all in GBK");
+                    bytes.into_owned()
+                } else {
                     anyhow::ensure!(
-                        text.chars().all(|c| c.len_utf16() == 1),
+                        self.style.fonts == FontKind::Utf16
+                            || text.chars().all(|c| c.len_utf16() == 1),
                         "{text:?} is not all in UCS-2: draw it with UniGB-UTF16-H"
                     );
-                }
-                let hex = Self::hex(text.encode_utf16().flat_map(u16::to_be_bytes));
-                let _ = writeln!(self.ops, "BT /F0 {size} Tf {x:.2} {ty:.2} Td {hex} Tj ET");
-            }
-            FontKind::GbkEuc | FontKind::GbkpEuc => {
-                let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
-                anyhow::ensure!(!unmappable, "{text:?} is not all in GBK");
-                let hex = Self::hex(bytes.iter().copied());
-                let _ = writeln!(self.ops, "BT /F0 {size} Tf {x:.2} {ty:.2} Td {hex} Tj ET");
+                    text.encode_utf16().flat_map(u16::to_be_bytes).collect()
+                };
+                self.op("Tf", vec!["F0".into(), size.into()]);
+                self.op("Td", vec![number(x), number(ty)]);
+                self.op("Tj", vec![hex(codes)]);
             }
             FontKind::IdentityH | FontKind::EmbeddedTrueType => {
-                let ids: Vec<u16> = text.chars().map(|c| self.encoder.glyph_id(c)).collect();
-                let hex = Self::hex(ids.iter().flat_map(|id| id.to_be_bytes()));
-                let _ = writeln!(
-                    self.ops,
-                    "BT /F0 {size} Tf {matrix} {x:.2} {ty:.2} Tm {hex} Tj ET"
-                );
+                let ids: Vec<u8> = text
+                    .chars()
+                    .flat_map(|c| self.encoder.glyph_id(c).to_be_bytes())
+                    .collect();
+                self.op("Tf", vec!["F0".into(), size.into()]);
+                self.text_matrix(x, ty);
+                self.op("Tj", vec![hex(ids)]);
             }
             FontKind::Simple | FontKind::Type1Differences => {
-                let _ = write!(self.ops, "BT {matrix} {x:.2} {ty:.2} Tm");
+                self.text_matrix(x, ty);
                 // One run per subset font; TJ with a zero kern, as producers write.
                 let mut runs: Vec<(usize, Vec<u8>)> = Vec::new();
                 for c in text.chars() {
@@ -623,29 +649,27 @@ impl Painter<'_> {
                 }
                 for (subset, codes) in runs {
                     let (a, b) = codes.split_at(codes.len() / 2);
-                    let _ = write!(
-                        self.ops,
-                        " /F{subset} {size} Tf [{} 0 {}] TJ",
-                        Self::hex(a.iter().copied()),
-                        Self::hex(b.iter().copied())
-                    );
+                    self.op("Tf", vec![format!("F{subset}").into(), size.into()]);
+                    let kerned = vec![hex(a.to_vec()), 0.into(), hex(b.to_vec())];
+                    self.op("TJ", vec![Object::Array(kerned)]);
                 }
-                self.ops.push_str(" ET\n");
             }
         }
+        self.op("ET", vec![]);
         Ok(())
     }
 
     /// A cell's border as one stroked rectangle.
     fn cell_box(&mut self, x0: f32, y0: f32, x1: f32, y1: f32) {
         let (y0, y1) = (self.y(y0), self.y(y1));
-        let _ = writeln!(
-            self.ops,
-            "{x0:.2} {:.2} {:.2} {:.2} re S",
-            y0.min(y1),
-            x1 - x0,
-            (y1 - y0).abs()
-        );
+        let rect = vec![
+            number(x0),
+            number(y0.min(y1)),
+            number(x1 - x0),
+            number((y1 - y0).abs()),
+        ];
+        self.op("re", rect);
+        self.op("S", vec![]);
     }
 
     /// A ruling line, drawn the way the style's producer does.
@@ -659,10 +683,13 @@ impl Painter<'_> {
                 } else {
                     (0.6, y1 - y0)
                 };
-                let _ = writeln!(self.ops, "{x0:.2} {y0:.2} {w:.2} {h:.2} re f");
+                self.op("re", vec![number(x0), number(y0), number(w), number(h)]);
+                self.op("f", vec![]);
             }
             _ => {
-                let _ = writeln!(self.ops, "{x0:.2} {y0:.2} m {x1:.2} {y1:.2} l S");
+                self.op("m", vec![number(x0), number(y0)]);
+                self.op("l", vec![number(x1), number(y1)]);
+                self.op("S", vec![]);
             }
         }
     }
@@ -774,7 +801,7 @@ struct DrawPage {
 /// Draws one page: title, identity line, the table's title if any, its rows.
 fn page_content(painter: &mut Painter<'_>, page: &DrawPage) -> anyhow::Result<()> {
     let rows = &page.rows;
-    painter.ops.push_str("0.5 w\n");
+    painter.op("w", vec![0.5.into()]);
     painter.text(222.0, 800.0, 15.0, "湘潭大学学生成绩总表")?;
     let identity = format!(
         "学院: {} 专业: {MAJOR} 学号: {STUDENT_ID} 姓名: {NAME}",
@@ -909,33 +936,91 @@ fn pages(entries: &[Entry], summary: &Summary, style: &Style) -> Vec<DrawPage> {
 
 /// The whole PDF.
 fn transcript_pdf(entries: &[Entry], summary: &Summary, style: &Style) -> anyhow::Result<Vec<u8>> {
-    Ok(serialize(&transcript_objects(entries, summary, style)?))
+    save(&mut transcript_document(entries, summary, style)?)
 }
 
-/// The objects of the PDF, numbered from 1 (the catalog) in order.
-fn transcript_objects(
+/// The bytes lopdf writes for the document: objects in number order, a
+/// cross-reference table, the trailer.
+fn save(doc: &mut Document) -> anyhow::Result<Vec<u8>> {
+    let mut pdf = Vec::new();
+    doc.save_to(&mut pdf).context("writing the pdf")?;
+    Ok(pdf)
+}
+
+/// The document: the catalog and the page tree, the fonts the drawn pages'
+/// codes need, each page and its content, the document information.
+fn transcript_document(
     entries: &[Entry],
     summary: &Summary,
     style: &Style,
-) -> anyhow::Result<Vec<Vec<u8>>> {
+) -> anyhow::Result<Document> {
     let mut encoder = Encoder::default();
     let mut contents = Vec::new();
     for page in pages(entries, summary, style) {
         let mut painter = Painter {
-            ops: String::new(),
+            ops: Vec::new(),
             style,
             encoder: &mut encoder,
         };
         if style.flipped {
-            let _ = writeln!(painter.ops, "1 0 0 -1 0 {PAGE_HEIGHT} cm");
+            let flip = vec![
+                1.into(),
+                0.into(),
+                0.into(),
+                (-1).into(),
+                0.into(),
+                PAGE_HEIGHT.into(),
+            ];
+            painter.op("cm", flip);
         }
         page_content(&mut painter, &page)?;
-        contents.push(painter.ops);
+        contents.push(
+            Content {
+                operations: painter.ops,
+            }
+            .encode()?,
+        );
     }
 
-    // Objects: 1 catalog, 2 pages, then fonts, then per page: page, content.
-    let mut objects: Vec<Vec<u8>> = vec![Vec::new(), Vec::new()];
-    let mut font_refs = String::new();
+    let mut doc = Document::with_version("1.4");
+    // A classic cross-reference table, as the sources of the variants have:
+    // cross-reference streams are the `objstm` variant's (qpdf's).
+    doc.reference_table.cross_reference_type = XrefType::CrossReferenceTable;
+    // 1 the catalog, 2 the page tree, as producers number them.
+    let (catalog, pages_id) = (doc.new_object_id(), doc.new_object_id());
+    let fonts = fonts(&mut doc, &encoder, style)?;
+    let mut kids = Vec::new();
+    for content in contents {
+        let content = doc.add_object(stream(content, style)?);
+        kids.push(Object::Reference(doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "MediaBox" => vec![0.into(), 0.into(), PAGE_WIDTH.into(), PAGE_HEIGHT.into()],
+            "Resources" => dictionary! { "Font" => fonts.clone() },
+            "Contents" => content,
+        })));
+    }
+    let count = i64::try_from(kids.len())?;
+    doc.set_object(
+        pages_id,
+        dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count },
+    );
+    doc.set_object(
+        catalog,
+        dictionary! { "Type" => "Catalog", "Pages" => pages_id },
+    );
+    let info = doc.add_object(dictionary! {
+        "Producer" => Object::string_literal("xtask transcript-fixtures"),
+    });
+    doc.trailer.set("Root", catalog);
+    doc.trailer.set("Info", info);
+    Ok(doc)
+}
+
+/// The font objects of the style, for the codes the pages drew; returns
+/// the pages' font resources (`/F0`, or `/F<subset>` for subset fonts).
+fn fonts(doc: &mut Document, encoder: &Encoder, style: &Style) -> anyhow::Result<Dictionary> {
+    let mut resources = Dictionary::new();
     match style.fonts {
         FontKind::Ucs2 | FontKind::Utf16 | FontKind::GbkEuc | FontKind::GbkpEuc => {
             let encoding = match style.fonts {
@@ -944,169 +1029,113 @@ fn transcript_objects(
                 FontKind::GbkEuc => "GBK-EUC-H",
                 _ => "GBKp-EUC-H",
             };
-            let widths: Vec<String> = (0..95).map(|_| "500".to_owned()).collect();
-            let id = objects.len() + 1;
-            objects.push(
-                format!(
-                    "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /{encoding} /DescendantFonts [{} 0 R] >>",
-                    id + 1
-                )
-                .into_bytes(),
+            let descriptor = doc.add_object(font_descriptor("STSong-Light"));
+            let half_widths: Vec<Object> = (0..95).map(|_| 500.into()).collect();
+            let cid_font = doc.add_object(dictionary! {
+                "Type" => "Font",
+                "Subtype" => "CIDFontType0",
+                "BaseFont" => "STSong-Light",
+                "CIDSystemInfo" => cid_system_info("GB1", 2),
+                "FontDescriptor" => descriptor,
+                "DW" => 1000,
+                "W" => vec![1.into(), Object::Array(half_widths)],
+            });
+            resources.set(
+                "F0",
+                doc.add_object(dictionary! {
+                    "Type" => "Font",
+                    "Subtype" => "Type0",
+                    "BaseFont" => "STSong-Light",
+                    "Encoding" => encoding,
+                    "DescendantFonts" => vec![cid_font.into()],
+                }),
             );
-            objects.push(
-                format!(
-                    "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor {} 0 R /DW 1000 /W [1 [{}]] >>",
-                    id + 2,
-                    widths.join(" ")
-                )
-                .into_bytes(),
-            );
-            objects.push(font_descriptor("STSong-Light", ""));
-            let _ = write!(font_refs, "/F0 {id} 0 R");
         }
         FontKind::IdentityH | FontKind::EmbeddedTrueType => {
             let embedded = style.fonts == FontKind::EmbeddedTrueType;
-            let id = objects.len() + 1;
-            let mut w = String::new();
-            let mut cmap_entries = Vec::new();
-            for (k, &c) in encoder.glyph_order.iter().enumerate() {
-                let gid = 3 + k as u16;
-                let _ = write!(w, "{gid} [{}] ", char_width(c));
-                cmap_entries.push((u32::from(gid), 2, c));
-            }
-            let to_unicode = if embedded {
-                String::new()
-            } else {
-                format!(" /ToUnicode {} 0 R", id + 3)
-            };
-            objects.push(
-                format!(
-                    "<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+SimSun /Encoding /Identity-H /DescendantFonts [{} 0 R]{to_unicode} >>",
-                    id + 1,
-                )
-                .into_bytes(),
-            );
-            objects.push(
-                format!(
-                    "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /ABCDEF+SimSun /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor {} 0 R /DW 1000 /W [{}] /CIDToGIDMap /Identity >>",
-                    id + 2,
-                    w.trim_end()
-                )
-                .into_bytes(),
-            );
+            let glyphs = &encoder.glyphs;
+            let widths: Vec<Object> = glyphs
+                .iter()
+                .flat_map(|&(c, gid)| [gid.into(), vec![char_width(c).into()].into()])
+                .collect();
+            let mut descriptor = font_descriptor("ABCDEF+SimSun");
             if embedded {
-                let glyphs: Vec<(char, u16)> = cmap_entries
-                    .iter()
-                    .map(|&(gid, _, c)| (c, gid as u16))
-                    .collect();
-                let program = super::truetype::font_program(&glyphs)?;
-                objects.push(font_descriptor(
-                    "ABCDEF+SimSun",
-                    &format!(" /FontFile2 {} 0 R", id + 3),
-                ));
-                objects.push(binary_stream(&program, style)?);
-            } else {
-                objects.push(font_descriptor("ABCDEF+SimSun", ""));
-                objects.push(stream(&to_unicode_cmap(&cmap_entries, 2), style)?);
+                let program = super::truetype::font_program(glyphs)?;
+                descriptor.set("FontFile2", doc.add_object(stream(program, style)?));
             }
-            let _ = write!(font_refs, "/F0 {id} 0 R");
+            let descriptor = doc.add_object(descriptor);
+            let cid_font = doc.add_object(dictionary! {
+                "Type" => "Font",
+                "Subtype" => "CIDFontType2",
+                "BaseFont" => "ABCDEF+SimSun",
+                "CIDSystemInfo" => cid_system_info("Identity", 0),
+                "FontDescriptor" => descriptor,
+                "DW" => 1000,
+                "W" => widths,
+                "CIDToGIDMap" => "Identity",
+            });
+            let mut font = dictionary! {
+                "Type" => "Font",
+                "Subtype" => "Type0",
+                "BaseFont" => "ABCDEF+SimSun",
+                "Encoding" => "Identity-H",
+                "DescendantFonts" => vec![cid_font.into()],
+            };
+            if !embedded {
+                let cmap: Vec<(u32, char)> =
+                    glyphs.iter().map(|&(c, gid)| (gid.into(), c)).collect();
+                let cmap = stream(to_unicode_cmap(&cmap, 2), style)?;
+                font.set("ToUnicode", doc.add_object(cmap));
+            }
+            resources.set("F0", doc.add_object(font));
         }
         FontKind::Simple | FontKind::Type1Differences => {
             let type1 = style.fonts == FontKind::Type1Differences;
             for (subset, chars) in encoder.subsets.iter().enumerate() {
-                let id = objects.len() + 1;
                 let family = if type1 { "STSongStd-Light" } else { "SimSun" };
                 let name = format!("{}+{family}", subset_tag(subset));
-                let last = 32 + chars.len();
-                let widths: Vec<String> = (32..=last)
-                    .map(|code| {
-                        if code == 32 {
-                            "500".to_owned()
-                        } else {
-                            char_width(chars[code - 33]).to_string()
-                        }
-                    })
-                    .collect();
-                let (subtype, encoding) = if type1 {
-                    let names: Vec<String> = chars.iter().map(|&c| glyph_name(c)).collect();
-                    (
-                        "Type1",
-                        format!(
-                            " /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [33 /{}] >>",
-                            names.join(" /")
-                        ),
-                    )
-                } else {
-                    ("TrueType", format!(" /ToUnicode {} 0 R", id + 2))
+                // Code 32 is the space, then the subset's characters from 33.
+                let mut widths: Vec<Object> = vec![500.into()];
+                widths.extend(chars.iter().map(|&c| char_width(c).into()));
+                let mut font = dictionary! {
+                    "Type" => "Font",
+                    "Subtype" => if type1 { "Type1" } else { "TrueType" },
+                    "BaseFont" => name.clone(),
+                    "FirstChar" => 32,
+                    "LastChar" => i64::try_from(32 + chars.len())?,
+                    "Widths" => widths,
+                    "FontDescriptor" => doc.add_object(font_descriptor(&name)),
                 };
-                objects.push(
-                    format!(
-                        "<< /Type /Font /Subtype /{subtype} /BaseFont /{name} /FirstChar 32 /LastChar {last} /Widths [{}] /FontDescriptor {} 0 R{encoding} >>",
-                        widths.join(" "),
-                        id + 1,
-                    )
-                    .into_bytes(),
-                );
-                objects.push(font_descriptor(&name, ""));
-                if !type1 {
-                    let mut cmap_entries = vec![(32, 1, ' ')];
-                    cmap_entries.extend(
-                        chars
-                            .iter()
-                            .enumerate()
-                            .map(|(k, &c)| (33 + k as u32, 1, c)),
+                if type1 {
+                    let mut differences: Vec<Object> = vec![33.into()];
+                    differences.extend(chars.iter().map(|&c| glyph_name(c).into()));
+                    font.set(
+                        "Encoding",
+                        dictionary! {
+                            "Type" => "Encoding",
+                            "BaseEncoding" => "WinAnsiEncoding",
+                            "Differences" => differences,
+                        },
                     );
-                    objects.push(stream(&to_unicode_cmap(&cmap_entries, 1), style)?);
+                } else {
+                    let mut cmap = vec![(32, ' ')];
+                    cmap.extend((33..).zip(chars.iter().copied()));
+                    let cmap = stream(to_unicode_cmap(&cmap, 1), style)?;
+                    font.set("ToUnicode", doc.add_object(cmap));
                 }
-                let _ = write!(font_refs, "/F{subset} {id} 0 R ");
+                resources.set(format!("F{subset}"), doc.add_object(font));
             }
         }
     }
-    let mut kids = Vec::new();
-    for content in &contents {
-        let page_id = objects.len() + 1;
-        kids.push(format!("{page_id} 0 R"));
-        objects.push(
-            format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] /Resources << /Font << {} >> >> /Contents {} 0 R >>",
-                font_refs.trim_end(),
-                page_id + 1
-            )
-            .into_bytes(),
-        );
-        objects.push(stream(content, style)?);
-    }
-    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>".to_vec();
-    objects[1] = format!(
-        "<< /Type /Pages /Kids [{}] /Count {} >>",
-        kids.join(" "),
-        kids.len()
-    )
-    .into_bytes();
-    Ok(objects)
+    Ok(resources)
 }
 
-/// The file of the objects: header, bodies, cross-reference table, trailer.
-fn serialize(objects: &[Vec<u8>]) -> Vec<u8> {
-    let mut pdf = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (k, body) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        let _ = writeln!(pdf, "{} 0 obj", k + 1);
-        pdf.extend_from_slice(body);
-        pdf.extend_from_slice(b"\nendobj\n");
+fn cid_system_info(ordering: &str, supplement: i64) -> Dictionary {
+    dictionary! {
+        "Registry" => Object::string_literal("Adobe"),
+        "Ordering" => Object::string_literal(ordering),
+        "Supplement" => supplement,
     }
-    let xref = pdf.len();
-    let _ = write!(pdf, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
-    for offset in offsets {
-        let _ = writeln!(pdf, "{offset:010} 00000 n ");
-    }
-    let _ = write!(
-        pdf,
-        "trailer\n<< /Size {} /Root 1 0 R /Info << /Producer (xtask transcript-fixtures) >> >>\nstartxref\n{xref}\n%%EOF\n",
-        objects.len() + 1
-    );
-    pdf
 }
 
 /// `transcript.pdf` saved with an incremental update, as signing or
@@ -1114,170 +1143,80 @@ fn serialize(objects: &[Vec<u8>]) -> Vec<u8> {
 /// (an empty table), the update replaces the page's content stream with the
 /// real one. Read right only if the update is read.
 pub fn incremental_update() -> anyhow::Result<Vec<u8>> {
-    let (_, entries, summary, style) = fixtures()
-        .into_iter()
-        .find(|f| f.0 == "transcript.pdf")
-        .context("transcript.pdf is a fixture")?;
-    let mut objects = transcript_objects(&entries, &summary, &style)?;
-    let content_id = objects.len();
-    let real = std::mem::replace(&mut objects[content_id - 1], stream("", &style)?);
-    let mut pdf = serialize(&objects);
-    let previous = memchr_last(&pdf, b"startxref\n").context("a startxref")? + 10;
-    let previous: usize = std::str::from_utf8(&pdf[previous..])?
-        .lines()
-        .next()
-        .context("the startxref offset")?
-        .parse()?;
-    let offset = pdf.len();
-    let _ = writeln!(pdf, "{content_id} 0 obj");
-    pdf.extend_from_slice(&real);
-    pdf.extend_from_slice(b"\nendobj\n");
-    let xref = pdf.len();
-    let _ = write!(
-        pdf,
-        "xref\n0 1\n0000000000 65535 f \n{content_id} 1\n{offset:010} 00000 n \ntrailer\n<< /Size {} /Root 1 0 R /Prev {previous} /Info << /Producer (xtask transcript-fixtures, updated) >> >>\nstartxref\n{xref}\n%%EOF\n",
-        objects.len() + 1
+    let (_, entries, summary, style) = transcript_fixture()?;
+    let mut doc = transcript_document(&entries, &summary, &style)?;
+    let page = doc.page_iter().next().context("a page")?;
+    let content = *doc.get_page_contents(page).first().context("its content")?;
+    let real = doc
+        .objects
+        .insert(content, stream(Vec::new(), &style)?.into());
+    let real = real.context("the content stream")?;
+    let info = doc.trailer.get(b"Info")?.as_reference()?;
+    let first = save(&mut doc)?;
+    let previous = Document::load_mem(&first).context("reading the first revision back")?;
+    let mut update = IncrementalDocument::create_from(first, previous);
+    update.new_document.set_object(content, real);
+    update.new_document.set_object(
+        info,
+        dictionary! { "Producer" => Object::string_literal("xtask transcript-fixtures, updated") },
     );
+    let mut pdf = Vec::new();
+    update.save_to(&mut pdf).context("writing the update")?;
     Ok(pdf)
 }
 
 /// `transcript.pdf` with its streams compressed and then ASCII85-encoded
 /// (`/Filter [/ASCII85Decode /FlateDecode]`), as reportlab writes them.
 pub fn ascii85_variant() -> anyhow::Result<Vec<u8>> {
-    let full = summary("84.17", "3.42", ["88.5", "76.5", "9.0", "3.0"]);
+    let (_, entries, summary, style) = transcript_fixture()?;
     let style = Style {
         compress: true,
         ascii85: true,
-        ..Style::default()
+        ..style
     };
-    transcript_pdf(&four_terms(), &full, &style)
+    transcript_pdf(&entries, &summary, &style)
 }
 
 /// `transcript.pdf` with its `startxref` pointing nowhere, as a truncated
 /// upload or a careless editor leaves a file: read by rebuilding the
-/// cross-reference table from the objects.
+/// cross-reference table from the objects. A file lopdf's writer would
+/// never write, so the one byte-level edit of the generator: the saved
+/// file's last `startxref` offset replaced by 17.
 pub fn broken_xref() -> anyhow::Result<Vec<u8>> {
-    let (_, entries, summary, style) = fixtures()
-        .into_iter()
-        .find(|f| f.0 == "transcript.pdf")
-        .context("transcript.pdf is a fixture")?;
+    let (_, entries, summary, style) = transcript_fixture()?;
     let mut pdf = transcript_pdf(&entries, &summary, &style)?;
-    let at = memchr_last(&pdf, b"startxref\n").context("a startxref")? + 10;
+    let needle = b"startxref\n";
+    let at = needle.len()
+        + pdf
+            .windows(needle.len())
+            .rposition(|w| w == needle)
+            .context("a startxref")?;
     let end = at
         + pdf[at..]
             .iter()
-            .position(|&b| b == b'\n')
+            .position(|&b| !b.is_ascii_digit())
             .context("its end")?;
     pdf.splice(at..end, b"17".iter().copied());
     Ok(pdf)
 }
 
-fn memchr_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).rposition(|w| w == needle)
+/// The fixture of `transcript.pdf`, the source of the variants made here.
+fn transcript_fixture() -> anyhow::Result<(&'static str, Vec<Entry>, Summary, Style)> {
+    fixtures()
+        .into_iter()
+        .find(|f| f.0 == "transcript.pdf")
+        .context("transcript.pdf is a fixture")
 }
 
 /// The AGL name of a character: its standard name for ASCII, `afii` names
 /// for Cyrillic capitals, `uniXXXX` in the BMP, `uXXXXX` beyond.
 fn glyph_name(c: char) -> String {
-    const ASCII: [&str; 95] = [
-        "space",
-        "exclam",
-        "quotedbl",
-        "numbersign",
-        "dollar",
-        "percent",
-        "ampersand",
-        "quotesingle",
-        "parenleft",
-        "parenright",
-        "asterisk",
-        "plus",
-        "comma",
-        "hyphen",
-        "period",
-        "slash",
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "colon",
-        "semicolon",
-        "less",
-        "equal",
-        "greater",
-        "question",
-        "at",
-        "A",
-        "B",
-        "C",
-        "D",
-        "E",
-        "F",
-        "G",
-        "H",
-        "I",
-        "J",
-        "K",
-        "L",
-        "M",
-        "N",
-        "O",
-        "P",
-        "Q",
-        "R",
-        "S",
-        "T",
-        "U",
-        "V",
-        "W",
-        "X",
-        "Y",
-        "Z",
-        "bracketleft",
-        "backslash",
-        "bracketright",
-        "asciicircum",
-        "underscore",
-        "grave",
-        "a",
-        "b",
-        "c",
-        "d",
-        "e",
-        "f",
-        "g",
-        "h",
-        "i",
-        "j",
-        "k",
-        "l",
-        "m",
-        "n",
-        "o",
-        "p",
-        "q",
-        "r",
-        "s",
-        "t",
-        "u",
-        "v",
-        "w",
-        "x",
-        "y",
-        "z",
-        "braceleft",
-        "bar",
-        "braceright",
-        "asciitilde",
-    ];
     match c {
-        ' '..='~' => ASCII[(c as usize) - 0x20].to_owned(),
+        ' '..='~' => ASCII_GLYPH_NAMES
+            .split_whitespace()
+            .nth(c as usize - 0x20)
+            .unwrap_or_default()
+            .to_owned(),
         // The AGL's names for А-Я (afii10017 onwards, Ё apart).
         'А'..='Е' => format!("afii{}", 10017 + (c as u32 - 'А' as u32)),
         'Ж'..='Я' => format!("afii{}", 10024 + (c as u32 - 'Ж' as u32)),
@@ -1286,91 +1225,88 @@ fn glyph_name(c: char) -> String {
     }
 }
 
+/// The AGL names of ' ' to '~', in order.
+const ASCII_GLYPH_NAMES: &str = "space exclam quotedbl numbersign dollar percent ampersand \
+    quotesingle parenleft parenright asterisk plus comma hyphen period slash zero one two three \
+    four five six seven eight nine colon semicolon less equal greater question at A B C D E F G \
+    H I J K L M N O P Q R S T U V W X Y Z bracketleft backslash bracketright asciicircum \
+    underscore grave a b c d e f g h i j k l m n o p q r s t u v w x y z braceleft bar \
+    braceright asciitilde";
+
 fn subset_tag(subset: usize) -> String {
     (0..6)
         .map(|k| char::from(b'A' + ((subset + k) % 26) as u8))
         .collect()
 }
 
-fn font_descriptor(name: &str, extra: &str) -> Vec<u8> {
-    format!(
-        "<< /Type /FontDescriptor /FontName /{name} /Flags 6 /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93{extra} >>"
-    )
-    .into_bytes()
-}
-
-/// A stream object of text, filtered as the style says.
-fn stream(data: &str, style: &Style) -> anyhow::Result<Vec<u8>> {
-    binary_stream(data.as_bytes(), style)
-}
-
-/// A stream object, FlateDecoded (and ASCII85-encoded on top) when the
-/// style says so.
-fn binary_stream(data: &[u8], style: &Style) -> anyhow::Result<Vec<u8>> {
-    let (body, filter) = if style.compress {
-        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        encoder.write_all(data)?;
-        let deflated = encoder.finish()?;
-        if style.ascii85 {
-            (ascii85(&deflated), " /Filter [/ASCII85Decode /FlateDecode]")
-        } else {
-            (deflated, " /Filter /FlateDecode")
-        }
-    } else {
-        (data.to_vec(), "")
-    };
-    let mut object = format!("<< /Length {}{filter} >>\nstream\n", body.len()).into_bytes();
-    object.extend_from_slice(&body);
-    object.extend_from_slice(b"\nendstream");
-    Ok(object)
-}
-
-/// ASCII base-85 (PDF's `ASCII85Decode` input): `z` for four zero bytes,
-/// lines of 75 characters, `~>` at the end.
-fn ascii85(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut line = 0;
-    let mut push = |out: &mut Vec<u8>, byte: u8| {
-        out.push(byte);
-        line += 1;
-        if line == 75 {
-            out.push(b'\n');
-            line = 0;
-        }
-    };
-    for chunk in data.chunks(4) {
-        let mut group = [0u8; 4];
-        group[..chunk.len()].copy_from_slice(chunk);
-        let value = u32::from_be_bytes(group);
-        if value == 0 && chunk.len() == 4 {
-            push(&mut out, b'z');
-            continue;
-        }
-        let mut digits = [0u8; 5];
-        let mut rest = value;
-        for digit in digits.iter_mut().rev() {
-            *digit = (rest % 85) as u8 + b'!';
-            rest /= 85;
-        }
-        for &digit in &digits[..=chunk.len()] {
-            push(&mut out, digit);
-        }
+fn font_descriptor(name: &str) -> Dictionary {
+    dictionary! {
+        "Type" => "FontDescriptor",
+        "FontName" => name,
+        "Flags" => 6,
+        "FontBBox" => vec![(-25).into(), (-254).into(), 1000.into(), 880.into()],
+        "ItalicAngle" => 0,
+        "Ascent" => 880,
+        "Descent" => -120,
+        "CapHeight" => 880,
+        "StemV" => 93,
     }
-    out.extend_from_slice(b"~>");
-    out
 }
 
-/// A ToUnicode CMap: codes of `bytes` bytes to characters, as bfchar and,
-/// for runs of consecutive codes and characters, bfrange.
-fn to_unicode_cmap(entries: &[(u32, usize, char)], bytes: usize) -> String {
+/// A stream of the data: FlateDecoded by lopdf when the style says so,
+/// and ASCII85-encoded on top when it says that too.
+fn stream(data: Vec<u8>, style: &Style) -> anyhow::Result<Stream> {
+    let mut stream = Stream::new(Dictionary::new(), data);
+    if style.compress {
+        stream.compress()?;
+        anyhow::ensure!(
+            stream.dict.has(b"Filter"),
+            "a stream of {} bytes does not compress: lopdf leaves it as it is",
+            stream.content.len()
+        );
+    }
+    if style.ascii85 {
+        anyhow::ensure!(style.compress, "ASCII85 goes on top of FlateDecode");
+        let encoded = ascii85(&stream.content);
+        stream.set_content(encoded);
+        stream
+            .dict
+            .set("Filter", vec!["ASCII85Decode".into(), "FlateDecode".into()]);
+    }
+    Ok(stream)
+}
+
+/// ASCII base-85 as `ASCII85Decode` reads it (the `ascii85` crate's
+/// digits), in lines of 75 characters as producers break them, then `~>`.
+/// The crate frames its output as PostScript does, `<~…~>`; in a PDF
+/// stream only the end marker belongs, and whole.
+fn ascii85(data: &[u8]) -> Vec<u8> {
+    let encoded = ascii85::encode(data);
+    let digits = encoded.strip_prefix("<~").unwrap_or(&encoded);
+    let digits = digits.strip_suffix("~>").unwrap_or(digits);
+    let mut lines = digits
+        .as_bytes()
+        .chunks(75)
+        .collect::<Vec<_>>()
+        .join(&b'\n');
+    lines.extend_from_slice(b"~>");
+    lines
+}
+
+/// A ToUnicode CMap: `(code, character)` with codes of `bytes` bytes, as
+/// bfchar and, for runs of consecutive codes and characters, bfrange. The
+/// stream's data is the CMap program (PostScript), which lopdf does not
+/// write.
+fn to_unicode_cmap(entries: &[(u32, char)], bytes: usize) -> Vec<u8> {
     let code = |c: u32| format!("<{:0width$X}>", c, width = bytes * 2);
     let unicode = |c: char| {
-        let mut hex = String::from("<");
-        for unit in c.encode_utf16(&mut [0; 2]) {
-            let _ = write!(hex, "{unit:04X}");
-        }
-        hex.push('>');
-        hex
+        let mut units = [0; 2];
+        let units: String = c
+            .encode_utf16(&mut units)
+            .iter()
+            .map(|u| format!("{u:04X}"))
+            .collect();
+        format!("<{units}>")
     };
     let mut sorted = entries.to_vec();
     sorted.sort_by_key(|e| e.0);
@@ -1382,14 +1318,14 @@ fn to_unicode_cmap(entries: &[(u32, usize, char)], bytes: usize) -> String {
         let mut j = i;
         while j + 1 < sorted.len()
             && sorted[j + 1].0 == sorted[j].0 + 1
-            && u32::from(sorted[j + 1].2) == u32::from(sorted[j].2) + 1
+            && u32::from(sorted[j + 1].1) == u32::from(sorted[j].1) + 1
         {
             j += 1;
         }
         if j > i {
-            ranges.push((sorted[i].0, sorted[j].0, sorted[i].2));
+            ranges.push((sorted[i].0, sorted[j].0, sorted[i].1));
         } else {
-            singles.push((sorted[i].0, sorted[i].2));
+            singles.push(sorted[i]);
         }
         i = j + 1;
     }
@@ -1416,7 +1352,7 @@ fn to_unicode_cmap(entries: &[(u32, usize, char)], bytes: usize) -> String {
         cmap.push_str("endbfrange\n");
     }
     cmap.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
-    cmap
+    cmap.into_bytes()
 }
 
 #[cfg(test)]
@@ -1438,5 +1374,106 @@ mod tests {
                 "fixtures/transcript/{file} differs from the generator's: run `cargo xtask transcript-fixtures`"
             );
         }
+    }
+
+    #[test]
+    fn two_runs_write_the_same_bytes() {
+        // Each run hashes with its own random seeds: no map order may reach the files.
+        let first = files().expect("fixtures build");
+        let second = files().expect("fixtures build");
+        assert_eq!(first, second);
+        assert_eq!(incremental_update().ok(), incremental_update().ok());
+    }
+
+    #[test]
+    fn an_ascii85_stream_decodes_to_its_data() {
+        let style = Style {
+            compress: true,
+            ascii85: true,
+            ..Style::default()
+        };
+        let data = b"0.5 w\nBT\n/F0 15.0 Tf\n222.0 800.0 Td\n<6E58> Tj\nET".repeat(40);
+        let stream = stream(data.clone(), &style).expect("the stream");
+        assert_eq!(
+            stream.filters().expect("filters"),
+            [b"ASCII85Decode".as_slice(), b"FlateDecode"]
+        );
+        assert_eq!(stream.decompressed_content().expect("decodes"), data);
+    }
+
+    #[test]
+    fn ascii85_decodes_to_its_data_at_every_length() {
+        // Every length of the last group, and digits ending anywhere in a
+        // line (the end marker must never be cut by a line break).
+        for len in 0..200usize {
+            let data: Vec<u8> = (0..len)
+                .map(|k| if k % 9 < 4 { 0 } else { (k * 37) as u8 })
+                .collect();
+            let encoded = ascii85(&data);
+            let digits = encoded.strip_suffix(b"~>").expect("the end marker, whole");
+            assert!(!digits.starts_with(b"<~"), "PostScript's framing left in");
+            assert!(
+                digits.split(|&b| b == b'\n').all(|line| line.len() <= 75),
+                "{len}"
+            );
+            let stream = Stream::new(dictionary! { "Filter" => "ASCII85Decode" }, encoded);
+            assert_eq!(
+                stream.decompressed_content().expect("decodes"),
+                data,
+                "{len}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_printable_ascii_character_has_its_own_glyph_name() {
+        let names: Vec<String> = (' '..='~').map(glyph_name).collect();
+        assert_eq!(ASCII_GLYPH_NAMES.split_whitespace().count(), names.len());
+        assert_eq!(
+            [
+                glyph_name(' '),
+                glyph_name('0'),
+                glyph_name('('),
+                glyph_name('~')
+            ],
+            ["space", "zero", "parenleft", "asciitilde"]
+        );
+        assert_eq!(glyph_name('Б'), "afii10018");
+        assert_eq!(glyph_name('课'), "uni8BFE");
+        assert_eq!(glyph_name('𠮷'), "u20BB7");
+    }
+
+    #[test]
+    fn the_incremental_update_replaces_the_decoy_content() {
+        let pdf = incremental_update().expect("the update");
+        let content = |pdf: &[u8]| {
+            let doc = Document::load_mem(pdf).expect("loads");
+            let page = doc.page_iter().next().expect("a page");
+            doc.get_page_content(page)
+        };
+        let end = pdf
+            .windows(5)
+            .position(|w| w == b"%%EOF")
+            .expect("a first revision")
+            + 5;
+        // lopdf ends each content stream it reads with a newline.
+        assert_eq!(
+            content(&pdf[..end]),
+            b"\n",
+            "the first revision's page is empty"
+        );
+        let whole = content(&pdf);
+        assert!(
+            whole.windows(2).any(|w| w == b"Tj"),
+            "the update draws the transcript"
+        );
+        let trailer = pdf
+            .windows(7)
+            .rposition(|w| w == b"trailer")
+            .expect("a trailer");
+        assert!(
+            pdf[trailer..].windows(5).any(|w| w == b"/Prev"),
+            "the update's trailer points back"
+        );
     }
 }

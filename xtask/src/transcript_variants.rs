@@ -5,8 +5,8 @@
 //! Through qpdf (the `qpdf` binary; Debian's `qpdf` package): object and
 //! cross-reference streams, linearized, RC4 40 and 128, AES-128 and AES-256,
 //! all with an empty user password and an owner password, and combinations.
-//! By hand: ASCII85 on top of Flate, an incremental update, a broken
-//! cross-reference table. And `transcript.user-password.pdf`, which needs a
+//! By the generator (`transcript_pdf`, through lopdf): ASCII85 on top of
+//! Flate, an incremental update, a broken cross-reference table. And `transcript.user-password.pdf`, which needs a
 //! user password to open.
 //!
 //! qpdf's output is reproducible with fixed IDs (`--deterministic-id`
