@@ -347,3 +347,8 @@ mod tests {
         assert!(answers.is_empty());
     }
 }
+
+/// The README's example, compiled and run with the doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
