@@ -846,8 +846,9 @@ pub struct RoomsArgs {
 #[derive(Debug, Args)]
 pub struct ParseArgs {
     /// Page name: student-info, teaching-calendar, classroom-availability,
-    /// buildings, timetable, exams, grades, gpa-rank, notices, eval-list,
-    /// eval-form, or transcript (a PDF).
+    /// buildings, timetable, exams, grades, gpa-rank, progress,
+    /// progress-courses, progress-outside-plan, plan, plan-page, plan-query,
+    /// majors, notices, eval-list, eval-form, or transcript (a PDF).
     pub page: String,
     /// The saved page; `-` reads standard input.
     pub file: PathBuf,
@@ -858,6 +859,25 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
+
+    #[test]
+    fn the_parse_help_names_every_page() {
+        let mut command = <super::Cli as clap::CommandFactory>::command();
+        let help = command
+            .find_subcommand_mut("parse")
+            .expect("a parse command")
+            .render_long_help()
+            .to_string();
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        for page in xtu_ems::Page::ALL {
+            assert!(
+                help.contains(&format!(" {},", page.name())),
+                "`xtu parse --help` does not name {}",
+                page.name()
+            );
+        }
+        assert!(help.contains("transcript (a PDF)"), "{help}");
     }
 
     #[test]
