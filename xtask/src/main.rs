@@ -21,6 +21,9 @@ tasks:
              twine check, auditwheel show, wheel contents; installs and runs
              what this machine can (venvs on the oldest and newest Python,
              qemu for aarch64, wine for Windows)
+  dist --binary TRIPLE
+             only that standalone binary, built, checked and run as above
+             (CI holds x86_64-unknown-linux-musl to the size budget)
   transcript-fixtures [--check]
              write the constructed transcript PDFs of fixtures/transcript/
              (placeholder data; every font kind and layout case) and their
@@ -33,7 +36,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("fixtures") => xtask::fixtures::main(),
         Some("bench") => xtask::bench::main(),
-        Some("dist") => xtask::dist::main(),
+        Some("dist") => xtask::dist::main(&args[1..]),
         Some("transcript-fixtures") => {
             xtask::transcript_pdf::main(args.get(1).map(String::as_str) == Some("--check"))
         }

@@ -67,6 +67,21 @@ enum Platform {
 }
 
 impl Platform {
+    /// The Debian tools that check and run a standalone binary for this
+    /// platform (`tools::DEBIAN_TOOLS` names their packages).
+    fn debian_commands(self) -> &'static [&'static str] {
+        match self {
+            Self::LinuxX86 | Self::LinuxMuslX86 => &["readelf"],
+            Self::LinuxArm => &["readelf", "qemu-aarch64-static"],
+            Self::Windows => &[
+                "x86_64-w64-mingw32-gcc",
+                "x86_64-w64-mingw32-dlltool",
+                "wine",
+            ],
+            Self::Mac => &["llvm-objdump"],
+        }
+    }
+
     /// Why this machine cannot run a wheel for this platform, if it cannot.
     fn wheel_not_runnable(self) -> Option<&'static str> {
         match self {
@@ -213,8 +228,29 @@ impl Outcome {
     }
 }
 
-/// Builds, checks and runs the release set.
-pub fn main() -> anyhow::Result<()> {
+/// What a run builds: the whole release set, or (`--binary TRIPLE`) one
+/// standalone binary, which CI builds to hold its size to the budget.
+fn select(args: &[String]) -> anyhow::Result<Option<&'static Binary>> {
+    match args {
+        [] => Ok(None),
+        [flag, triple] if flag == "--binary" => BINARIES
+            .iter()
+            .find(|binary| binary.triple == triple)
+            .map(Some)
+            .with_context(|| {
+                let known: Vec<&str> = BINARIES.iter().map(|b| b.triple).collect();
+                format!(
+                    "no binary is built for {triple:?}: expected one of {}",
+                    known.join(", ")
+                )
+            }),
+        _ => bail!("usage: cargo xtask dist [--binary TRIPLE], got {args:?}"),
+    }
+}
+
+/// Builds, checks and runs the release set, or the one binary `args` names.
+pub fn main(args: &[String]) -> anyhow::Result<()> {
+    let only = select(args)?;
     let root = crate::project_root();
     let dist = root.join("dist");
     // Only this run's artifacts: SHA256SUMS must not vouch for an old file.
@@ -222,15 +258,22 @@ pub fn main() -> anyhow::Result<()> {
         std::fs::remove_dir_all(&dist).with_context(|| format!("emptying {}", dist.display()))?;
     }
     std::fs::create_dir_all(&dist).with_context(|| format!("creating {}", dist.display()))?;
-    install_debian_tools()?;
+    match only {
+        Some(binary) => install_debian_tools(binary.platform.debian_commands())?,
+        None => install_debian_tools(&[])?,
+    }
     let tools = Tools::find_or_install(&root)?;
     let started = Instant::now();
     let mut outcomes = Vec::new();
     for binary in BINARIES {
-        outcomes.push(build_binary(&root, &dist, &tools, binary));
+        if only.is_none_or(|only| std::ptr::eq(only, binary)) {
+            outcomes.push(build_binary(&root, &dist, &tools, binary));
+        }
     }
-    for wheel in WHEELS {
-        outcomes.push(build_wheel(&root, &dist, &tools, wheel));
+    if only.is_none() {
+        for wheel in WHEELS {
+            outcomes.push(build_wheel(&root, &dist, &tools, wheel));
+        }
     }
     write_sums(&dist, &outcomes)?;
     let report = report(&outcomes, started.elapsed().as_secs_f64());
@@ -250,4 +293,46 @@ pub fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_run_builds_everything_or_the_one_binary_named() {
+        assert!(select(&[]).unwrap().is_none());
+        let musl = select(&args(&["--binary", "x86_64-unknown-linux-musl"]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(musl.triple, "x86_64-unknown-linux-musl");
+        let Err(unknown) = select(&args(&["--binary", "riscv64gc-unknown-linux-gnu"])) else {
+            panic!("an unknown target was accepted");
+        };
+        assert!(
+            format!("{unknown:#}").contains("x86_64-pc-windows-gnu"),
+            "{unknown:#}"
+        );
+        assert!(select(&args(&["--binary"])).is_err());
+        assert!(select(&args(&["--wheels"])).is_err());
+    }
+
+    #[test]
+    fn every_command_a_binary_needs_is_one_debian_tools_installs() {
+        for binary in BINARIES {
+            for command in binary.platform.debian_commands() {
+                assert!(
+                    tools::DEBIAN_TOOLS
+                        .iter()
+                        .any(|(known, _)| known == command),
+                    "{command} ({})",
+                    binary.triple
+                );
+            }
+        }
+    }
 }

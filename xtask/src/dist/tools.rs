@@ -8,7 +8,7 @@ use std::process::Command;
 use anyhow::{Context as _, bail};
 
 /// The Debian packages the task needs, by a command each provides.
-const DEBIAN_TOOLS: &[(&str, &[&str])] = &[
+pub(super) const DEBIAN_TOOLS: &[(&str, &[&str])] = &[
     ("x86_64-w64-mingw32-gcc", &["gcc-mingw-w64-x86-64-posix"]),
     ("x86_64-w64-mingw32-dlltool", &["binutils-mingw-w64-x86-64"]),
     ("wine", &["wine", "wine64"]),
@@ -20,15 +20,17 @@ const DEBIAN_TOOLS: &[(&str, &[&str])] = &[
     ("make", &["make"]),
 ];
 
-/// Installs the missing Debian tools with apt-get (as CI's scripts do), or,
-/// where that is not possible, names the packages to install.
-pub(super) fn install_debian_tools() -> anyhow::Result<()> {
+/// Installs the missing Debian tools among `commands` (every one when it is
+/// empty) with apt-get (as CI's scripts do), or, where that is not possible,
+/// names the packages to install.
+pub(super) fn install_debian_tools(commands: &[&str]) -> anyhow::Result<()> {
     let on_path = |command: &str| {
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
             .any(|dir| dir.join(command).is_file())
     };
     let missing: Vec<&str> = DEBIAN_TOOLS
         .iter()
+        .filter(|(command, _)| commands.is_empty() || commands.contains(command))
         .filter(|(command, _)| !on_path(command))
         .flat_map(|(_, packages)| packages.iter().copied())
         .collect();

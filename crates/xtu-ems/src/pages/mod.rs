@@ -6,7 +6,6 @@
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use regex::Regex;
 use scraper::node::Node;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::error::Category;
@@ -319,11 +318,10 @@ static LOGIN_FORM: LazyLock<Selector> =
     LazyLock::new(|| sel("form[action*='login_slogin'], input#yhm"));
 static H5: LazyLock<Selector> = LazyLock::new(|| sel("h5"));
 static BODY: LazyLock<Selector> = LazyLock::new(|| sel("body"));
-/// The words that can mark the two stand-in pages, found in one (SIMD) pass.
-static MARKERS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("login_slogin|用户登录|系统运行异常|出错啦")
-        .unwrap_or_else(|e| panic!("static regex: {e}"))
-});
+/// The words that can mark the jwglxt login page.
+const LOGIN_MARKERS: [&str; 2] = ["login_slogin", "用户登录"];
+/// The words that can mark ZhengFang's error page.
+const ERROR_MARKERS: [&str; 2] = ["系统运行异常", "出错啦"];
 
 /// Longest error-page message kept: enough for ZhengFang's sentence and its
 /// error code, short enough for one terminal line.
@@ -340,14 +338,11 @@ pub(crate) fn sel(css: &str) -> Selector {
 /// (出错啦！ 系统运行异常). `None` for any other body, HTML or not.
 pub fn recognize_error_page(body: &str) -> Option<ParseError> {
     // Cheap substring checks first: most bodies are neither page, and a full
-    // parse of a large page would double the cost of every parser.
-    let (mut maybe_login, mut maybe_error) = (false, false);
-    for marker in MARKERS.find_iter(body) {
-        match marker.as_str() {
-            "login_slogin" | "用户登录" => maybe_login = true,
-            _ => maybe_error = true,
-        }
-    }
+    // parse of a large page would double the cost of every parser. (std's
+    // substring search, not a regex: the binary's regex has no literal
+    // prefilter, see the workspace's Cargo.toml.)
+    let maybe_login = LOGIN_MARKERS.iter().any(|marker| body.contains(marker));
+    let maybe_error = ERROR_MARKERS.iter().any(|marker| body.contains(marker));
     if !maybe_login && !maybe_error {
         return None;
     }
