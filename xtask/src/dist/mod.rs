@@ -258,15 +258,12 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
         std::fs::remove_dir_all(&dist).with_context(|| format!("emptying {}", dist.display()))?;
     }
     std::fs::create_dir_all(&dist).with_context(|| format!("creating {}", dist.display()))?;
-    match only {
-        Some(binary) => install_debian_tools(binary.platform.debian_commands())?,
-        None => install_debian_tools(&[])?,
-    }
+    install_debian_tools(only.map(|binary| binary.platform.debian_commands()))?;
     let tools = Tools::find_or_install(&root)?;
     let started = Instant::now();
     let mut outcomes = Vec::new();
     for binary in BINARIES {
-        if only.is_none_or(|only| std::ptr::eq(only, binary)) {
+        if only.is_none_or(|only| only.triple == binary.triple) {
             outcomes.push(build_binary(&root, &dist, &tools, binary));
         }
     }

@@ -20,17 +20,17 @@ pub(super) const DEBIAN_TOOLS: &[(&str, &[&str])] = &[
     ("make", &["make"]),
 ];
 
-/// Installs the missing Debian tools among `commands` (every one when it is
-/// empty) with apt-get (as CI's scripts do), or, where that is not possible,
+/// Installs the missing Debian tools among `commands` (every one when
+/// `None`) with apt-get (as CI's scripts do), or, where that is not possible,
 /// names the packages to install.
-pub(super) fn install_debian_tools(commands: &[&str]) -> anyhow::Result<()> {
+pub(super) fn install_debian_tools(commands: Option<&[&str]>) -> anyhow::Result<()> {
     let on_path = |command: &str| {
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
             .any(|dir| dir.join(command).is_file())
     };
     let missing: Vec<&str> = DEBIAN_TOOLS
         .iter()
-        .filter(|(command, _)| commands.is_empty() || commands.contains(command))
+        .filter(|(command, _)| commands.is_none_or(|commands| commands.contains(command)))
         .filter(|(command, _)| !on_path(command))
         .flat_map(|(_, packages)| packages.iter().copied())
         .collect();
